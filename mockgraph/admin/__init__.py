@@ -1,0 +1,1 @@
+"""The /_mockgraph control plane: health, the token helper, the clock."""

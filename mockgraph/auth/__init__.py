@@ -1,0 +1,1 @@
+"""Tokens: signing keys, minting, verification the way Graph does it, and the permission matrix."""

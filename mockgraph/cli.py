@@ -1,0 +1,187 @@
+"""The command line: argv and MOCKGRAPH_* variables -> Settings -> a server, or a token."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+from pydantic import ValidationError
+
+from mockgraph import __version__
+from mockgraph.admin.models import TokenRequest
+from mockgraph.admin.service import mint_token
+from mockgraph.auth.keys import SigningKey, SigningKeyError
+from mockgraph.auth.tokens import TokenAuthority
+from mockgraph.clock import Clock
+from mockgraph.errors import GraphError
+from mockgraph.fixtures import FixtureError, load_fixtures
+from mockgraph.settings import DEFAULT_FIXTURES, Settings
+
+EXIT_CONFIG = 2
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"MOCKGRAPH_{name}", default)
+
+
+def _flag(name: str) -> bool:
+    return (_env(name) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockgraph",
+        description=("A faithful, stateful emulator of the Microsoft Graph presence API."),
+    )
+    parser.add_argument("--version", action="version", version=f"mockgraph {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument(
+        "--host",
+        default=_env("HOST", "127.0.0.1"),
+        help="address to listen on (MOCKGRAPH_HOST; default 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(_env("PORT", "8000") or 8000),
+        help="port to listen on (MOCKGRAPH_PORT; default 8000)",
+    )
+    serve.add_argument(
+        "--fixtures",
+        type=Path,
+        default=Path(_env("FIXTURES") or DEFAULT_FIXTURES),
+        help="seed file (MOCKGRAPH_FIXTURES; default: the bundled fixtures)",
+    )
+    serve.add_argument(
+        "--signing-key",
+        type=Path,
+        default=_path(_env("SIGNING_KEY")),
+        help="PEM RSA key to sign tokens with (MOCKGRAPH_SIGNING_KEY; "
+        "default: one generated at start)",
+    )
+    serve.add_argument(
+        "--strict-session-id",
+        action="store_true",
+        default=_flag("STRICT_SESSION_ID"),
+        help="setPresence's sessionId must be the caller's app id "
+        "(MOCKGRAPH_STRICT_SESSION_ID=true)",
+    )
+    serve.add_argument(
+        "--log-level",
+        default=_env("LOG_LEVEL", "info"),
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="MOCKGRAPH_LOG_LEVEL; default info",
+    )
+
+    token = commands.add_parser("token", help="print a bearer token")
+    who = token.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", help="user object id: a delegated token")
+    who.add_argument("--app", help="app id: an application token")
+    token.add_argument("--scopes", default="", help="space-separated delegated scopes")
+    token.add_argument("--roles", default="", help="space-separated application roles")
+    token.add_argument("--client-app", help="the app a delegated token is issued to")
+    token.add_argument("--tenant", help="tenant id (default: the fixtures' tenant)")
+    token.add_argument("--expires-in", type=int, default=3600, help="lifetime in seconds")
+    token.add_argument(
+        "--url",
+        default=_env("URL", "http://127.0.0.1:8000"),
+        help="a running server to ask (MOCKGRAPH_URL); ignored with --signing-key",
+    )
+    token.add_argument(
+        "--signing-key",
+        type=Path,
+        default=_path(_env("SIGNING_KEY")),
+        help="sign locally with this PEM key instead of asking a server",
+    )
+    token.add_argument(
+        "--fixtures",
+        type=Path,
+        default=Path(_env("FIXTURES") or DEFAULT_FIXTURES),
+        help="fixtures, for the default tenant and app with --signing-key",
+    )
+    return parser
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return token(args)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockgraph.app import create_app
+
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        fixtures=args.fixtures,
+        signing_key=args.signing_key,
+        strict_session_id=args.strict_session_id,
+        log_level=args.log_level,
+    )
+    try:
+        app = create_app(settings)
+    except (FixtureError, SigningKeyError) as exc:
+        print(f"mockgraph: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.log_level == "debug",
+    )
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    body: dict[str, object] = {"expiresIn": args.expires_in}
+    if args.user:
+        body.update(userId=args.user, scopes=args.scopes.split())
+        if args.client_app:
+            body["appId"] = args.client_app
+    else:
+        body.update(appId=args.app, roles=args.roles.split())
+    if args.tenant:
+        body["tenantId"] = args.tenant
+    if args.signing_key is None:
+        try:
+            response = httpx.post(
+                f"{args.url.rstrip('/')}/_mockgraph/tokens", json=body, timeout=10
+            )
+        except httpx.HTTPError as exc:
+            print(f"mockgraph: cannot reach {args.url}: {exc}", file=sys.stderr)
+            return 1
+        if response.status_code != 200:
+            print(f"mockgraph: {response.json()['error']['message']}", file=sys.stderr)
+            return 1
+        print(response.json()["access_token"])
+        return 0
+    return _local_token(args, body)
+
+
+def _local_token(args: argparse.Namespace, body: dict[str, object]) -> int:
+    """Sign with the key file, for a server started with the same --signing-key."""
+    try:
+        tokens = TokenAuthority(SigningKey(args.signing_key))
+        fixtures = load_fixtures(args.fixtures)
+        request = TokenRequest.model_validate(body)
+        minted = mint_token(request, fixtures, tokens, Clock().timestamp())
+    except (FixtureError, SigningKeyError, ValidationError, GraphError) as exc:
+        print(f"mockgraph: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(minted.access_token)
+    return 0

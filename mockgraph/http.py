@@ -1,0 +1,79 @@
+"""Graph's response headers and the raw ASGI plumbing shared by every response."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+ODATA_JSON = (
+    b"application/json;odata.metadata=minimal;odata.streaming=true;"
+    b"IEEE754Compatible=false;charset=utf-8"
+)
+DIAGNOSTIC = (
+    b'{"ServerInfo":{"DataCenter":"mockgraph","Slice":"E","Ring":"5","ScaleUnit":"000",'
+    b'"RoleInstance":"mockgraph"}}'
+)
+# Where the request ids of one request live in its ASGI scope.
+REQUEST_IDS = "mockgraph.request_ids"
+
+
+def request_ids(scope: Scope) -> tuple[str, str]:
+    """(request-id, client-request-id) of a request; made once, echoed on every response."""
+    ids: tuple[str, str] | None = scope.get(REQUEST_IDS)
+    if ids is None:
+        request_id = str(uuid.uuid4())
+        client = request_id
+        for name, value in scope["headers"]:
+            if name == b"client-request-id":
+                client = value.decode("latin-1")
+                break
+        ids = scope[REQUEST_IDS] = (request_id, client)
+    return ids
+
+
+def graph_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    request_id, client_request_id = request_ids(scope)
+    return [
+        (b"request-id", request_id.encode()),
+        (b"client-request-id", client_request_id.encode("latin-1")),
+        (b"x-ms-ags-diagnostic", DIAGNOSTIC),
+    ]
+
+
+async def respond(
+    send: Send,
+    scope: Scope,
+    status: int,
+    body: bytes,
+    content_type: bytes | None,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    headers = graph_headers(scope)
+    headers.append((b"content-length", str(len(body)).encode()))
+    if content_type is not None:
+        headers.append((b"content-type", content_type))
+    if extra:
+        headers.extend(extra)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def with_graph_headers(scope: Scope, send: Send) -> Send:
+    """Wrap `send` so that a response made elsewhere (FastAPI) carries Graph's headers too."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            names = {name.lower() for name, _ in message.get("headers", [])}
+            message["headers"] = [
+                *message.get("headers", []),
+                *(h for h in graph_headers(scope) if h[0] not in names),
+            ]
+        await send(message)
+
+    return wrapped

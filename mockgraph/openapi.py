@@ -1,0 +1,170 @@
+"""The OpenAPI document: the control plane from FastAPI, Graph operations from declarations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from mockgraph.presence import models
+from mockgraph.presence.operations import GET_PRESENCES_BY_USER_ID, PRESENCE_OPERATIONS, Operation
+
+DESCRIPTION = """
+A faithful, stateful emulator of the Microsoft Graph **presence** API.
+
+**Getting a token.** Every Graph call needs a bearer token signed by this server. Mint one with
+`POST /_mockgraph/tokens` (under *mockgraph control plane* below). For a user:
+
+    {"userId": "fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
+     "scopes": ["Presence.Read.All", "Presence.ReadWrite"]}
+
+For an app:
+
+    {"appId": "7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11", "roles": ["Presence.ReadWrite.All"]}
+
+ Copy `access_token`, press **Authorize** and paste it.
+
+Each Graph operation is listed under its Graph name, at `/v1.0` and `/beta`.
+"""
+
+_ADDRESSES = (
+    ("me", "/me/presence", False),
+    ("users", "/users/{id}/presence", True),
+    ("communications", "/communications/presences/{id}", True),
+)
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "innerError"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "innerError": {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "properties": {
+                        "date": {"type": "string"},
+                        "request-id": {"type": "string"},
+                        "client-request-id": {"type": "string"},
+                    },
+                },
+            },
+        }
+    },
+}
+_ERRORS = {
+    "400": "Bad request: the body, a value or the address is wrong.",
+    "401": "No token, or one Graph would not accept.",
+    "403": "The token lacks the permission this call needs.",
+    "404": "No such user, or no such presence session.",
+}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """Built once per app and cached, as FastAPI does."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    bodies: list[type[BaseModel]] = [
+        op.body for op in (*PRESENCE_OPERATIONS, GET_PRESENCES_BY_USER_ID) if op.body
+    ]
+    _, definitions = models_json_schema(
+        [(m, "validation") for m in dict.fromkeys(bodies)]
+        + [(models.Presence, "serialization"), (models.PresenceCollection, "serialization")],
+        ref_template="#/components/schemas/{model}",
+    )
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {}).update(definitions.get("$defs", {}))
+    components["schemas"]["ODataError"] = _ERROR_SCHEMA
+    components["securitySchemes"] = {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A token from POST /_mockgraph/tokens (or the token endpoint).",
+        }
+    }
+    paths: dict[str, Any] = {}
+    for version in ("v1.0", "beta"):
+        for form, address, has_id in _ADDRESSES:
+            for op in PRESENCE_OPERATIONS:
+                if op.me_only and form != "me":
+                    continue
+                path = f"/{version}{address}" + (f"/{op.action}" if op.action else "")
+                paths.setdefault(path, {})[op.method.lower()] = _operation(
+                    op, f"{version}_{form}_{op.action or 'getPresence'}", has_id
+                )
+        bulk = GET_PRESENCES_BY_USER_ID
+        paths[f"/{version}/communications/getPresencesByUserId"] = {
+            "post": _operation(bulk, f"{version}_getPresencesByUserId", False)
+        }
+    schema["paths"] = {**paths, **schema.get("paths", {})}
+    app.openapi_schema = schema
+    return schema
+
+
+def _operation(op: Operation, operation_id: str, has_id: bool) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = []
+    if has_id:
+        parameters.append(
+            {
+                "name": "id",
+                "in": "path",
+                "required": True,
+                "description": "The user's object id (a GUID).",
+                "schema": {"type": "string", "format": "uuid"},
+                "example": "fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
+            }
+        )
+    if op.method == "GET":
+        parameters.append(
+            {
+                "name": "$select",
+                "in": "query",
+                "required": False,
+                "description": "Comma-separated presence properties.",
+                "schema": {"type": "string"},
+            }
+        )
+    responses: dict[str, Any] = {}
+    if op.method == "GET" or op is GET_PRESENCES_BY_USER_ID:
+        model = "PresenceCollection" if op is GET_PRESENCES_BY_USER_ID else "Presence"
+        responses["200"] = {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+        }
+    else:
+        responses["200"] = {"description": "OK, with an empty body (as the live service)."}
+    for status, text in _ERRORS.items():
+        responses[status] = {
+            "description": text,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}
+            },
+        }
+    operation: dict[str, Any] = {
+        "tags": [op.name],
+        "summary": op.name,
+        "description": op.summary,
+        "operationId": operation_id.replace(".", "_"),
+        "parameters": parameters,
+        "responses": responses,
+        "security": [{"bearer": []}],
+    }
+    if op.body is not None:
+        content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
+        if op.example is not None:
+            content["example"] = op.example
+        operation["requestBody"] = {
+            "required": op.body is not models.Empty,
+            "content": {"application/json": content},
+        }
+    return operation

@@ -1,0 +1,149 @@
+"""Wire schemas of the presence API, in Graph's names: they validate bodies and feed the OpenAPI."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mockgraph.errors import UNREADABLE_JSON, BadRequest, describe_validation_error
+
+M = TypeVar("M", bound="GraphBody")
+
+
+class GraphBody(BaseModel):
+    """A request body: unknown members are refused as Graph refuses them, `@odata.*` ignored."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_annotations(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(str(k).startswith("@") for k in data):
+            return {k: v for k, v in data.items() if not str(k).startswith("@")}
+        return data
+
+
+class SetPresence(GraphBody):
+    sessionId: str = Field(
+        description="The ID of the application's presence session.",
+        examples=["22553876-f5ab-4529-bffb-cfe50aa89f87"],
+    )
+    availability: str = Field(description="The base presence information.", examples=["Available"])
+    activity: str = Field(
+        description="The supplemental information to availability.", examples=["Available"]
+    )
+    expirationDuration: str | None = Field(
+        None, description="ISO 8601 duration, PT5M to PT4H; PT5M when left out.", examples=["PT1H"]
+    )
+
+
+class ClearPresence(GraphBody):
+    sessionId: str = Field(
+        description="The ID of the application's presence session.",
+        examples=["22553876-f5ab-4529-bffb-cfe50aa89f87"],
+    )
+
+
+class SetUserPreferredPresence(GraphBody):
+    availability: str = Field(examples=["DoNotDisturb"])
+    activity: str = Field(examples=["DoNotDisturb"])
+    expirationDuration: str | None = Field(
+        None,
+        description="ISO 8601 duration; 1 day for Busy and DoNotDisturb, else 7 days.",
+        examples=["PT8H"],
+    )
+
+
+class Empty(GraphBody):
+    """An empty JSON object; the body may also be left out."""
+
+
+class ItemBody(GraphBody):
+    content: str | None = Field(None, examples=["Hey I'm currently in a meeting."])
+    contentType: str = Field("text", examples=["text"])
+
+
+class DateTimeTimeZone(GraphBody):
+    dateTime: str = Field(examples=["2026-10-18T17:05:33.2079781"])
+    timeZone: str | None = Field(None, examples=["Pacific Standard Time"])
+
+
+class PresenceStatusMessageInput(GraphBody):
+    message: ItemBody | None = None
+    expiryDateTime: DateTimeTimeZone | None = None
+    # Read-only in Graph: accepted and ignored.
+    publishedDateTime: str | None = None
+
+
+class SetStatusMessage(GraphBody):
+    statusMessage: PresenceStatusMessageInput | None = Field(
+        description="The message; null or an empty content clears it."
+    )
+
+
+class GetPresencesByUserId(GraphBody):
+    ids: list[str] = Field(
+        description="The user object IDs (at most 650).",
+        examples=[["fa8bf3dc-eca7-46b7-bad1-db199b62afc3", "66825e03-7ef5-42da-9069-724602c31f6b"]],
+    )
+
+
+class SetWorkLocation(GraphBody):
+    workLocationType: str = Field(
+        description="unspecified, office, remote or timeOff.", examples=["office"]
+    )
+    placeId: str | None = Field(None, examples=["eb706f15-137e-4722-b4d1-b601481d9251"])
+
+
+# Response shapes, for the OpenAPI only: responses are rendered by the service.
+class OutOfOfficeSettings(BaseModel):
+    isOutOfOffice: bool | None = None
+    message: str | None = None
+
+
+class PresenceStatusMessage(BaseModel):
+    message: ItemBody | None = None
+    publishedDateTime: str | None = Field(None, description="Left out for other users.")
+    expiryDateTime: DateTimeTimeZone | None = Field(None, description="Left out for other users.")
+
+
+class UserWorkLocation(BaseModel):
+    workLocationType: str
+    source: str
+    placeId: str | None = None
+
+
+class Presence(BaseModel):
+    odata_context: str | None = Field(None, alias="@odata.context")
+    id: str
+    availability: str
+    activity: str
+    statusMessage: PresenceStatusMessage | None = None
+    outOfOfficeSettings: OutOfOfficeSettings | None = None
+    workLocation: UserWorkLocation | None = None
+    sequenceNumber: str
+
+
+class PresenceCollection(BaseModel):
+    odata_context: str | None = Field(None, alias="@odata.context")
+    value: list[Presence]
+
+
+def parse_body(model: type[M], raw: bytes, operation: str) -> M:
+    """Validate a request body against `model`, answering Graph's 400 with a usable message."""
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest(UNREADABLE_JSON) from None
+    if not isinstance(data, dict):
+        raise BadRequest(f"The request body of {operation} must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise BadRequest(describe_validation_error(first, operation)) from None

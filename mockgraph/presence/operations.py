@@ -1,0 +1,177 @@
+"""Every Graph presence operation, declared once: the router serves it and the OpenAPI shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mockgraph.auth.permissions import Access
+from mockgraph.presence import models, service
+from mockgraph.presence.state import UserState
+
+# A void action: changes `user` from a validated body, or raises a GraphError.
+Apply = Callable[[UserState, Any, service.Context], None]
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str  # Graph's own name, as its docs title the page
+    method: str
+    action: str | None  # the segment after the presence address; None for GET
+    access: Access
+    summary: str
+    body: type[models.GraphBody] | None = None
+    apply: Apply | None = None
+    me_only: bool = False  # the location actions exist at /me/presence only
+    example: dict[str, Any] | None = None
+
+
+GET_PRESENCE = Operation(
+    "presence: get",
+    "GET",
+    None,
+    Access.READ,
+    "Get a user's presence. Reading another user's presence needs Presence.Read.All; "
+    "their status message then shows without publishedDateTime and expiryDateTime.",
+)
+SET_PRESENCE = Operation(
+    "presence: setPresence",
+    "POST",
+    "setPresence",
+    Access.WRITE,
+    "Set the state of one presence session (keyed by sessionId) as an application.",
+    models.SetPresence,
+    service.set_presence,
+    example={
+        "sessionId": "22553876-f5ab-4529-bffb-cfe50aa89f87",
+        "availability": "Available",
+        "activity": "Available",
+        "expirationDuration": "PT1H",
+    },
+)
+CLEAR_PRESENCE = Operation(
+    "presence: clearPresence",
+    "POST",
+    "clearPresence",
+    Access.WRITE,
+    "Clear one presence session; 404 when it does not exist.",
+    models.ClearPresence,
+    service.clear_presence,
+    example={"sessionId": "22553876-f5ab-4529-bffb-cfe50aa89f87"},
+)
+SET_USER_PREFERRED_PRESENCE = Operation(
+    "presence: setUserPreferredPresence",
+    "POST",
+    "setUserPreferredPresence",
+    Access.WRITE,
+    "Set the user's preferred presence; it shows only while a presence session exists.",
+    models.SetUserPreferredPresence,
+    service.set_user_preferred_presence,
+    example={
+        "availability": "DoNotDisturb",
+        "activity": "DoNotDisturb",
+        "expirationDuration": "PT8H",
+    },
+)
+CLEAR_USER_PREFERRED_PRESENCE = Operation(
+    "presence: clearUserPreferredPresence",
+    "POST",
+    "clearUserPreferredPresence",
+    Access.WRITE,
+    "Clear the user's preferred presence.",
+    models.Empty,
+    service.clear_user_preferred_presence,
+    example={},
+)
+SET_STATUS_MESSAGE = Operation(
+    "presence: setStatusMessage",
+    "POST",
+    "setStatusMessage",
+    Access.WRITE,
+    "Set (or, with null or empty content, clear) the user's status message.",
+    models.SetStatusMessage,
+    service.set_status_message,
+    example={
+        "statusMessage": {
+            "message": {"content": "Hey I'm currently in a meeting.", "contentType": "text"},
+            "expiryDateTime": {
+                "dateTime": "2026-10-18T17:05:33.2079781",
+                "timeZone": "Pacific Standard Time",
+            },
+        }
+    },
+)
+_LOCATION = {"workLocationType": "office", "placeId": "eb706f15-137e-4722-b4d1-b601481d9251"}
+SET_MANUAL_LOCATION = Operation(
+    "presence: setManualLocation",
+    "POST",
+    "setManualLocation",
+    Access.LOCATION,
+    "Set the signed-in user's work location explicitly; it beats any automatic location.",
+    models.SetWorkLocation,
+    service.set_manual_location,
+    me_only=True,
+    example=_LOCATION,
+)
+SET_AUTOMATIC_LOCATION = Operation(
+    "presence: setAutomaticLocation",
+    "POST",
+    "setAutomaticLocation",
+    Access.LOCATION,
+    "Set the automatically detected work location of the signed-in user.",
+    models.SetWorkLocation,
+    service.set_automatic_location,
+    me_only=True,
+    example=_LOCATION,
+)
+CLEAR_AUTOMATIC_LOCATION = Operation(
+    "presence: clearAutomaticLocation",
+    "POST",
+    "clearAutomaticLocation",
+    Access.LOCATION,
+    "Clear the automatic work location; a manual one still wins.",
+    models.Empty,
+    service.clear_automatic_location,
+    me_only=True,
+)
+CLEAR_LOCATION = Operation(
+    "presence: clearLocation",
+    "POST",
+    "clearLocation",
+    Access.LOCATION,
+    "Clear both the manual and the automatic work location.",
+    models.Empty,
+    service.clear_location,
+    me_only=True,
+)
+GET_PRESENCES_BY_USER_ID = Operation(
+    "cloudCommunications: getPresencesByUserId",
+    "POST",
+    "getPresencesByUserId",
+    Access.BULK_READ,
+    "Get the presence of up to 650 users, in the order asked; an unknown id gives PresenceUnknown.",
+    models.GetPresencesByUserId,
+    example={
+        "ids": ["fa8bf3dc-eca7-46b7-bad1-db199b62afc3", "66825e03-7ef5-42da-9069-724602c31f6b"]
+    },
+)
+
+# The operations bound to a presence entity, at /me/presence, /users/{id}/presence and
+# /communications/presences/{id}.
+PRESENCE_OPERATIONS = (
+    GET_PRESENCE,
+    SET_PRESENCE,
+    CLEAR_PRESENCE,
+    SET_USER_PREFERRED_PRESENCE,
+    CLEAR_USER_PREFERRED_PRESENCE,
+    SET_STATUS_MESSAGE,
+    SET_MANUAL_LOCATION,
+    SET_AUTOMATIC_LOCATION,
+    CLEAR_AUTOMATIC_LOCATION,
+    CLEAR_LOCATION,
+)
+# Keyed by the lower-cased action segment ("" for the entity itself), then by method.
+BY_ACTION: dict[str, dict[str, Operation]] = {}
+for _op in PRESENCE_OPERATIONS:
+    BY_ACTION.setdefault((_op.action or "").lower(), {})[_op.method] = _op

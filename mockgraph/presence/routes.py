@@ -1,0 +1,282 @@
+"""The lean request path for Graph calls: a pure ASGI router over the declared operations."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from mockgraph.auth.permissions import authorize, reject_app_on_me
+from mockgraph.auth.tokens import EMPTY, Principal, TokenAuthority
+from mockgraph.clock import Clock
+from mockgraph.errors import (
+    UNREADABLE_JSON,
+    BadRequest,
+    GeneralException,
+    GraphError,
+    InvalidAuthenticationToken,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+    render_error,
+)
+from mockgraph.http import ODATA_JSON, Receive, Scope, Send, request_ids, respond
+from mockgraph.presence import models, service
+from mockgraph.presence.operations import BY_ACTION, GET_PRESENCE, GET_PRESENCES_BY_USER_ID
+from mockgraph.presence.operations import Operation as Operation
+from mockgraph.settings import Settings
+from mockgraph.store import Store
+
+log = logging.getLogger("mockgraph")
+
+VERSIONS = ("v1.0", "beta")
+ME, USERS, COMMUNICATIONS = "me", "users", "communications"
+JSON_TYPES = (b"application/json", b"text/json")
+
+
+@dataclass(slots=True)
+class Target:
+    """A presence address: which form it was written in, and the user id in the path."""
+
+    form: str  # ME, USERS or COMMUNICATIONS
+    user_id: str | None  # None for /me
+    action: str  # lower-cased action segment, "" for the entity
+
+
+def parse_path(path: str) -> tuple[str, Target | None] | None:
+    """(version, target) of a Graph path; target None for getPresencesByUserId; None: unknown."""
+    parts = path.split("/")
+    if len(parts) < 3 or parts[1] not in VERSIONS:
+        return None
+    version, rest = parts[1], parts[2:]
+    if rest and rest[-1] == "":
+        rest.pop()
+    low = [p.lower() for p in rest]
+    if low[:2] == ["me", "presence"]:
+        target, tail = Target(ME, None, ""), rest[2:]
+    elif len(low) >= 3 and low[0] == "users" and low[2] == "presence":
+        target, tail = Target(USERS, rest[1], ""), rest[3:]
+    elif len(low) >= 3 and low[:2] == ["communications", "presences"]:
+        target, tail = Target(COMMUNICATIONS, rest[2], ""), rest[3:]
+    elif low == ["communications", "getpresencesbyuserid"] or low == [
+        "communications",
+        "microsoft.graph.getpresencesbyuserid",
+    ]:
+        return version, None
+    else:
+        return None
+    if len(tail) > 1:
+        return None
+    if tail:
+        # OData also takes the namespace-qualified name, e.g. microsoft.graph.setPresence.
+        target.action = tail[0].lower().removeprefix("microsoft.graph.")
+    return version, target
+
+
+def context_url(version: str, target: Target | None, user_id: str, select: list[str]) -> str:
+    """@odata.context as Graph writes it; /me is resolved to the caller's id."""
+    base = f"https://graph.microsoft.com/{version}/$metadata#"
+    if target is None:
+        return base + "Collection(microsoft.graph.presence)"
+    chosen = f"({','.join(select)})" if select else ""
+    if target.form == COMMUNICATIONS:
+        return f"{base}communications/presences{chosen}/$entity"
+    return f"{base}users('{user_id}')/presence{chosen}/$entity"
+
+
+class GraphRouter:
+    """Serves /v1.0/... and /beta/... presence calls: token, permission, state, Graph's answer."""
+
+    def __init__(
+        self, store: Store, tokens: TokenAuthority, clock: Clock, settings: Settings
+    ) -> None:
+        self.store = store
+        self.tokens = tokens
+        self.clock = clock
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            status, body = await self._handle(scope, receive)
+        except GraphError as error:
+            await self.send_error(scope, send, error)
+            return
+        except Exception:
+            log.exception("unexpected error in %s %s", scope["method"], scope["path"])
+            await self.send_error(
+                scope,
+                send,
+                GeneralException(
+                    "An unexpected error occurred in mockgraph; its log has the details."
+                ),
+            )
+            return
+        await respond(
+            send,
+            scope,
+            status,
+            body,
+            ODATA_JSON if body else None,
+            [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")] if body else None,
+        )
+
+    async def send_error(self, scope: Scope, send: Send, error: GraphError) -> None:
+        request_id, client_request_id = request_ids(scope)
+        body = render_error(
+            error, request_id=request_id, client_request_id=client_request_id, now=self.clock.now()
+        )
+        extra = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+        await respond(send, scope, error.status, body, b"application/json", extra)
+
+    async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+        headers = _headers(scope)
+        now = self.clock.timestamp()
+        principal = self._authenticate(headers.get(b"authorization"), now)
+        parsed = parse_path(scope["path"])
+        method = scope["method"]
+        if parsed is None:
+            raise NotFound(
+                f"mockgraph does not emulate {method} {scope['path']}: only the "
+                "presence API is served (see /docs)."
+            )
+        version, target = parsed
+        if target is None:
+            operation = self._operation({"POST": GET_PRESENCES_BY_USER_ID}, method)
+        else:
+            operations = BY_ACTION.get(target.action)
+            if operations is None:
+                raise NotFound(
+                    f"The presence action '{target.action}' does not exist; see /docs "
+                    "for the emulated operations."
+                )
+            operation = self._operation(operations, method)
+        tenant = self.store.tenant(principal.tenant_id)
+        raw = await _read_body(receive, headers, self.settings.max_body_bytes)
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
+
+        if target is None:
+            authorize(principal, operation.access, None)
+            body = models.parse_body(
+                models.GetPresencesByUserId, _json(raw, headers), "getPresencesByUserId"
+            )
+            entries = []
+            for user_id in service.checked_ids(body):
+                user = tenant.user(user_id)
+                entries.append(
+                    service.unknown_presence(user_id)
+                    if user is None
+                    else service.entity(user, now, _reader(principal, user_id))
+                )
+            return 200, _collection(context_url(version, None, "", []), entries)
+
+        if target.form == ME:
+            reject_app_on_me(principal)
+            assert principal.user_id is not None
+            user_id = principal.user_id
+        else:
+            assert target.user_id is not None
+            user_id = service.checked_user_id(target.user_id)
+            if operation.me_only:
+                raise BadRequest(
+                    f"{operation.action} is supported only at /me/presence/{operation.action}."
+                )
+        authorize(principal, operation.access, user_id)
+        user = tenant.user(user_id)
+        if user is None:
+            raise service.unknown_user(user_id)
+
+        if operation is GET_PRESENCE:
+            kind = _reader(principal, user_id)
+            select = query.get("$select")
+            if select:
+                fields = service.checked_select(select)
+                document = {
+                    "@odata.context": context_url(version, target, user.id, fields),
+                    **service.selected(user, now, kind, fields),
+                }
+                return 200, json.dumps(document, separators=(",", ":")).encode()
+            entity = service.entity(user, now, kind)
+            prefix = f'{{"@odata.context":"{context_url(version, target, user.id, [])}",'
+            return 200, prefix.encode() + entity[1:]
+
+        assert operation.body is not None
+        assert operation.apply is not None
+        arguments = models.parse_body(operation.body, _json(raw, headers), operation.action or "")
+        operation.apply(
+            user, arguments, service.Context(now, principal.app_id, self.settings.strict_session_id)
+        )
+        return 200, b""
+
+    def _authenticate(self, header: bytes | None, now: float) -> Principal:
+        if header is None:
+            raise InvalidAuthenticationToken(EMPTY)
+        scheme, _, token = header.decode("latin-1").strip().partition(" ")
+        if scheme.lower() != "bearer":
+            raise InvalidAuthenticationToken(
+                EMPTY if not scheme else "CompactToken parsing failed with error code: 80049217"
+            )
+        return self.tokens.verify(token.strip(), now)
+
+    @staticmethod
+    def _operation(operations: dict[str, Operation], method: str) -> Operation:
+        operation = operations.get(method)
+        if operation is None:
+            allowed = ", ".join(sorted(operations))
+            raise MethodNotAllowed(
+                f"The method {method} is not allowed here; this address takes {allowed}.",
+                headers={"Allow": allowed},
+            )
+        return operation
+
+
+def _reader(principal: Principal, user_id: str) -> str:
+    """The user themself (a delegated token whose oid is the target), or anyone else."""
+    return service.SELF if principal.user_id == user_id else service.OTHER
+
+
+def _collection(context: str, entries: list[bytes]) -> bytes:
+    return b"".join(
+        (f'{{"@odata.context":"{context}","value":['.encode(), b",".join(entries), b"]}")
+    )
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    return {
+        name: value
+        for name, value in scope["headers"]
+        if name in (b"authorization", b"content-type", b"content-length")
+    }
+
+
+def _json(raw: bytes, headers: dict[bytes, bytes]) -> bytes:
+    """The body, when there is one, must be sent as JSON."""
+    if raw.strip():
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type not in JSON_TYPES:
+            raise BadRequest(UNREADABLE_JSON)
+    return raw
+
+
+async def _read_body(receive: Receive, headers: dict[bytes, bytes], limit: int) -> bytes:
+    declared = headers.get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestEntityTooLarge(_too_large(limit))
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge(_too_large(limit))
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than the {limit // 1024} KiB mockgraph accepts."

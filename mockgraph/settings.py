@@ -1,0 +1,22 @@
+"""Settings for one mockgraph app; built by the CLI or the test helpers, never at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_FIXTURES = Path(__file__).with_name("default_fixtures.json")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    fixtures: Path = field(default=DEFAULT_FIXTURES)
+    # A PEM RSA private key to sign tokens with; None generates one at start.
+    signing_key: Path | None = None
+    # Graph's docs ask for the calling app's id as sessionId; the live service accepts any.
+    strict_session_id: bool = False
+    # Requests with a larger body are refused with 413.
+    max_body_bytes: int = 1024 * 1024
+    log_level: str = "info"

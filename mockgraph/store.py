@@ -1,0 +1,94 @@
+"""In-memory state, one partition per tenant, each seeded from the fixtures on first use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mockgraph.clock import Clock
+from mockgraph.errors import GraphError
+from mockgraph.fixtures import FixtureError, Fixtures, FixtureUser
+from mockgraph.presence.state import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
+from mockgraph.presence.times import (
+    format_offset_datetime,
+    parse_date_time_time_zone,
+    parse_offset_datetime,
+)
+
+
+class Tenant:
+    """One tenant's users, keyed by lower-case object id."""
+
+    def __init__(self, tenant_id: str, users: dict[str, UserState]) -> None:
+        self.id = tenant_id
+        self.users = users
+
+    def user(self, user_id: str) -> UserState | None:
+        return self.users.get(user_id.lower())
+
+
+def seed_user(fixture: FixtureUser, now: float) -> UserState:
+    """A user's state as the fixture describes it (GraphError for a bad status message)."""
+    user = UserState(
+        id=fixture.id,
+        user_principal_name=fixture.upn,
+        display_name=fixture.name,
+        password=fixture.password,
+        out_of_office=(
+            fixture.outOfOfficeSettings.isOutOfOffice,
+            fixture.outOfOfficeSettings.message,
+        ),
+    )
+    if fixture.presence is not None:
+        user.sessions[FIXTURE_SESSION_ID] = Session(
+            fixture.presence.availability, fixture.presence.activity, set_at=now, expires_at=None
+        )
+    message = fixture.statusMessage
+    if message is not None:
+        published = (
+            format_offset_datetime(
+                parse_offset_datetime(message.publishedDateTime, "publishedDateTime")
+            )
+            if message.publishedDateTime is not None
+            else format_offset_datetime(datetime.fromtimestamp(now, UTC))
+        )
+        expiry = None
+        if message.expiryDateTime is not None:
+            expiry = parse_date_time_time_zone(
+                message.expiryDateTime.dateTime, message.expiryDateTime.timeZone, "expiryDateTime"
+            )
+        user.status = StatusMessage(
+            message.message.content, message.message.contentType, published, expiry
+        )
+    return user
+
+
+class Store:
+    """Every tenant's state; a tenant seen for the first time gets a fresh copy of the fixtures."""
+
+    def __init__(self, fixtures: Fixtures, clock: Clock) -> None:
+        self.fixtures = fixtures
+        self.clock = clock
+        self.tenants: dict[str, Tenant] = {}
+        # Seed the fixtures' own tenant now, so that a bad status message stops start-up.
+        self.tenant(fixtures.tenantId)
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        key = tenant_id.lower()
+        tenant = self.tenants.get(key)
+        if tenant is None:
+            tenant = self.tenants[key] = self._seed(key)
+        return tenant
+
+    def _seed(self, tenant_id: str) -> Tenant:
+        now = self.clock.timestamp()
+        users: dict[str, UserState] = {}
+        for index, fixture in enumerate(self.fixtures.users):
+            try:
+                users[fixture.id] = seed_user(fixture, now)
+            except GraphError as exc:
+                raise FixtureError(f"$.users[{index}].statusMessage: {exc.message}") from None
+        return Tenant(tenant_id, users)
+
+    def reset(self) -> None:
+        self.tenants.clear()
+        self.tenant(self.fixtures.tenantId)
