@@ -18,7 +18,7 @@ class InProcessTransport(httpx.BaseTransport):
     """
 
     def __init__(self, app: object) -> None:
-        self._asgi = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
         self._loop = asyncio.new_event_loop()
         self._lock = threading.Lock()
 

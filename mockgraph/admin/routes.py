@@ -31,27 +31,35 @@ RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
 @router.get("/health", response_model=Health)
-def health() -> Health:
+async def health() -> Health:
     """200 once the server is ready."""
     return Health()
 
 
 @router.post("/tokens", response_model=TokenResponse)
-def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenResponse:
+async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenResponse:
     """Mint a bearer token signed by this server: delegated (`userId`, `scopes`) or
     application (`appId`, `roles`). Any scopes or roles may be minted, whatever the
     fixtures grant, so tests can check how a client handles 403s."""
     return service.mint_token(request, runtime.fixtures, runtime.tokens, runtime.clock.timestamp())
 
 
+@router.post("/reset", response_model=Health)
+async def reset(runtime: RuntimeDep) -> Health:
+    """Back to the fixtures: every tenant's state, and the clock back to real time."""
+    runtime.store.reset()
+    runtime.clock.reset()
+    return Health()
+
+
 @router.get("/clock", response_model=ClockState)
-def get_clock(runtime: RuntimeDep) -> ClockState:
+async def get_clock(runtime: RuntimeDep) -> ClockState:
     """The virtual clock every Graph rule follows."""
     return _clock_state(runtime)
 
 
 @router.post("/clock", response_model=ClockState)
-def change_clock(change: ClockChange, runtime: RuntimeDep) -> ClockState:
+async def change_clock(change: ClockChange, runtime: RuntimeDep) -> ClockState:
     """Move time instead of sleeping: `{"advance": "PT10M"}`, `{"set": "2026-01-01T00:00:00Z"}`,
     `{"freeze": true}` or `{"resume": true}`."""
     given = change.model_dump(exclude_none=True)

@@ -1,0 +1,136 @@
+"""Every error leaves in Graph's envelope, with Graph's headers, and changes nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import ADELE, PATTI, Graph
+
+
+def assert_envelope(body: dict[str, object], code: str) -> None:
+    error = body["error"]
+    assert isinstance(error, dict)
+    assert set(error) == {"code", "message", "innerError"}
+    assert error["code"] == code
+    assert error["message"]
+    inner = error["innerError"]
+    assert set(inner) == {"date", "request-id", "client-request-id"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", inner["date"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1.0/me/messages", "/v1.0/users", "/beta/me/presence/x/y", "/v1.0/me/presence/setMood"],
+)
+def test_unknown_graph_paths_are_404(graph: Graph, path: str) -> None:
+    response = graph.as_user(ADELE).get(path)
+    assert response.status_code == 404
+    assert_envelope(response.json(), "NotFound")
+
+
+def test_unknown_paths_outside_graph_are_404_in_graphs_envelope(graph: Graph) -> None:
+    response = graph.admin.get("/nowhere", headers={"client-request-id": "abc"})
+    assert response.status_code == 404
+    assert_envelope(response.json(), "NotFound")
+    assert response.headers["client-request-id"] == "abc"
+    assert "x-ms-ags-diagnostic" in response.headers
+
+
+def test_wrong_method_is_405(graph: Graph) -> None:
+    response = graph.as_user(ADELE).delete("/v1.0/me/presence")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert_envelope(response.json(), "MethodNotAllowed")
+
+    response = graph.as_user(ADELE).get("/v1.0/me/presence/setPresence")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+    control = graph.admin.delete("/_mockgraph/health")
+    assert control.status_code == 405
+    assert_envelope(control.json(), "MethodNotAllowed")
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b'{"sessionId": "s",', "application/json"),
+        (b"\xff\xfe", "application/json"),
+        (b'{"sessionId": "s"}', "text/plain"),
+        (b'{"sessionId": "s"}', None),
+    ],
+)
+def test_unreadable_bodies_are_graphs_400(
+    graph: Graph, content: bytes, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = graph.as_app().post(
+        f"/v1.0/users/{PATTI}/presence/setPresence", content=content, headers=headers
+    )
+    assert response.status_code == 400
+    assert_envelope(response.json(), "BadRequest")
+    assert response.json()["error"]["message"] == (
+        "Unable to read JSON request payload. Please ensure Content-Type header is set and "
+        "payload is of valid JSON format."
+    )
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"text"', b"42", b"null"])
+def test_bodies_that_are_not_objects_are_400(graph: Graph, body: bytes) -> None:
+    response = graph.as_app().post(
+        f"/v1.0/users/{PATTI}/presence/setPresence",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert_envelope(response.json(), "BadRequest")
+
+
+def test_malformed_control_plane_json_is_400(graph: Graph) -> None:
+    response = graph.admin.post(
+        "/_mockgraph/tokens", content=b"{oops", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert_envelope(response.json(), "BadRequest")
+
+
+@pytest.mark.parametrize(
+    "path", [f"/v1.0/users/{PATTI}/presence/setStatusMessage", "/_mockgraph/tokens"]
+)
+def test_bodies_over_one_mebibyte_are_413(graph: Graph, path: str) -> None:
+    huge = b'{"statusMessage": {"message": {"content": "' + b"x" * (1024 * 1024) + b'"}}}'
+    response = graph.as_app().post(path, content=huge, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert_envelope(response.json(), "RequestEntityTooLarge")
+    assert graph.presence(PATTI)["statusMessage"] is None
+
+
+def test_chunked_bodies_over_the_limit_are_413(graph: Graph) -> None:
+    def chunks() -> object:
+        for _ in range(300):
+            yield b"x" * 4096
+
+    response = graph.as_app().post(
+        f"/v1.0/users/{PATTI}/presence/setPresence",
+        content=chunks(),  # type: ignore[arg-type]
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
+def test_unexpected_exceptions_are_500_without_a_stack_trace(app: FastAPI, graph: Graph) -> None:
+    def explode() -> None:
+        raise RuntimeError("a bug in mockgraph, with a secret detail")
+
+    app.add_api_route("/_mockgraph/explode", explode)
+    response = graph.admin.get("/_mockgraph/explode")
+
+    assert response.status_code == 500
+    assert_envelope(response.json(), "generalException")
+    assert "secret detail" not in response.text
+    assert "Traceback" not in response.text
+    assert "request-id" in response.headers

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ADELE, ALEX, MEGAN, NESTOR, PRESENCE_WALL, UNKNOWN, Graph
+
+ODATA_JSON = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;"
+    "IEEE754Compatible=false;charset=utf-8"
+)
+
+
+@pytest.mark.parametrize("version", ["v1.0", "beta"])
+def test_own_presence_at_me(graph: Graph, version: str) -> None:
+    response = graph.as_user(ADELE, "Presence.Read").get(f"/{version}/me/presence")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == ODATA_JSON
+    body = response.json()
+    assert body["@odata.context"] == (
+        f"https://graph.microsoft.com/{version}/$metadata#users('{ADELE}')/presence/$entity"
+    )
+    assert body["id"] == ADELE
+    assert (body["availability"], body["activity"]) == ("Available", "Available")
+    assert body["outOfOfficeSettings"] == {"message": None, "isOutOfOffice": False}
+    assert body["statusMessage"] is None
+    assert body["workLocation"] == {
+        "workLocationType": "unspecified",
+        "source": "none",
+        "placeId": None,
+    }
+
+
+def test_the_three_addresses_name_the_same_presence(graph: Graph) -> None:
+    reader = graph.as_user(ADELE, "Presence.Read.All")
+    by_user = reader.get(f"/v1.0/users/{ALEX}/presence").json()
+    by_communications = reader.get(f"/v1.0/communications/presences/{ALEX}").json()
+
+    assert by_communications["@odata.context"] == (
+        "https://graph.microsoft.com/v1.0/$metadata#communications/presences/$entity"
+    )
+    del by_user["@odata.context"], by_communications["@odata.context"]
+    assert by_user == by_communications
+    assert (by_user["availability"], by_user["activity"]) == ("DoNotDisturb", "Presenting")
+
+
+def test_own_presence_is_own_at_every_address(graph: Graph) -> None:
+    reader = graph.as_user(ADELE, "Presence.Read")
+    for path in (
+        "/v1.0/me/presence",
+        f"/v1.0/users/{ADELE}/presence",
+        f"/v1.0/communications/presences/{ADELE}",
+    ):
+        assert reader.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize(
+    ("user_id", "expected"),
+    [
+        # Graph's own doc examples (reference §2.1).
+        (
+            ALEX,
+            {
+                "id": ALEX,
+                "availability": "DoNotDisturb",
+                "activity": "Presenting",
+                "outOfOfficeSettings": {"message": None, "isOutOfOffice": False},
+            },
+        ),
+        (
+            MEGAN,
+            {
+                "id": MEGAN,
+                "availability": "Away",
+                "activity": "BeRightBack",
+                "outOfOfficeSettings": {"message": None, "isOutOfOffice": False},
+            },
+        ),
+    ],
+)
+def test_doc_examples_replay(graph: Graph, user_id: str, expected: dict[str, object]) -> None:
+    body = graph.as_user(ADELE, "Presence.Read.All").get(f"/beta/users/{user_id}/presence").json()
+
+    # Graph's examples are shortened; every member they show is there, with the same value.
+    assert {k: body[k] for k in expected} == expected
+    assert body["sequenceNumber"].startswith("A")
+
+
+def test_user_without_session_is_offline_and_shows_out_of_office(graph: Graph) -> None:
+    body = graph.presence(NESTOR)
+
+    assert (body["availability"], body["activity"]) == ("Offline", "Offline")
+    assert body["outOfOfficeSettings"] == {"message": "Back on Monday.", "isOutOfOffice": True}
+
+
+def test_select_returns_only_the_chosen_properties(graph: Graph) -> None:
+    response = graph.as_app(PRESENCE_WALL, "Presence.Read.All").get(
+        f"/v1.0/users/{ALEX}/presence", params={"$select": "availability,Activity"}
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata"
+        f"#users('{ALEX}')/presence(availability,activity)/$entity",
+        "id": ALEX,
+        "availability": "DoNotDisturb",
+        "activity": "Presenting",
+    }
+
+
+def test_select_of_an_unknown_property_is_400(graph: Graph) -> None:
+    response = graph.as_app(PRESENCE_WALL, "Presence.Read.All").get(
+        f"/v1.0/users/{ALEX}/presence", params={"$select": "availability,mood"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "Could not find a property named 'mood' on type 'microsoft.graph.presence'."
+    )
+
+
+def test_unknown_user_is_404(graph: Graph) -> None:
+    response = graph.as_app(PRESENCE_WALL, "Presence.Read.All").get(
+        f"/v1.0/users/{UNKNOWN}/presence"
+    )
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NotFound"
+
+
+def test_user_principal_name_is_not_an_id(graph: Graph) -> None:
+    response = graph.as_app(PRESENCE_WALL, "Presence.Read.All").get(
+        "/v1.0/users/adele.vance@contoso.example/presence"
+    )
+
+    assert response.status_code == 400
+    assert "object id" in response.json()["error"]["message"]
+
+
+def test_segments_are_case_insensitive_and_actions_may_be_qualified(graph: Graph) -> None:
+    adele = graph.as_user(ADELE)
+    assert adele.get("/v1.0/ME/Presence").status_code == 200
+    response = adele.post(
+        "/v1.0/me/presence/microsoft.graph.setPresence",
+        json={"sessionId": "s", "availability": "Busy", "activity": "InACall"},
+    )
+    assert response.status_code == 200
+    assert graph.presence(ADELE)["availability"] == "Busy"
+
+
+def test_every_response_carries_graph_headers(graph: Graph) -> None:
+    response = graph.as_user(ADELE).get(
+        "/v1.0/me/presence", headers={"client-request-id": "my-correlation-id"}
+    )
+
+    assert response.headers["client-request-id"] == "my-correlation-id"
+    assert len(response.headers["request-id"]) == 36
+    assert "ServerInfo" in response.headers["x-ms-ags-diagnostic"]
+    unsent = graph.as_user(ADELE).get("/v1.0/me/presence")
+    assert unsent.headers["client-request-id"] == unsent.headers["request-id"]
