@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from mockgraph.errors import GraphError
+from mockgraph.presence.times import parse_date_time_time_zone, parse_offset_datetime
 from mockgraph.presence.values import canonical_activity, canonical_availability
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -20,28 +23,32 @@ def _guid(value: str) -> str:
     return value.lower()
 
 
-Guid = Annotated[str, Field(description="A GUID")]
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def _availability(value: str) -> str:
+    known = canonical_availability(value)
+    if known is None:
+        raise ValueError(f"unknown availability '{value}'")
+    return known
+
+
+def _activity(value: str) -> str:
+    known = canonical_activity(value)
+    if known is None:
+        raise ValueError(f"unknown activity '{value}'")
+    return known
+
+
 class FixturePresence(_Strict):
+    """The state of the user's signed-in Teams client: a session that never expires or fades."""
+
     availability: str
     activity: str
 
-    @model_validator(mode="after")
-    def _known_values(self) -> FixturePresence:
-        availability = canonical_availability(self.availability)
-        activity = canonical_activity(self.activity)
-        if availability is None:
-            raise ValueError(f"unknown availability '{self.availability}'")
-        if activity is None:
-            raise ValueError(f"unknown activity '{self.activity}'")
-        object.__setattr__(self, "availability", availability)
-        object.__setattr__(self, "activity", activity)
-        return self
+    _check_availability = field_validator("availability")(_availability)
+    _check_activity = field_validator("activity")(_activity)
 
 
 class FixtureItemBody(_Strict):
@@ -53,11 +60,33 @@ class FixtureDateTimeTimeZone(_Strict):
     dateTime: str
     timeZone: str = "UTC"
 
+    @model_validator(mode="after")
+    def _parses(self) -> FixtureDateTimeTimeZone:
+        _as_value_error(
+            lambda: parse_date_time_time_zone(self.dateTime, self.timeZone, "expiryDateTime")
+        )
+        return self
+
 
 class FixtureStatusMessage(_Strict):
     message: FixtureItemBody
     publishedDateTime: str | None = None
     expiryDateTime: FixtureDateTimeTimeZone | None = None
+
+    @field_validator("publishedDateTime")
+    @classmethod
+    def _published(cls, value: str | None) -> str | None:
+        if value is not None:
+            _as_value_error(lambda: parse_offset_datetime(value, "publishedDateTime"))
+        return value
+
+
+def _as_value_error(check: Callable[[], object]) -> None:
+    """Run a Graph-rule check, reporting its 400 as a fixture problem."""
+    try:
+        check()
+    except GraphError as exc:
+        raise ValueError(exc.message) from None
 
 
 class FixtureOutOfOffice(_Strict):
@@ -104,22 +133,18 @@ class Fixtures(_Strict):
 
     _check_tenant = field_validator("tenantId")(_guid)
 
-    @model_validator(mode="after")
-    def _unique(self) -> Fixtures:
-        _no_duplicates("users", [u.id for u in self.users], "id")
-        _no_duplicates("users", [u.upn.lower() for u in self.users], "userPrincipalName")
-        _no_duplicates("apps", [a.appId for a in self.apps], "appId")
-        return self
-
     def app(self, app_id: str) -> FixtureApp | None:
         return next((a for a in self.apps if a.appId == app_id.lower()), None)
 
 
-def _no_duplicates(collection: str, values: list[str], key: str) -> None:
+def _no_duplicates(source: str, collection: str, values: list[str], key: str) -> None:
     seen: set[str] = set()
     for index, value in enumerate(values):
         if value in seen:
-            raise ValueError(f"{collection}[{index}].{key} '{value}' appears twice")
+            raise FixtureError(
+                f"{source}: $.{collection}[{index}].{key}: '{value}' appears "
+                "twice; each must be unique"
+            )
         seen.add(value)
 
 
@@ -135,13 +160,20 @@ def json_path(loc: tuple[Any, ...]) -> str:
 
 
 def parse_fixtures(raw: bytes | str, source: str) -> Fixtures:
+    """Validated fixtures, or FixtureError naming `source` and the JSON path of the problem."""
     try:
-        return Fixtures.model_validate_json(raw)
+        fixtures = Fixtures.model_validate_json(raw)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (the README lists the keys of the fixture format)"
         loc = tuple(p for p in first["loc"] if p not in ("function-after", "model"))
         raise FixtureError(f"{source}: {json_path(loc)}: {message}") from None
+    _no_duplicates(source, "users", [u.id for u in fixtures.users], "id")
+    _no_duplicates(source, "users", [u.upn.lower() for u in fixtures.users], "userPrincipalName")
+    _no_duplicates(source, "apps", [a.appId for a in fixtures.apps], "appId")
+    return fixtures
 
 
 def load_fixtures(path: Path) -> Fixtures:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from mockgraph.clock import Clock
-from mockgraph.errors import GraphError
-from mockgraph.fixtures import FixtureError, Fixtures, FixtureUser
+from mockgraph.fixtures import Fixtures, FixtureUser
 from mockgraph.presence.state import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
 from mockgraph.presence.times import (
     format_offset_datetime,
@@ -27,7 +26,7 @@ class Tenant:
 
 
 def seed_user(fixture: FixtureUser, now: float) -> UserState:
-    """A user's state as the fixture describes it (GraphError for a bad status message)."""
+    """A user's state as the (validated) fixture describes it."""
     user = UserState(
         id=fixture.id,
         user_principal_name=fixture.upn,
@@ -69,7 +68,6 @@ class Store:
         self.fixtures = fixtures
         self.clock = clock
         self.tenants: dict[str, Tenant] = {}
-        # Seed the fixtures' own tenant now, so that a bad status message stops start-up.
         self.tenant(fixtures.tenantId)
 
     def tenant(self, tenant_id: str) -> Tenant:
@@ -81,13 +79,7 @@ class Store:
 
     def _seed(self, tenant_id: str) -> Tenant:
         now = self.clock.timestamp()
-        users: dict[str, UserState] = {}
-        for index, fixture in enumerate(self.fixtures.users):
-            try:
-                users[fixture.id] = seed_user(fixture, now)
-            except GraphError as exc:
-                raise FixtureError(f"$.users[{index}].statusMessage: {exc.message}") from None
-        return Tenant(tenant_id, users)
+        return Tenant(tenant_id, {f.id: seed_user(f, now) for f in self.fixtures.users})
 
     def reset(self) -> None:
         self.tenants.clear()
