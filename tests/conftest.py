@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
 from mockgraph.app import create_app
@@ -79,6 +82,18 @@ class Graph:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    """A PEM RSA key, for a server started with --signing-key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp_path / "signing-key.pem"
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path.write_bytes(pem)
+    return path
 
 
 @pytest.fixture

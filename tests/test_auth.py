@@ -82,20 +82,6 @@ def test_truncated_token_is_401(graph: Graph) -> None:
 
 
 @pytest.fixture
-def key_file(tmp_path: Path) -> Path:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path = tmp_path / "signing-key.pem"
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return path
-
-
-@pytest.fixture
 def settings(key_file: Path) -> Settings:
     return Settings(signing_key=key_file)
 

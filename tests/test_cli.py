@@ -14,8 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockgraph.cli import main
 from tests.conftest import ADELE
@@ -109,20 +107,6 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30
         except httpx.TransportError:
             time.sleep(0.05)
     raise AssertionError("mockgraph did not become healthy")
-
-
-@pytest.fixture
-def key_file(tmp_path: Path) -> Path:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path = tmp_path / "key.pem"
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return path
 
 
 @pytest.fixture
