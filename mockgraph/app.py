@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from fastapi import FastAPI, Request
@@ -22,11 +23,13 @@ from mockgraph.errors import (
     MethodNotAllowed,
     NotFound,
     RequestEntityTooLarge,
+    Unauthorized,
     describe_validation_error,
     render_error,
 )
 from mockgraph.fixtures import Fixtures, load_fixtures
 from mockgraph.http import Receive, Scope, Send, graph_headers, request_ids, with_graph_headers
+from mockgraph.journal import Journal
 from mockgraph.openapi import DESCRIPTION, build_openapi
 from mockgraph.presence.routes import GraphRouter
 from mockgraph.runtime import Runtime
@@ -35,6 +38,8 @@ from mockgraph.store import Store
 
 log = logging.getLogger("mockgraph")
 GRAPH_PREFIXES = ("/v1.0/", "/beta/")
+# Control-plane paths that never need the admin key.
+OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem"})
 
 
 def create_app(
@@ -61,8 +66,9 @@ def create_app(
         settings=settings,
         fixtures=fixtures,
         clock=clock,
-        store=Store(fixtures, clock),
+        store=Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants),
         tokens=TokenAuthority(SigningKey(settings.signing_key)),
+        journal=Journal(settings.journal_size),
     )
     app = FastAPI(
         title="mockgraph",
@@ -74,8 +80,8 @@ def create_app(
     app.state.runtime = runtime
     app.include_router(admin_router)
     _install_error_handlers(app, clock)
-    graph = GraphRouter(runtime.store, runtime.tokens, clock, settings)
-    app.add_middleware(GraphMiddleware, graph=graph, max_body_bytes=settings.max_body_bytes)
+    graph = GraphRouter(runtime.store, runtime.tokens, runtime.journal, settings)
+    app.add_middleware(GraphMiddleware, graph=graph, settings=settings)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -83,25 +89,43 @@ def create_app(
 class GraphMiddleware:
     """Pure ASGI: Graph calls go straight to the lean router; the rest gets Graph's headers."""
 
-    def __init__(self, app: ASGIApp, graph: GraphRouter, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, graph: GraphRouter, settings: Settings) -> None:
         self.app = app
         self.graph = graph
-        self.max_body_bytes = max_body_bytes
+        self.max_body_bytes = settings.max_body_bytes
+        self.admin_key = (settings.admin_key or "").encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"].startswith(GRAPH_PREFIXES):
+        path = scope["path"]
+        if path.startswith(GRAPH_PREFIXES):
             await self.graph(scope, receive, send)
             return
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                error = RequestEntityTooLarge("The request body is larger than mockgraph accepts.")
-                await self.graph.send_error(scope, send, error)
-                return
+        error = self._refuse(scope, path)
+        if error is not None:
+            await self.graph.send_error(scope, send, error)
+            return
         request_ids(scope)
         await self.app(scope, receive, with_graph_headers(scope, send))
+
+    def _refuse(self, scope: Scope, path: str) -> GraphError | None:
+        """413 for an oversized body; 401 for a control-plane call without the admin key."""
+        authorization = b""
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
+                return RequestEntityTooLarge("The request body is larger than mockgraph accepts.")
+            if name == b"authorization":
+                authorization = value
+        if self.admin_key and path.startswith("/_mockgraph/") and path not in OPEN_ADMIN_PATHS:
+            given = authorization.removeprefix(b"Bearer ").strip()
+            if not hmac.compare_digest(given, self.admin_key):
+                return Unauthorized(
+                    "This control-plane call needs the admin key: "
+                    "Authorization: Bearer <MOCKGRAPH_ADMIN_KEY>."
+                )
+        return None
 
 
 def _install_error_handlers(app: FastAPI, clock: Clock) -> None:

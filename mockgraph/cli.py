@@ -20,6 +20,7 @@ from mockgraph.clock import Clock
 from mockgraph.errors import GraphError
 from mockgraph.fixtures import FixtureError, load_fixtures
 from mockgraph.settings import DEFAULT_FIXTURES, Settings
+from mockgraph.throttle import parse_limit
 
 EXIT_CONFIG = 2
 
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port",
         type=int,
-        default=int(_env("PORT", "8000") or 8000),
+        default=_env("PORT", "8000"),
         help="port to listen on (MOCKGRAPH_PORT; default 8000)",
     )
     serve.add_argument(
@@ -78,6 +79,29 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="MOCKGRAPH_LOG_LEVEL; default info",
     )
+    serve.add_argument(
+        "--admin-key",
+        default=_env("ADMIN_KEY"),
+        help="require this bearer key on /_mockgraph calls (MOCKGRAPH_ADMIN_KEY)",
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=int,
+        default=_env("JOURNAL_SIZE", "10000"),
+        help="Graph calls the request journal keeps (MOCKGRAPH_JOURNAL_SIZE; default 10000)",
+    )
+    serve.add_argument(
+        "--throttle",
+        default=_env("THROTTLE", "off"),
+        help="off, graph (1500 per 30 s per app per tenant) or N/Ss such as 100/10s "
+        "(MOCKGRAPH_THROTTLE; default off)",
+    )
+    serve.add_argument(
+        "--max-tenants",
+        type=int,
+        default=_env("MAX_TENANTS", "1000"),
+        help="tenants kept at most (MOCKGRAPH_MAX_TENANTS; default 1000)",
+    )
 
     token = commands.add_parser("token", help="print a bearer token")
     who = token.add_mutually_exclusive_group(required=True)
@@ -92,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--url",
         default=_env("URL", "http://127.0.0.1:8000"),
         help="a running server to ask (MOCKGRAPH_URL); ignored with --signing-key",
+    )
+    token.add_argument(
+        "--admin-key",
+        default=_env("ADMIN_KEY"),
+        help="the server's admin key, if it has one (MOCKGRAPH_ADMIN_KEY)",
     )
     token.add_argument(
         "--signing-key",
@@ -124,17 +153,21 @@ def serve(args: argparse.Namespace) -> int:
 
     from mockgraph.app import create_app
 
-    settings = Settings(
-        host=args.host,
-        port=args.port,
-        fixtures=args.fixtures,
-        signing_key=args.signing_key,
-        strict_session_id=args.strict_session_id,
-        log_level=args.log_level,
-    )
     try:
+        settings = Settings(
+            host=args.host,
+            port=args.port,
+            fixtures=args.fixtures,
+            signing_key=args.signing_key,
+            strict_session_id=args.strict_session_id,
+            log_level=args.log_level,
+            admin_key=args.admin_key or None,
+            journal_size=_positive(args.journal_size, "journal size"),
+            throttle=parse_limit(args.throttle),
+            max_tenants=_positive(args.max_tenants, "tenant limit"),
+        )
         app = create_app(settings)
-    except (FixtureError, SigningKeyError) as exc:
+    except (FixtureError, SigningKeyError, ValueError) as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     uvicorn.run(
@@ -145,6 +178,12 @@ def serve(args: argparse.Namespace) -> int:
         access_log=settings.log_level == "debug",
     )
     return 0
+
+
+def _positive(value: int, what: str) -> int:
+    if value < 1:
+        raise ValueError(f"the {what} must be at least 1, not {value}")
+    return value
 
 
 def token(args: argparse.Namespace) -> int:
@@ -159,8 +198,9 @@ def token(args: argparse.Namespace) -> int:
         body["tenantId"] = args.tenant
     if args.signing_key is None:
         try:
+            headers = {"Authorization": f"Bearer {args.admin_key}"} if args.admin_key else {}
             response = httpx.post(
-                f"{args.url.rstrip('/')}/_mockgraph/tokens", json=body, timeout=10
+                f"{args.url.rstrip('/')}/_mockgraph/tokens", json=body, headers=headers, timeout=10
             )
         except httpx.HTTPError as exc:
             print(f"mockgraph: cannot reach {args.url}: {exc}", file=sys.stderr)

@@ -8,41 +8,47 @@ from datetime import UTC, datetime, timedelta
 
 
 class Clock:
-    """A virtual clock: real time plus an offset, optionally frozen.
+    """A virtual clock: its parent's time (or real time) plus an offset, optionally frozen.
 
-    Every rule that depends on time (session fade and expiry, preferred presence,
-    status-message expiry, token lifetimes) reads `now()` from here and nowhere else.
+    Every rule that depends on time (session fade and expiry, preferred presence, status-message
+    expiry, token lifetimes, throttling windows) reads `timestamp()` or `now()` from a clock and
+    nowhere else. Each tenant has its own clock whose parent is the server's, so one test moving
+    time never moves another's.
     """
 
-    def __init__(self, *, start: datetime | None = None, frozen: bool = False) -> None:
+    def __init__(
+        self, *, start: datetime | None = None, frozen: bool = False, parent: Clock | None = None
+    ) -> None:
         self._lock = threading.Lock()
+        self._parent = parent
         self._offset = 0.0
         self._frozen_at: float | None = None
         if start is not None:
-            self._offset = start.timestamp() - time.time()
+            self._offset = start.timestamp() - self._base()
         if frozen:
-            self._frozen_at = self._timestamp()
+            self._frozen_at = self.timestamp()
 
-    def _timestamp(self) -> float:
-        if self._frozen_at is not None:
-            return self._frozen_at
-        return time.time() + self._offset
+    def _base(self) -> float:
+        return self._parent.timestamp() if self._parent is not None else time.time()
 
     def timestamp(self) -> float:
         """Seconds since the epoch, as the emulated world sees them."""
-        return self._timestamp()
+        frozen = self._frozen_at
+        if frozen is not None:
+            return frozen
+        return self._base() + self._offset
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self._timestamp(), UTC)
+        return datetime.fromtimestamp(self.timestamp(), UTC)
 
     @property
     def frozen(self) -> bool:
-        return self._frozen_at is not None
+        return self._frozen_at is not None or (self._parent is not None and self._parent.frozen)
 
     @property
     def offset(self) -> timedelta:
-        """How far the emulated clock is ahead of the real one."""
-        return timedelta(seconds=self._timestamp() - time.time())
+        """How far this clock is ahead of real time."""
+        return timedelta(seconds=self.timestamp() - time.time())
 
     def advance(self, delta: timedelta) -> None:
         with self._lock:
@@ -56,21 +62,21 @@ class Clock:
             if self._frozen_at is not None:
                 self._frozen_at = when.timestamp()
             else:
-                self._offset = when.timestamp() - time.time()
+                self._offset = when.timestamp() - self._base()
 
     def freeze(self) -> None:
         with self._lock:
             if self._frozen_at is None:
-                self._frozen_at = time.time() + self._offset
+                self._frozen_at = self._base() + self._offset
 
     def resume(self) -> None:
         with self._lock:
             if self._frozen_at is not None:
-                self._offset = self._frozen_at - time.time()
+                self._offset = self._frozen_at - self._base()
                 self._frozen_at = None
 
     def reset(self) -> None:
-        """Back to real time, running."""
+        """Back to the parent's time (real time for the server's clock), running."""
         with self._lock:
             self._offset = 0.0
             self._frozen_at = None

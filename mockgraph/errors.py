@@ -66,6 +66,10 @@ class MethodNotAllowed(GraphError):
     status, code = 405, "MethodNotAllowed"
 
 
+class Conflict(GraphError):
+    status, code = 409, "Conflict"
+
+
 class RequestEntityTooLarge(GraphError):
     status, code = 413, "RequestEntityTooLarge"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -29,13 +30,19 @@ class ServerThread:
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="mockgraph-server", daemon=True)
+        # The event loop the server runs on; in-process calls are handed to it (see testing.py).
+        self.loop = asyncio.new_event_loop()
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def _run(self) -> None:
-        self._server.run(sockets=[self._socket])
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._server.serve(sockets=[self._socket]))
+        finally:
+            self.loop.close()
 
     def start(self, timeout: float = 10.0) -> ServerThread:
         self._thread.start()

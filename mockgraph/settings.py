@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mockgraph.throttle import Limit
+
 DEFAULT_FIXTURES = Path(__file__).with_name("default_fixtures.json")
 
 
@@ -20,3 +22,11 @@ class Settings:
     # Requests with a larger body are refused with 413.
     max_body_bytes: int = 1024 * 1024
     log_level: str = "info"
+    # When set, every /_mockgraph call but health and the CA certificate needs it as a bearer.
+    admin_key: str | None = None
+    # How many Graph calls the request journal keeps; older ones are dropped and counted.
+    journal_size: int = 10_000
+    # Requests per window per app per tenant; None: no throttling (see throttle.parse_limit).
+    throttle: Limit | None = None
+    # How many tenants the store keeps; a token for one more is refused with 403.
+    max_tenants: int = 1000

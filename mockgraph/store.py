@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from mockgraph.clock import Clock
+from mockgraph.errors import Forbidden
+from mockgraph.faults import Faults
 from mockgraph.fixtures import Fixtures, FixtureUser
 from mockgraph.presence.state import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
 from mockgraph.presence.times import (
@@ -12,14 +14,22 @@ from mockgraph.presence.times import (
     parse_date_time_time_zone,
     parse_offset_datetime,
 )
+from mockgraph.throttle import Limit, Throttle
+
+
+class TenantLimitReached(Forbidden):
+    """More tenants than the store keeps (MOCKGRAPH_MAX_TENANTS)."""
 
 
 class Tenant:
-    """One tenant's users, keyed by lower-case object id."""
+    """One tenant's world: its users, its own clock, its faults and throttling windows."""
 
-    def __init__(self, tenant_id: str, users: dict[str, UserState]) -> None:
+    def __init__(self, tenant_id: str, clock: Clock, throttle: Limit | None) -> None:
         self.id = tenant_id
-        self.users = users
+        self.clock = clock
+        self.users: dict[str, UserState] = {}
+        self.faults = Faults()
+        self.throttle = Throttle(throttle)
 
     def user(self, user_id: str) -> UserState | None:
         return self.users.get(user_id.lower())
@@ -64,9 +74,18 @@ def seed_user(fixture: FixtureUser, now: float) -> UserState:
 class Store:
     """Every tenant's state; a tenant seen for the first time gets a fresh copy of the fixtures."""
 
-    def __init__(self, fixtures: Fixtures, clock: Clock) -> None:
+    def __init__(
+        self,
+        fixtures: Fixtures,
+        clock: Clock,
+        *,
+        throttle: Limit | None = None,
+        max_tenants: int = 1000,
+    ) -> None:
         self.fixtures = fixtures
         self.clock = clock
+        self.throttle = throttle
+        self.max_tenants = max_tenants
         self.tenants: dict[str, Tenant] = {}
         self.tenant(fixtures.tenantId)
 
@@ -74,13 +93,27 @@ class Store:
         key = tenant_id.lower()
         tenant = self.tenants.get(key)
         if tenant is None:
+            if len(self.tenants) >= self.max_tenants:
+                raise TenantLimitReached(
+                    f"mockgraph keeps at most {self.max_tenants} tenants; reset it "
+                    "(POST /_mockgraph/reset) or reuse a tenant."
+                )
             tenant = self.tenants[key] = self._seed(key)
         return tenant
 
-    def _seed(self, tenant_id: str) -> Tenant:
-        now = self.clock.timestamp()
-        return Tenant(tenant_id, {f.id: seed_user(f, now) for f in self.fixtures.users})
+    def known(self, tenant_id: str) -> Tenant | None:
+        return self.tenants.get(tenant_id.lower())
 
-    def reset(self) -> None:
-        self.tenants.clear()
-        self.tenant(self.fixtures.tenantId)
+    def _seed(self, tenant_id: str) -> Tenant:
+        tenant = Tenant(tenant_id, Clock(parent=self.clock), self.throttle)
+        now = tenant.clock.timestamp()
+        tenant.users = {f.id: seed_user(f, now) for f in self.fixtures.users}
+        return tenant
+
+    def reset(self, tenant_id: str | None = None) -> None:
+        """Back to the fixtures, with clocks, faults and throttling windows: one tenant, or all."""
+        if tenant_id is None:
+            self.tenants.clear()
+            self.tenant(self.fixtures.tenantId)
+        else:
+            self.tenants[tenant_id.lower()] = self._seed(tenant_id.lower())

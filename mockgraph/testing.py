@@ -1,30 +1,47 @@
-"""Helpers for test suites: an in-process httpx transport over a mockgraph app."""
+"""For test suites: a typed client of the control plane, and an in-process httpx transport."""
 
 from __future__ import annotations
 
 import asyncio
+import builtins
+import difflib
 import threading
+from collections.abc import Coroutine, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import httpx
 
+T = TypeVar("T")
+DEFAULT_SCOPES = ("Presence.Read", "Presence.Read.All", "Presence.ReadWrite")
+
 
 class InProcessTransport(httpx.BaseTransport):
-    """A synchronous httpx transport that calls an ASGI app in this process, with no socket.
+    """A synchronous httpx transport that calls a mockgraph app in this process, no socket.
 
     Args:
         app: the ASGI app, usually from `create_app`.
+        loop: the event loop the app already runs on (a `ServerThread`'s), so that in-process
+            calls and network calls touch state from one thread; None runs a private loop.
 
     Use it as `httpx.Client(transport=InProcessTransport(app), base_url="http://mockgraph")`.
     """
 
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: object, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
-        self._loop = asyncio.new_event_loop()
+        self._shared_loop = loop
+        self._own_loop = asyncio.new_event_loop() if loop is None else None
         self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._run(self._send(request))
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._shared_loop is not None:
+            return asyncio.run_coroutine_threadsafe(coroutine, self._shared_loop).result(60)
+        assert self._own_loop is not None
         with self._lock:
-            return self._loop.run_until_complete(self._send(request))
+            return self._own_loop.run_until_complete(coroutine)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
@@ -38,4 +55,257 @@ class InProcessTransport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
-        self._loop.close()
+        if self._own_loop is not None:
+            self._own_loop.close()
+
+
+class ControlPlaneError(AssertionError):
+    """A control-plane call answered with an error."""
+
+
+class _Part:
+    def __init__(self, admin: MockGraphAdmin) -> None:
+        self._admin = admin
+
+
+class Clock(_Part):
+    """The tenant's virtual clock."""
+
+    def now(self) -> dict[str, Any]:
+        """`{"now", "frozen", "offset"}`."""
+        return self._admin._call("GET", "/clock")
+
+    def advance(self, by: str | timedelta) -> dict[str, Any]:
+        """Move time on, e.g. `advance("PT10M")` or `advance(timedelta(minutes=10))`."""
+        duration = by if isinstance(by, str) else _iso_duration(by)
+        return self._admin._call("POST", "/clock", {"advance": duration})
+
+    def set(self, when: str | datetime) -> dict[str, Any]:
+        value = when if isinstance(when, str) else when.isoformat()
+        return self._admin._call("POST", "/clock", {"set": value})
+
+    def freeze(self) -> dict[str, Any]:
+        return self._admin._call("POST", "/clock", {"freeze": True})
+
+    def resume(self) -> dict[str, Any]:
+        return self._admin._call("POST", "/clock", {"resume": True})
+
+
+class Faults(_Part):
+    """Injected failures for the tenant's Graph calls."""
+
+    def add(
+        self,
+        path: str,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        times: int | None = None,
+        retry_after: int | None = None,
+        delay_ms: int = 0,
+        code: str | None = None,
+        message: str | None = None,
+        rate: float | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """Fail (or, with only `delay_ms`, delay) calls whose full path matches the glob."""
+        body = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "times": times,
+            "retryAfter": retry_after,
+            "delayMs": delay_ms,
+            "code": code,
+            "message": message,
+            "rate": rate,
+            "seed": seed,
+        }
+        return self._admin._call("POST", "/faults", body)
+
+    def throttle(
+        self, path: str = "/*", *, times: int = 1, retry_after: int = 1, method: str | None = None
+    ) -> dict[str, Any]:
+        """Graph's 429 with Retry-After for the next `times` matching calls."""
+        return self.add(path, method=method, status=429, times=times, retry_after=retry_after)
+
+    def list(self) -> builtins.list[dict[str, Any]]:
+        value: builtins.list[dict[str, Any]] = self._admin._call("GET", "/faults")["value"]
+        return value
+
+    def clear(self) -> None:
+        self._admin._call("DELETE", "/faults")
+
+
+class Requests(_Part):
+    """The journal of the tenant's Graph calls."""
+
+    def list(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        user_id: str | None = None,
+        app_id: str | None = None,
+        since: str | None = None,
+    ) -> builtins.list[dict[str, Any]]:
+        params = {
+            k: v
+            for k, v in {
+                "method": method,
+                "path": path,
+                "status": status,
+                "userId": user_id,
+                "appId": app_id,
+                "since": since,
+            }.items()
+            if v is not None
+        }
+        value: builtins.list[dict[str, Any]] = self._admin._call("GET", "/requests", params=params)[
+            "value"
+        ]
+        return value
+
+    def clear(self) -> None:
+        self._admin._call("DELETE", "/requests")
+
+    def assert_called(
+        self, method: str, path: str, count: int | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """Assert that Graph calls matching `method` and the `path` glob were made (exactly
+        `count` times when given); the failure message lists the near misses."""
+        matching = self.list(method=method, path=path)
+        if (count is None and matching) or (count is not None and len(matching) == count):
+            return matching
+        everything = self.list()
+        wanted = f"{method.upper()} {path}"
+        misses = difflib.get_close_matches(
+            wanted, [f"{e['method']} {e['path']}" for e in everything], n=5, cutoff=0.3
+        )
+        expected = "at least one call" if count is None else f"{count} call(s)"
+        lines = [f"Expected {expected} to {wanted}, got {len(matching)}."]
+        if misses:
+            lines.append("Near misses:")
+            for miss in misses:
+                statuses = sorted(
+                    {str(e["status"]) for e in everything if f"{e['method']} {e['path']}" == miss}
+                )
+                lines.append(f"  {miss} -> {', '.join(statuses)}")
+        elif everything:
+            lines.append(f"Calls made: {len(everything)}, none alike.")
+        else:
+            lines.append("No Graph calls were made.")
+        raise AssertionError("\n".join(lines))
+
+
+class MockGraphAdmin:
+    """A typed client of mockgraph's control plane, for any test suite (a container included).
+
+    Args:
+        base_url: where mockgraph listens, e.g. "http://127.0.0.1:8000".
+        tenant: the tenant to act on; the fixtures' tenant when None.
+        admin_key: the server's MOCKGRAPH_ADMIN_KEY, if it has one.
+        transport: an httpx transport (e.g. InProcessTransport) instead of the network.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        tenant: str | None = None,
+        admin_key: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tenant = tenant
+        headers = {"Authorization": f"Bearer {admin_key}"} if admin_key else {}
+        self.http = httpx.Client(
+            base_url=self.base_url, headers=headers, transport=transport, timeout=30
+        )
+        self.clock = Clock(self)
+        self.faults = Faults(self)
+        self.requests = Requests(self)
+
+    def _call(
+        self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        query = dict(params or {})
+        if self.tenant is not None:
+            query["tenant"] = self.tenant
+        response = self.http.request(method, f"/_mockgraph{path}", json=body, params=query)
+        if response.status_code != 200:
+            raise ControlPlaneError(
+                f"{method} /_mockgraph{path} answered {response.status_code}: {response.text}"
+            )
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def healthy(self) -> bool:
+        try:
+            return self.http.get("/_mockgraph/health").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def reset(self) -> None:
+        """Back to the fixtures (this tenant only, when the client has one)."""
+        self._call("POST", "/reset")
+
+    def token(
+        self,
+        user: str,
+        scopes: Sequence[str] = DEFAULT_SCOPES,
+        *,
+        app: str | None = None,
+        expires_in: int = 3600,
+    ) -> str:
+        """A delegated token for `user` with `scopes`."""
+        body: dict[str, Any] = {"userId": user, "scopes": list(scopes), "expiresIn": expires_in}
+        if app is not None:
+            body["appId"] = app
+        return self._mint(body)
+
+    def app_token(
+        self,
+        app: str,
+        roles: Sequence[str] = ("Presence.ReadWrite.All",),
+        *,
+        expires_in: int = 3600,
+    ) -> str:
+        """An application token for `app` with `roles`."""
+        return self._mint({"appId": app, "roles": list(roles), "expiresIn": expires_in})
+
+    def _mint(self, body: dict[str, Any]) -> str:
+        if self.tenant is not None:
+            body["tenantId"] = self.tenant
+        token: str = self._call("POST", "/tokens", body)["access_token"]
+        return token
+
+    def state(self) -> dict[str, Any]:
+        """The tenant's whole state, as GET /_mockgraph/state exports it."""
+        state: dict[str, Any] = self._call("GET", "/state")
+        return state
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._call("PUT", "/state", state)
+
+    def add_user(self, user: dict[str, Any]) -> None:
+        """Add a user, in the fixture file's user format."""
+        self._call("POST", "/users", user)
+
+    def remove_user(self, user_id: str) -> None:
+        self._call("DELETE", f"/users/{user_id}")
+
+    def throttling(self, limit: int | None, window: str = "PT30S") -> None:
+        """Throttle this tenant's Graph calls to `limit` per `window` per app (None: off)."""
+        self._call("PUT", "/throttling", {"limit": limit, "window": window})
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _iso_duration(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    if seconds < 0:
+        raise ValueError("the clock only moves forward with advance(); use set()")
+    return f"PT{seconds:g}S"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -47,3 +49,47 @@ class ClockChange(_Body):
     set: str | None = Field(None, examples=["2026-01-01T00:00:00Z"])
     freeze: bool | None = None
     resume: bool | None = None
+
+
+class FaultSpec(_Body):
+    """Make matching Graph calls fail (with `status`) or answer late (`delayMs` alone)."""
+
+    method: str | None = Field(
+        None, description="HTTP method, or * / null for any.", examples=["GET"]
+    )
+    path: str = Field(
+        description="A glob over the full path, version prefix included.",
+        examples=["/v1.0/users/*/presence"],
+    )
+    status: int | None = Field(None, ge=400, le=599, examples=[429])
+    times: int | None = Field(None, ge=1, description="How many calls; null: until cleared.")
+    retryAfter: int | None = Field(None, ge=0, le=86400, description="Seconds (429 and 503).")
+    delayMs: int = Field(0, ge=0, le=60_000)
+    code: str | None = Field(None, description="The error code; Graph's for the status if null.")
+    message: str | None = None
+    rate: float | None = Field(None, ge=0, le=1, description="Share of matching calls hit.")
+    seed: int | None = Field(None, description="Makes a `rate` reproducible.")
+
+
+class ThrottlingSpec(_Body):
+    """Requests allowed per window per app in this tenant; limit null turns throttling off."""
+
+    limit: int | None = Field(None, ge=1, examples=[1500])
+    window: str = Field("PT30S", description="ISO 8601 duration.", examples=["PT30S"])
+
+
+class ThrottlingState(BaseModel):
+    limit: int | None
+    window: str | None
+
+
+class Listing(BaseModel):
+    value: list[dict[str, Any]]
+
+
+class JournalListing(Listing):
+    dropped: int = Field(description="Calls lost to the journal's bound since it was cleared.")
+
+
+class Cleared(BaseModel):
+    cleared: int

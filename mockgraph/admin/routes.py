@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 
 from mockgraph.admin import service
-from mockgraph.admin.models import ClockChange, ClockState, Health, TokenRequest, TokenResponse
-from mockgraph.errors import BadRequest
+from mockgraph.admin.models import (
+    Cleared,
+    ClockChange,
+    ClockState,
+    FaultSpec,
+    Health,
+    JournalListing,
+    Listing,
+    ThrottlingSpec,
+    ThrottlingState,
+    TokenRequest,
+    TokenResponse,
+)
+from mockgraph.errors import BadRequest, NotFound
+from mockgraph.fixtures import GUID, FixtureUser
+from mockgraph.journal import Query as JournalQuery
+from mockgraph.journal import compile_glob
 from mockgraph.presence.times import (
     format_duration,
     format_offset_datetime,
@@ -16,6 +32,8 @@ from mockgraph.presence.times import (
     parse_offset_datetime,
 )
 from mockgraph.runtime import Runtime
+from mockgraph.snapshot import export_tenant, import_tenant
+from mockgraph.store import Tenant
 
 TAG = "mockgraph control plane"
 
@@ -28,6 +46,17 @@ def _runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+TenantParam = Annotated[
+    str | None,
+    Query(alias="tenant", description="A tenant id; the fixtures' tenant when left out."),
+]
+
+
+def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
+    return runtime.store.tenant(_guid(tenant, "tenant") if tenant else runtime.fixtures.tenantId)
+
+
+TenantDep = Annotated[Tenant, Depends(_tenant)]
 
 
 @router.get("/health", response_model=Health)
@@ -40,32 +69,142 @@ async def health() -> Health:
 async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenResponse:
     """Mint a bearer token signed by this server: delegated (`userId`, `scopes`) or
     application (`appId`, `roles`). Any scopes or roles may be minted, whatever the
-    fixtures grant, so tests can check how a client handles 403s."""
-    return service.mint_token(request, runtime.fixtures, runtime.tokens, runtime.clock.timestamp())
+    fixtures grant, so tests can check how a client handles 403s. Its lifetime follows the
+    clock of its tenant."""
+    tenant = runtime.store.tenant(_guid(request.tenantId or runtime.fixtures.tenantId, "tenantId"))
+    return service.mint_token(request, runtime.fixtures, runtime.tokens, tenant.clock.timestamp())
 
 
 @router.post("/reset", response_model=Health)
-async def reset(runtime: RuntimeDep) -> Health:
-    """Back to the fixtures: every tenant's state, and the clock back to real time."""
-    runtime.store.reset()
-    runtime.clock.reset()
+async def reset(runtime: RuntimeDep, tenant: TenantParam = None) -> Health:
+    """Back to the fixtures: users, sessions, clock, faults, throttling windows and journal;
+    one tenant with `?tenant=`, every tenant without."""
+    tenant_id = _guid(tenant, "tenant") if tenant else None
+    runtime.store.reset(tenant_id)
+    runtime.journal.clear(tenant_id)
     return Health()
 
 
+@router.get("/state")
+async def export_state(tenant: TenantDep) -> dict[str, Any]:
+    """The whole state of one tenant: users, sessions with their expiry, preferred presence,
+    status messages, work location, sequence numbers and its clock."""
+    return export_tenant(tenant)
+
+
+@router.put("/state")
+async def import_state(
+    tenant: TenantDep, document: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Replace one tenant's state with an export; all or nothing."""
+    import_tenant(tenant, document)
+    return export_tenant(tenant)
+
+
+@router.post("/users")
+async def add_user(user: FixtureUser, tenant: TenantDep) -> dict[str, Any]:
+    """Add a user, in the fixture file's user format."""
+    service.add_user(tenant, user)
+    return {"id": user.id}
+
+
+@router.delete("/users/{user_id}")
+async def remove_user(user_id: str, tenant: TenantDep) -> dict[str, Any]:
+    """Remove a user and their presence."""
+    if tenant.users.pop(user_id.lower(), None) is None:
+        raise NotFound(f"The user '{user_id}' was not found in this tenant.")
+    return {"id": user_id.lower()}
+
+
+@router.get("/requests", response_model=JournalListing)
+async def list_requests(
+    runtime: RuntimeDep,
+    tenant: TenantParam = None,
+    method: str | None = None,
+    path: Annotated[str | None, Query(description="A glob over the full path.")] = None,
+    status: int | None = None,
+    userId: str | None = None,
+    appId: str | None = None,
+    since: Annotated[str | None, Query(description="ISO 8601 date-time.")] = None,
+) -> JournalListing:
+    """Every Graph call the server answered, oldest first; failed calls included, tokens never
+    kept. Without `?tenant=`, every tenant's."""
+    query = JournalQuery(
+        tenant=_guid(tenant, "tenant") if tenant else None,
+        method=method.upper() if method else None,
+        path=compile_glob(path) if path else None,
+        status=status,
+        user_id=userId.lower() if userId else None,
+        app_id=appId.lower() if appId else None,
+        since=parse_offset_datetime(since, "since").timestamp() if since else None,
+    )
+    entries = [e.as_json() for e in runtime.journal.find(query)]
+    return JournalListing(value=entries, dropped=runtime.journal.dropped)
+
+
+@router.delete("/requests", response_model=Cleared)
+async def clear_requests(runtime: RuntimeDep, tenant: TenantParam = None) -> Cleared:
+    """Forget the journal, or one tenant's part of it."""
+    before = len(runtime.journal)
+    runtime.journal.clear(_guid(tenant, "tenant") if tenant else None)
+    return Cleared(cleared=before - len(runtime.journal))
+
+
+@router.post("/faults")
+async def add_fault(spec: FaultSpec, tenant: TenantDep) -> dict[str, Any]:
+    """Make matching Graph calls of this tenant fail or answer late."""
+    return service.add_fault(tenant, spec).as_json()
+
+
+@router.get("/faults", response_model=Listing)
+async def list_faults(tenant: TenantDep) -> Listing:
+    return Listing(value=[f.as_json() for f in tenant.faults.rules])
+
+
+@router.delete("/faults", response_model=Cleared)
+async def clear_faults(tenant: TenantDep) -> Cleared:
+    count = len(tenant.faults.rules)
+    tenant.faults.clear()
+    return Cleared(cleared=count)
+
+
+@router.get("/throttling", response_model=ThrottlingState)
+async def get_throttling(tenant: TenantDep) -> ThrottlingState:
+    """The throttling limit of this tenant (per app)."""
+    return _throttling(tenant)
+
+
+@router.put("/throttling", response_model=ThrottlingState)
+async def set_throttling(spec: ThrottlingSpec, tenant: TenantDep) -> ThrottlingState:
+    """Set this tenant's limit, for example Graph's `{"limit": 1500, "window": "PT30S"}`;
+    `{"limit": null}` turns it off. Windows start afresh."""
+    service.set_throttling(tenant, spec)
+    return _throttling(tenant)
+
+
+def _throttling(tenant: Tenant) -> ThrottlingState:
+    limit = tenant.throttle.limit
+    if limit is None:
+        return ThrottlingState(limit=None, window=None)
+    return ThrottlingState(
+        limit=limit.requests, window=format_duration(timedelta(seconds=limit.window))
+    )
+
+
 @router.get("/clock", response_model=ClockState)
-async def get_clock(runtime: RuntimeDep) -> ClockState:
-    """The virtual clock every Graph rule follows."""
-    return _clock_state(runtime)
+async def get_clock(tenant: TenantDep) -> ClockState:
+    """The virtual clock every Graph rule of this tenant follows."""
+    return _clock_state(tenant)
 
 
 @router.post("/clock", response_model=ClockState)
-async def change_clock(change: ClockChange, runtime: RuntimeDep) -> ClockState:
+async def change_clock(change: ClockChange, tenant: TenantDep) -> ClockState:
     """Move time instead of sleeping: `{"advance": "PT10M"}`, `{"set": "2026-01-01T00:00:00Z"}`,
     `{"freeze": true}` or `{"resume": true}`."""
     given = change.model_dump(exclude_none=True)
     if len(given) != 1:
         raise BadRequest("Give exactly one of advance, set, freeze or resume.")
-    clock = runtime.clock
+    clock = tenant.clock
     if change.advance is not None:
         delta = parse_duration(change.advance, "advance")
         if delta.total_seconds() < 0:
@@ -77,14 +216,20 @@ async def change_clock(change: ClockChange, runtime: RuntimeDep) -> ClockState:
         clock.freeze()
     elif change.resume:
         clock.resume()
-    return _clock_state(runtime)
+    return _clock_state(tenant)
 
 
-def _clock_state(runtime: Runtime) -> ClockState:
-    offset = runtime.clock.offset
+def _clock_state(tenant: Tenant) -> ClockState:
+    offset = tenant.clock.offset
     sign = "-" if offset.total_seconds() < 0 else ""
     return ClockState(
-        now=format_offset_datetime(runtime.clock.now()),
-        frozen=runtime.clock.frozen,
+        now=format_offset_datetime(tenant.clock.now()),
+        frozen=tenant.clock.frozen,
         offset=sign + format_duration(abs(offset)),
     )
+
+
+def _guid(value: str, field: str) -> str:
+    if not GUID.match(value):
+        raise BadRequest(f"{field} '{value}' is not a GUID.")
+    return value.lower()

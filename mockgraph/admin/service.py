@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from mockgraph.admin.models import TokenRequest, TokenResponse
+from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, TokenResponse
 from mockgraph.auth.tokens import TokenAuthority
-from mockgraph.errors import BadRequest
-from mockgraph.fixtures import GUID, Fixtures
+from mockgraph.errors import BadRequest, Conflict
+from mockgraph.faults import Fault
+from mockgraph.fixtures import GUID, Fixtures, FixtureUser
+from mockgraph.presence.times import parse_duration
+from mockgraph.store import Tenant, seed_user
+from mockgraph.throttle import Limit
 
+METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 # The app id delegated tokens carry when neither the request nor the fixtures name one.
 FALLBACK_APP_ID = "00000000-0000-0000-0000-00000000a11c"
 
@@ -51,3 +56,48 @@ def _guid(value: str, field: str) -> str:
     if not GUID.match(value):
         raise BadRequest(f"{field} '{value}' is not a GUID.")
     return value.lower()
+
+
+def add_user(tenant: Tenant, fixture: FixtureUser) -> None:
+    if tenant.user(fixture.id) is not None:
+        raise Conflict(f"The user '{fixture.id}' already exists in this tenant.")
+    upn = fixture.upn.lower()
+    if any(u.user_principal_name.lower() == upn for u in tenant.users.values()):
+        raise Conflict(f"The userPrincipalName '{fixture.upn}' is already taken in this tenant.")
+    tenant.users[fixture.id] = seed_user(fixture, tenant.clock.timestamp())
+
+
+def add_fault(tenant: Tenant, spec: FaultSpec) -> Fault:
+    if spec.status is None and not spec.delayMs:
+        raise BadRequest("A fault needs a status to fail with, or a delayMs to answer late.")
+    if not spec.path.startswith("/"):
+        raise BadRequest(
+            f"path '{spec.path}' must be a glob over the full path, such as /v1.0/users/*/presence."
+        )
+    method = spec.method.upper() if spec.method else None
+    if method is not None and method not in METHODS:
+        raise BadRequest(
+            f"method '{spec.method}' is not an HTTP method; use one of "
+            f"{', '.join(sorted(METHODS))} or *."
+        )
+    fault = Fault(
+        method=method,
+        path=spec.path,
+        status=spec.status,
+        times=spec.times,
+        retry_after=spec.retryAfter,
+        delay_ms=spec.delayMs,
+        code=spec.code,
+        message=spec.message,
+        rate=spec.rate,
+        seed=spec.seed,
+    )
+    tenant.faults.add(fault)
+    return fault
+
+
+def set_throttling(tenant: Tenant, spec: ThrottlingSpec) -> None:
+    window = parse_duration(spec.window, "window").total_seconds()
+    if window <= 0:
+        raise BadRequest("window must be a positive duration, such as PT30S.")
+    tenant.throttle.reset(None if spec.limit is None else Limit(spec.limit, window))

@@ -34,6 +34,16 @@ def _accepted_issuers(tenant_id: str) -> tuple[str, str]:
     return (issuer_for(tenant_id), f"https://sts.windows.net/{tenant_id}/")
 
 
+# Entra tolerates this much clock skew on `nbf`.
+NOT_BEFORE_SKEW = 300
+
+
+def check_lifetime(principal: Principal, now: float) -> None:
+    """Graph's 401 for a token used before `nbf` (less skew) or from `exp` on."""
+    if not principal.not_before - NOT_BEFORE_SKEW <= now < principal.expires_at:
+        raise InvalidAuthenticationToken(EXPIRED)
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who called: a user through an app (delegated) or an app on its own."""
@@ -99,16 +109,17 @@ class TokenAuthority:
             claims, self.key.private, algorithm="RS256", headers={"kid": self.key.kid, "typ": "JWT"}
         )
 
-    def verify(self, token: str, now: float) -> Principal:
-        """The caller a bearer token names, or InvalidAuthenticationToken with Graph's message."""
+    def verify(self, token: str) -> Principal:
+        """The caller a bearer token names, or InvalidAuthenticationToken with Graph's message.
+
+        Verified tokens are cached by their exact string; check_lifetime() still runs each time.
+        """
         principal = self._verified.get(token)
         if principal is None:
             principal = self._verify_signed(token)
             if len(self._verified) >= _CACHE_LIMIT:
                 self._verified.clear()
             self._verified[token] = principal
-        if not principal.not_before - 300 <= now < principal.expires_at:
-            raise InvalidAuthenticationToken(EXPIRED)
         return principal
 
     def _verify_signed(self, token: str) -> Principal:

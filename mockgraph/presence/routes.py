@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 from mockgraph.auth.permissions import authorize, reject_app_on_me
-from mockgraph.auth.tokens import EMPTY, Principal, TokenAuthority
-from mockgraph.clock import Clock
+from mockgraph.auth.tokens import EMPTY, Principal, TokenAuthority, check_lifetime
 from mockgraph.errors import (
     UNREADABLE_JSON,
     BadRequest,
@@ -21,18 +22,22 @@ from mockgraph.errors import (
     RequestEntityTooLarge,
     render_error,
 )
+from mockgraph.faults import throttled_error
 from mockgraph.http import ODATA_JSON, Receive, Scope, Send, request_ids, respond
+from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
 from mockgraph.presence import models, service
 from mockgraph.presence.operations import BY_ACTION, GET_PRESENCE, GET_PRESENCES_BY_USER_ID
 from mockgraph.presence.operations import Operation as Operation
+from mockgraph.presence.times import format_offset_datetime
 from mockgraph.settings import Settings
-from mockgraph.store import Store
+from mockgraph.store import Store, Tenant
 
 log = logging.getLogger("mockgraph")
 
 VERSIONS = ("v1.0", "beta")
 ME, USERS, COMMUNICATIONS = "me", "users", "communications"
 JSON_TYPES = (b"application/json", b"text/json")
+_JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
 
 
 @dataclass(slots=True)
@@ -85,25 +90,39 @@ def context_url(version: str, target: Target | None, user_id: str, select: list[
     return f"{base}users('{user_id}')/presence{chosen}/$entity"
 
 
+class Call:
+    """What one Graph call turned out to be, gathered as it runs, for the journal."""
+
+    __slots__ = ("principal", "raw", "scope", "tenant")
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.principal: Principal | None = None
+        self.tenant: Tenant | None = None
+        self.raw: bytes | None = None
+
+
 class GraphRouter:
     """Serves /v1.0/... and /beta/... presence calls: token, permission, state, Graph's answer."""
 
     def __init__(
-        self, store: Store, tokens: TokenAuthority, clock: Clock, settings: Settings
+        self, store: Store, tokens: TokenAuthority, journal: Journal, settings: Settings
     ) -> None:
         self.store = store
         self.tokens = tokens
-        self.clock = clock
+        self.journal = journal
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        call = Call(scope)
         try:
-            status, body = await self._handle(scope, receive)
+            status, body = await self._handle(call, receive)
         except GraphError as error:
+            status = error.status
             await self.send_error(scope, send, error)
-            return
         except Exception:
             log.exception("unexpected error in %s %s", scope["method"], scope["path"])
+            status = 500
             await self.send_error(
                 scope,
                 send,
@@ -111,33 +130,92 @@ class GraphRouter:
                     "An unexpected error occurred in mockgraph; its log has the details."
                 ),
             )
-            return
-        await respond(
-            send,
-            scope,
-            status,
-            body,
-            ODATA_JSON if body else None,
-            [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")] if body else None,
-        )
+        else:
+            await respond(
+                send,
+                scope,
+                status,
+                body,
+                ODATA_JSON if body else None,
+                _JSON_EXTRA if body else None,
+            )
+        self._record(call, status)
 
     async def send_error(self, scope: Scope, send: Send, error: GraphError) -> None:
         request_id, client_request_id = request_ids(scope)
         body = render_error(
-            error, request_id=request_id, client_request_id=client_request_id, now=self.clock.now()
+            error,
+            request_id=request_id,
+            client_request_id=client_request_id,
+            now=self.store.clock.now(),
         )
         extra = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
         await respond(send, scope, error.status, body, b"application/json", extra)
 
-    async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+    def _record(self, call: Call, status: int) -> None:
+        scope, principal, tenant = call.scope, call.principal, call.tenant
+        clock = tenant.clock if tenant is not None else self.store.clock
+        timestamp = clock.timestamp()
+        request_id, client_request_id = request_ids(scope)
+        granted = tuple(sorted(principal.permissions)) if principal is not None else None
+        delegated = principal is not None and principal.delegated
+        self.journal.add(
+            Entry(
+                sequence=self.journal.next_sequence(),
+                time=format_offset_datetime(datetime.fromtimestamp(timestamp, UTC)),
+                timestamp=timestamp,
+                tenant=tenant.id if tenant is not None else None,
+                method=scope["method"],
+                path=scope["path"],
+                query=scope["query_string"].decode("latin-1"),
+                status=status,
+                user_id=principal.user_id if principal is not None else None,
+                app_id=principal.app_id if principal is not None else None,
+                scopes=granted if delegated else None,
+                roles=None if delegated else granted,
+                body=journal_body(call.raw),
+                client_request_id=client_request_id,
+                request_id=request_id,
+            )
+        )
+
+    async def _handle(self, call: Call, receive: Receive) -> tuple[int, bytes]:
+        scope = call.scope
         headers = _headers(scope)
-        now = self.clock.timestamp()
-        principal = self._authenticate(headers.get(b"authorization"), now)
-        parsed = parse_path(scope["path"])
-        method = scope["method"]
+        method, path = scope["method"], scope["path"]
+        principal = call.principal = self._authenticate(headers.get(b"authorization"))
+        tenant = call.tenant = self.store.tenant(principal.tenant_id)
+        now = tenant.clock.timestamp()
+        check_lifetime(principal, now)
+        retry_after = tenant.throttle.check(principal.app_id or "", now)
+        if retry_after is not None:
+            raise throttled_error(retry_after)
+        fault = tenant.faults.hit(method, path)
+        if fault is not None:
+            if fault.delay_ms:
+                await asyncio.sleep(fault.delay_ms / 1000)
+            error = fault.error()
+            if error is not None:
+                raise error
+            now = tenant.clock.timestamp()
+        raw = call.raw = await _read_body(receive, headers, self.settings.max_body_bytes)
+        return self._run(principal, tenant, method, path, scope["query_string"], raw, headers, now)
+
+    def _run(
+        self,
+        principal: Principal,
+        tenant: Tenant,
+        method: str,
+        path: str,
+        query_string: bytes,
+        raw: bytes,
+        headers: dict[bytes, bytes],
+        now: float,
+    ) -> tuple[int, bytes]:
+        parsed = parse_path(path)
         if parsed is None:
             raise NotFound(
-                f"mockgraph does not emulate {method} {scope['path']}: only the "
+                f"mockgraph does not emulate {method} {path}: only the "
                 "presence API is served (see /docs)."
             )
         version, target = parsed
@@ -151,9 +229,6 @@ class GraphRouter:
                     "for the emulated operations."
                 )
             operation = self._operation(operations, method)
-        tenant = self.store.tenant(principal.tenant_id)
-        raw = await _read_body(receive, headers, self.settings.max_body_bytes)
-        query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
 
         if target is None:
             authorize(principal, operation.access, None)
@@ -188,7 +263,7 @@ class GraphRouter:
 
         if operation is GET_PRESENCE:
             kind = _reader(principal, user_id)
-            select = query.get("$select")
+            select = dict(parse_qsl(query_string.decode("latin-1"))).get("$select")
             if select:
                 fields = service.checked_select(select)
                 document = {
@@ -208,7 +283,7 @@ class GraphRouter:
         )
         return 200, b""
 
-    def _authenticate(self, header: bytes | None, now: float) -> Principal:
+    def _authenticate(self, header: bytes | None) -> Principal:
         if header is None:
             raise InvalidAuthenticationToken(EMPTY)
         scheme, _, token = header.decode("latin-1").strip().partition(" ")
@@ -216,7 +291,7 @@ class GraphRouter:
             raise InvalidAuthenticationToken(
                 EMPTY if not scheme else "CompactToken parsing failed with error code: 80049217"
             )
-        return self.tokens.verify(token.strip(), now)
+        return self.tokens.verify(token.strip())
 
     @staticmethod
     def _operation(operations: dict[str, Operation], method: str) -> Operation:
@@ -228,6 +303,18 @@ class GraphRouter:
                 headers={"Allow": allowed},
             )
         return operation
+
+
+def journal_body(raw: bytes | None) -> object:
+    """A request body as the journal keeps it: JSON when it parses, else text, never huge."""
+    if not raw:
+        return None
+    if len(raw) > MAX_BODY_CHARS:
+        return {"truncated": True, "bytes": len(raw)}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return raw.decode("utf-8", "replace")
 
 
 def _reader(principal: Principal, user_id: str) -> str:

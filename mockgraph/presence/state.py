@@ -116,6 +116,15 @@ class UserState:
             self.computed_at = now
         return self.view
 
+    def restore(self, sequence: int, now: float) -> None:
+        """Take `sequence` as the number of the view at `now` (an imported state)."""
+        self._expire(now)
+        self.view = self._compute(now)
+        self.sequence = sequence
+        self.rendered.clear()
+        self.stable_until = self._next_change(now)
+        self.computed_at = now
+
     def _expire(self, now: float) -> None:
         for session_id in [
             k for k, s in self.sessions.items() if s.expires_at is not None and s.expires_at <= now

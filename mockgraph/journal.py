@@ -1,0 +1,116 @@
+"""The request journal: every Graph call, bounded in memory, never holding a token."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fnmatch import translate
+from typing import Any
+
+DEFAULT_SIZE = 10_000
+# Bodies larger than this are kept as a note of their size only.
+MAX_BODY_CHARS = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One Graph call as the server saw it."""
+
+    sequence: int
+    time: str
+    timestamp: float
+    tenant: str | None
+    method: str
+    path: str
+    query: str
+    status: int
+    user_id: str | None
+    app_id: str | None
+    scopes: tuple[str, ...] | None
+    roles: tuple[str, ...] | None
+    body: Any
+    client_request_id: str
+    request_id: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sequence": self.sequence,
+            "time": self.time,
+            "tenant": self.tenant,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "userId": self.user_id,
+            "appId": self.app_id,
+            "scopes": list(self.scopes) if self.scopes is not None else None,
+            "roles": list(self.roles) if self.roles is not None else None,
+            "body": self.body,
+            "clientRequestId": self.client_request_id,
+            "requestId": self.request_id,
+        }
+
+
+def compile_glob(pattern: str) -> re.Pattern[str]:
+    """A path glob (`*` and `?`, `[...]`), matched case-insensitively against the whole path."""
+    return re.compile(translate(pattern), re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """Which entries a caller asks for; None means any."""
+
+    tenant: str | None = None
+    method: str | None = None
+    path: re.Pattern[str] | None = None
+    status: int | None = None
+    user_id: str | None = None
+    app_id: str | None = None
+    since: float | None = None
+
+    def matches(self, entry: Entry) -> bool:
+        return (
+            (self.tenant is None or entry.tenant == self.tenant)
+            and (self.method is None or entry.method == self.method)
+            and (self.path is None or self.path.match(entry.path) is not None)
+            and (self.status is None or entry.status == self.status)
+            and (self.user_id is None or entry.user_id == self.user_id)
+            and (self.app_id is None or entry.app_id == self.app_id)
+            and (self.since is None or entry.timestamp >= self.since)
+        )
+
+
+class Journal:
+    """The last `size` Graph calls, oldest dropped first and counted."""
+
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self.size = size
+        self.dropped = 0
+        self._sequence = 0
+
+    def next_sequence(self) -> int:
+        self._sequence += 1
+        return self._sequence
+
+    def add(self, entry: Entry) -> None:
+        if len(self._entries) == self.size:
+            self.dropped += 1
+        self._entries.append(entry)
+
+    def find(self, query: Query) -> list[Entry]:
+        return [e for e in self._entries if query.matches(e)]
+
+    def clear(self, tenant: str | None = None) -> None:
+        """Forget every entry, or one tenant's."""
+        if tenant is None:
+            self._entries.clear()
+            self.dropped = 0
+        else:
+            kept: Iterable[Entry] = [e for e in self._entries if e.tenant != tenant]
+            self._entries = deque(kept, maxlen=self.size)
+
+    def __len__(self) -> int:
+        return len(self._entries)

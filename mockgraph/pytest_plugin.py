@@ -1,0 +1,125 @@
+"""pytest plugin: a real mockgraph server for the session, reset for every test.
+
+Registered through the `pytest11` entry point, so installing mockgraph is enough:
+
+    def test_busy_light(mockgraph):
+        token = mockgraph.token(user="fa8bf3dc-eca7-46b7-bad1-db199b62afc3")
+        my_client = BusyLight(base_url=mockgraph.url, token=token)
+        ...
+        mockgraph.requests.assert_called("POST", "/v1.0/me/presence/setPresence", count=1)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mockgraph.app import create_app
+from mockgraph.server import ServerThread
+from mockgraph.settings import Settings
+from mockgraph.testing import InProcessTransport, MockGraphAdmin
+
+
+class MockGraph(MockGraphAdmin):
+    """What the `mockgraph` fixture gives a test: the control plane, plus where to point
+    clients.
+
+    Attributes:
+        url: the server's base URL ("http://127.0.0.1:<port>"); Graph is at url + "/v1.0".
+        transport: an httpx transport into the same server without a socket (None against an
+            external server), for fast test-side calls.
+        clock, faults, requests: see MockGraphAdmin.
+    """
+
+    def __init__(self, url: str, transport: httpx.BaseTransport | None) -> None:
+        super().__init__(url, transport=transport)
+        self.url = url
+        self.transport = transport
+        self._clients: list[httpx.Client] = []
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        """An httpx client into the server (in-process when possible), with a bearer token."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        client = httpx.Client(base_url=self.url, transport=self.transport, headers=headers)
+        self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        super().close()
+
+
+class _Servers:
+    """One server per fixtures file, started on first use, stopped with the session."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._running: dict[Path | None, ServerThread] = {}
+
+    def get(self, fixtures: Path | None) -> ServerThread:
+        server = self._running.get(fixtures)
+        if server is None:
+            settings = (
+                self.settings if fixtures is None else replace(self.settings, fixtures=fixtures)
+            )
+            server = self._running[fixtures] = ServerThread(create_app(settings)).start()
+        return server
+
+    def stop(self) -> None:
+        for server in self._running.values():
+            server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mockgraph(fixtures=None): run the test against a mockgraph seeded from this fixture "
+        "file (relative to the test file)",
+    )
+
+
+@pytest.fixture(scope="session")
+def mockgraph_settings() -> Settings:
+    """The settings of the session's servers; override this fixture to change them."""
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def mockgraph_servers(mockgraph_settings: Settings) -> Iterator[_Servers]:
+    servers = _Servers(mockgraph_settings)
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture
+def mockgraph(request: pytest.FixtureRequest, mockgraph_servers: _Servers) -> Iterator[MockGraph]:
+    """A mockgraph server reset to its fixtures for this test.
+
+    Against MOCKGRAPH_URL when that is set (a container, say), else a server in this process
+    (one per fixture file named by @pytest.mark.mockgraph(fixtures=...)).
+    """
+    external = os.environ.get("MOCKGRAPH_URL")
+    marker = request.node.get_closest_marker("mockgraph")
+    fixtures = _fixtures_path(request, marker.kwargs.get("fixtures") if marker else None)
+    if external and fixtures is None:
+        graph = MockGraph(external.rstrip("/"), None)
+    else:
+        server = mockgraph_servers.get(fixtures)
+        graph = MockGraph(server.url, InProcessTransport(server.app, loop=server.loop))
+    graph.reset()
+    yield graph
+    graph.close()
+
+
+def _fixtures_path(request: pytest.FixtureRequest, given: Any) -> Path | None:
+    if given is None:
+        return None
+    path = Path(given)
+    return path if path.is_absolute() else (request.path.parent / path).resolve()

@@ -1,0 +1,289 @@
+"""A tenant's whole state as JSON, and back: the export and import of /_mockgraph/state."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from mockgraph.errors import BadRequest, GraphError, describe_validation_error
+from mockgraph.fixtures import GUID
+from mockgraph.presence.state import (
+    Preferred,
+    Session,
+    StatusMessage,
+    UserState,
+    WorkLocation,
+)
+from mockgraph.presence.times import (
+    format_offset_datetime,
+    parse_date_time_time_zone,
+    parse_offset_datetime,
+)
+from mockgraph.presence.values import (
+    canonical_activity,
+    canonical_availability,
+    canonical_work_location_type,
+)
+from mockgraph.store import Tenant
+
+SEQUENCE = re.compile(r"^A(\d{10})$")
+
+
+def _when(timestamp: float) -> str:
+    return format_offset_datetime(datetime.fromtimestamp(timestamp, UTC))
+
+
+def export_tenant(tenant: Tenant) -> dict[str, Any]:
+    """Everything a GET reads, with absolute times, and the tenant's clock."""
+    now = tenant.clock.timestamp()
+    users = []
+    for user in tenant.users.values():
+        user.current(now)
+        status = user.status
+        users.append(
+            {
+                "id": user.id,
+                "userPrincipalName": user.user_principal_name,
+                "displayName": user.display_name,
+                "password": user.password,
+                "outOfOfficeSettings": {
+                    "isOutOfOffice": user.out_of_office[0],
+                    "message": user.out_of_office[1],
+                },
+                "sessions": [
+                    {
+                        "sessionId": key,
+                        "availability": s.availability,
+                        "activity": s.activity,
+                        "setDateTime": _when(s.set_at),
+                        "expirationDateTime": _when(s.expires_at)
+                        if s.expires_at is not None
+                        else None,
+                    }
+                    for key, s in user.sessions.items()
+                ],
+                "preferredPresence": None
+                if user.preferred is None
+                else {
+                    "availability": user.preferred.availability,
+                    "activity": user.preferred.activity,
+                    "expirationDateTime": _when(user.preferred.expires_at),
+                },
+                "statusMessage": None
+                if status is None
+                else {
+                    "message": {"content": status.content, "contentType": status.content_type},
+                    "publishedDateTime": status.published,
+                    "expiryDateTime": None
+                    if status.expiry is None
+                    else {"dateTime": status.expiry.date_time, "timeZone": status.expiry.time_zone},
+                },
+                "workLocation": {
+                    "manual": _location(user.manual_location),
+                    "automatic": _location(user.automatic_location),
+                },
+                "sequenceNumber": f"A{user.sequence:010d}",
+            }
+        )
+    return {
+        "tenantId": tenant.id,
+        "clock": {"now": _when(now), "frozen": tenant.clock.frozen},
+        "users": users,
+    }
+
+
+def _location(location: WorkLocation | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"workLocationType": location.work_location_type, "placeId": location.place_id}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Pair(_Model):
+    availability: str
+    activity: str
+
+    @field_validator("availability")
+    @classmethod
+    def _availability(cls, value: str) -> str:
+        known = canonical_availability(value)
+        if known is None:
+            raise ValueError(f"unknown availability '{value}'")
+        return known
+
+    @field_validator("activity")
+    @classmethod
+    def _activity(cls, value: str) -> str:
+        known = canonical_activity(value)
+        if known is None:
+            raise ValueError(f"unknown activity '{value}'")
+        return known
+
+
+class _Session(_Pair):
+    sessionId: str
+    setDateTime: str
+    expirationDateTime: str | None
+
+
+class _Preferred(_Pair):
+    expirationDateTime: str
+
+
+class _Body(_Model):
+    content: str
+    contentType: str = "text"
+
+
+class _Zoned(_Model):
+    dateTime: str
+    timeZone: str = "UTC"
+
+
+class _Status(_Model):
+    message: _Body
+    publishedDateTime: str
+    expiryDateTime: _Zoned | None = None
+
+
+class _Location(_Model):
+    workLocationType: str
+    placeId: str | None = None
+
+
+class _WorkLocation(_Model):
+    manual: _Location | None = None
+    automatic: _Location | None = None
+
+
+class _OutOfOffice(_Model):
+    isOutOfOffice: bool = False
+    message: str | None = None
+
+
+class _User(_Model):
+    id: str
+    userPrincipalName: str
+    displayName: str
+    password: str | None = None
+    outOfOfficeSettings: _OutOfOffice = _OutOfOffice()
+    sessions: list[_Session] = []
+    preferredPresence: _Preferred | None = None
+    statusMessage: _Status | None = None
+    workLocation: _WorkLocation = _WorkLocation()
+    sequenceNumber: str = "A0000000001"
+
+
+class _Clock(_Model):
+    now: str
+    frozen: bool = False
+
+
+class _State(_Model):
+    tenantId: str | None = None
+    clock: _Clock | None = None
+    users: list[_User]
+
+
+def import_tenant(tenant: Tenant, document: Any) -> None:
+    """Replace the tenant's users (and clock, when given) with `document`; all or nothing."""
+    try:
+        state = _State.model_validate(document)
+    except ValidationError as exc:
+        raise BadRequest(
+            describe_validation_error(exc.errors(include_url=False)[0], "state")
+        ) from None
+    clock_now: datetime | None = None
+    if state.clock is not None:
+        clock_now = _at(state.clock.now, "clock.now")
+    now = clock_now.timestamp() if clock_now is not None else tenant.clock.timestamp()
+    users: dict[str, UserState] = {}
+    for index, given in enumerate(state.users):
+        where = f"users[{index}]"
+        user = _user(given, where, now)
+        if user.id in users:
+            raise BadRequest(f"{where}.id '{user.id}' appears twice in the state.")
+        users[user.id] = user
+    # Nothing is changed until the whole document has been read.
+    if state.clock is not None and clock_now is not None:
+        tenant.clock.resume()
+        tenant.clock.set(clock_now)
+        if state.clock.frozen:
+            tenant.clock.freeze()
+    tenant.users = users
+
+
+def _at(text: str, field: str) -> datetime:
+    return parse_offset_datetime(text, field)
+
+
+def _user(given: _User, where: str, now: float) -> UserState:
+    if not GUID.match(given.id):
+        raise BadRequest(f"{where}.id '{given.id}' is not a GUID.")
+    sequence = SEQUENCE.match(given.sequenceNumber)
+    if sequence is None:
+        raise BadRequest(
+            f"{where}.sequenceNumber '{given.sequenceNumber}' is not of the form A0000000001."
+        )
+    user = UserState(
+        id=given.id.lower(),
+        user_principal_name=given.userPrincipalName,
+        display_name=given.displayName,
+        password=given.password,
+        out_of_office=(given.outOfOfficeSettings.isOutOfOffice, given.outOfOfficeSettings.message),
+    )
+    try:
+        for i, s in enumerate(given.sessions):
+            expires = s.expirationDateTime
+            user.sessions[s.sessionId] = Session(
+                s.availability,
+                s.activity,
+                set_at=_at(s.setDateTime, f"{where}.sessions[{i}].setDateTime").timestamp(),
+                expires_at=None
+                if expires is None
+                else _at(expires, f"{where}.sessions[{i}].expirationDateTime").timestamp(),
+            )
+        if given.preferredPresence is not None:
+            p = given.preferredPresence
+            user.preferred = Preferred(
+                p.availability,
+                p.activity,
+                _at(
+                    p.expirationDateTime, f"{where}.preferredPresence.expirationDateTime"
+                ).timestamp(),
+            )
+        if given.statusMessage is not None:
+            m = given.statusMessage
+            published = format_offset_datetime(
+                _at(m.publishedDateTime, f"{where}.statusMessage.publishedDateTime")
+            )
+            expiry = (
+                None
+                if m.expiryDateTime is None
+                else parse_date_time_time_zone(
+                    m.expiryDateTime.dateTime,
+                    m.expiryDateTime.timeZone,
+                    f"{where}.statusMessage.expiryDateTime",
+                )
+            )
+            user.status = StatusMessage(m.message.content, m.message.contentType, published, expiry)
+        for layer in ("manual", "automatic"):
+            location = getattr(given.workLocation, layer)
+            if location is not None:
+                setattr(
+                    user,
+                    f"{layer}_location",
+                    WorkLocation(
+                        canonical_work_location_type(location.workLocationType), location.placeId
+                    ),
+                )
+    except GraphError as exc:
+        raise BadRequest(f"{where}: {exc.message}") from None
+    user.restore(int(sequence.group(1)), now)
+    return user
