@@ -26,7 +26,7 @@ class Clock:
         if start is not None:
             self._offset = start.timestamp() - self._base()
         if frozen:
-            self._frozen_at = self.timestamp()
+            self._frozen_at = start.timestamp() if start is not None else self.timestamp()
 
     def _base(self) -> float:
         return self._parent.timestamp() if self._parent is not None else time.time()

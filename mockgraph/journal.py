@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from fnmatch import translate
 from typing import Any
 
+from mockgraph.errors import BadRequest
+
 DEFAULT_SIZE = 10_000
 # Bodies larger than this are kept as a note of their size only.
 MAX_BODY_CHARS = 64 * 1024
@@ -55,7 +57,15 @@ class Entry:
 
 def compile_glob(pattern: str) -> re.Pattern[str]:
     """A path glob (`*` and `?`, `[...]`), matched case-insensitively against the whole path."""
-    return re.compile(translate(pattern), re.IGNORECASE)
+    regex = translate(pattern)
+    # fnmatch turns an empty or reversed range into a part that can never match.
+    if not pattern.startswith(("/", "*")) or "(?!)" in regex:
+        raise BadRequest(
+            f"'{pattern}' is not a usable path glob: it must start with / or * "
+            "(the full path, version prefix included, such as "
+            "/v1.0/users/*/presence), and any [...] range must be ascending."
+        )
+    return re.compile(regex, re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,8 @@ def test_curl_examples(live: Graph) -> None:
 
 def test_python_examples(live: Graph) -> None:
     for code in blocks("python"):
+        if "def test_" in code:
+            continue  # a pytest example: test_pytest_examples runs those
         live.admin.post("/_mockgraph/reset")
         result = subprocess.run(
             [sys.executable, "-c", code.replace(DOCUMENTED_BASE, live.base_url)],
@@ -49,6 +51,23 @@ def test_python_examples(live: Graph) -> None:
             check=False,
         )
         assert result.returncode == 0, f"{code}\n{result.stderr}"
+
+
+def test_pytest_examples(tmp_path: Path) -> None:
+    examples = [code for code in blocks("python") if "def test_" in code]
+    assert examples
+    for index, code in enumerate(examples):
+        (tmp_path / f"test_readme_{index}.py").write_text(code)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(examples)} passed" in result.stdout
 
 
 def test_fixture_example_is_valid() -> None:

@@ -1,0 +1,120 @@
+"""The pytest plugin, driven through pytester as a user's suite would use it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+CONFTEST_FREE_SUITE = """
+import httpx
+import pytest
+
+ADELE = "fa8bf3dc-eca7-46b7-bad1-db199b62afc3"
+
+
+def test_state_is_reset_between_tests_first(mockgraph):
+    token = mockgraph.app_token("7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11")
+    response = httpx.post(
+        f"{mockgraph.url}/v1.0/users/{ADELE}/presence/setPresence",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"sessionId": "s", "availability": "Busy", "activity": "InACall"})
+    assert response.status_code == 200
+    mockgraph.requests.assert_called("POST", "/v1.0/users/*/presence/setPresence", count=1)
+
+
+def test_state_is_reset_between_tests_second(mockgraph):
+    client = mockgraph.client(mockgraph.token(ADELE, ["Presence.Read"]))
+    assert client.get("/v1.0/me/presence").json()["availability"] == "Available"
+    assert mockgraph.requests.list(method="POST") == []
+
+
+def test_clock_and_faults(mockgraph):
+    client = mockgraph.client(mockgraph.token(ADELE, ["Presence.Read"]))
+    mockgraph.faults.throttle("/v1.0/me/presence", times=1, retry_after=2)
+    first = client.get("/v1.0/me/presence")
+    assert first.status_code == 429 and first.headers["Retry-After"] == "2"
+    assert client.get("/v1.0/me/presence").status_code == 200
+    mockgraph.clock.advance("PT2H")
+    assert mockgraph.clock.now()["now"] > "2026"
+
+
+def test_near_misses_are_listed(mockgraph):
+    client = mockgraph.client(mockgraph.token(ADELE, ["Presence.Read"]))
+    client.get("/v1.0/me/presence")
+    with pytest.raises(AssertionError) as failure:
+        mockgraph.requests.assert_called("GET", "/v1.0/me/presences")
+    assert "Near misses" in str(failure.value)
+    assert "GET /v1.0/me/presence -> 200" in str(failure.value)
+
+
+@pytest.mark.mockgraph(fixtures="tiny.json")
+def test_marker_picks_a_fixture_file(mockgraph):
+    token = mockgraph.app_token("c1e3a5b7-d9f1-4b3d-8f5a-7c9e1a3c5e79", ["Presence.Read.All"])
+    client = mockgraph.client(token)
+    body = client.get("/v1.0/users/0b5e2d8c-4a1f-4c3e-9b7d-6e8f0a2c4e61/presence").json()
+    assert body["availability"] == "DoNotDisturb"
+    assert client.get(f"/v1.0/users/{ADELE}/presence").status_code == 404
+"""
+
+TINY_FIXTURES = {
+    "users": [
+        {
+            "id": "0b5e2d8c-4a1f-4c3e-9b7d-6e8f0a2c4e61",
+            "presence": {"availability": "DoNotDisturb", "activity": "Presenting"},
+        }
+    ],
+    "apps": [{"appId": "c1e3a5b7-d9f1-4b3d-8f5a-7c9e1a3c5e79"}],
+}
+
+
+def test_plugin_gives_each_test_a_fresh_server_state(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_client=CONFTEST_FREE_SUITE)
+    (pytester.path / "tiny.json").write_text(json.dumps(TINY_FIXTURES))
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=5)
+
+
+def test_failing_assert_called_reads_well(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+def test_forgot_to_call(mockgraph):
+    mockgraph.requests.assert_called("POST", "/v1.0/me/presence/setPresence", count=1)
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*Expected 1 call(s) to POST /v1.0/me/presence/setPresence, got 0.*",
+            "*No Graph calls were made.*",
+        ]
+    )
+
+
+def test_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--markers")
+    result.stdout.fnmatch_lines(["*@pytest.mark.mockgraph(fixtures=None)*"])
+
+
+def test_settings_fixture_can_be_overridden(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+import pytest
+from mockgraph.settings import Settings
+from mockgraph.throttle import Limit
+
+@pytest.fixture(scope="session")
+def mockgraph_settings():
+    return Settings(throttle=Limit(1, 30))
+""")
+    pytester.makepyfile("""
+def test_throttled(mockgraph):
+    client = mockgraph.client(mockgraph.token("fa8bf3dc-eca7-46b7-bad1-db199b62afc3"))
+    assert client.get("/v1.0/me/presence").status_code == 200
+    assert client.get("/v1.0/me/presence").status_code == 429
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
