@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from mockgraph.errors import GraphError
 from mockgraph.presence.times import parse_date_time_time_zone, parse_offset_datetime
-from mockgraph.presence.values import canonical_activity, canonical_availability
+from mockgraph.presence.values import known_activity, known_availability
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DEFAULT_TENANT_ID = "2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77"
@@ -27,28 +27,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-def _availability(value: str) -> str:
-    known = canonical_availability(value)
-    if known is None:
-        raise ValueError(f"unknown availability '{value}'")
-    return known
-
-
-def _activity(value: str) -> str:
-    known = canonical_activity(value)
-    if known is None:
-        raise ValueError(f"unknown activity '{value}'")
-    return known
-
-
 class FixturePresence(_Strict):
     """The state of the user's signed-in Teams client: a session that never expires or fades."""
 
     availability: str
     activity: str
 
-    _check_availability = field_validator("availability")(_availability)
-    _check_activity = field_validator("activity")(_activity)
+    _check_availability = field_validator("availability")(known_availability)
+    _check_activity = field_validator("activity")(known_activity)
 
 
 class FixtureItemBody(_Strict):

@@ -23,9 +23,9 @@ from mockgraph.presence.times import (
     parse_offset_datetime,
 )
 from mockgraph.presence.values import (
-    canonical_activity,
-    canonical_availability,
     canonical_work_location_type,
+    known_activity,
+    known_availability,
 )
 from mockgraph.store import Tenant
 
@@ -109,21 +109,8 @@ class _Pair(_Model):
     availability: str
     activity: str
 
-    @field_validator("availability")
-    @classmethod
-    def _availability(cls, value: str) -> str:
-        known = canonical_availability(value)
-        if known is None:
-            raise ValueError(f"unknown availability '{value}'")
-        return known
-
-    @field_validator("activity")
-    @classmethod
-    def _activity(cls, value: str) -> str:
-        known = canonical_activity(value)
-        if known is None:
-            raise ValueError(f"unknown activity '{value}'")
-        return known
+    _check_availability = field_validator("availability")(known_availability)
+    _check_activity = field_validator("activity")(known_activity)
 
 
 class _Session(_Pair):

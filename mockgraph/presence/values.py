@@ -115,3 +115,18 @@ def checked_pair(
             f"by {action}; supported pairs are {_describe(allowed)}."
         )
     return base, detail
+
+
+def known_availability(value: str) -> str:
+    """For seed and state files: the canonical form, or ValueError naming the value."""
+    known = canonical_availability(value)
+    if known is None:
+        raise ValueError(f"unknown availability '{value}'")
+    return known
+
+
+def known_activity(value: str) -> str:
+    known = canonical_activity(value)
+    if known is None:
+        raise ValueError(f"unknown activity '{value}'")
+    return known
