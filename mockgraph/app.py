@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp
 
 from mockgraph import __version__
 from mockgraph.admin.routes import router as admin_router
@@ -70,7 +69,7 @@ def create_app(
         tokens=TokenAuthority(SigningKey(settings.signing_key)),
         journal=Journal(settings.journal_size),
     )
-    app = FastAPI(
+    app = MockGraphApp(
         title="mockgraph",
         version=__version__,
         description=DESCRIPTION,
@@ -80,35 +79,37 @@ def create_app(
     app.state.runtime = runtime
     app.include_router(admin_router)
     _install_error_handlers(app, clock)
-    graph = GraphRouter(runtime.store, runtime.tokens, runtime.journal, settings)
-    app.add_middleware(GraphMiddleware, graph=graph, settings=settings)
+    app.graph = GraphRouter(runtime.store, runtime.tokens, runtime.journal, settings)
+    app.max_body_bytes = settings.max_body_bytes
+    app.admin_key = (settings.admin_key or "").encode()
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
 
 
-class GraphMiddleware:
-    """Pure ASGI: Graph calls go straight to the lean router; the rest gets Graph's headers."""
+class MockGraphApp(FastAPI):
+    """FastAPI for the control plane and the docs; Graph calls skip its middleware entirely.
 
-    def __init__(self, app: ASGIApp, graph: GraphRouter, settings: Settings) -> None:
-        self.app = app
-        self.graph = graph
-        self.max_body_bytes = settings.max_body_bytes
-        self.admin_key = (settings.admin_key or "").encode()
+    Graph paths go straight to the lean GraphRouter (pure ASGI). Everything else goes through
+    FastAPI, with Graph's headers added, after the body-size and admin-key gates.
+    """
+
+    graph: GraphRouter
+    max_body_bytes: int
+    admin_key: bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"]
-        if path.startswith(GRAPH_PREFIXES):
-            await self.graph(scope, receive, send)
-            return
-        error = self._refuse(scope, path)
-        if error is not None:
-            await self.graph.send_error(scope, send, error)
-            return
-        request_ids(scope)
-        await self.app(scope, receive, with_graph_headers(scope, send))
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path.startswith(GRAPH_PREFIXES):
+                await self.graph(scope, receive, send)
+                return
+            error = self._refuse(scope, path)
+            if error is not None:
+                await self.graph.send_error(scope, send, error)
+                return
+            request_ids(scope)
+            send = with_graph_headers(scope, send)
+        await super().__call__(scope, receive, send)
 
     def _refuse(self, scope: Scope, path: str) -> GraphError | None:
         """413 for an oversized body; 401 for a control-plane call without the admin key."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from fnmatch import translate
 from typing import Any
 
+from mockgraph.auth.tokens import Principal
 from mockgraph.errors import BadRequest
+from mockgraph.presence.times import format_offset_datetime
 
 DEFAULT_SIZE = 10_000
 # Bodies larger than this are kept as a note of their size only.
@@ -18,41 +22,61 @@ MAX_BODY_CHARS = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One Graph call as the server saw it."""
+    """One Graph call as the server saw it; kept raw, rendered only when asked for."""
 
     sequence: int
-    time: str
     timestamp: float
     tenant: str | None
     method: str
     path: str
-    query: str
+    query: bytes
     status: int
-    user_id: str | None
-    app_id: str | None
-    scopes: tuple[str, ...] | None
-    roles: tuple[str, ...] | None
-    body: Any
-    client_request_id: str
+    principal: Principal | None
+    body: bytes | None  # None also when it was too large to keep
+    body_size: int
     request_id: str
+    client_request_id: str
+
+    @property
+    def user_id(self) -> str | None:
+        return self.principal.user_id if self.principal is not None else None
+
+    @property
+    def app_id(self) -> str | None:
+        return self.principal.app_id if self.principal is not None else None
 
     def as_json(self) -> dict[str, Any]:
+        principal = self.principal
+        granted = sorted(principal.permissions) if principal is not None else None
+        delegated = principal is not None and principal.delegated
         return {
             "sequence": self.sequence,
-            "time": self.time,
+            "time": format_offset_datetime(datetime.fromtimestamp(self.timestamp, UTC)),
             "tenant": self.tenant,
             "method": self.method,
             "path": self.path,
-            "query": self.query,
+            "query": self.query.decode("latin-1"),
             "status": self.status,
             "userId": self.user_id,
             "appId": self.app_id,
-            "scopes": list(self.scopes) if self.scopes is not None else None,
-            "roles": list(self.roles) if self.roles is not None else None,
-            "body": self.body,
+            "scopes": granted if delegated else None,
+            "roles": None if delegated else granted,
+            "body": _body(self.body, self.body_size),
             "clientRequestId": self.client_request_id,
             "requestId": self.request_id,
         }
+
+
+def _body(raw: bytes | None, size: int) -> object:
+    """A request body as the journal shows it: JSON when it parses, else text, never huge."""
+    if size > MAX_BODY_CHARS:
+        return {"truncated": True, "bytes": size}
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return raw.decode("utf-8", "replace")
 
 
 def compile_glob(pattern: str) -> re.Pattern[str]:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 from mockgraph.auth.permissions import authorize, reject_app_on_me
@@ -28,7 +27,6 @@ from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
 from mockgraph.presence import models, service
 from mockgraph.presence.operations import BY_ACTION, GET_PRESENCE, GET_PRESENCES_BY_USER_ID
 from mockgraph.presence.operations import Operation as Operation
-from mockgraph.presence.times import format_offset_datetime
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
@@ -153,29 +151,24 @@ class GraphRouter:
         await respond(send, scope, error.status, body, b"application/json", extra)
 
     def _record(self, call: Call, status: int) -> None:
-        scope, principal, tenant = call.scope, call.principal, call.tenant
-        clock = tenant.clock if tenant is not None else self.store.clock
-        timestamp = clock.timestamp()
+        scope, tenant, raw = call.scope, call.tenant, call.raw
         request_id, client_request_id = request_ids(scope)
-        granted = tuple(sorted(principal.permissions)) if principal is not None else None
-        delegated = principal is not None and principal.delegated
+        size = len(raw) if raw is not None else 0
         self.journal.add(
             Entry(
                 sequence=self.journal.next_sequence(),
-                time=format_offset_datetime(datetime.fromtimestamp(timestamp, UTC)),
-                timestamp=timestamp,
+                timestamp=(tenant.clock if tenant is not None else self.store.clock).timestamp(),
                 tenant=tenant.id if tenant is not None else None,
                 method=scope["method"],
                 path=scope["path"],
-                query=scope["query_string"].decode("latin-1"),
+                query=scope["query_string"],
                 status=status,
-                user_id=principal.user_id if principal is not None else None,
-                app_id=principal.app_id if principal is not None else None,
-                scopes=granted if delegated else None,
-                roles=None if delegated else granted,
-                body=journal_body(call.raw),
-                client_request_id=client_request_id,
+                principal=call.principal,
+                # A body too large to show is kept as its size only.
+                body=raw if size <= MAX_BODY_CHARS else None,
+                body_size=size,
                 request_id=request_id,
+                client_request_id=client_request_id,
             )
         )
 
@@ -303,18 +296,6 @@ class GraphRouter:
                 headers={"Allow": allowed},
             )
         return operation
-
-
-def journal_body(raw: bytes | None) -> object:
-    """A request body as the journal keeps it: JSON when it parses, else text, never huge."""
-    if not raw:
-        return None
-    if len(raw) > MAX_BODY_CHARS:
-        return {"truncated": True, "bytes": len(raw)}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return raw.decode("utf-8", "replace")
 
 
 def _reader(principal: Principal, user_id: str) -> str:
