@@ -176,6 +176,9 @@ def serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level=settings.log_level,
         access_log=settings.log_level == "debug",
+        # Graph sends no Server header; mockgraph sits behind no proxy.
+        server_header=False,
+        proxy_headers=False,
     )
     return 0
 

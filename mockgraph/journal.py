@@ -20,7 +20,7 @@ DEFAULT_SIZE = 10_000
 MAX_BODY_CHARS = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs a call per field, per request
 class Entry:
     """One Graph call as the server saw it; kept raw, rendered only when asked for."""
 

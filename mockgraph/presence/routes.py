@@ -35,10 +35,13 @@ log = logging.getLogger("mockgraph")
 VERSIONS = ("v1.0", "beta")
 ME, USERS, COMMUNICATIONS = "me", "users", "communications"
 JSON_TYPES = (b"application/json", b"text/json")
+_WANTED_HEADERS = frozenset(
+    {b"authorization", b"content-type", b"content-length", b"transfer-encoding"}
+)
 _JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """A presence address: which form it was written in, and the user id in the path."""
 
@@ -57,24 +60,40 @@ def parse_path(path: str) -> tuple[str, Target | None] | None:
         rest.pop()
     low = [p.lower() for p in rest]
     if low[:2] == ["me", "presence"]:
-        target, tail = Target(ME, None, ""), rest[2:]
+        form, user_id, tail = ME, None, rest[2:]
     elif len(low) >= 3 and low[0] == "users" and low[2] == "presence":
-        target, tail = Target(USERS, rest[1], ""), rest[3:]
+        form, user_id, tail = USERS, rest[1], rest[3:]
     elif len(low) >= 3 and low[:2] == ["communications", "presences"]:
-        target, tail = Target(COMMUNICATIONS, rest[2], ""), rest[3:]
-    elif low == ["communications", "getpresencesbyuserid"] or low == [
-        "communications",
-        "microsoft.graph.getpresencesbyuserid",
-    ]:
+        form, user_id, tail = COMMUNICATIONS, rest[2], rest[3:]
+    elif low in (
+        ["communications", "getpresencesbyuserid"],
+        ["communications", "microsoft.graph.getpresencesbyuserid"],
+    ):
         return version, None
     else:
         return None
     if len(tail) > 1:
         return None
-    if tail:
-        # OData also takes the namespace-qualified name, e.g. microsoft.graph.setPresence.
-        target.action = tail[0].lower().removeprefix("microsoft.graph.")
-    return version, target
+    # OData also takes the namespace-qualified name, e.g. microsoft.graph.setPresence.
+    action = tail[0].lower().removeprefix("microsoft.graph.") if tail else ""
+    return version, Target(form, user_id, action)
+
+
+class PathCache:
+    """parse_path, remembered: clients call the same few paths over and over."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._size = size
+        self._parsed: dict[str, tuple[str, Target | None] | None] = {}
+
+    def parse(self, path: str) -> tuple[str, Target | None] | None:
+        try:
+            return self._parsed[path]
+        except KeyError:
+            if len(self._parsed) >= self._size:
+                self._parsed.clear()
+            parsed = self._parsed[path] = parse_path(path)
+            return parsed
 
 
 def context_url(version: str, target: Target | None, user_id: str, select: list[str]) -> str:
@@ -91,13 +110,14 @@ def context_url(version: str, target: Target | None, user_id: str, select: list[
 class Call:
     """What one Graph call turned out to be, gathered as it runs, for the journal."""
 
-    __slots__ = ("principal", "raw", "scope", "tenant")
+    __slots__ = ("now", "principal", "raw", "scope", "tenant")
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.principal: Principal | None = None
         self.tenant: Tenant | None = None
         self.raw: bytes | None = None
+        self.now: float | None = None
 
 
 class GraphRouter:
@@ -110,6 +130,7 @@ class GraphRouter:
         self.tokens = tokens
         self.journal = journal
         self.settings = settings
+        self.paths = PathCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = Call(scope)
@@ -157,7 +178,7 @@ class GraphRouter:
         self.journal.add(
             Entry(
                 sequence=self.journal.next_sequence(),
-                timestamp=(tenant.clock if tenant is not None else self.store.clock).timestamp(),
+                timestamp=call.now if call.now is not None else self.store.clock.timestamp(),
                 tenant=tenant.id if tenant is not None else None,
                 method=scope["method"],
                 path=scope["path"],
@@ -178,7 +199,7 @@ class GraphRouter:
         method, path = scope["method"], scope["path"]
         principal = call.principal = self._authenticate(headers.get(b"authorization"))
         tenant = call.tenant = self.store.tenant(principal.tenant_id)
-        now = tenant.clock.timestamp()
+        now = call.now = tenant.clock.timestamp()
         check_lifetime(principal, now)
         retry_after = tenant.throttle.check(principal.app_id or "", now)
         if retry_after is not None:
@@ -191,7 +212,10 @@ class GraphRouter:
             if error is not None:
                 raise error
             now = tenant.clock.timestamp()
-        raw = call.raw = await _read_body(receive, headers, self.settings.max_body_bytes)
+        raw = b""
+        # A GET carries no body worth waiting for; everything else is read in full.
+        if method != "GET" or b"content-length" in headers or b"transfer-encoding" in headers:
+            raw = call.raw = await _read_body(receive, headers, self.settings.max_body_bytes)
         return self._run(principal, tenant, method, path, scope["query_string"], raw, headers, now)
 
     def _run(
@@ -205,7 +229,7 @@ class GraphRouter:
         headers: dict[bytes, bytes],
         now: float,
     ) -> tuple[int, bytes]:
-        parsed = parse_path(path)
+        parsed = self.paths.parse(path)
         if parsed is None:
             raise NotFound(
                 f"mockgraph does not emulate {method} {path}: only the "
@@ -256,7 +280,11 @@ class GraphRouter:
 
         if operation is GET_PRESENCE:
             kind = _reader(principal, user_id)
-            select = dict(parse_qsl(query_string.decode("latin-1"))).get("$select")
+            select = (
+                dict(parse_qsl(query_string.decode("latin-1"))).get("$select")
+                if query_string
+                else None
+            )
             if select:
                 fields = service.checked_select(select)
                 document = {
@@ -310,11 +338,7 @@ def _collection(context: str, entries: list[bytes]) -> bytes:
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
-    return {
-        name: value
-        for name, value in scope["headers"]
-        if name in (b"authorization", b"content-type", b"content-length")
-    }
+    return {name: value for name, value in scope["headers"] if name in _WANTED_HEADERS}
 
 
 def _json(raw: bytes, headers: dict[bytes, bytes]) -> bytes:
