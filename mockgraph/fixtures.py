@@ -93,7 +93,7 @@ class FixtureUser(_Strict):
 
     @property
     def upn(self) -> str:
-        return self.userPrincipalName or f"user-{self.id[:8]}@mockgraph.local"
+        return self.userPrincipalName or f"{self.id}@mockgraph.local"
 
     @property
     def name(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import translate
@@ -16,6 +15,8 @@ from mockgraph.errors import BadRequest
 from mockgraph.presence.times import format_offset_datetime
 
 DEFAULT_SIZE = 10_000
+# All kept bodies together stay under this many bytes.
+DEFAULT_BODY_BYTES = 16 * 1024 * 1024
 # Bodies larger than this are kept as a note of their size only.
 MAX_BODY_CHARS = 64 * 1024
 
@@ -117,11 +118,17 @@ class Query:
 
 
 class Journal:
-    """The last `size` Graph calls, oldest dropped first and counted."""
+    """The last `size` Graph calls, oldest dropped first and counted.
 
-    def __init__(self, size: int = DEFAULT_SIZE) -> None:
-        self._entries: deque[Entry] = deque(maxlen=size)
+    Bodies are bounded too: past `body_bytes` in all, the oldest entries go, so a journal of
+    large bulk requests stays as small as one of GETs.
+    """
+
+    def __init__(self, size: int = DEFAULT_SIZE, body_bytes: int = DEFAULT_BODY_BYTES) -> None:
+        self._entries: deque[Entry] = deque()
         self.size = size
+        self.body_bytes = body_bytes
+        self._held = 0
         self.dropped = 0
         self._sequence = 0
 
@@ -130,9 +137,15 @@ class Journal:
         return self._sequence
 
     def add(self, entry: Entry) -> None:
-        if len(self._entries) == self.size:
+        entries = self._entries
+        entries.append(entry)
+        if entry.body is not None:
+            self._held += len(entry.body)
+        while len(entries) > self.size or self._held > self.body_bytes:
+            oldest = entries.popleft()
+            if oldest.body is not None:
+                self._held -= len(oldest.body)
             self.dropped += 1
-        self._entries.append(entry)
 
     def find(self, query: Query) -> list[Entry]:
         return [e for e in self._entries if query.matches(e)]
@@ -143,8 +156,8 @@ class Journal:
             self._entries.clear()
             self.dropped = 0
         else:
-            kept: Iterable[Entry] = [e for e in self._entries if e.tenant != tenant]
-            self._entries = deque(kept, maxlen=self.size)
+            self._entries = deque(e for e in self._entries if e.tenant != tenant)
+        self._held = sum(len(e.body) for e in self._entries if e.body is not None)
 
     def __len__(self) -> int:
         return len(self._entries)
