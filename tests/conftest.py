@@ -118,3 +118,14 @@ def graph(app: FastAPI) -> Iterator[Graph]:
     yield graph
     graph.close()
     transport.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Figures some tests measure (the container image's size and start-up), always shown."""
+    from tests.test_container import FIGURES
+
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("mockgraph figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,0 +1,150 @@
+"""The Docker image: built from the Dockerfile on a Debian stand-in base, run with --network
+host on a free loopback port, and put through the end-to-end suite."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ADELE
+from tests.test_cli import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "tests" / "container" / "build-image.sh"
+IMAGE = "mockgraph:test"
+FIGURES = pytest.StashKey[list[str]]()
+
+
+@dataclass
+class Built:
+    base: str
+    image: str
+    seconds: float
+
+
+def docker(*args: str, check: bool = True) -> str:
+    result = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=300,
+                            check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def report(config: pytest.Config, line: str) -> None:
+    config.stash.setdefault(FIGURES, []).append(line)
+
+
+@pytest.fixture(scope="module")
+def built(pytestconfig: pytest.Config) -> Built:
+    if shutil.which("bash") is None:
+        pytest.skip("no bash to run the image build script")
+    started = time.monotonic()
+    result = subprocess.run(["bash", str(BUILD), IMAGE], capture_output=True, text=True,
+                            timeout=1800, check=False)
+    if result.returncode == 3:
+        pytest.skip(f"Docker is not available here: {result.stderr.strip().splitlines()[-1]}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    base, image = result.stdout.strip().splitlines()[-2:]
+    return Built(base, image, time.monotonic() - started)
+
+
+@dataclass
+class Container:
+    name: str
+    url: str
+    seconds_to_healthy: float
+
+
+def run_container(image: str, *extra: str) -> Container:
+    port = free_port()
+    name = f"mockgraph-test-{uuid.uuid4().hex[:8]}"
+    started = time.monotonic()
+    docker("run", "-d", "--rm", "--network", "host", "--name", name,
+           "-e", f"MOCKGRAPH_PORT={port}", *extra, image)
+    url = f"http://127.0.0.1:{port}"
+    deadline = started + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/_mockgraph/health", timeout=1).status_code == 200:
+                return Container(name, url, time.monotonic() - started)
+        except httpx.TransportError:
+            time.sleep(0.02)
+    logs = docker("logs", name, check=False)
+    docker("rm", "-f", name, check=False)
+    raise AssertionError(f"the container did not become healthy: {logs}")
+
+
+@pytest.fixture(scope="module")
+def container(built: Built, pytestconfig: pytest.Config) -> Iterator[Container]:
+    running = run_container(built.image)
+    try:
+        yield running
+    finally:
+        docker("rm", "-f", running.name, check=False)
+
+
+def test_image_figures(built: Built, container: Container, pytestconfig: pytest.Config) -> None:
+    size = int(docker("image", "inspect", "-f", "{{.Size}}", built.image))
+    base = int(docker("image", "inspect", "-f", "{{.Size}}", built.base))
+    added = (size - base) / 1e6
+    report(pytestconfig, f"image {built.image}: {size / 1e6:.1f} MB, {added:.1f} MB over the "
+                         f"base {built.base} ({base / 1e6:.1f} MB)")
+    report(pytestconfig, f"docker run to healthy: {container.seconds_to_healthy:.2f} s "
+                         f"(build and set-up took {built.seconds:.0f} s)")
+    assert added < 80, f"the image adds {added:.1f} MB over its base"
+    assert container.seconds_to_healthy < 2.0
+
+
+def test_end_to_end_suite_passes_against_the_container(container: Container) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e"],
+        cwd=ROOT, env={**os.environ, "MOCKGRAPH_URL": container.url}, capture_output=True,
+        text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
+
+
+def test_container_runs_as_a_user_and_reports_health(container: Container) -> None:
+    assert docker("exec", container.name, "id", "-u") == "10001"
+    deadline = time.monotonic() + 30
+    status = ""
+    while time.monotonic() < deadline:
+        status = docker("inspect", "-f", "{{.State.Health.Status}}", container.name)
+        if status == "healthy":
+            break
+        time.sleep(0.5)
+    assert status == "healthy"
+
+
+def test_own_fixtures_can_be_mounted(built: Built, tmp_path: Path) -> None:
+    fixtures = tmp_path / "my-fixtures.json"
+    custom = "0b5e2d8c-4a1f-4c3e-9b7d-6e8f0a2c4e61"
+    fixtures.write_text(json.dumps({"users": [{"id": custom, "presence": {
+        "availability": "Away", "activity": "BeRightBack"}}]}))
+    fixtures.chmod(0o644)
+    mounted = run_container(built.image, "-v", f"{fixtures}:/fixtures.json:ro",
+                            "-e", "MOCKGRAPH_FIXTURES=/fixtures.json")
+    try:
+        token = httpx.post(f"{mounted.url}/_mockgraph/tokens",
+                           json={"userId": custom, "scopes": ["Presence.Read"]}).json()
+        me = httpx.get(f"{mounted.url}/v1.0/me/presence",
+                       headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+        assert me["activity"] == "BeRightBack"
+        other = httpx.post(f"{mounted.url}/_mockgraph/tokens",
+                           json={"userId": ADELE, "scopes": ["Presence.Read"]}).json()
+        missing = httpx.get(f"{mounted.url}/v1.0/me/presence",
+                            headers={"Authorization": f"Bearer {other['access_token']}"})
+        assert missing.status_code == 404
+    finally:
+        docker("rm", "-f", mounted.name, check=False)
