@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from mockgraph.errors import GraphError
-from mockgraph.presence.times import parse_date_time_time_zone, parse_offset_datetime
+from mockgraph.presence.times import (
+    LocalDateTime,
+    format_offset_datetime,
+    parse_date_time_time_zone,
+    parse_offset_datetime,
+)
 from mockgraph.presence.values import known_activity, known_availability
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -40,6 +47,13 @@ class FixturePresence(_Strict):
 class FixtureItemBody(_Strict):
     content: str
     contentType: str = "text"
+
+    @field_validator("contentType")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        if value.lower() != "text":
+            raise ValueError("the only supported contentType is 'text'")
+        return "text"
 
 
 class FixtureDateTimeTimeZone(_Strict):
@@ -112,12 +126,81 @@ class FixtureApp(_Strict):
     _check_id = field_validator("appId")(_guid)
 
 
-class Fixtures(_Strict):
+@dataclass(frozen=True, slots=True)
+class SeedStatus:
+    content: str
+    content_type: str
+    published: str | None  # Edm.DateTimeOffset as Graph writes it; None: when seeded
+    expiry: LocalDateTime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeedUser:
+    """A fixture user, validated and kept small: 100,000 of them must fit in little memory."""
+
+    id: str
+    user_principal_name: str
+    display_name: str
+    password: str | None
+    presence: tuple[str, str] | None
+    status: SeedStatus | None
+    out_of_office: tuple[bool, str | None]
+
+
+_NO_OUT_OF_OFFICE: tuple[bool, str | None] = (False, None)
+
+
+def seed_of(user: FixtureUser) -> SeedUser:
+    """The compact seed of a validated fixture user."""
+    status = None
+    if user.statusMessage is not None:
+        given = user.statusMessage
+        expiry = given.expiryDateTime
+        status = SeedStatus(
+            given.message.content,
+            "text",
+            None
+            if given.publishedDateTime is None
+            else format_offset_datetime(
+                parse_offset_datetime(given.publishedDateTime, "publishedDateTime")
+            ),
+            None
+            if expiry is None
+            else parse_date_time_time_zone(expiry.dateTime, expiry.timeZone, "expiryDateTime"),
+        )
+    ooo = user.outOfOfficeSettings
+    return SeedUser(
+        id=user.id,
+        user_principal_name=user.upn,
+        display_name=user.name,
+        password=user.password,
+        presence=None
+        if user.presence is None
+        else (user.presence.availability, user.presence.activity),
+        status=status,
+        out_of_office=_NO_OUT_OF_OFFICE
+        if not ooo.isOutOfOffice and ooo.message is None
+        else (ooo.isOutOfOffice, ooo.message),
+    )
+
+
+class _Document(_Strict):
+    """The fixture file; its users are validated one at a time (see parse_fixtures)."""
+
     tenantId: str = DEFAULT_TENANT_ID
-    users: list[FixtureUser] = []
+    users: list[dict[str, Any]] = []
     apps: list[FixtureApp] = []
 
     _check_tenant = field_validator("tenantId")(_guid)
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    """The seed data: the fixtures' tenant, its users and the apps that may ask for tokens."""
+
+    tenant_id: str = DEFAULT_TENANT_ID
+    users: tuple[SeedUser, ...] = ()
+    apps: tuple[FixtureApp, ...] = ()
 
     def app(self, app_id: str) -> FixtureApp | None:
         return next((a for a in self.apps if a.appId == app_id.lower()), None)
@@ -146,20 +229,51 @@ def json_path(loc: tuple[Any, ...]) -> str:
 
 
 def parse_fixtures(raw: bytes | str, source: str) -> Fixtures:
-    """Validated fixtures, or FixtureError naming `source` and the JSON path of the problem."""
+    """Validated fixtures, or FixtureError naming `source` and the JSON path of the problem.
+
+    Users are validated one by one into compact seeds, so that a file of 100,000 users never
+    holds 100,000 pydantic models at once.
+    """
     try:
-        fixtures = Fixtures.model_validate_json(raw)
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise FixtureError(
+            f"{source}: $: Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except UnicodeDecodeError:
+        raise FixtureError(f"{source}: $: Invalid JSON: not UTF-8 text") from None
+    document = _validated(_Document, data, source, ())
+    users = document.users
+    seeds = []
+    for index in range(len(users)):
+        seeds.append(seed_of(_validated(FixtureUser, users[index], source, ("users", index))))
+        users[index] = {}  # let the parsed JSON go as soon as it is read
+    _no_duplicates(source, "users", [u.id for u in seeds], "id")
+    _no_duplicates(
+        source, "users", [u.user_principal_name.lower() for u in seeds], "userPrincipalName"
+    )
+    _no_duplicates(source, "apps", [a.appId for a in document.apps], "appId")
+    return Fixtures(document.tenantId, tuple(seeds), tuple(document.apps))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(model: type[M], data: Any, source: str, at: tuple[Any, ...]) -> M:
+    try:
+        return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
+        kind = first["type"]
+        if kind == "extra_forbidden":
             message = "unknown key (the README lists the keys of the fixture format)"
-        loc = tuple(p for p in first["loc"] if p not in ("function-after", "model"))
+        elif kind in ("model_type", "dict_type"):
+            message = "must be a JSON object"
+        elif kind == "list_type":
+            message = "must be a JSON array"
+        loc = at + tuple(p for p in first["loc"] if p not in ("function-after", "model"))
         raise FixtureError(f"{source}: {json_path(loc)}: {message}") from None
-    _no_duplicates(source, "users", [u.id for u in fixtures.users], "id")
-    _no_duplicates(source, "users", [u.upn.lower() for u in fixtures.users], "userPrincipalName")
-    _no_duplicates(source, "apps", [a.appId for a in fixtures.apps], "appId")
-    return fixtures
 
 
 def load_fixtures(path: Path) -> Fixtures:

@@ -7,13 +7,9 @@ from datetime import UTC, datetime
 from mockgraph.clock import Clock
 from mockgraph.errors import Forbidden
 from mockgraph.faults import Faults
-from mockgraph.fixtures import Fixtures, FixtureUser
+from mockgraph.fixtures import Fixtures, SeedUser
 from mockgraph.presence.state import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
-from mockgraph.presence.times import (
-    format_offset_datetime,
-    parse_date_time_time_zone,
-    parse_offset_datetime,
-)
+from mockgraph.presence.times import format_offset_datetime
 from mockgraph.throttle import Limit, Throttle
 
 
@@ -35,38 +31,26 @@ class Tenant:
         return self.users.get(user_id.lower())
 
 
-def seed_user(fixture: FixtureUser, now: float) -> UserState:
-    """A user's state as the (validated) fixture describes it."""
+def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserState:
+    """A user's state as the fixtures describe it; `published` is the seeding time, formatted."""
     user = UserState(
-        id=fixture.id,
-        user_principal_name=fixture.upn,
-        display_name=fixture.name,
-        password=fixture.password,
-        out_of_office=(
-            fixture.outOfOfficeSettings.isOutOfOffice,
-            fixture.outOfOfficeSettings.message,
-        ),
+        id=seed.id,
+        user_principal_name=seed.user_principal_name,
+        display_name=seed.display_name,
+        password=seed.password,
+        out_of_office=seed.out_of_office,
     )
-    if fixture.presence is not None:
-        user.sessions[FIXTURE_SESSION_ID] = Session(
-            fixture.presence.availability, fixture.presence.activity, set_at=now, expires_at=None
-        )
-    message = fixture.statusMessage
-    if message is not None:
-        published = (
-            format_offset_datetime(
-                parse_offset_datetime(message.publishedDateTime, "publishedDateTime")
-            )
-            if message.publishedDateTime is not None
-            else format_offset_datetime(datetime.fromtimestamp(now, UTC))
-        )
-        expiry = None
-        if message.expiryDateTime is not None:
-            expiry = parse_date_time_time_zone(
-                message.expiryDateTime.dateTime, message.expiryDateTime.timeZone, "expiryDateTime"
-            )
+    if seed.presence is not None:
+        user.sessions[FIXTURE_SESSION_ID] = Session(*seed.presence, set_at=now, expires_at=None)
+    status = seed.status
+    if status is not None:
         user.status = StatusMessage(
-            message.message.content, message.message.contentType, published, expiry
+            status.content,
+            status.content_type,
+            status.published
+            or published
+            or format_offset_datetime(datetime.fromtimestamp(now, UTC)),
+            status.expiry,
         )
     return user
 
@@ -87,7 +71,7 @@ class Store:
         self.throttle = throttle
         self.max_tenants = max_tenants
         self.tenants: dict[str, Tenant] = {}
-        self.tenant(fixtures.tenantId)
+        self.tenant(fixtures.tenant_id)
 
     def tenant(self, tenant_id: str) -> Tenant:
         key = tenant_id.lower()
@@ -107,13 +91,14 @@ class Store:
     def _seed(self, tenant_id: str) -> Tenant:
         tenant = Tenant(tenant_id, Clock(parent=self.clock), self.throttle)
         now = tenant.clock.timestamp()
-        tenant.users = {f.id: seed_user(f, now) for f in self.fixtures.users}
+        published = format_offset_datetime(datetime.fromtimestamp(now, UTC))
+        tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
         return tenant
 
     def reset(self, tenant_id: str | None = None) -> None:
         """Back to the fixtures, with clocks, faults and throttling windows: one tenant, or all."""
         if tenant_id is None:
             self.tenants.clear()
-            self.tenant(self.fixtures.tenantId)
+            self.tenant(self.fixtures.tenant_id)
         else:
             self.tenants[tenant_id.lower()] = self._seed(tenant_id.lower())

@@ -51,9 +51,15 @@ BAD_FIXTURES = [
     ),
     (
         '{"apps": [{"appId": "@ID@", "applicationPermissions": "Presence.Read.All"}]}',
-        "$.apps[0].applicationPermissions: Input should be a valid array",
+        "$.apps[0].applicationPermissions: must be a JSON array",
     ),
-    ("[]", "$: Input should be an object"),
+    ("[]", "$: must be a JSON object"),
+    ('{"users": [5]}', "$.users[0]: must be a JSON object"),
+    (
+        '{"users": [{"id": "@ID@", "statusMessage": {"message": {"content": "x", '
+        '"contentType": "html"}}}]}',
+        "$.users[0].statusMessage.message.contentType: the only supported contentType is 'text'",
+    ),
 ]
 
 

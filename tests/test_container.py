@@ -34,8 +34,9 @@ class Built:
 
 
 def docker(*args: str, check: bool = True) -> str:
-    result = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=300,
-                            check=False)
+    result = subprocess.run(
+        ["docker", *args], capture_output=True, text=True, timeout=300, check=False
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"docker {' '.join(args)}: {result.stderr.strip()}")
     return result.stdout.strip()
@@ -50,8 +51,9 @@ def built(pytestconfig: pytest.Config) -> Built:
     if shutil.which("bash") is None:
         pytest.skip("no bash to run the image build script")
     started = time.monotonic()
-    result = subprocess.run(["bash", str(BUILD), IMAGE], capture_output=True, text=True,
-                            timeout=1800, check=False)
+    result = subprocess.run(
+        ["bash", str(BUILD), IMAGE], capture_output=True, text=True, timeout=1800, check=False
+    )
     if result.returncode == 3:
         pytest.skip(f"Docker is not available here: {result.stderr.strip().splitlines()[-1]}")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -70,8 +72,19 @@ def run_container(image: str, *extra: str) -> Container:
     port = free_port()
     name = f"mockgraph-test-{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
-    docker("run", "-d", "--rm", "--network", "host", "--name", name,
-           "-e", f"MOCKGRAPH_PORT={port}", *extra, image)
+    docker(
+        "run",
+        "-d",
+        "--rm",
+        "--network",
+        "host",
+        "--name",
+        name,
+        "-e",
+        f"MOCKGRAPH_PORT={port}",
+        *extra,
+        image,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = started + 60
     while time.monotonic() < deadline:
@@ -98,19 +111,30 @@ def test_image_figures(built: Built, container: Container, pytestconfig: pytest.
     size = int(docker("image", "inspect", "-f", "{{.Size}}", built.image))
     base = int(docker("image", "inspect", "-f", "{{.Size}}", built.base))
     added = (size - base) / 1e6
-    report(pytestconfig, f"image {built.image}: {size / 1e6:.1f} MB, {added:.1f} MB over the "
-                         f"base {built.base} ({base / 1e6:.1f} MB)")
-    report(pytestconfig, f"docker run to healthy: {container.seconds_to_healthy:.2f} s "
-                         f"(build and set-up took {built.seconds:.0f} s)")
+    report(
+        pytestconfig,
+        f"image {built.image}: {size / 1e6:.1f} MB, {added:.1f} MB over the "
+        f"base {built.base} ({base / 1e6:.1f} MB)",
+    )
+    report(
+        pytestconfig,
+        f"docker run to healthy: {container.seconds_to_healthy:.2f} s "
+        f"(build and set-up took {built.seconds:.0f} s)",
+    )
     assert added < 80, f"the image adds {added:.1f} MB over its base"
     assert container.seconds_to_healthy < 2.0
 
 
 def test_end_to_end_suite_passes_against_the_container(container: Container) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e"],
-        cwd=ROOT, env={**os.environ, "MOCKGRAPH_URL": container.url}, capture_output=True,
-        text=True, timeout=600, check=False)
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/e2e"],
+        cwd=ROOT,
+        env={**os.environ, "MOCKGRAPH_URL": container.url},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
 
@@ -130,21 +154,39 @@ def test_container_runs_as_a_user_and_reports_health(container: Container) -> No
 def test_own_fixtures_can_be_mounted(built: Built, tmp_path: Path) -> None:
     fixtures = tmp_path / "my-fixtures.json"
     custom = "0b5e2d8c-4a1f-4c3e-9b7d-6e8f0a2c4e61"
-    fixtures.write_text(json.dumps({"users": [{"id": custom, "presence": {
-        "availability": "Away", "activity": "BeRightBack"}}]}))
+    fixtures.write_text(
+        json.dumps(
+            {
+                "users": [
+                    {"id": custom, "presence": {"availability": "Away", "activity": "BeRightBack"}}
+                ]
+            }
+        )
+    )
     fixtures.chmod(0o644)
-    mounted = run_container(built.image, "-v", f"{fixtures}:/fixtures.json:ro",
-                            "-e", "MOCKGRAPH_FIXTURES=/fixtures.json")
+    mounted = run_container(
+        built.image,
+        "-v",
+        f"{fixtures}:/fixtures.json:ro",
+        "-e",
+        "MOCKGRAPH_FIXTURES=/fixtures.json",
+    )
     try:
-        token = httpx.post(f"{mounted.url}/_mockgraph/tokens",
-                           json={"userId": custom, "scopes": ["Presence.Read"]}).json()
-        me = httpx.get(f"{mounted.url}/v1.0/me/presence",
-                       headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+        token = httpx.post(
+            f"{mounted.url}/_mockgraph/tokens", json={"userId": custom, "scopes": ["Presence.Read"]}
+        ).json()
+        me = httpx.get(
+            f"{mounted.url}/v1.0/me/presence",
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+        ).json()
         assert me["activity"] == "BeRightBack"
-        other = httpx.post(f"{mounted.url}/_mockgraph/tokens",
-                           json={"userId": ADELE, "scopes": ["Presence.Read"]}).json()
-        missing = httpx.get(f"{mounted.url}/v1.0/me/presence",
-                            headers={"Authorization": f"Bearer {other['access_token']}"})
+        other = httpx.post(
+            f"{mounted.url}/_mockgraph/tokens", json={"userId": ADELE, "scopes": ["Presence.Read"]}
+        ).json()
+        missing = httpx.get(
+            f"{mounted.url}/v1.0/me/presence",
+            headers={"Authorization": f"Bearer {other['access_token']}"},
+        )
         assert missing.status_code == 404
     finally:
         docker("rm", "-f", mounted.name, check=False)

@@ -53,7 +53,7 @@ TenantParam = Annotated[
 
 
 def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
-    return runtime.store.tenant(_guid(tenant, "tenant") if tenant else runtime.fixtures.tenantId)
+    return runtime.store.tenant(_guid(tenant, "tenant") if tenant else runtime.fixtures.tenant_id)
 
 
 TenantDep = Annotated[Tenant, Depends(_tenant)]
@@ -71,7 +71,7 @@ async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenRespons
     application (`appId`, `roles`). Any scopes or roles may be minted, whatever the
     fixtures grant, so tests can check how a client handles 403s. Its lifetime follows the
     clock of its tenant."""
-    tenant = runtime.store.tenant(_guid(request.tenantId or runtime.fixtures.tenantId, "tenantId"))
+    tenant = runtime.store.tenant(_guid(request.tenantId or runtime.fixtures.tenant_id, "tenantId"))
     return service.mint_token(request, runtime.fixtures, runtime.tokens, tenant.clock.timestamp())
 
 

@@ -6,7 +6,7 @@ from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, Toke
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.errors import BadRequest, Conflict
 from mockgraph.faults import Fault
-from mockgraph.fixtures import GUID, Fixtures, FixtureUser
+from mockgraph.fixtures import GUID, Fixtures, FixtureUser, seed_of
 from mockgraph.presence.times import parse_duration
 from mockgraph.store import Tenant, seed_user
 from mockgraph.throttle import Limit
@@ -20,7 +20,7 @@ def mint_token(
     request: TokenRequest, fixtures: Fixtures, tokens: TokenAuthority, now: float
 ) -> TokenResponse:
     """A delegated (userId, scopes) or application (appId, roles) token, whatever is granted."""
-    tenant_id = _guid(request.tenantId or fixtures.tenantId, "tenantId")
+    tenant_id = _guid(request.tenantId or fixtures.tenant_id, "tenantId")
     if request.userId is not None:
         if request.roles is not None:
             raise BadRequest("A delegated token (userId) carries scopes, not roles.")
@@ -64,7 +64,7 @@ def add_user(tenant: Tenant, fixture: FixtureUser) -> None:
     upn = fixture.upn.lower()
     if any(u.user_principal_name.lower() == upn for u in tenant.users.values()):
         raise Conflict(f"The userPrincipalName '{fixture.upn}' is already taken in this tenant.")
-    tenant.users[fixture.id] = seed_user(fixture, tenant.clock.timestamp())
+    tenant.users[fixture.id] = seed_user(seed_of(fixture), tenant.clock.timestamp())
 
 
 def add_fault(tenant: Tenant, spec: FaultSpec) -> Fault:

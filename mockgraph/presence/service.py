@@ -172,11 +172,15 @@ def unknown_user(user_id: str) -> NotFound:
 def entity(user: UserState, now: float, kind: str) -> bytes:
     """The presence entity as `kind` of reader sees it, as JSON; cached until it changes."""
     user.current(now)
-    cached = user.rendered.get(kind)
+    cached = user.rendered_self if kind == SELF else user.rendered_other
     if cached is None:
-        cached = user.rendered[kind] = json.dumps(
+        cached = json.dumps(
             entity_dict(user, kind), separators=(",", ":"), ensure_ascii=False
         ).encode()
+        if kind == SELF:
+            user.rendered_self = cached
+        else:
+            user.rendered_other = cached
     return cached
 
 

@@ -96,7 +96,10 @@ class UserState:
     view: View | None = None
     stable_until: float = 0.0
     computed_at: float = 0.0
-    rendered: dict[str, bytes] = field(default_factory=dict)
+    # The entity as JSON for the user themself and for anyone else (two fields, not a dict:
+    # a dict per user costs 200 bytes, and there may be 100,000 users).
+    rendered_self: bytes | None = None
+    rendered_other: bytes | None = None
 
     def changed(self, now: float) -> None:
         """Settle a write at once, so sequence numbers follow the order of writes."""
@@ -111,7 +114,7 @@ class UserState:
             if view != self.view:
                 self.view = view
                 self.sequence += 1
-                self.rendered.clear()
+                self.rendered_self = self.rendered_other = None
             self.stable_until = self._next_change(now)
             self.computed_at = now
         return self.view
@@ -121,7 +124,7 @@ class UserState:
         self._expire(now)
         self.view = self._compute(now)
         self.sequence = sequence
-        self.rendered.clear()
+        self.rendered_self = self.rendered_other = None
         self.stable_until = self._next_change(now)
         self.computed_at = now
 
