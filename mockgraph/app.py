@@ -15,6 +15,7 @@ from mockgraph.admin.routes import router as admin_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
+from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
     GeneralException,
@@ -73,11 +74,12 @@ def create_app(
         title="mockgraph",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
-        redoc_url="/redoc",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.include_router(admin_router)
+    install_docs(app)
     _install_error_handlers(app, clock)
     app.graph = GraphRouter(runtime.store, runtime.tokens, runtime.journal, settings)
     app.max_body_bytes = settings.max_body_bytes
