@@ -36,12 +36,21 @@ def browser() -> Iterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="mockgraph-chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                 "--window-size=1400,1800", f"--user-data-dir={profile}",
-                 # No network but loopback: any other host fails to resolve.
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1800",
+        f"--user-data-dir={profile}",
+        # No network but loopback: any other host fails to resolve.
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
@@ -84,14 +93,17 @@ def test_swagger_ui_authorizes_and_gets_a_presence(live: Graph, browser: Any) ->
 
     wait_for(browser, "//button[contains(@class, 'authorize')]").click()
     wait_for(browser, "//div[contains(@class, 'auth-container')]//input").send_keys(token)
-    wait_for(browser, "//div[contains(@class, 'auth-btn-wrapper')]"
-                      "//button[contains(., 'Authorize')]").click()
+    wait_for(
+        browser, "//div[contains(@class, 'auth-btn-wrapper')]//button[contains(., 'Authorize')]"
+    ).click()
     wait_for(browser, "//button[contains(@class, 'btn-done') or contains(., 'Close')]").click()
 
-    wait_for(browser, "//*[contains(@class, 'opblock-tag') and contains(., 'presence: get')]"
-             ).click()
-    wait_for(browser, "//div[contains(@class, 'opblock-get')]"
-                      "//*[@data-path='/v1.0/users/{id}/presence']").click()
+    wait_for(
+        browser, "//*[contains(@class, 'opblock-tag') and contains(., 'presence: get')]"
+    ).click()
+    wait_for(
+        browser, "//div[contains(@class, 'opblock-get')]//*[@data-path='/v1.0/users/{id}/presence']"
+    ).click()
     operation = "//div[contains(@class, 'opblock-get') and contains(@class, 'is-open')]"
     wait_for(browser, f"{operation}//button[contains(., 'Try it out')]").click()
     field = wait_for(browser, f"{operation}//tr[@data-param-name='id']//input")
@@ -108,9 +120,11 @@ def test_swagger_ui_authorizes_and_gets_a_presence(live: Graph, browser: Any) ->
 
     assert status.text.strip().startswith("200")
     assert '"availability": "DoNotDisturb"' in body.text
-    outside = [url for url in requested_urls(browser)
-               if urlsplit(url).scheme in ("http", "https")
-               and urlsplit(url).hostname not in LOOPBACK]
+    outside = [
+        url
+        for url in requested_urls(browser)
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname not in LOOPBACK
+    ]
     assert outside == [], f"requests left loopback: {outside}"
     assert screenshot.stat().st_size > 10_000
 
@@ -118,7 +132,9 @@ def test_swagger_ui_authorizes_and_gets_a_presence(live: Graph, browser: Any) ->
 def test_redoc_loads_offline(live: Graph, browser: Any) -> None:
     browser.get(f"{live.base_url}/redoc")
     wait_for(browser, "//*[contains(text(), 'setPresence')]")
-    outside = [url for url in requested_urls(browser)
-               if urlsplit(url).scheme in ("http", "https")
-               and urlsplit(url).hostname not in LOOPBACK]
+    outside = [
+        url
+        for url in requested_urls(browser)
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname not in LOOPBACK
+    ]
     assert outside == []
