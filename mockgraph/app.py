@@ -29,6 +29,8 @@ from mockgraph.errors import (
 )
 from mockgraph.fixtures import Fixtures, load_fixtures
 from mockgraph.http import Receive, Scope, Send, graph_headers, request_ids, with_graph_headers
+from mockgraph.identity.routes import router as identity_router
+from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
 from mockgraph.openapi import DESCRIPTION, build_openapi
 from mockgraph.presence.routes import GraphRouter
@@ -62,13 +64,16 @@ def create_app(
     settings = settings or Settings()
     clock = clock or Clock()
     fixtures = fixtures or load_fixtures(settings.fixtures)
+    store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
+    tokens = TokenAuthority(SigningKey(settings.signing_key))
     runtime = Runtime(
         settings=settings,
         fixtures=fixtures,
         clock=clock,
-        store=Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants),
-        tokens=TokenAuthority(SigningKey(settings.signing_key)),
+        store=store,
+        tokens=tokens,
         journal=Journal(settings.journal_size),
+        identity=Identity(store, tokens, fixtures),
     )
     app = MockGraphApp(
         title="mockgraph",
@@ -79,6 +84,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.include_router(admin_router)
+    app.include_router(identity_router)
     install_docs(app)
     _install_error_handlers(app, clock)
     app.graph = GraphRouter(runtime.store, runtime.tokens, runtime.journal, settings)

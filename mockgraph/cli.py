@@ -21,6 +21,7 @@ from mockgraph.errors import GraphError
 from mockgraph.fixtures import FixtureError, load_fixtures
 from mockgraph.settings import DEFAULT_FIXTURES, Settings
 from mockgraph.throttle import parse_limit
+from mockgraph.tls import TlsFiles, make_certificates
 
 EXIT_CONFIG = 2
 
@@ -102,6 +103,32 @@ def build_parser() -> argparse.ArgumentParser:
         default=_env("MAX_TENANTS", "1000"),
         help="tenants kept at most (MOCKGRAPH_MAX_TENANTS; default 1000)",
     )
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        default=_flag("TLS"),
+        help="serve HTTPS with a certificate for localhost signed by a CA mockgraph makes "
+        "(MOCKGRAPH_TLS=true)",
+    )
+    serve.add_argument(
+        "--tls-cert",
+        type=Path,
+        default=_path(_env("TLS_CERT")),
+        help="serve HTTPS with this PEM certificate (MOCKGRAPH_TLS_CERT)",
+    )
+    serve.add_argument(
+        "--tls-key",
+        type=Path,
+        default=_path(_env("TLS_KEY")),
+        help="the PEM key of --tls-cert (MOCKGRAPH_TLS_KEY)",
+    )
+    serve.add_argument(
+        "--tls-ca-file",
+        type=Path,
+        default=_path(_env("TLS_CA_FILE")),
+        help="where --tls writes its CA certificate (MOCKGRAPH_TLS_CA_FILE; default: a new "
+        "temporary folder, named at start)",
+    )
 
     token = commands.add_parser("token", help="print a bearer token")
     who = token.add_mutually_exclusive_group(required=True)
@@ -154,6 +181,7 @@ def serve(args: argparse.Namespace) -> int:
     from mockgraph.app import create_app
 
     try:
+        tls = _tls(args)
         settings = Settings(
             host=args.host,
             port=args.port,
@@ -165,6 +193,7 @@ def serve(args: argparse.Namespace) -> int:
             journal_size=_positive(args.journal_size, "journal size"),
             throttle=parse_limit(args.throttle),
             max_tenants=_positive(args.max_tenants, "tenant limit"),
+            tls_ca=tls.ca if tls is not None else None,
         )
         app = create_app(settings)
     except (FixtureError, SigningKeyError, ValueError) as exc:
@@ -179,8 +208,29 @@ def serve(args: argparse.Namespace) -> int:
         # Graph sends no Server header; mockgraph sits behind no proxy.
         server_header=False,
         proxy_headers=False,
+        ssl_certfile=str(tls.cert) if tls is not None else None,
+        ssl_keyfile=str(tls.key) if tls is not None else None,
     )
     return 0
+
+
+def _tls(args: argparse.Namespace) -> TlsFiles | None:
+    if args.tls_cert or args.tls_key:
+        if not (args.tls_cert and args.tls_key):
+            raise ValueError("--tls-cert and --tls-key go together")
+        for path in (args.tls_cert, args.tls_key):
+            if not path.is_file():
+                raise ValueError(f"{path}: no such file")
+        return TlsFiles(args.tls_cert, args.tls_key, None)
+    if not args.tls:
+        return None
+    tls = make_certificates(ca_file=args.tls_ca_file)
+    print(
+        f"mockgraph: serving HTTPS; clients should trust the CA certificate {tls.ca} "
+        "(also at /_mockgraph/ca.pem)",
+        file=sys.stderr,
+    )
+    return tls
 
 
 def _positive(value: int, what: str) -> int:

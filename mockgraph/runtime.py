@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
 from mockgraph.fixtures import Fixtures
+from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
 from mockgraph.settings import Settings
 from mockgraph.store import Store
@@ -20,3 +21,4 @@ class Runtime:
     store: Store
     tokens: TokenAuthority
     journal: Journal
+    identity: Identity

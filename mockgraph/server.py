@@ -11,6 +11,8 @@ from types import TracebackType
 import uvicorn
 from fastapi import FastAPI
 
+from mockgraph.tls import TlsFiles
+
 
 class ServerThread:
     """Run `app` under uvicorn in a thread; use as a context manager.
@@ -21,13 +23,23 @@ class ServerThread:
         port: 0 picks a free port; `url` tells which.
     """
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: FastAPI, host: str = "127.0.0.1", port: int = 0, *, tls: TlsFiles | None = None
+    ) -> None:
         self.app = app
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self.scheme = "https" if tls is not None else "http"
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=str(tls.cert) if tls is not None else None,
+            ssl_keyfile=str(tls.key) if tls is not None else None,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="mockgraph-server", daemon=True)
         # The event loop the server runs on; in-process calls are handed to it (see testing.py).
@@ -35,7 +47,7 @@ class ServerThread:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)

@@ -30,3 +30,6 @@ class Settings:
     throttle: Limit | None = None
     # How many tenants the store keeps; a token for one more is refused with 403.
     max_tenants: int = 1000
+    # The CA certificate clients should trust when mockgraph serves HTTPS with its own CA;
+    # served at /_mockgraph/ca.pem.
+    tls_ca: Path | None = None

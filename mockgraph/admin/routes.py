@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
 
 from mockgraph.admin import service
 from mockgraph.admin.models import (
@@ -65,6 +66,15 @@ async def health() -> Health:
     return Health()
 
 
+@router.get("/ca.pem", response_class=PlainTextResponse)
+async def ca_certificate(runtime: RuntimeDep) -> PlainTextResponse:
+    """The CA certificate to trust when mockgraph serves HTTPS (`mockgraph serve --tls`)."""
+    path = runtime.settings.tls_ca
+    if path is None:
+        raise NotFound("mockgraph is not serving HTTPS with a CA of its own (start it with --tls).")
+    return PlainTextResponse(path.read_text(), media_type="application/x-pem-file")
+
+
 @router.post("/tokens", response_model=TokenResponse)
 async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenResponse:
     """Mint a bearer token signed by this server: delegated (`userId`, `scopes`) or
@@ -82,6 +92,7 @@ async def reset(runtime: RuntimeDep, tenant: TenantParam = None) -> Health:
     tenant_id = _guid(tenant, "tenant") if tenant else None
     runtime.store.reset(tenant_id)
     runtime.journal.clear(tenant_id)
+    runtime.identity.forget(tenant_id)
     return Health()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -108,6 +109,17 @@ class TokenAuthority:
         return jwt.encode(
             claims, self.key.private, algorithm="RS256", headers={"kid": self.key.kid, "typ": "JWT"}
         )
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        """Any JWT signed with the server's key (ID tokens, for the token endpoint)."""
+        return jwt.encode(
+            claims, self.key.private, algorithm="RS256", headers={"kid": self.key.kid, "typ": "JWT"}
+        )
+
+    def public_jwk(self) -> dict[str, Any]:
+        """The signing key as a JWK, for the discovery keys endpoint."""
+        jwk: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public))
+        return {**jwk, "kid": self.key.kid, "x5t": self.key.kid, "use": "sig", "alg": "RS256"}
 
     def verify(self, token: str) -> Principal:
         """The caller a bearer token names, or InvalidAuthenticationToken with Graph's message.

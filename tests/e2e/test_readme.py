@@ -42,6 +42,8 @@ def test_python_examples(live: Graph) -> None:
     for code in blocks("python"):
         if "def test_" in code:
             continue  # a pytest example: test_pytest_examples runs those
+        if "https://localhost" in code:
+            continue  # a real-client example over TLS: tests/e2e/test_real_clients.py runs it
         live.admin.post("/_mockgraph/reset")
         result = subprocess.run(
             [sys.executable, "-c", code.replace(DOCUMENTED_BASE, live.base_url)],

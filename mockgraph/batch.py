@@ -1,0 +1,161 @@
+"""JSON batching (POST /$batch): each request runs through the same routing, auth, throttling,
+faults and journal as a direct call."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mockgraph.errors import UNREADABLE_JSON, BadRequest, GraphError
+from mockgraph.http import Message, Receive, Scope, Send
+
+MAX_REQUESTS = 20
+# Response headers worth returning inside a batch item.
+_KEPT_HEADERS = {
+    b"content-type": "Content-Type",
+    b"retry-after": "Retry-After",
+    b"cache-control": "Cache-Control",
+    b"location": "Location",
+}
+
+Router = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _items(raw: bytes) -> list[dict[str, Any]]:
+    """The batch's requests, validated (Graph's 400 for a malformed batch)."""
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest(UNREADABLE_JSON) from None
+    if not isinstance(document, dict) or not isinstance(document.get("requests"), list):
+        raise BadRequest("A batch body must be a JSON object with a 'requests' array.")
+    items: list[dict[str, Any]] = document["requests"]
+    if len(items) > MAX_REQUESTS:
+        raise BadRequest("Number of requests inside batch exceeds the limit.")
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise BadRequest(f"requests[{index}] must be a JSON object.")
+        for field in ("id", "method", "url"):
+            if not isinstance(item.get(field), str) or not item[field]:
+                raise BadRequest(f"requests[{index}].{field} is required and must be a string.")
+        if item["id"].lower() in seen:
+            raise BadRequest(f"Batch request contains duplicate request Id '{item['id']}'.")
+        seen.add(item["id"].lower())
+        if not isinstance(item.get("headers", {}), dict):
+            raise BadRequest(f"requests[{index}].headers must be a JSON object.")
+        depends = item.get("dependsOn", [])
+        if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
+            raise BadRequest(f"requests[{index}].dependsOn must be an array of request ids.")
+        if "body" in item and "content-type" not in {k.lower() for k in item.get("headers", {})}:
+            if not isinstance(item["body"], dict | list):
+                raise BadRequest(f"requests[{index}] has a body but no Content-Type header.")
+    for item in items:
+        for dependency in item.get("dependsOn", []):
+            if dependency.lower() not in seen:
+                raise BadRequest(
+                    f"Request '{item['id']}' depends on request '{dependency}', "
+                    "which is not in the batch."
+                )
+    return items
+
+
+def _ordered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dependencies first, otherwise in the order given; a cycle is a 400."""
+    done: list[dict[str, Any]] = []
+    placed: set[str] = set()
+    waiting = list(items)
+    while waiting:
+        ready = [i for i in waiting if all(d.lower() in placed for d in i.get("dependsOn", []))]
+        if not ready:
+            cycle = ", ".join(sorted(i["id"] for i in waiting))
+            raise BadRequest(f"The dependsOn of requests {cycle} form a cycle.")
+        for item in ready:
+            done.append(item)
+            placed.add(item["id"].lower())
+            waiting.remove(item)
+    return done
+
+
+async def run_batch(version: str, scope: Scope, raw: bytes, router: Router) -> dict[str, Any]:
+    """Run every request of the batch; the answer's `responses` keep the request order."""
+    items = _items(raw)
+    authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+    results: dict[str, dict[str, Any]] = {}
+    for item in _ordered(items):
+        failed = [d for d in item.get("dependsOn", []) if results[d.lower()]["status"] >= 400]
+        if failed:
+            results[item["id"].lower()] = _failed_dependency(item, failed)
+            continue
+        results[item["id"].lower()] = await _run_one(version, item, authorization, router)
+    return {"responses": [results[item["id"].lower()] for item in items]}
+
+
+def _failed_dependency(item: dict[str, Any], failed: list[str]) -> dict[str, Any]:
+    error = GraphError(
+        f"The request depends on request {', '.join(failed)}, which failed.",
+        code="FailedDependency",
+        status=424,
+    )
+    return {
+        "id": item["id"],
+        "status": 424,
+        "headers": {"Content-Type": "application/json"},
+        "body": {"error": {"code": error.code, "message": error.message}},
+    }
+
+
+async def _run_one(
+    version: str, item: dict[str, Any], authorization: bytes | None, router: Router
+) -> dict[str, Any]:
+    url: str = item["url"]
+    path, _, query = url.partition("?")
+    headers: list[tuple[bytes, bytes]] = []
+    if authorization is not None:
+        headers.append((b"authorization", authorization))
+    for name, value in item.get("headers", {}).items():
+        headers.append((str(name).lower().encode("latin-1"), str(value).encode("latin-1")))
+    body = b""
+    if "body" in item:
+        given = item["body"]
+        body = given.encode() if isinstance(given, str) else json.dumps(given).encode()
+        if not any(name == b"content-type" for name, _ in headers):
+            headers.append((b"content-type", b"application/json"))
+    headers.append((b"content-length", str(len(body)).encode()))
+    sub_scope: Scope = {
+        "type": "http",
+        "method": str(item["method"]).upper(),
+        "path": f"/{version}/{path.lstrip('/')}",
+        "query_string": query.encode(),
+        "headers": headers,
+        "http_version": "1.1",
+        "scheme": "http",
+    }
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    messages: list[Message] = []
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    await router(sub_scope, receive, send)
+    start = next(m for m in messages if m["type"] == "http.response.start")
+    content = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    answer: dict[str, Any] = {
+        "id": item["id"],
+        "status": start["status"],
+        "headers": {
+            _KEPT_HEADERS[k]: v.decode("latin-1") for k, v in start["headers"] if k in _KEPT_HEADERS
+        },
+    }
+    if content:
+        answer["body"] = json.loads(content)
+    return answer
