@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from mockgraph.auth.permissions import authorize, reject_app_on_me
 from mockgraph.auth.tokens import EMPTY, Principal, TokenAuthority, check_lifetime
+from mockgraph.batch import run_batch
 from mockgraph.errors import (
     UNREADABLE_JSON,
     BadRequest,
@@ -134,6 +135,9 @@ class GraphRouter:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = Call(scope)
+        if _is_batch(scope["path"]):
+            await self._batch(call, receive, send)
+            return
         try:
             status, body = await self._handle(call, receive)
         except GraphError as error:
@@ -158,6 +162,31 @@ class GraphRouter:
                 ODATA_JSON if body else None,
                 _JSON_EXTRA if body else None,
             )
+        self._record(call, status)
+
+    async def _batch(self, call: Call, receive: Receive, send: Send) -> None:
+        """POST /$batch: each request goes through this router as a direct call would."""
+        scope = call.scope
+        status = 200
+        try:
+            if scope["method"] != "POST":
+                raise MethodNotAllowed(
+                    "The method is not allowed here; $batch takes POST.", headers={"Allow": "POST"}
+                )
+            headers = _headers(scope)
+            raw = call.raw = await _read_body(receive, headers, self.settings.max_body_bytes)
+            answer = await run_batch(scope["path"].split("/")[1], scope, raw, self)
+            await respond(
+                send,
+                scope,
+                200,
+                json.dumps(answer, separators=(",", ":")).encode(),
+                ODATA_JSON,
+                _JSON_EXTRA,
+            )
+        except GraphError as error:
+            status = error.status
+            await self.send_error(scope, send, error)
         self._record(call, status)
 
     async def send_error(self, scope: Scope, send: Send, error: GraphError) -> None:
@@ -324,6 +353,11 @@ class GraphRouter:
                 headers={"Allow": allowed},
             )
         return operation
+
+
+def _is_batch(path: str) -> bool:
+    parts = path.rstrip("/").split("/")
+    return len(parts) == 3 and parts[1] in VERSIONS and parts[2].lower() == "$batch"
 
 
 def _reader(principal: Principal, user_id: str) -> str:

@@ -137,3 +137,35 @@ def test_sdk_timedelta_is_refused_as_graph_refuses_it(live: Graph) -> None:
         assert "'1:00:00'" in refused.value.error.message
 
     asyncio.run(run(scenario))
+
+
+def test_batch_through_the_sdk(live: Graph) -> None:
+    from msgraph_core.requests.batch_request_content import BatchRequestContent
+    from msgraph_core.requests.batch_request_item import BatchRequestItem
+
+    async def scenario(stack: AsyncExitStack) -> None:
+        app = await sdk_client(
+            live, live.token(appId=PRESENCE_SYNC, roles=["Presence.ReadWrite.All"]), stack
+        )
+        set_busy = app.users.by_user_id(ADELE).presence.set_presence.to_post_request_information(
+            SetPresencePostRequestBody(
+                session_id=PRESENCE_SYNC,
+                availability="Busy",
+                activity="InACall",
+                expiration_duration="PT1H",
+            )
+        )
+        read = app.users.by_user_id(ADELE).presence.to_get_request_information()
+        first = BatchRequestItem(request_information=set_busy, id="set")
+        second = BatchRequestItem(request_information=read, id="get", depends_on=["set"])
+        content = BatchRequestContent({first.id: first, second.id: second})
+
+        answer = await app.batch.post(batch_request_content=content)
+
+        assert answer.get_response_status_codes() == {"set": 200, "get": 200}
+        # msgraph-core reads a batch item's body as base64 bytes, and Graph (like mockgraph)
+        # answers JSON bodies as JSON objects, so the SDK leaves it empty; read it directly.
+        presence = await app.users.by_user_id(ADELE).presence.get()
+        assert (presence.availability, presence.activity) == ("Busy", "InACall")
+
+    asyncio.run(run(scenario))
