@@ -32,6 +32,7 @@ from mockgraph.http import Receive, Scope, Send, graph_headers, request_ids, wit
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
+from mockgraph.notifications.service import Notifier
 from mockgraph.openapi import DESCRIPTION, build_openapi
 from mockgraph.presence.routes import GraphRouter
 from mockgraph.runtime import Runtime
@@ -74,6 +75,14 @@ def create_app(
         tokens=tokens,
         journal=Journal(settings.journal_size),
         identity=Identity(store, tokens, fixtures),
+        notifier=Notifier(
+            store,
+            tokens,
+            https_only=settings.webhook_https_only,
+            attempts=settings.webhook_attempts,
+            backoff=settings.webhook_backoff,
+            timeout=settings.webhook_timeout,
+        ),
     )
     app = MockGraphApp(
         title="mockgraph",
@@ -87,7 +96,9 @@ def create_app(
     app.include_router(identity_router)
     install_docs(app)
     _install_error_handlers(app, clock)
-    app.graph = GraphRouter(runtime.store, runtime.tokens, runtime.journal, settings)
+    app.graph = GraphRouter(
+        runtime.store, runtime.tokens, runtime.journal, settings, runtime.notifier
+    )
     app.max_body_bytes = settings.max_body_bytes
     app.admin_key = (settings.admin_key or "").encode()
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]

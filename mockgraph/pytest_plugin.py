@@ -23,7 +23,7 @@ import pytest
 from mockgraph.app import create_app
 from mockgraph.server import ServerThread
 from mockgraph.settings import Settings
-from mockgraph.testing import InProcessTransport, MockGraphAdmin
+from mockgraph.testing import InProcessTransport, MockGraphAdmin, WebhookReceiver
 
 
 class MockGraph(MockGraphAdmin):
@@ -116,6 +116,14 @@ def mockgraph(request: pytest.FixtureRequest, mockgraph_servers: _Servers) -> It
     graph.reset()
     yield graph
     graph.close()
+
+
+@pytest.fixture
+def mockgraph_webhook() -> Iterator[WebhookReceiver]:
+    """A real local webhook receiver: answers the validation handshake, records notifications
+    (`.items()`), and can `.fail_next(n)` or `.stall_next(seconds)`."""
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 def _fixtures_path(request: pytest.FixtureRequest, given: Any) -> Path | None:

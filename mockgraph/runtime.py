@@ -9,6 +9,7 @@ from mockgraph.clock import Clock
 from mockgraph.fixtures import Fixtures
 from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
+from mockgraph.notifications.service import Notifier
 from mockgraph.settings import Settings
 from mockgraph.store import Store
 
@@ -22,3 +23,4 @@ class Runtime:
     tokens: TokenAuthority
     journal: Journal
     identity: Identity
+    notifier: Notifier

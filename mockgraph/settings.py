@@ -33,3 +33,10 @@ class Settings:
     # The CA certificate clients should trust when mockgraph serves HTTPS with its own CA;
     # served at /_mockgraph/ca.pem.
     tls_ca: Path | None = None
+    # Graph demands https notification URLs; a local test receiver rarely has it.
+    webhook_https_only: bool = False
+    # Delivery attempts per notification (then it is given up), the first retry's delay in
+    # seconds (doubling each time), and how long an endpoint may take to answer.
+    webhook_attempts: int = 5
+    webhook_backoff: float = 0.2
+    webhook_timeout: float = 3.0

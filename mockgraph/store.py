@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from mockgraph.clock import Clock
 from mockgraph.errors import Forbidden
@@ -11,6 +12,9 @@ from mockgraph.fixtures import Fixtures, SeedUser
 from mockgraph.presence.state import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
 from mockgraph.presence.times import format_offset_datetime
 from mockgraph.throttle import Limit, Throttle
+
+if TYPE_CHECKING:
+    from mockgraph.notifications.service import Subscription
 
 
 class TenantLimitReached(Forbidden):
@@ -26,6 +30,8 @@ class Tenant:
         self.users: dict[str, UserState] = {}
         self.faults = Faults()
         self.throttle = Throttle(throttle)
+        # Presence subscriptions, by id (see notifications/service.py).
+        self.subscriptions: dict[str, Subscription] = {}
 
     def user(self, user_id: str) -> UserState | None:
         return self.users.get(user_id.lower())

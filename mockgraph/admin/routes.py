@@ -93,6 +93,7 @@ async def reset(runtime: RuntimeDep, tenant: TenantParam = None) -> Health:
     runtime.store.reset(tenant_id)
     runtime.journal.clear(tenant_id)
     runtime.identity.forget(tenant_id)
+    runtime.notifier.forget(tenant_id)
     return Health()
 
 
@@ -179,6 +180,30 @@ async def clear_faults(tenant: TenantDep) -> Cleared:
     return Cleared(cleared=count)
 
 
+@router.get("/notifications", response_model=Listing)
+async def list_notifications(
+    runtime: RuntimeDep, tenant: TenantParam = None, subscriptionId: str | None = None
+) -> Listing:
+    """Every delivery attempt (validation handshakes included): subscription, URL, payload,
+    status, latency, attempt number and outcome. Without `?tenant=`, every tenant's."""
+    wanted = _guid(tenant, "tenant") if tenant else None
+    return Listing(
+        value=[
+            a.as_json()
+            for a in runtime.notifier.log
+            if (wanted is None or a.tenant == wanted)
+            and (subscriptionId is None or a.subscription_id == subscriptionId)
+        ]
+    )
+
+
+@router.post("/notifications/flush")
+async def flush_notifications(runtime: RuntimeDep) -> dict[str, int]:
+    """Wait until every pending delivery (retries included) is done, so tests need no sleep."""
+    pending = await runtime.notifier.flush()
+    return {"pending": pending, "attempts": len(runtime.notifier.log)}
+
+
 @router.get("/throttling", response_model=ThrottlingState)
 async def get_throttling(tenant: TenantDep) -> ThrottlingState:
     """The throttling limit of this tenant (per app)."""
@@ -209,7 +234,7 @@ async def get_clock(tenant: TenantDep) -> ClockState:
 
 
 @router.post("/clock", response_model=ClockState)
-async def change_clock(change: ClockChange, tenant: TenantDep) -> ClockState:
+async def change_clock(change: ClockChange, tenant: TenantDep, runtime: RuntimeDep) -> ClockState:
     """Move time instead of sleeping: `{"advance": "PT10M"}`, `{"set": "2026-01-01T00:00:00Z"}`,
     `{"freeze": true}` or `{"resume": true}`."""
     given = change.model_dump(exclude_none=True)
@@ -227,6 +252,8 @@ async def change_clock(change: ClockChange, tenant: TenantDep) -> ClockState:
         clock.freeze()
     elif change.resume:
         clock.resume()
+    # Moving time may fade or expire presence that subscribers hear about.
+    runtime.notifier.scan(tenant)
     return _clock_state(tenant)
 
 

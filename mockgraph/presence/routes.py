@@ -25,6 +25,7 @@ from mockgraph.errors import (
 from mockgraph.faults import throttled_error
 from mockgraph.http import ODATA_JSON, Receive, Scope, Send, request_ids, respond
 from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
+from mockgraph.notifications.service import Notifier
 from mockgraph.presence import models, service
 from mockgraph.presence.operations import BY_ACTION, GET_PRESENCE, GET_PRESENCES_BY_USER_ID
 from mockgraph.presence.operations import Operation as Operation
@@ -125,12 +126,18 @@ class GraphRouter:
     """Serves /v1.0/... and /beta/... presence calls: token, permission, state, Graph's answer."""
 
     def __init__(
-        self, store: Store, tokens: TokenAuthority, journal: Journal, settings: Settings
+        self,
+        store: Store,
+        tokens: TokenAuthority,
+        journal: Journal,
+        settings: Settings,
+        notifier: Notifier,
     ) -> None:
         self.store = store
         self.tokens = tokens
         self.journal = journal
         self.settings = settings
+        self.notifier = notifier
         self.paths = PathCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -162,6 +169,9 @@ class GraphRouter:
                 ODATA_JSON if body else None,
                 _JSON_EXTRA if body else None,
             )
+            # Presence that changed may owe subscribers a notification (sent in the background).
+            if call.tenant is not None and call.tenant.subscriptions:
+                self.notifier.scan(call.tenant)
         self._record(call, status)
 
     async def _batch(self, call: Call, receive: Receive, send: Send) -> None:
@@ -245,6 +255,10 @@ class GraphRouter:
         # A GET carries no body worth waiting for; everything else is read in full.
         if method != "GET" or b"content-length" in headers or b"transfer-encoding" in headers:
             raw = call.raw = await _read_body(receive, headers, self.settings.max_body_bytes)
+        subscription = _subscription_path(path)
+        if subscription is not None:
+            version, sub_id = subscription
+            return await self.notifier.route(tenant, principal, method, sub_id, raw, version)
         return self._run(principal, tenant, method, path, scope["query_string"], raw, headers, now)
 
     def _run(
@@ -353,6 +367,14 @@ class GraphRouter:
                 headers={"Allow": allowed},
             )
         return operation
+
+
+def _subscription_path(path: str) -> tuple[str, str | None] | None:
+    """(version, subscription id or None) for /subscriptions paths; None for any other."""
+    parts = path.rstrip("/").split("/")
+    if len(parts) in (3, 4) and parts[1] in VERSIONS and parts[2].lower() == "subscriptions":
+        return parts[1], parts[3] if len(parts) == 4 else None
+    return None
 
 
 def _is_batch(path: str) -> bool:

@@ -1,0 +1,1 @@
+"""Presence change notifications: subscriptions, the validation handshake, webhook delivery."""
