@@ -104,6 +104,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="tenants kept at most (MOCKGRAPH_MAX_TENANTS; default 1000)",
     )
     serve.add_argument(
+        "--webhook-https-only",
+        action="store_true",
+        default=_flag("WEBHOOK_HTTPS_ONLY"),
+        help="notification URLs must be https, as in Graph (MOCKGRAPH_WEBHOOK_HTTPS_ONLY=true)",
+    )
+    serve.add_argument(
+        "--webhook-attempts",
+        type=int,
+        default=_env("WEBHOOK_ATTEMPTS", "5"),
+        help="delivery attempts per notification before it is given up "
+        "(MOCKGRAPH_WEBHOOK_ATTEMPTS; default 5)",
+    )
+    serve.add_argument(
+        "--webhook-backoff",
+        type=float,
+        default=_env("WEBHOOK_BACKOFF", "0.2"),
+        help="seconds before the first retry, doubling after (MOCKGRAPH_WEBHOOK_BACKOFF; "
+        "default 0.2)",
+    )
+    serve.add_argument(
+        "--webhook-timeout",
+        type=float,
+        default=_env("WEBHOOK_TIMEOUT", "3"),
+        help="seconds a webhook may take to answer (MOCKGRAPH_WEBHOOK_TIMEOUT; default 3)",
+    )
+    serve.add_argument(
         "--tls",
         action="store_true",
         default=_flag("TLS"),
@@ -194,6 +220,10 @@ def serve(args: argparse.Namespace) -> int:
             throttle=parse_limit(args.throttle),
             max_tenants=_positive(args.max_tenants, "tenant limit"),
             tls_ca=tls.ca if tls is not None else None,
+            webhook_https_only=args.webhook_https_only,
+            webhook_attempts=_positive(args.webhook_attempts, "number of webhook attempts"),
+            webhook_backoff=max(0.0, args.webhook_backoff),
+            webhook_timeout=max(0.1, args.webhook_timeout),
         )
         app = create_app(settings)
     except (FixtureError, SigningKeyError, ValueError) as exc:

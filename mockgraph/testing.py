@@ -298,6 +298,15 @@ class MockGraphAdmin:
     def remove_user(self, user_id: str) -> None:
         self._call("DELETE", f"/users/{user_id}")
 
+    def flush_notifications(self) -> None:
+        """Wait until every pending webhook delivery is done (retries included)."""
+        self._call("POST", "/notifications/flush")
+
+    def notifications(self) -> builtins.list[dict[str, Any]]:
+        """Every delivery attempt, validation handshakes included."""
+        value: builtins.list[dict[str, Any]] = self._call("GET", "/notifications")["value"]
+        return value
+
     def throttling(self, limit: int | None, window: str = "PT30S") -> None:
         """Throttle this tenant's Graph calls to `limit` per `window` per app (None: off)."""
         self._call("PUT", "/throttling", {"limit": limit, "window": window})
