@@ -28,7 +28,16 @@ from mockgraph.errors import (
     render_error,
 )
 from mockgraph.fixtures import Fixtures, load_fixtures
-from mockgraph.http import Receive, Scope, Send, graph_headers, request_ids, with_graph_headers
+from mockgraph.http import (
+    Receive,
+    Scope,
+    Send,
+    graph_headers,
+    preflight,
+    request_ids,
+    with_cors,
+    with_graph_headers,
+)
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
@@ -101,6 +110,7 @@ def create_app(
     )
     app.max_body_bytes = settings.max_body_bytes
     app.admin_key = (settings.admin_key or "").encode()
+    app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -115,9 +125,19 @@ class MockGraphApp(FastAPI):
     graph: GraphRouter
     max_body_bytes: int
     admin_key: bytes
+    cors_origins: frozenset[bytes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            if self.cors_origins:
+                origin = next((v for k, v in scope["headers"] if k == b"origin"), None)
+                if origin is not None and (
+                    b"*" in self.cors_origins or origin in self.cors_origins
+                ):
+                    if scope["method"] == "OPTIONS":
+                        await preflight(scope, send, origin)
+                        return
+                    send = with_cors(send, origin)
             path = scope["path"]
             if path.startswith(GRAPH_PREFIXES):
                 await self.graph(scope, receive, send)

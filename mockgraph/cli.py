@@ -130,6 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a webhook may take to answer (MOCKGRAPH_WEBHOOK_TIMEOUT; default 3)",
     )
     serve.add_argument(
+        "--state-file",
+        type=Path,
+        default=_path(_env("STATE_FILE")),
+        help="save the whole state here (atomically) at shutdown and every interval, and load "
+        "it at start (MOCKGRAPH_STATE_FILE)",
+    )
+    serve.add_argument(
+        "--state-save-interval",
+        type=float,
+        default=_env("STATE_SAVE_INTERVAL", "10"),
+        help="seconds between saves of --state-file; 0 saves at shutdown only "
+        "(MOCKGRAPH_STATE_SAVE_INTERVAL; default 10)",
+    )
+    serve.add_argument(
+        "--cors-origins",
+        default=_env("CORS_ORIGINS", "*"),
+        help="origins browsers may call from: *, none, or a comma-separated list "
+        "(MOCKGRAPH_CORS_ORIGINS; default *)",
+    )
+    serve.add_argument(
         "--tls",
         action="store_true",
         default=_flag("TLS"),
@@ -202,9 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from mockgraph.app import create_app
+    from mockgraph.persistence import StateFileError, load
+    from mockgraph.server import run_until_stopped
 
     try:
         tls = _tls(args)
@@ -224,24 +244,26 @@ def serve(args: argparse.Namespace) -> int:
             webhook_attempts=_positive(args.webhook_attempts, "number of webhook attempts"),
             webhook_backoff=max(0.0, args.webhook_backoff),
             webhook_timeout=max(0.1, args.webhook_timeout),
+            state_file=args.state_file,
+            state_save_interval=max(0.0, args.state_save_interval),
+            cors_origins=_origins(args.cors_origins),
         )
         app = create_app(settings)
-    except (FixtureError, SigningKeyError, ValueError) as exc:
+        if settings.state_file is not None:
+            load(app.state.runtime.store, settings.state_file)
+    except (FixtureError, SigningKeyError, StateFileError, ValueError) as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.log_level == "debug",
-        # Graph sends no Server header; mockgraph sits behind no proxy.
-        server_header=False,
-        proxy_headers=False,
-        ssl_certfile=str(tls.cert) if tls is not None else None,
-        ssl_keyfile=str(tls.key) if tls is not None else None,
-    )
+    run_until_stopped(app, settings, tls)
     return 0
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    """MOCKGRAPH_CORS_ORIGINS: `*` (the default), `none`, or origins separated by commas."""
+    value = text.strip()
+    if value.lower() in ("", "none", "off"):
+        return ()
+    return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
 
 
 def _tls(args: argparse.Namespace) -> TlsFiles | None:

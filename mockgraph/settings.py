@@ -40,3 +40,9 @@ class Settings:
     webhook_attempts: int = 5
     webhook_backoff: float = 0.2
     webhook_timeout: float = 3.0
+    # Where the whole state is saved (atomically) at shutdown and every interval, and loaded
+    # from at start; None keeps it in memory only.
+    state_file: Path | None = None
+    state_save_interval: float = 10.0
+    # Origins a browser may call from ("*": any); () turns CORS off.
+    cors_origins: tuple[str, ...] = ("*",)

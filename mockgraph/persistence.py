@@ -1,0 +1,99 @@
+"""--state-file: every tenant's state saved atomically, and loaded at start."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mockgraph.errors import GraphError
+from mockgraph.presence.times import format_offset_datetime
+from mockgraph.snapshot import export_tenant, import_tenant
+from mockgraph.store import Store
+
+FORMAT = "mockgraph-state/1"
+
+
+class StateFileError(Exception):
+    """A state file that cannot be loaded; it is left as it is."""
+
+
+def snapshot(store: Store) -> bytes:
+    """Every tenant, in the export format of GET /_mockgraph/state."""
+    document = {
+        "format": FORMAT,
+        "savedAt": format_offset_datetime(store.clock.now()),
+        "tenants": [export_tenant(tenant) for tenant in store.tenants.values()],
+    }
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, fsync it, rename it over `path`, fsync the
+    folder: a reader sees the old file or the new one, never a part."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def load(store: Store, path: Path) -> int:
+    """Load a state file into `store` (all of it or nothing); the number of tenants."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        raise StateFileError(f"{path}: cannot read the state file: {exc.strerror}") from None
+    try:
+        document: Any = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise StateFileError(
+            f"{path}: not a complete mockgraph state file (invalid JSON: "
+            f"{exc}); it is left untouched"
+        ) from None
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != FORMAT
+        or not isinstance(document.get("tenants"), list)
+    ):
+        raise StateFileError(
+            f'{path}: not a mockgraph state file (no "format": '
+            f'"{FORMAT}" with a "tenants" list); it is left untouched'
+        )
+    # Read every tenant into a scratch store first: nothing changes unless all of it loads.
+    scratch = Store(
+        store.fixtures,
+        store.clock,
+        throttle=store.throttle,
+        max_tenants=store.max_tenants + len(document["tenants"]),
+    )
+    for index, tenant_document in enumerate(document["tenants"]):
+        if not isinstance(tenant_document, dict) or not isinstance(
+            tenant_document.get("tenantId"), str
+        ):
+            raise StateFileError(f"{path}: $.tenants[{index}] is not a tenant export")
+        try:
+            import_tenant(scratch.tenant(tenant_document["tenantId"]), tenant_document)
+        except GraphError as exc:
+            raise StateFileError(
+                f"{path}: $.tenants[{index}]: {exc.message}; it is left untouched"
+            ) from None
+    for tenant_id, tenant in scratch.tenants.items():
+        store.tenants[tenant_id] = tenant
+    return len(document["tenants"])
