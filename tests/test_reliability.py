@@ -39,7 +39,7 @@ class Served:
         )
 
     def start(self) -> Served:
-        wait_healthy(self.url, self.process)  # type: ignore[arg-type]
+        wait_healthy(self.url, self.process)
         return self
 
     def token(self, **body: Any) -> str:
