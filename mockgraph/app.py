@@ -18,6 +18,7 @@ from mockgraph.clock import Clock
 from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
+    EntraError,
     GeneralException,
     GraphError,
     MethodNotAllowed,
@@ -38,6 +39,7 @@ from mockgraph.http import (
     with_cors,
     with_graph_headers,
 )
+from mockgraph.identity.routes import entra_error_response, is_identity_path
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
@@ -172,6 +174,17 @@ def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
     """Every error FastAPI or Starlette raises leaves in Graph's envelope."""
 
     def answer(request: Request, error: GraphError) -> Response:
+        if is_identity_path(request.url.path):
+            # Entra's endpoints answer even their routing errors in Entra's shape.
+            return entra_error_response(
+                request,
+                EntraError(
+                    "invalid_request",
+                    900144 if error.status == 400 else 90002,
+                    error.message,
+                    status=400 if error.status < 500 else error.status,
+                ),
+            )
         request_id, client_request_id = request_ids(request.scope)
         body = render_error(
             error, request_id=request_id, client_request_id=client_request_id, now=clock.now()

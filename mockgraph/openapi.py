@@ -58,6 +58,10 @@ _ERROR_SCHEMA: dict[str, Any] = {
         }
     },
 }
+_PROPERTIES = (
+    "id|availability|activity|statusMessage|outOfOfficeSettings|workLocation|sequenceNumber"
+)
+_SELECT_PATTERN = f"^({_PROPERTIES})(,({_PROPERTIES}))*$"
 _ERRORS = {
     "400": "Bad request: the body, a value or the address is wrong.",
     "401": "No token, or one Graph would not accept.",
@@ -106,6 +110,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         paths[f"/{version}/communications/getPresencesByUserId"] = {
             "post": _operation(bulk, f"{version}_getPresencesByUserId", False)
         }
+    for path, item in schema.get("paths", {}).items():
+        for operation in item.values():
+            operation["responses"] = _non_graph_responses(path, operation["responses"])
     schema["paths"] = {**paths, **schema.get("paths", {})}
     app.openapi_schema = schema
     return schema
@@ -131,7 +138,7 @@ def _operation(op: Operation, operation_id: str, has_id: bool) -> dict[str, Any]
                 "in": "query",
                 "required": False,
                 "description": "Comma-separated presence properties.",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": _SELECT_PATTERN},
             }
         )
     responses: dict[str, Any] = {}
@@ -168,3 +175,63 @@ def _operation(op: Operation, operation_id: str, has_id: bool) -> dict[str, Any]
             "content": {"application/json": content},
         }
     return operation
+
+
+_ENTRA_ERROR: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "error_description", "error_codes"],
+    "properties": {
+        "error": {"type": "string"},
+        "error_description": {"type": "string"},
+        "error_codes": {"type": "array", "items": {"type": "integer"}},
+    },
+}
+
+
+def _graph_error(text: str) -> dict[str, Any]:
+    return {
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}},
+    }
+
+
+def _non_graph_responses(path: str, responses: dict[str, Any]) -> dict[str, Any]:
+    """The control plane and the Entra endpoints answer as mockgraph does, not as FastAPI's
+    defaults say: errors are 400 (never 422) in Graph's envelope, or in Entra's shape."""
+    ok = responses.get("200", {"description": "OK"})
+    if path.endswith("/oauth2/v2.0/authorize"):
+        html = {"text/html": {"schema": {"type": "string"}}}
+        return {
+            "200": {"description": "The sign-in page", "content": html},
+            "302": {"description": "Back to the redirect URI with code and state"},
+            "400": {
+                "description": "An error page (or Entra's error for a malformed URL)",
+                "content": {**html, "application/json": {"schema": _ENTRA_ERROR}},
+            },
+        }
+    if "/oauth2/v2.0/" in path or path.startswith("/{tenant}/"):
+        entra = {"application/json": {"schema": _ENTRA_ERROR}}
+        return {
+            "200": {
+                "description": "OK",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "400": {"description": "Entra's error", "content": entra},
+            "401": {"description": "Entra's error (client authentication)", "content": entra},
+        }
+    if path == "/_mockgraph/ca.pem":
+        return {
+            "200": {
+                "description": "The CA certificate",
+                "content": {"application/x-pem-file": {"schema": {"type": "string"}}},
+            },
+            "404": _graph_error("mockgraph is not serving HTTPS with its own CA"),
+        }
+    return {
+        "200": ok,
+        "400": _graph_error("A bad request: the body, a value or a glob"),
+        "401": _graph_error("The admin key is missing or wrong (MOCKGRAPH_ADMIN_KEY)"),
+        "403": _graph_error("Past the tenant limit (MOCKGRAPH_MAX_TENANTS)"),
+        "404": _graph_error("No such user, fault or subscription"),
+        "409": _graph_error("The user already exists"),
+    }

@@ -7,7 +7,7 @@ import binascii
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from mockgraph.errors import EntraError, render_entra_error
@@ -28,6 +28,23 @@ def _identity(request: Request) -> Identity:
 
 
 IdentityDep = Annotated[Identity, Depends(_identity)]
+TenantName = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9._-]{1,128}$",
+        description="A tenant id, common, organizations or a domain.",
+    ),
+]
+
+
+def is_identity_path(path: str) -> bool:
+    """Whether a path is one of Entra's endpoints, whose errors take Entra's shape."""
+    return (
+        "/oauth2/v2.0/" in path
+        or "/v2.0/.well-known/" in path
+        or "/discovery/v2.0/keys" in path
+        or path.startswith("/common/userrealm/")
+    )
 
 
 def entra_error_response(request: Request, error: EntraError) -> Response:
@@ -57,7 +74,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 @router.post("/{tenant}/oauth2/v2.0/token", response_model=None)
-async def token(tenant: str, request: Request, identity: IdentityDep) -> Response:
+async def token(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
     """OAuth 2.0 token endpoint (form-encoded): client_credentials, password,
     authorization_code (with PKCE) and refresh_token grants, as Entra ID answers them."""
     form = await _form(request)
@@ -141,19 +158,21 @@ async def _authorize(
 
 
 @router.get("/{tenant}/oauth2/v2.0/authorize", response_model=None)
-async def authorize(tenant: str, request: Request, identity: IdentityDep) -> Response:
+async def authorize(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
     """The sign-in page: lists the tenant's users; `login_hint` picks one without a click,
     `prompt=none` never shows the page. Redirects back with `code` and `state`."""
     return await _authorize(tenant, request, identity, None)
 
 
 @router.post("/{tenant}/oauth2/v2.0/authorize", response_model=None, include_in_schema=False)
-async def authorize_chosen(tenant: str, request: Request, identity: IdentityDep) -> Response:
+async def authorize_chosen(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
     return await _authorize(tenant, request, identity, await _form(request))
 
 
 @router.get("/{tenant}/v2.0/.well-known/openid-configuration", response_model=None)
-async def openid_configuration(tenant: str, request: Request, identity: IdentityDep) -> Response:
+async def openid_configuration(
+    tenant: TenantName, request: Request, identity: IdentityDep
+) -> Response:
     """OIDC discovery, consistent with the tokens' `iss` and the signing key."""
     try:
         return JSONResponse(identity.openid_configuration(tenant, str(request.base_url)))
@@ -162,7 +181,7 @@ async def openid_configuration(tenant: str, request: Request, identity: Identity
 
 
 @router.get("/{tenant}/discovery/v2.0/keys", response_model=None)
-async def keys(tenant: str, request: Request, identity: IdentityDep) -> Response:
+async def keys(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
     """The JWKS: the key that signs every token, with its `kid`."""
     try:
         return JSONResponse(identity.keys(tenant))

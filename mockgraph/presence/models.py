@@ -116,14 +116,17 @@ class UserWorkLocation(BaseModel):
 
 
 class Presence(BaseModel):
+    """Every member but `id` may be left out by $select; sequenceNumber is null only for an
+    unknown id in getPresencesByUserId."""
+
     odata_context: str | None = Field(None, alias="@odata.context")
     id: str
-    availability: str
-    activity: str
+    availability: str | None = None
+    activity: str | None = None
     statusMessage: PresenceStatusMessage | None = None
     outOfOfficeSettings: OutOfOfficeSettings | None = None
     workLocation: UserWorkLocation | None = None
-    sequenceNumber: str
+    sequenceNumber: str | None = None
 
 
 class PresenceCollection(BaseModel):

@@ -22,8 +22,13 @@ PER_CLIENT = 60  # requests per client, at most
 TIME_LIMIT = 30.0  # seconds, at most
 USERS = [ADELE, ALEX, MEGAN, LEE, NESTOR, PATTI]
 SESSIONS = ["one", "two", "three"]
-PAIRS = [("Available", "Available"), ("Busy", "InACall"), ("Away", "Away"),
-         ("DoNotDisturb", "Presenting"), ("Busy", "InAConferenceCall")]
+PAIRS = [
+    ("Available", "Available"),
+    ("Busy", "InACall"),
+    ("Away", "Away"),
+    ("DoNotDisturb", "Presenting"),
+    ("Busy", "InAConferenceCall"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -32,25 +37,33 @@ def server_url() -> Iterator[str]:
         yield server.url
 
 
-def client_run(url: str, token: str, seed: int, deadline: float,
-               results: dict[str, Any]) -> None:
+def client_run(url: str, token: str, seed: int, deadline: float, results: dict[str, Any]) -> None:
     rng = random.Random(seed)
     sent = 0
     statuses: list[int] = []
     seen: dict[str, list[str]] = {}
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=30) as http:
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as http:
         while sent < PER_CLIENT and time.monotonic() < deadline:
             user = rng.choice(USERS)
             roll = rng.random()
             if roll < 0.4:
                 availability, activity = rng.choice(PAIRS)
-                response = http.post(f"/v1.0/users/{user}/presence/setPresence", json={
-                    "sessionId": rng.choice(SESSIONS), "availability": availability,
-                    "activity": activity, "expirationDuration": "PT4H"})
+                response = http.post(
+                    f"/v1.0/users/{user}/presence/setPresence",
+                    json={
+                        "sessionId": rng.choice(SESSIONS),
+                        "availability": availability,
+                        "activity": activity,
+                        "expirationDuration": "PT4H",
+                    },
+                )
             elif roll < 0.55:
-                response = http.post(f"/v1.0/users/{user}/presence/clearPresence",
-                                     json={"sessionId": rng.choice(SESSIONS)})
+                response = http.post(
+                    f"/v1.0/users/{user}/presence/clearPresence",
+                    json={"sessionId": rng.choice(SESSIONS)},
+                )
             else:
                 response = http.get(f"/v1.0/users/{user}/presence")
                 if response.status_code == 200:
@@ -63,13 +76,15 @@ def client_run(url: str, token: str, seed: int, deadline: float,
 def test_concurrent_clients_lose_nothing(server_url: str) -> None:
     admin = httpx.Client(base_url=server_url, timeout=30)
     admin.post("/_mockgraph/reset")
-    token = admin.post("/_mockgraph/tokens", json={
-        "appId": PRESENCE_SYNC, "roles": ["Presence.ReadWrite.All"]}).json()["access_token"]
+    token = admin.post(
+        "/_mockgraph/tokens", json={"appId": PRESENCE_SYNC, "roles": ["Presence.ReadWrite.All"]}
+    ).json()["access_token"]
     deadline = time.monotonic() + TIME_LIMIT
     results: dict[str, Any] = {}
-    threads = [threading.Thread(target=client_run,
-                                args=(server_url, token, seed, deadline, results))
-               for seed in range(CLIENTS)]
+    threads = [
+        threading.Thread(target=client_run, args=(server_url, token, seed, deadline, results))
+        for seed in range(CLIENTS)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -101,8 +116,12 @@ def test_concurrent_clients_lose_nothing(server_url: str) -> None:
         elif entry["path"].endswith("/clearPresence") and entry["status"] == 200:
             expected[(user, entry["body"]["sessionId"])] = None
     state = admin.get("/_mockgraph/state").json()
-    held = {(u["id"], s["sessionId"]): (s["availability"], s["activity"])
-            for u in state["users"] for s in u["sessions"] if s["sessionId"] in SESSIONS}
+    held = {
+        (u["id"], s["sessionId"]): (s["availability"], s["activity"])
+        for u in state["users"]
+        for s in u["sessions"]
+        if s["sessionId"] in SESSIONS
+    }
     assert held == {key: value for key, value in expected.items() if value is not None}
     admin.close()
     print(f"\nconcurrency: {CLIENTS} clients, {sent} requests, 0 lost")
