@@ -7,8 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from pydantic import ValidationError
 
 from mockgraph import __version__
@@ -21,7 +21,9 @@ from mockgraph.errors import GraphError
 from mockgraph.fixtures import FixtureError, load_fixtures
 from mockgraph.settings import DEFAULT_FIXTURES, Settings
 from mockgraph.throttle import parse_limit
-from mockgraph.tls import TlsFiles, make_certificates
+
+if TYPE_CHECKING:
+    from mockgraph.tls import TlsFiles
 
 EXIT_CONFIG = 2
 
@@ -273,9 +275,13 @@ def _tls(args: argparse.Namespace) -> TlsFiles | None:
         for path in (args.tls_cert, args.tls_key):
             if not path.is_file():
                 raise ValueError(f"{path}: no such file")
+        from mockgraph.tls import TlsFiles
+
         return TlsFiles(args.tls_cert, args.tls_key, None)
     if not args.tls:
         return None
+    from mockgraph.tls import make_certificates
+
     tls = make_certificates(ca_file=args.tls_ca_file)
     print(
         f"mockgraph: serving HTTPS; clients should trust the CA certificate {tls.ca} "
@@ -302,6 +308,8 @@ def token(args: argparse.Namespace) -> int:
     if args.tenant:
         body["tenantId"] = args.tenant
     if args.signing_key is None:
+        import httpx
+
         try:
             headers = {"Authorization": f"Bearer {args.admin_key}"} if args.admin_key else {}
             response = httpx.post(

@@ -12,13 +12,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from mockgraph.settings import Settings
-from mockgraph.tls import TlsFiles
+
+if TYPE_CHECKING:
+    from mockgraph.tls import TlsFiles
 
 log = logging.getLogger("mockgraph")
 

@@ -12,10 +12,9 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
 from cryptography import x509
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,6 +32,9 @@ from mockgraph.notifications import crypto
 from mockgraph.presence import service
 from mockgraph.presence.times import format_offset_datetime, parse_offset_datetime
 from mockgraph.store import Store, Tenant
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("mockgraph.notifications")
 
@@ -230,6 +232,10 @@ class Notifier:
         self._http: httpx.AsyncClient | None = None
 
     def _client(self) -> httpx.AsyncClient:
+        # httpx is imported on first use: it costs start-up time a server without
+        # subscriptions never needs.
+        import httpx
+
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
         return self._http
@@ -598,6 +604,8 @@ class Notifier:
                 queue.task_done()
 
     async def _deliver(self, delivery: Delivery) -> None:
+        import httpx
+
         tenant = self.store.known(delivery.subscription.tenant_id)
         for attempt in range(1, self.attempts + 1):
             started = time.perf_counter()
