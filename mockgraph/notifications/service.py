@@ -381,6 +381,8 @@ class Notifier:
             )
 
     async def _handshake(self, tenant: Tenant, subscription: Subscription, url: str) -> None:
+        import httpx
+
         token = (
             f"Validation: Testing client application reachability for subscription "
             f"Request-Id: {uuid.uuid4()}"
