@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from mockgraph.notifications.service import RenewalBody, SubscriptionBody
 from mockgraph.presence import models
 from mockgraph.presence.operations import GET_PRESENCES_BY_USER_ID, PRESENCE_OPERATIONS, Operation
 
@@ -78,7 +79,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     bodies: list[type[BaseModel]] = [
-        op.body for op in (*PRESENCE_OPERATIONS, GET_PRESENCES_BY_USER_ID) if op.body
+        SubscriptionBody,
+        RenewalBody,
+        *[op.body for op in (*PRESENCE_OPERATIONS, GET_PRESENCES_BY_USER_ID) if op.body],
     ]
     _, definitions = models_json_schema(
         [(m, "validation") for m in dict.fromkeys(bodies)]
@@ -110,6 +113,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         paths[f"/{version}/communications/getPresencesByUserId"] = {
             "post": _operation(bulk, f"{version}_getPresencesByUserId", False)
         }
+        paths.update(_subscriptions_and_batch(version))
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             operation["responses"] = _non_graph_responses(path, operation["responses"])
@@ -234,4 +238,104 @@ def _non_graph_responses(path: str, responses: dict[str, Any]) -> dict[str, Any]
         "403": _graph_error("Past the tenant limit (MOCKGRAPH_MAX_TENANTS)"),
         "404": _graph_error("No such user, fault or subscription"),
         "409": _graph_error("The user already exists"),
+    }
+
+
+def _json_body(ref: str | None, example: dict[str, Any] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"$ref": f"#/components/schemas/{ref}"} if ref else {"type": "object"}
+    content: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        content["example"] = example
+    return {"required": True, "content": {"application/json": content}}
+
+
+def _subscriptions_and_batch(version: str) -> dict[str, Any]:
+    """Change notifications (reference §5) and JSON batching (§9)."""
+    errors = {
+        status: {
+            "description": text,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}
+            },
+        }
+        for status, text in {**_ERRORS, "409": "One subscription per user per app."}.items()
+    }
+    ok = {
+        "description": "The subscription",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    subscription_id = {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "format": "uuid"},
+    }
+    tag = "subscriptions (presence change notifications)"
+    example = {
+        "changeType": "updated",
+        "notificationUrl": "http://127.0.0.1:9000/webhook",
+        "resource": "/communications/presences/fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
+        "expirationDateTime": "2026-12-01T10:00:00Z",
+        "clientState": "secret",
+    }
+
+    def operation(
+        name: str, summary: str, responses: dict[str, Any], **extra: Any
+    ) -> dict[str, Any]:
+        return {
+            "tags": [tag],
+            "summary": summary,
+            "operationId": f"{version}_{name}".replace(".", "_"),
+            "security": [{"bearer": []}],
+            "responses": {**responses, **errors},
+            **extra,
+        }
+
+    batch = {
+        "post": {
+            "tags": ["json batching"],
+            "summary": "Run up to 20 requests in one call",
+            "operationId": f"{version}_batch".replace(".", "_"),
+            "security": [{"bearer": []}],
+            "requestBody": _json_body(
+                None, {"requests": [{"id": "1", "method": "GET", "url": "/me/presence"}]}
+            ),
+            "responses": {
+                "200": {
+                    "description": "Each request's status, headers and body",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                **errors,
+            },
+        }
+    }
+    return {
+        f"/{version}/subscriptions": {
+            "post": operation(
+                "createSubscription",
+                "Subscribe to presence changes",
+                {"201": ok},
+                requestBody=_json_body("SubscriptionBody", example),
+            ),
+            "get": operation("listSubscriptions", "The calling app's subscriptions", {"200": ok}),
+        },
+        f"/{version}/subscriptions/{{id}}": {
+            "get": operation(
+                "getSubscription", "A subscription", {"200": ok}, parameters=[subscription_id]
+            ),
+            "patch": operation(
+                "renewSubscription",
+                "Renew a subscription",
+                {"200": ok},
+                parameters=[subscription_id],
+                requestBody=_json_body("RenewalBody"),
+            ),
+            "delete": operation(
+                "deleteSubscription",
+                "Delete a subscription",
+                {"204": {"description": "Deleted"}},
+                parameters=[subscription_id],
+            ),
+        },
+        f"/{version}/$batch": batch,
     }
