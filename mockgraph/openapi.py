@@ -153,7 +153,17 @@ def _operation(op: Operation, operation_id: str, has_id: bool) -> dict[str, Any]
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
         }
     else:
-        responses["200"] = {"description": "OK, with an empty body (as the live service)."}
+        # A write links to the read of the same presence, for stateful testing.
+        target = (operation_id[: -len(op.action or "")] + "getPresence").replace(".", "_")
+        responses["200"] = {
+            "description": "OK, with an empty body (as the live service).",
+            "links": {
+                "GetPresence": {
+                    "operationId": target,
+                    "parameters": {"id": "$request.path.id"} if has_id else {},
+                }
+            },
+        }
     for status, text in _ERRORS.items():
         responses[status] = {
             "description": text,

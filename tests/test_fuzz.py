@@ -80,3 +80,29 @@ def teardown_module() -> None:
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+# Stateful: sequences of calls that follow the OpenAPI links from each write to the read of the
+# same presence (set, then get), with the same checks on every response.
+Stateful = schema.as_state_machine()
+
+
+class PresenceStateMachine(Stateful):  # type: ignore[misc, valid-type]
+    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+        return {"headers": {"Authorization": f"Bearer {TOKEN}"}}
+
+    def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+        assert response.status_code < 500, response.text
+        case.validate_response(response, checks=CHECKS)
+
+
+def test_stateful_links() -> None:
+    PresenceStateMachine.run(
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=6,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
