@@ -329,3 +329,31 @@ def test_cors_origins_can_be_limited(graph: Graph, settings: Settings) -> None:
 
 def test_default_bind_is_loopback() -> None:
     assert Settings().host == "127.0.0.1"
+
+
+def test_sigterm_waits_for_pending_webhook_deliveries(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mockgraph.testing import WebhookReceiver
+
+    server = Served(tmp_path).start()
+    with WebhookReceiver() as webhook:
+        reader = server.token(userId=ALEX, scopes=["Presence.Read.All"])
+        created = httpx.post(
+            f"{server.url}/v1.0/subscriptions",
+            timeout=20,
+            headers={"Authorization": f"Bearer {reader}"},
+            json={
+                "changeType": "updated",
+                "notificationUrl": webhook.url,
+                "resource": f"/communications/presences/{PATTI}",
+                "expirationDateTime": (datetime.now(UTC) + timedelta(minutes=50)).isoformat(),
+            },
+        )
+        assert created.status_code == 201, created.text
+        webhook.stall_next(1.5)
+        writer = server.token(appId=PRESENCE_SYNC, roles=["Presence.ReadWrite.All"])
+        assert set_presence(server.url, writer, PATTI, "Busy", "InACall") == 200
+        time.sleep(0.2)  # the delivery has started and is waiting on the stalled webhook
+        assert server.stop(signal.SIGTERM) == 0
+        assert len(webhook.items()) == 1
