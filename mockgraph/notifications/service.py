@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from mockgraph.auth.tokens import Principal, TokenAuthority
 from mockgraph.errors import (
@@ -25,11 +25,11 @@ from mockgraph.errors import (
     Forbidden,
     MethodNotAllowed,
     NotFound,
-    describe_validation_error,
 )
 from mockgraph.fixtures import GUID
 from mockgraph.notifications import crypto
 from mockgraph.presence import service
+from mockgraph.presence.models import GraphBody, parse_body
 from mockgraph.presence.times import format_offset_datetime, parse_offset_datetime
 from mockgraph.store import Store, Tenant
 
@@ -50,10 +50,8 @@ _SINGLE = re.compile(r"^/?communications/presences/([^/?]+)$", re.IGNORECASE)
 _BULK = re.compile(r"^/?communications/presences\?\$filter=id\s+in\s+\((.*)\)\s*$", re.IGNORECASE)
 
 
-class SubscriptionBody(BaseModel):
+class SubscriptionBody(GraphBody):
     """POST /subscriptions, as Graph takes it."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     changeType: str
     notificationUrl: str
@@ -70,9 +68,7 @@ class SubscriptionBody(BaseModel):
     notificationContentType: str | None = None
 
 
-class RenewalBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class RenewalBody(GraphBody):
     expirationDateTime: str = Field(description="The new expiry, at most 60 minutes ahead.")
 
 
@@ -162,23 +158,6 @@ def _when(timestamp: float) -> str:
     return format_offset_datetime(datetime.fromtimestamp(timestamp, UTC))
 
 
-def _validated(model: type[BaseModel], raw: bytes, operation: str) -> Any:
-    try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest(
-            "Unable to read JSON request payload. Please ensure Content-Type "
-            "header is set and payload is of valid JSON format."
-        ) from None
-    if not isinstance(data, dict):
-        raise BadRequest(f"The request body of {operation} must be a JSON object.")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        raise BadRequest(describe_validation_error(first, operation)) from None
-
-
 def presence_user_ids(resource: str) -> tuple[str, ...]:
     """The users a presence resource names; 400 for any other resource."""
     single = _SINGLE.match(resource.strip())
@@ -257,7 +236,7 @@ class Notifier:
         self.expire(tenant, now)
         if sub_id is None:
             if method == "POST":
-                body = _validated(SubscriptionBody, raw, "subscription")
+                body = parse_body(SubscriptionBody, raw, "subscription")
                 created = await self.create(tenant, principal, body, now)
                 return 201, _json(created.as_json(version))
             if method == "GET":
@@ -289,7 +268,7 @@ class Notifier:
         if method == "GET":
             return 200, _json(found.as_json(version))
         if method == "PATCH":
-            renewal = _validated(RenewalBody, raw, "subscription")
+            renewal = parse_body(RenewalBody, raw, "subscription")
             found.expires_at = self._expiry(renewal.expirationDateTime, now)
             found.lifecycle_sent = False
             return 200, _json(found.as_json(version))
