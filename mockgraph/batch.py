@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
-from mockgraph.errors import UNREADABLE_JSON, BadRequest, GraphError
-from mockgraph.http import Message, Receive, Scope, Send
+from mockgraph.errors import UNREADABLE_JSON, BadRequest, GraphError, render_error
+from mockgraph.http import Message, Receive, Scope, Send, new_request_id
 
 MAX_REQUESTS = 20
 # Response headers worth returning inside a batch item.
@@ -78,7 +79,9 @@ def _ordered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return done
 
 
-async def run_batch(version: str, scope: Scope, raw: bytes, router: Router) -> dict[str, Any]:
+async def run_batch(
+    version: str, scope: Scope, raw: bytes, router: Router, now: datetime
+) -> dict[str, Any]:
     """Run every request of the batch; the answer's `responses` keep the request order."""
     items = _items(raw)
     authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
@@ -86,23 +89,25 @@ async def run_batch(version: str, scope: Scope, raw: bytes, router: Router) -> d
     for item in _ordered(items):
         failed = [d for d in item.get("dependsOn", []) if results[d.lower()]["status"] >= 400]
         if failed:
-            results[item["id"].lower()] = _failed_dependency(item, failed)
+            results[item["id"].lower()] = _failed_dependency(item, failed, now)
             continue
         results[item["id"].lower()] = await _run_one(version, item, authorization, router)
     return {"responses": [results[item["id"].lower()] for item in items]}
 
 
-def _failed_dependency(item: dict[str, Any], failed: list[str]) -> dict[str, Any]:
+def _failed_dependency(item: dict[str, Any], failed: list[str], now: datetime) -> dict[str, Any]:
     error = GraphError(
         f"The request depends on request {', '.join(failed)}, which failed.",
         code="FailedDependency",
         status=424,
     )
+    request_id = new_request_id()
+    body = render_error(error, request_id=request_id, client_request_id=request_id, now=now)
     return {
         "id": item["id"],
         "status": 424,
         "headers": {"Content-Type": "application/json"},
-        "body": {"error": {"code": error.code, "message": error.message}},
+        "body": json.loads(body),
     }
 
 

@@ -185,7 +185,9 @@ class GraphRouter:
                 )
             headers = _headers(scope)
             raw = call.raw = await _read_body(receive, headers, self.settings.max_body_bytes)
-            answer = await run_batch(scope["path"].split("/")[1], scope, raw, self)
+            answer = await run_batch(
+                scope["path"].split("/")[1], scope, raw, self, self.store.clock.now()
+            )
             await respond(
                 send,
                 scope,
