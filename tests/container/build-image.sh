@@ -37,6 +37,9 @@ debian_mirror() {
   local uri
   uri=$(grep -hs -E '^(URIs:|deb )' /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list \
         | grep -v security | head -1 | sed -E 's/^URIs:[[:space:]]*//; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//; s/[[:space:]].*$//')
+  if [ -z "$uri" ]; then
+    log "no Debian mirror in the machine's apt sources"; return 1
+  fi
   echo "$uri"
 }
 
@@ -51,7 +54,7 @@ pip_ca_bundle() {
 ensure_base() {
   if docker image inspect "$BASE" >/dev/null 2>&1; then return 0; fi
   local root="$STATE/rootfs" mirror
-  mirror=$(debian_mirror)
+  mirror=$(debian_mirror) || return 1
   log "debootstrap of bookworm (minbase, python3, python3-venv, ca-certificates) from $mirror"
   rm -rf "$root"
   debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates bookworm "$root" "$mirror" >"$STATE/debootstrap.log" 2>&1 \
