@@ -66,9 +66,10 @@ ensure_base() {
   rm -rf "$root"
 }
 
-# Exit 3: no Docker engine can be had here (the tests skip, saying why); anything else fails.
+# Exit 3: no Docker engine, or no base image to build on, can be had here (the tests skip,
+# saying why); a failing `docker build` of mockgraph's own Dockerfile fails them.
 ensure_docker || exit 3
-ensure_base
+ensure_base || { log "could not build the stand-in base image (see $STATE/debootstrap.log)"; exit 3; }
 log "docker build on $BASE"
 docker build --quiet --network host --build-arg PYTHON_IMAGE="$BASE" -t "$IMAGE" . >&2
 echo "$BASE"
