@@ -74,9 +74,3 @@ class Clock:
             if self._frozen_at is not None:
                 self._offset = self._frozen_at - self._base()
                 self._frozen_at = None
-
-    def reset(self) -> None:
-        """Back to the parent's time (real time for the server's clock), running."""
-        with self._lock:
-            self._offset = 0.0
-            self._frozen_at = None

@@ -30,11 +30,13 @@ def _guid(value: str) -> str:
     return value.lower()
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Seed and state files: unknown keys refused, types exact."""
+
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class FixturePresence(_Strict):
+class FixturePresence(StrictModel):
     """The state of the user's signed-in Teams client: a session that never expires or fades."""
 
     availability: str
@@ -44,7 +46,7 @@ class FixturePresence(_Strict):
     _check_activity = field_validator("activity")(known_activity)
 
 
-class FixtureItemBody(_Strict):
+class FixtureItemBody(StrictModel):
     content: str
     contentType: str = "text"
 
@@ -56,7 +58,7 @@ class FixtureItemBody(_Strict):
         return "text"
 
 
-class FixtureDateTimeTimeZone(_Strict):
+class FixtureDateTimeTimeZone(StrictModel):
     dateTime: str
     timeZone: str = "UTC"
 
@@ -68,7 +70,7 @@ class FixtureDateTimeTimeZone(_Strict):
         return self
 
 
-class FixtureStatusMessage(_Strict):
+class FixtureStatusMessage(StrictModel):
     message: FixtureItemBody
     publishedDateTime: str | None = None
     expiryDateTime: FixtureDateTimeTimeZone | None = None
@@ -89,12 +91,12 @@ def _as_value_error(check: Callable[[], object]) -> None:
         raise ValueError(exc.message) from None
 
 
-class FixtureOutOfOffice(_Strict):
+class FixtureOutOfOffice(StrictModel):
     isOutOfOffice: bool = False
     message: str | None = None
 
 
-class FixtureUser(_Strict):
+class FixtureUser(StrictModel):
     id: str
     userPrincipalName: str | None = None
     displayName: str | None = None
@@ -114,7 +116,7 @@ class FixtureUser(_Strict):
         return self.displayName or self.upn.split("@", 1)[0]
 
 
-class FixtureApp(_Strict):
+class FixtureApp(StrictModel):
     appId: str
     displayName: str | None = None
     clientSecret: str | None = None
@@ -184,7 +186,7 @@ def seed_of(user: FixtureUser) -> SeedUser:
     )
 
 
-class _Document(_Strict):
+class _Document(StrictModel):
     """The fixture file; its users are validated one at a time (see parse_fixtures)."""
 
     tenantId: str = DEFAULT_TENANT_ID

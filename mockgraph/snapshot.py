@@ -6,10 +6,10 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from mockgraph.errors import BadRequest, GraphError, describe_validation_error
-from mockgraph.fixtures import GUID
+from mockgraph.fixtures import GUID, StrictModel
 from mockgraph.presence.state import (
     Preferred,
     Session,
@@ -101,11 +101,7 @@ def _location(location: WorkLocation | None) -> dict[str, Any] | None:
     return {"workLocationType": location.work_location_type, "placeId": location.place_id}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class _Pair(_Model):
+class _Pair(StrictModel):
     availability: str
     activity: str
 
@@ -123,56 +119,56 @@ class _Preferred(_Pair):
     expirationDateTime: str
 
 
-class _Body(_Model):
+class _Body(StrictModel):
     content: str
     contentType: str = "text"
 
 
-class _Zoned(_Model):
+class _Zoned(StrictModel):
     dateTime: str
     timeZone: str = "UTC"
 
 
-class _Status(_Model):
+class _Status(StrictModel):
     message: _Body
     publishedDateTime: str
     expiryDateTime: _Zoned | None = None
 
 
-class _Location(_Model):
+class _Location(StrictModel):
     workLocationType: str
     placeId: str | None = None
 
 
-class _WorkLocation(_Model):
+class _WorkLocation(StrictModel):
     manual: _Location | None = None
     automatic: _Location | None = None
 
 
-class _OutOfOffice(_Model):
+class _OutOfOffice(StrictModel):
     isOutOfOffice: bool = False
     message: str | None = None
 
 
-class _User(_Model):
+class _User(StrictModel):
     id: str
     userPrincipalName: str
     displayName: str
     password: str | None = None
     outOfOfficeSettings: _OutOfOffice = _OutOfOffice()
-    sessions: list[_Session] = []
+    sessions: list[_Session] = Field(default_factory=list)
     preferredPresence: _Preferred | None = None
     statusMessage: _Status | None = None
     workLocation: _WorkLocation = _WorkLocation()
     sequenceNumber: str = "A0000000001"
 
 
-class _Clock(_Model):
+class _Clock(StrictModel):
     now: str
     frozen: bool = False
 
 
-class _State(_Model):
+class _State(StrictModel):
     tenantId: str | None = None
     clock: _Clock | None = None
     users: list[_User]

@@ -23,7 +23,7 @@ from mockgraph.admin.models import (
     TokenResponse,
 )
 from mockgraph.errors import BadRequest, NotFound
-from mockgraph.fixtures import GUID, FixtureUser
+from mockgraph.fixtures import FixtureUser
 from mockgraph.journal import Query as JournalQuery
 from mockgraph.journal import compile_glob
 from mockgraph.presence.times import (
@@ -54,7 +54,9 @@ TenantParam = Annotated[
 
 
 def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
-    return runtime.store.tenant(_guid(tenant, "tenant") if tenant else runtime.fixtures.tenant_id)
+    return runtime.store.tenant(
+        service.checked_guid(tenant, "tenant") if tenant else runtime.fixtures.tenant_id
+    )
 
 
 TenantDep = Annotated[Tenant, Depends(_tenant)]
@@ -81,7 +83,9 @@ async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenRespons
     application (`appId`, `roles`). Any scopes or roles may be minted, whatever the
     fixtures grant, so tests can check how a client handles 403s. Its lifetime follows the
     clock of its tenant."""
-    tenant = runtime.store.tenant(_guid(request.tenantId or runtime.fixtures.tenant_id, "tenantId"))
+    tenant = runtime.store.tenant(
+        service.checked_guid(request.tenantId or runtime.fixtures.tenant_id, "tenantId")
+    )
     return service.mint_token(request, runtime.fixtures, runtime.tokens, tenant.clock.timestamp())
 
 
@@ -89,7 +93,7 @@ async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenRespons
 async def reset(runtime: RuntimeDep, tenant: TenantParam = None) -> Health:
     """Back to the fixtures: users, sessions, clock, faults, throttling windows and journal;
     one tenant with `?tenant=`, every tenant without."""
-    tenant_id = _guid(tenant, "tenant") if tenant else None
+    tenant_id = service.checked_guid(tenant, "tenant") if tenant else None
     runtime.store.reset(tenant_id)
     runtime.journal.clear(tenant_id)
     runtime.identity.forget(tenant_id)
@@ -142,7 +146,7 @@ async def list_requests(
     """Every Graph call the server answered, oldest first; failed calls included, tokens never
     kept. Without `?tenant=`, every tenant's."""
     query = JournalQuery(
-        tenant=_guid(tenant, "tenant") if tenant else None,
+        tenant=service.checked_guid(tenant, "tenant") if tenant else None,
         method=method.upper() if method else None,
         path=compile_glob(path) if path else None,
         status=status,
@@ -158,7 +162,7 @@ async def list_requests(
 async def clear_requests(runtime: RuntimeDep, tenant: TenantParam = None) -> Cleared:
     """Forget the journal, or one tenant's part of it."""
     before = len(runtime.journal)
-    runtime.journal.clear(_guid(tenant, "tenant") if tenant else None)
+    runtime.journal.clear(service.checked_guid(tenant, "tenant") if tenant else None)
     return Cleared(cleared=before - len(runtime.journal))
 
 
@@ -186,7 +190,7 @@ async def list_notifications(
 ) -> Listing:
     """Every delivery attempt (validation handshakes included): subscription, URL, payload,
     status, latency, attempt number and outcome. Without `?tenant=`, every tenant's."""
-    wanted = _guid(tenant, "tenant") if tenant else None
+    wanted = service.checked_guid(tenant, "tenant") if tenant else None
     return Listing(
         value=[
             a.as_json()
@@ -265,9 +269,3 @@ def _clock_state(tenant: Tenant) -> ClockState:
         frozen=tenant.clock.frozen,
         offset=sign + format_duration(abs(offset)),
     )
-
-
-def _guid(value: str, field: str) -> str:
-    if not GUID.match(value):
-        raise BadRequest(f"{field} '{value}' is not a GUID.")
-    return value.lower()

@@ -20,7 +20,7 @@ def mint_token(
     request: TokenRequest, fixtures: Fixtures, tokens: TokenAuthority, now: float
 ) -> TokenResponse:
     """A delegated (userId, scopes) or application (appId, roles) token, whatever is granted."""
-    tenant_id = _guid(request.tenantId or fixtures.tenant_id, "tenantId")
+    tenant_id = checked_guid(request.tenantId or fixtures.tenant_id, "tenantId")
     if request.userId is not None:
         if request.roles is not None:
             raise BadRequest("A delegated token (userId) carries scopes, not roles.")
@@ -31,8 +31,8 @@ def mint_token(
             now=now,
             lifetime=request.expiresIn,
             tenant_id=tenant_id,
-            app_id=_guid(app_id, "appId"),
-            user_id=_guid(request.userId, "userId"),
+            app_id=checked_guid(app_id, "appId"),
+            user_id=checked_guid(request.userId, "userId"),
             scopes=request.scopes or [],
         )
     else:
@@ -46,13 +46,13 @@ def mint_token(
             now=now,
             lifetime=request.expiresIn,
             tenant_id=tenant_id,
-            app_id=_guid(request.appId, "appId"),
+            app_id=checked_guid(request.appId, "appId"),
             roles=request.roles or [],
         )
     return TokenResponse(access_token=token, expires_in=request.expiresIn)
 
 
-def _guid(value: str, field: str) -> str:
+def checked_guid(value: str, field: str) -> str:
     if not GUID.match(value):
         raise BadRequest(f"{field} '{value}' is not a GUID.")
     return value.lower()

@@ -597,24 +597,12 @@ class Notifier:
                     delivery.url, json=delivery.payload, timeout=self.timeout
                 )
                 status = answer.status_code
-                if 200 <= status < 300:
-                    self._log(
-                        tenant,
-                        delivery.subscription,
-                        delivery.kind,
-                        delivery.url,
-                        delivery.payload,
-                        attempt,
-                        status,
-                        None,
-                        started,
-                        "delivered",
-                    )
-                    return
-                error = f"HTTP {status}"
+                if not 200 <= status < 300:
+                    error = f"HTTP {status}"
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
             last = attempt == self.attempts
+            outcome = "delivered" if error is None else ("gaveUp" if last else "retrying")
             self._log(
                 tenant,
                 delivery.subscription,
@@ -625,8 +613,10 @@ class Notifier:
                 status,
                 error,
                 started,
-                "gaveUp" if last else "retrying",
+                outcome,
             )
+            if error is None:
+                return
             if not last:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
 

@@ -27,8 +27,12 @@ from mockgraph.http import ODATA_JSON, Receive, Scope, Send, request_ids, respon
 from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
 from mockgraph.notifications.service import Notifier
 from mockgraph.presence import models, service
-from mockgraph.presence.operations import BY_ACTION, GET_PRESENCE, GET_PRESENCES_BY_USER_ID
-from mockgraph.presence.operations import Operation as Operation
+from mockgraph.presence.operations import (
+    BY_ACTION,
+    GET_PRESENCE,
+    GET_PRESENCES_BY_USER_ID,
+    Operation,
+)
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
