@@ -11,14 +11,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from mockgraph.errors import GraphError
-from mockgraph.presence.times import (
+from mockgraph.domain.times import (
     LocalDateTime,
     format_offset_datetime,
     parse_date_time_time_zone,
     parse_offset_datetime,
 )
-from mockgraph.presence.values import known_activity, known_availability
+from mockgraph.domain.values import known_activity, known_availability
+from mockgraph.errors import GraphError
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DEFAULT_TENANT_ID = "2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77"

@@ -11,8 +11,8 @@ from fnmatch import translate
 from typing import Any
 
 from mockgraph.auth.tokens import Principal
+from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import BadRequest
-from mockgraph.presence.times import format_offset_datetime
 
 DEFAULT_SIZE = 10_000
 # All kept bodies together stay under this many bytes.

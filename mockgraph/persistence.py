@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import GraphError
-from mockgraph.presence.times import format_offset_datetime
 from mockgraph.snapshot import export_tenant, import_tenant
 from mockgraph.store import Store
 

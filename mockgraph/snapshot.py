@@ -8,25 +8,25 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from mockgraph.errors import BadRequest, GraphError, describe_validation_error
-from mockgraph.fixtures import GUID, StrictModel
-from mockgraph.presence.state import (
+from mockgraph.domain.presence import (
     Preferred,
     Session,
     StatusMessage,
     UserState,
     WorkLocation,
 )
-from mockgraph.presence.times import (
+from mockgraph.domain.times import (
     format_offset_datetime,
     parse_date_time_time_zone,
     parse_offset_datetime,
 )
-from mockgraph.presence.values import (
+from mockgraph.domain.values import (
     canonical_work_location_type,
     known_activity,
     known_availability,
 )
+from mockgraph.errors import BadRequest, GraphError, describe_validation_error
+from mockgraph.fixtures import GUID, StrictModel
 from mockgraph.store import Tenant
 
 SEQUENCE = re.compile(r"^A(\d{10})$")

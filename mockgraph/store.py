@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mockgraph.clock import Clock
+from mockgraph.domain.presence import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
+from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import Forbidden
 from mockgraph.faults import Faults
 from mockgraph.fixtures import Fixtures, SeedUser
-from mockgraph.presence.state import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
-from mockgraph.presence.times import format_offset_datetime
 from mockgraph.throttle import Limit, Throttle
 
 if TYPE_CHECKING:

@@ -22,16 +22,16 @@ from mockgraph.admin.models import (
     TokenRequest,
     TokenResponse,
 )
-from mockgraph.errors import BadRequest, NotFound
-from mockgraph.fixtures import FixtureUser
-from mockgraph.journal import Query as JournalQuery
-from mockgraph.journal import compile_glob
-from mockgraph.presence.times import (
+from mockgraph.domain.times import (
     format_duration,
     format_offset_datetime,
     parse_duration,
     parse_offset_datetime,
 )
+from mockgraph.errors import BadRequest, NotFound
+from mockgraph.fixtures import FixtureUser
+from mockgraph.journal import Query as JournalQuery
+from mockgraph.journal import compile_glob
 from mockgraph.runtime import Runtime
 from mockgraph.snapshot import export_tenant, import_tenant
 from mockgraph.store import Tenant

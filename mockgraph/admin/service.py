@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, TokenResponse
 from mockgraph.auth.tokens import TokenAuthority
+from mockgraph.domain.times import parse_duration
 from mockgraph.errors import BadRequest, Conflict
 from mockgraph.faults import Fault
 from mockgraph.fixtures import GUID, Fixtures, FixtureUser, seed_of
-from mockgraph.presence.times import parse_duration
 from mockgraph.store import Tenant, seed_user
 from mockgraph.throttle import Limit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from mockgraph.presence.state import UserState
+from mockgraph.domain.presence import UserState
 
 _STYLE = """
 body { font-family: "Segoe UI", system-ui, sans-serif; background: #f2f2f2; margin: 0; }

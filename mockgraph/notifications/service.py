@@ -19,6 +19,7 @@ from cryptography import x509
 from pydantic import Field
 
 from mockgraph.auth.tokens import Principal, TokenAuthority
+from mockgraph.domain.times import format_offset_datetime, parse_offset_datetime
 from mockgraph.errors import (
     BadRequest,
     Conflict,
@@ -30,7 +31,6 @@ from mockgraph.fixtures import GUID
 from mockgraph.notifications import crypto
 from mockgraph.presence import service
 from mockgraph.presence.models import GraphBody, parse_body
-from mockgraph.presence.times import format_offset_datetime, parse_offset_datetime
 from mockgraph.store import Store, Tenant
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockgraph.auth.permissions import Access
+from mockgraph.domain.presence import UserState
 from mockgraph.presence import models, service
-from mockgraph.presence.state import UserState
 
 # A void action: changes `user` from a validated body, or raises a GraphError.
 Apply = Callable[[UserState, Any, service.Context], None]

@@ -6,22 +6,22 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mockgraph.errors import BadRequest, InvalidArgument, NotFound
-from mockgraph.fixtures import GUID
-from mockgraph.presence import models
-from mockgraph.presence.state import Preferred, Session, StatusMessage, UserState, WorkLocation
-from mockgraph.presence.times import (
+from mockgraph.domain.presence import Preferred, Session, StatusMessage, UserState, WorkLocation
+from mockgraph.domain.times import (
     NEVER,
     format_offset_datetime,
     parse_date_time_time_zone,
     parse_duration,
 )
-from mockgraph.presence.values import (
+from mockgraph.domain.values import (
     PREFERRED_PRESENCE_PAIRS,
     SET_PRESENCE_PAIRS,
     canonical_work_location_type,
     checked_pair,
 )
+from mockgraph.errors import BadRequest, InvalidArgument, NotFound
+from mockgraph.fixtures import GUID
+from mockgraph.presence import models
 
 SESSION_DEFAULT = timedelta(minutes=5)
 SESSION_MIN, SESSION_MAX = timedelta(minutes=5), timedelta(hours=4)

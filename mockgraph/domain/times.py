@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mockgraph.domain.windows_zones import WINDOWS_TO_IANA
 from mockgraph.errors import BadRequest
-from mockgraph.presence.windows_zones import WINDOWS_TO_IANA
 
 # Edm.Duration as Graph's OpenAPI gives it: days and a time part, no years, months or weeks.
 _DURATION = re.compile(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mockgraph.presence.times import LocalDateTime
-from mockgraph.presence.values import SESSION_RANK
+from mockgraph.domain.times import LocalDateTime
+from mockgraph.domain.values import SESSION_RANK
 
 # An Available session that is not refreshed fades after this long, then again after as long.
 FADE_SECONDS = 5 * 60
