@@ -18,7 +18,6 @@ from mockgraph.clock import Clock
 from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
-    EntraError,
     GeneralException,
     GraphError,
     MethodNotAllowed,
@@ -39,7 +38,13 @@ from mockgraph.http import (
     with_cors,
     with_graph_headers,
 )
-from mockgraph.identity.routes import entra_error_response, is_identity_path
+from mockgraph.identity.errors import (
+    EntraError,
+    MalformedRequest,
+    entra_error_response,
+    handle_entra_error,
+)
+from mockgraph.identity.routes import is_identity_path
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
@@ -85,7 +90,13 @@ def create_app(
         store=store,
         tokens=tokens,
         journal=Journal(settings.journal_size),
-        identity=Identity(store, tokens, fixtures),
+        identity=Identity(
+            store,
+            tokens,
+            fixtures,
+            device_code_user=settings.device_code_user,
+            device_code_slow_down=settings.device_code_slow_down,
+        ),
         notifier=Notifier(
             store,
             tokens,
@@ -177,13 +188,7 @@ def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
         if is_identity_path(request.url.path):
             # Entra's endpoints answer even their routing errors in Entra's shape.
             return entra_error_response(
-                request,
-                EntraError(
-                    "invalid_request",
-                    900144 if error.status == 400 else 90002,
-                    error.message,
-                    status=400 if error.status < 500 else error.status,
-                ),
+                request, MalformedRequest(status=error.status, detail=error.message)
             )
         request_id, client_request_id = request_ids(request.scope)
         body = render_error(
@@ -194,6 +199,8 @@ def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
         return Response(
             body, status_code=error.status, media_type="application/json", headers=headers
         )
+
+    app.add_exception_handler(EntraError, handle_entra_error)
 
     @app.exception_handler(GraphError)
     async def graph_error(request: Request, exc: GraphError) -> Response:

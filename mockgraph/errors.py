@@ -129,35 +129,3 @@ def describe_validation_error(error: Any, operation: str) -> str:
         given = json.dumps(error["input"], default=str)
         return f"The value of '{path}' must be {expected}, not {given}."
     return f"The value of '{path}' is not valid: {error['msg']}."
-
-
-class EntraError(Exception):
-    """An error of the Entra ID token endpoint, in Entra's shape (not Graph's envelope)."""
-
-    def __init__(self, error: str, code: int, description: str, status: int = 400) -> None:
-        super().__init__(description)
-        self.error = error
-        self.code = code
-        self.description = description
-        self.status = status
-
-
-def render_entra_error(
-    error: EntraError, *, trace_id: str, correlation_id: str, now: datetime
-) -> bytes:
-    """Entra's token-endpoint error: error, AADSTS description, codes, ids and timestamp."""
-    timestamp = now.strftime("%Y-%m-%d %H:%M:%SZ")
-    description = (
-        f"AADSTS{error.code}: {error.description}\r\nTrace ID: {trace_id}\r\n"
-        f"Correlation ID: {correlation_id}\r\nTimestamp: {timestamp}"
-    )
-    body = {
-        "error": error.error,
-        "error_description": description,
-        "error_codes": [error.code],
-        "timestamp": timestamp,
-        "trace_id": trace_id,
-        "correlation_id": correlation_id,
-        "error_uri": f"https://login.microsoftonline.com/error?code={error.code}",
-    }
-    return json.dumps(body, separators=(",", ":")).encode()

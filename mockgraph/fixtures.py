@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from mockgraph.domain.times import (
@@ -124,8 +129,58 @@ class FixtureApp(StrictModel):
     delegatedPermissions: list[str] = []
     redirectUris: list[str] = []
     isPublicClient: bool = False
+    # PEM certificates (inline, or paths relative to the fixture file) whose keys may sign
+    # client assertions (private_key_jwt).
+    certificates: list[str] = []
+    # The API the app exposes, for on-behalf-of: None means ["api://{appId}"].
+    identifierUris: list[str] | None = None
+    exposedScopes: list[str] = ["access_as_user"]
 
     _check_id = field_validator("appId")(_guid)
+
+    @property
+    def identifier_uris(self) -> list[str]:
+        return [f"api://{self.appId}"] if self.identifierUris is None else self.identifierUris
+
+    @property
+    def name(self) -> str:
+        return self.displayName or self.appId
+
+
+@dataclass(frozen=True, slots=True)
+class AppCertificate:
+    """A registered certificate: its key and the thumbprints (base64url) assertions name it by."""
+
+    x5t: str  # SHA-1 of the DER certificate
+    x5t_s256: str  # SHA-256 of the DER certificate
+    public_key: CertificatePublicKeyTypes
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def load_certificate(entry: str, base: Path | None) -> AppCertificate:
+    """A certificate from inline PEM or a file (the first certificate in it); ValueError says
+    what is wrong."""
+    if entry.lstrip().startswith("-----BEGIN"):
+        data = entry.encode()
+    else:
+        path = (base / entry) if base is not None else Path(entry)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read the certificate file {path}: {exc.strerror}") from None
+    try:
+        certificate = x509.load_pem_x509_certificates(data)[0]
+    except ValueError:
+        raise ValueError("not a PEM certificate (-----BEGIN CERTIFICATE-----)") from None
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return AppCertificate(
+        _b64url(hashlib.sha1(der).digest()),
+        _b64url(hashlib.sha256(der).digest()),
+        certificate.public_key(),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +258,8 @@ class Fixtures:
     tenant_id: str = DEFAULT_TENANT_ID
     users: tuple[SeedUser, ...] = ()
     apps: tuple[FixtureApp, ...] = ()
+    # Each app's registered certificates, by appId.
+    certificates: Mapping[str, tuple[AppCertificate, ...]] = field(default_factory=dict)
 
     def app(self, app_id: str) -> FixtureApp | None:
         return next((a for a in self.apps if a.appId == app_id.lower()), None)
@@ -230,8 +287,10 @@ def json_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def parse_fixtures(raw: bytes | str, source: str) -> Fixtures:
+def parse_fixtures(raw: bytes | str, source: str, base: Path | None = None) -> Fixtures:
     """Validated fixtures, or FixtureError naming `source` and the JSON path of the problem.
+
+    Certificate paths are relative to `base` (the fixture file's folder).
 
     Users are validated one by one into compact seeds, so that a file of 100,000 users never
     holds 100,000 pydantic models at once.
@@ -255,7 +314,24 @@ def parse_fixtures(raw: bytes | str, source: str) -> Fixtures:
         source, "users", [u.user_principal_name.lower() for u in seeds], "userPrincipalName"
     )
     _no_duplicates(source, "apps", [a.appId for a in document.apps], "appId")
-    return Fixtures(document.tenantId, tuple(seeds), tuple(document.apps))
+    certificates = {}
+    for index, app in enumerate(document.apps):
+        if app.certificates:
+            certificates[app.appId] = _certificates(app, source, index, base)
+    return Fixtures(document.tenantId, tuple(seeds), tuple(document.apps), certificates)
+
+
+def _certificates(
+    app: FixtureApp, source: str, index: int, base: Path | None
+) -> tuple[AppCertificate, ...]:
+    loaded = []
+    for position, entry in enumerate(app.certificates):
+        try:
+            loaded.append(load_certificate(entry, base))
+        except ValueError as exc:
+            where = json_path(("apps", index, "certificates", position))
+            raise FixtureError(f"{source}: {where}: {exc}") from None
+    return tuple(loaded)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -283,4 +359,4 @@ def load_fixtures(path: Path) -> Fixtures:
         raw = path.read_bytes()
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read the fixture file: {exc.strerror}") from None
-    return parse_fixtures(raw, str(path))
+    return parse_fixtures(raw, str(path), path.parent)

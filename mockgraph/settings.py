@@ -46,3 +46,9 @@ class Settings:
     state_save_interval: float = 10.0
     # Origins a browser may call from ("*": any); () turns CORS off.
     cors_origins: tuple[str, ...] = ("*",)
+    # Approve every new device code as this user (object id or UPN) after one polling
+    # interval, for clients that run unattended (MOCKGRAPH_DEVICE_CODE_USER).
+    device_code_user: str | None = None
+    # Answer slow_down to a device-code poll sooner than the interval (RFC 8628); off by
+    # default because msal-node treats it as fatal (MOCKGRAPH_DEVICE_CODE_SLOW_DOWN).
+    device_code_slow_down: bool = False

@@ -67,6 +67,16 @@ def service_principal_id(app_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"mockgraph:sp:{app_id.lower()}"))
 
 
+# Time is the virtual clock's, checked by the caller; so are audience and issuer.
+_SIGNATURE_ONLY: jwt.types.Options = {
+    "verify_exp": False,
+    "verify_nbf": False,
+    "verify_iat": False,
+    "verify_aud": False,
+    "verify_iss": False,
+}
+
+
 class TokenAuthority:
     """Signs tokens with the server's key and verifies bearer tokens the way Graph does."""
 
@@ -116,6 +126,22 @@ class TokenAuthority:
             claims, self.key.private, algorithm="RS256", headers={"kid": self.key.kid, "typ": "JWT"}
         )
 
+    def signed_claims(self, token: str) -> dict[str, Any] | None:
+        """The claims of a token this server signed (any audience), or None."""
+        if len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
+            return None
+        try:
+            return self._decode(token)
+        except jwt.PyJWTError:
+            return None
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        """The claims, once the signature is checked; the rest is for the caller to judge."""
+        claims: dict[str, Any] = jwt.decode(
+            token, self.key.public, algorithms=["RS256"], options=_SIGNATURE_ONLY
+        )
+        return claims
+
     def public_jwk(self) -> dict[str, Any]:
         """The signing key as a JWK, for the discovery keys endpoint."""
         jwk: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public))
@@ -146,19 +172,7 @@ class TokenAuthority:
         if header.get("alg") != "RS256" or header.get("kid") != self.key.kid:
             raise InvalidAuthenticationToken(INVALID)
         try:
-            claims = jwt.decode(
-                token,
-                self.key.public,
-                algorithms=["RS256"],
-                # Time is the virtual clock's, checked by the caller; audience and issuer below.
-                options={
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                    "verify_iat": False,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                },
-            )
+            claims = self._decode(token)
         except jwt.PyJWTError:
             raise InvalidAuthenticationToken(INVALID) from None
         return _principal(claims)

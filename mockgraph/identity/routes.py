@@ -1,4 +1,5 @@
-"""Entra ID's endpoints: token, authorize (a sign-in page), OIDC discovery, keys, user realm."""
+"""Entra ID's endpoints: token, devicecode, authorize and /devicelogin (sign-in pages), OIDC
+discovery, keys, user realm. Entra errors raised here leave through identity/errors.py."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from mockgraph.errors import EntraError, render_entra_error
-from mockgraph.http import request_ids
 from mockgraph.identity import pages
+from mockgraph.identity.errors import (
+    NO_STORE,
+    EntraError,
+    LoginRequired,
+    RedirectUriNotRegistered,
+    UnsupportedResponseType,
+)
 from mockgraph.identity.service import Identity, redirect_allowed
 from mockgraph.runtime import Runtime
 
 TAG = "Entra ID (token endpoint)"
-NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
 
 router = APIRouter(tags=[TAG])
 
@@ -47,15 +52,6 @@ def is_identity_path(path: str) -> bool:
     )
 
 
-def entra_error_response(request: Request, error: EntraError) -> Response:
-    trace_id, correlation_id = request_ids(request.scope)
-    runtime: Runtime = request.app.state.runtime
-    body = render_entra_error(
-        error, trace_id=trace_id, correlation_id=correlation_id, now=runtime.clock.now()
-    )
-    return Response(body, status_code=error.status, media_type="application/json", headers=NO_STORE)
-
-
 def _basic(request: Request) -> tuple[str, str] | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("basic "):
@@ -68,6 +64,11 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return client_id, secret
 
 
+def _origin(request: Request) -> str:
+    """The scheme and host the client called: https://login.microsoftonline.com, say."""
+    return str(request.base_url).rstrip("/")
+
+
 async def _form(request: Request) -> dict[str, str]:
     body = (await request.body()).decode("utf-8", "replace")
     return dict(parse_qsl(body, keep_blank_values=True))
@@ -78,10 +79,19 @@ async def token(tenant: TenantName, request: Request, identity: IdentityDep) -> 
     """OAuth 2.0 token endpoint (form-encoded): client_credentials, password,
     authorization_code (with PKCE) and refresh_token grants, as Entra ID answers them."""
     form = await _form(request)
-    try:
-        answer = identity.token(tenant, form, _basic(request))
-    except EntraError as error:
-        return entra_error_response(request, error)
+    answer = identity.token(tenant, form, _basic(request), _origin(request))
+    return JSONResponse(answer, headers=NO_STORE)
+
+
+@router.post("/{tenant}/oauth2/v2.0/devicecode", response_model=None)
+async def device_authorization(
+    tenant: TenantName, request: Request, identity: IdentityDep
+) -> Response:
+    """Device authorization (form-encoded `client_id`, `scope`): a `user_code` for a person to
+    enter at `verification_uri` (mockgraph's /devicelogin page) and a `device_code` to poll the
+    token endpoint with (grant_type=urn:ietf:params:oauth:grant-type:device_code)."""
+    form = await _form(request)
+    answer = identity.device_authorization(tenant, form, _origin(request))
     return JSONResponse(answer, headers=NO_STORE)
 
 
@@ -108,26 +118,13 @@ async def _authorize(
         realm = identity.tenant(tenant)
         app = identity.app(params.get("client_id"), realm)
     except EntraError as error:
-        return HTMLResponse(
-            pages.error_page(f"AADSTS{error.code}: {error.description}"), status_code=400
-        )
+        return HTMLResponse(pages.error_page(error.aadsts), status_code=400)
     redirect_uri = params.get("redirect_uri", "")
     if not redirect_allowed(app, redirect_uri):
-        return HTMLResponse(
-            pages.error_page(
-                f"AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not "
-                f"match the redirect URIs configured for the application '{app.appId}'."
-            ),
-            status_code=400,
-        )
+        refused = RedirectUriNotRegistered(redirect_uri=redirect_uri, app_id=app.appId)
+        return HTMLResponse(pages.error_page(refused.aadsts), status_code=400)
     if "code" not in params.get("response_type", "").split():
-        return _finish(
-            params,
-            {
-                "error": "unsupported_response_type",
-                "error_description": "AADSTS700054: response_type must include 'code'.",
-            },
-        )
+        return _finish(params, _error_fields(UnsupportedResponseType()))
     chosen = form.get("mockgraph_user") if form is not None else None
     user = realm.user(chosen) if chosen else None
     prompt = params.get("prompt", "")
@@ -135,14 +132,7 @@ async def _authorize(
         user = identity.user_by_hint(realm, params.get("login_hint"))
     if user is None:
         if prompt == "none":
-            return _finish(
-                params,
-                {
-                    "error": "login_required",
-                    "error_description": "AADSTS50058: A silent sign-in request was sent but "
-                    "no user is signed in.",
-                },
-            )
+            return _finish(params, _error_fields(LoginRequired()))
         users = sorted(realm.users.values(), key=lambda u: u.display_name.lower())
         return HTMLResponse(
             pages.sign_in_page(app.displayName or app.appId, users, str(request.url.path), params)
@@ -150,11 +140,13 @@ async def _authorize(
     try:
         code = identity.issue_code(realm, app, user, params)
     except EntraError as error:
-        return _finish(
-            params,
-            {"error": error.error, "error_description": f"AADSTS{error.code}: {error.description}"},
-        )
+        return _finish(params, _error_fields(error))
     return _finish(params, {"code": code, "session_state": realm.id})
+
+
+def _error_fields(error: EntraError) -> dict[str, str]:
+    """An error returned to the redirect URI, as Entra's sign-in page returns it."""
+    return {"error": error.error, "error_description": error.aadsts}
 
 
 @router.get("/{tenant}/oauth2/v2.0/authorize", response_model=None)
@@ -173,20 +165,15 @@ async def authorize_chosen(tenant: TenantName, request: Request, identity: Ident
 async def openid_configuration(
     tenant: TenantName, request: Request, identity: IdentityDep
 ) -> Response:
-    """OIDC discovery, consistent with the tokens' `iss` and the signing key."""
-    try:
-        return JSONResponse(identity.openid_configuration(tenant, str(request.base_url)))
-    except EntraError as error:
-        return entra_error_response(request, error)
+    """OIDC discovery, consistent with the tokens' `iss` and the signing key; it names the
+    device authorization endpoint too."""
+    return JSONResponse(identity.openid_configuration(tenant, _origin(request)))
 
 
 @router.get("/{tenant}/discovery/v2.0/keys", response_model=None)
 async def keys(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
     """The JWKS: the key that signs every token, with its `kid`."""
-    try:
-        return JSONResponse(identity.keys(tenant))
-    except EntraError as error:
-        return entra_error_response(request, error)
+    return JSONResponse(identity.keys(tenant))
 
 
 @router.get("/common/userrealm/{username}")

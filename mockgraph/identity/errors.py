@@ -1,0 +1,416 @@
+"""Entra ID's errors, each AADSTS code named once, and the one place that renders them.
+
+As moto's per-service `exceptions` modules: a class per upstream error, carrying its OAuth
+`error` value, its AADSTS number, its HTTP status and the template of its description.
+Raise them anywhere under identity/; `entra_error_response` renders Entra's envelope
+(reference §1.4): error, error_description with the AADSTS code and the trace lines,
+error_codes, timestamp, trace_id, correlation_id, error_uri and, for some, suberror.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import ClassVar
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from mockgraph.http import request_ids
+
+NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache", "Expires": "-1"}
+
+
+class EntraError(Exception):
+    """An error of Entra's endpoints; the subclass names which, the fields fill its template."""
+
+    error: str = "invalid_request"
+    code: int | None = None
+    status: int = 400
+    template: ClassVar[str] = "{detail}"
+    suberror: str | None = None
+
+    def __init__(self, **fields: object) -> None:
+        self.description = self.template.format(**fields)
+        super().__init__(self.description)
+
+    @property
+    def aadsts(self) -> str:
+        """`AADSTSnnnnn: description`, as the page and the JSON both start."""
+        return self.description if self.code is None else f"AADSTS{self.code}: {self.description}"
+
+
+def render_entra_error(
+    error: EntraError, *, trace_id: str, correlation_id: str, now: datetime
+) -> bytes:
+    """Entra's error body for `error`."""
+    timestamp = now.strftime("%Y-%m-%d %H:%M:%SZ")
+    body: dict[str, object] = {
+        "error": error.error,
+        "error_description": (
+            f"{error.aadsts}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\n"
+            f"Timestamp: {timestamp}"
+        ),
+        "error_codes": [] if error.code is None else [error.code],
+        "timestamp": timestamp,
+        "trace_id": trace_id,
+        "correlation_id": correlation_id,
+    }
+    if error.code is not None:
+        body["error_uri"] = f"https://login.microsoftonline.com/error?code={error.code}"
+    if error.suberror is not None:
+        body["suberror"] = error.suberror
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def entra_error_response(request: Request, error: EntraError) -> Response:
+    """The one handler: any EntraError raised under an Entra endpoint leaves through here."""
+    trace_id, correlation_id = request_ids(request.scope)
+    now = request.app.state.runtime.clock.now()
+    body = render_entra_error(error, trace_id=trace_id, correlation_id=correlation_id, now=now)
+    return Response(body, status_code=error.status, media_type="application/json", headers=NO_STORE)
+
+
+async def handle_entra_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's exception handler for EntraError."""
+    assert isinstance(exc, EntraError)
+    return entra_error_response(request, exc)
+
+
+# --- the request itself ------------------------------------------------------------------
+
+
+class MalformedRequest(EntraError):
+    """What routing refused on an Entra path: 900144 for a bad request, 90002 for no such path."""
+
+    error, code = "invalid_request", 900144
+
+    def __init__(self, *, status: int, detail: str) -> None:
+        super().__init__(detail=detail)
+        if status != 400:
+            self.code = 90002
+        self.status = 400 if status < 500 else status
+
+
+class MissingParameter(EntraError):
+    error, code = "invalid_request", 900144
+    template = "The request body must contain the following parameter: '{name}'."
+
+
+class TenantNotFound(EntraError):
+    error, code = "invalid_request", 90002
+    template = (
+        "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
+        "signing into the correct cloud."
+    )
+
+
+class UnsupportedGrantType(EntraError):
+    error, code = "unsupported_grant_type", 70003
+    template = (
+        "The app requested an unsupported grant type '{grant}'. mockgraph supports {supported}."
+    )
+
+
+class UnsupportedChallengeMethod(EntraError):
+    error, code = "invalid_request", 5000
+    template = "The code_challenge_method '{method}' is not supported; use S256 or plain."
+
+
+# --- the client --------------------------------------------------------------------------
+
+
+class AppNotFound(EntraError):
+    error, code = "unauthorized_client", 700016
+    template = (
+        "Application with identifier '{client_id}' was not found in the directory '{tenant}'. "
+        "This can happen if the application has not been installed by the administrator of the "
+        "tenant or consented to by any user in the tenant."
+    )
+
+
+class PublicClientCredential(EntraError):
+    error, code, status = "invalid_client", 700025, 401
+    template = (
+        "Client is public so neither 'client_assertion' nor 'client_secret' should be presented."
+    )
+
+
+class CredentialRequired(EntraError):
+    error, code, status = "invalid_client", 7000218, 401
+    template = (
+        "The request body must contain the following parameter: 'client_assertion' or "
+        "'client_secret'."
+    )
+
+
+class InvalidClientSecret(EntraError):
+    error, code, status = "invalid_client", 7000215, 401
+    template = (
+        "Invalid client secret provided. Ensure the secret being sent in the request is the "
+        "client secret value, not the client secret ID, for a secret added to app '{app_id}'."
+    )
+
+
+# --- client assertions (private_key_jwt, reference §3.4) ---------------------------------
+
+
+class InvalidJwt(EntraError):
+    error, code = "invalid_request", 50027
+    template = "JWT token is invalid or malformed. {reason}"
+
+
+class CertificateNotRegistered(EntraError):
+    error, code, status = "invalid_client", 700027, 401
+    template = (
+        "The certificate with identifier used to sign the client assertion is not registered on "
+        "application. [Reason - The key was not found., Thumbprint of key used by client: "
+        "'{thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph "
+        "to see configured keys for app Id '{app_id}'.]"
+    )
+
+
+class InvalidAssertion(EntraError):
+    """AADSTS50013: a bad signature on a client assertion (invalid_client) or an OBO one."""
+
+    error, code = "invalid_grant", 50013
+    template = "Assertion failed signature validation. [Reason - {reason}]"
+
+    def __init__(self, *, client: bool = False, **fields: object) -> None:
+        super().__init__(**fields)
+        if client:
+            self.error, self.status = "invalid_client", 401
+
+
+class AssertionLifetime(EntraError):
+    error, code, status = "invalid_client", 700024, 401
+    template = (
+        "Client assertion is not within its valid time range. Current time: {now}, assertion "
+        "valid from {valid_from}, expiry time of assertion {expires}."
+    )
+
+
+class AssertionAudience(EntraError):
+    error, code, status = "invalid_client", 700023, 401
+    template = (
+        "Client assertion audience claim does not match Realm issuer. Review the documentation "
+        "at https://learn.microsoft.com/entra/identity-platform/certificate-credentials. "
+        "(mockgraph expects '{expected}', the assertion has '{given}'.)"
+    )
+
+
+class AssertionSubject(EntraError):
+    error, code, status = "invalid_client", 700021, 401
+    template = (
+        "Client assertion application identifier doesn't match 'client_id' parameter. Review "
+        "the documentation at https://learn.microsoft.com/entra/identity-platform/"
+        "certificate-credentials."
+    )
+
+
+class MultipleAudiences(EntraError):
+    error, code, status = "invalid_client", 5002741, 401
+    template = "A maximum of 1 audience value is allowed in the client assertion; it has {count}."
+
+
+# --- users and consent -------------------------------------------------------------------
+
+
+class InvalidCredentials(EntraError):
+    error, code = "invalid_grant", 50126
+    template = "Error validating credentials due to invalid username or password."
+
+
+class UserNotFound(EntraError):
+    error, code = "invalid_grant", 50034
+    template = (
+        "The user account {username} does not exist in the {tenant} directory. To sign into "
+        "this application, the account must be added to the directory."
+    )
+
+
+class ConsentRequired(EntraError):
+    error, code, suberror = "invalid_grant", 65001, "consent_required"
+    template = (
+        "The user or administrator has not consented to use the application with ID '{app_id}' "
+        "named '{app_name}'. Send an interactive authorization request for this user and "
+        "resource. (The fixtures do not grant '{scope}' to this app: add it to its "
+        "delegatedPermissions.)"
+    )
+
+
+# --- scopes ------------------------------------------------------------------------------
+
+
+class ResourceNotFound(EntraError):
+    error, code = "invalid_scope", 500011
+    template = (
+        "The resource principal named {resource} was not found in the tenant named {tenant}. "
+        "mockgraph issues tokens for Microsoft Graph and for the APIs its fixture apps expose."
+    )
+
+
+class InvalidScope(EntraError):
+    error, code = "invalid_scope", 70011
+    template = "The provided value for the input parameter 'scope' is not valid. {detail}"
+
+
+class ScopeNotDefault(EntraError):
+    error, code = "invalid_scope", 1002012
+    template = (
+        "The provided value for scope {scope} is not valid. Client credential flows must have a "
+        "scope value with /.default suffixed to the resource identifier (application ID URI)."
+    )
+
+
+class MultipleResources(EntraError):
+    error, code = "invalid_scope", 28000
+    template = (
+        "Provided value for the input parameter scope is not valid because it contains more "
+        "than one resource. Scope {scope} is not valid."
+    )
+
+
+class ScopeNotExposed(EntraError):
+    error, code = "invalid_scope", 650053
+    template = (
+        "The application '{client}' asked for scope '{scope}' that doesn't exist on the "
+        "resource '{resource}'. (Add it to that app's exposedScopes.)"
+    )
+
+
+# --- codes and refresh tokens ------------------------------------------------------------
+
+
+class InvalidCode(EntraError):
+    error, code = "invalid_grant", 70000
+    template = "The provided value for the 'code' parameter is not valid."
+
+
+class CodeRedeemed(EntraError):
+    error, code = "invalid_grant", 54005
+    template = (
+        "OAuth2 Authorization code was already redeemed, please retry with a new valid code or "
+        "use an existing refresh token."
+    )
+
+
+class CodeExpired(EntraError):
+    error, code = "invalid_grant", 70008
+    template = (
+        "The provided authorization code or refresh token has expired due to inactivity. Send a "
+        "new interactive authorization request for this user and resource."
+    )
+
+
+class RedirectUriMismatch(EntraError):
+    error, code = "invalid_grant", 50148
+    template = (
+        "The redirect_uri specified in the token request does not match the redirect_uri of the "
+        "authorization request."
+    )
+
+
+class VerifierMismatch(EntraError):
+    error, code = "invalid_grant", 501481
+    template = (
+        "The Code_Verifier does not match the code_challenge supplied in the authorization request."
+    )
+
+
+class InvalidRefreshToken(EntraError):
+    error, code = "invalid_grant", 9002313
+    template = "Invalid request. Request is malformed or invalid."
+
+
+class RefreshTokenExpired(EntraError):
+    error, code = "invalid_grant", 700082
+    template = (
+        "The refresh token has expired due to inactivity. The token was issued on a date more "
+        "than 90 days ago."
+    )
+
+
+# --- the sign-in page (shown on the page or returned to the redirect URI) ----------------
+
+
+class RedirectUriNotRegistered(EntraError):
+    error, code = "invalid_request", 50011
+    template = (
+        "The redirect URI '{redirect_uri}' specified in the request does not match the redirect "
+        "URIs configured for the application '{app_id}'."
+    )
+
+
+class UnsupportedResponseType(EntraError):
+    error, code = "unsupported_response_type", 700054
+    template = "response_type must include 'code'."
+
+
+class LoginRequired(EntraError):
+    error, code = "login_required", 50058
+    template = "A silent sign-in request was sent but no user is signed in."
+
+
+# --- device code flow (reference §2.4) ---------------------------------------------------
+
+
+class AuthorizationPending(EntraError):
+    error, code = "authorization_pending", 70016
+    template = (
+        "The provided request has not yet been authorized by the user. The user must input "
+        "their code."
+    )
+
+
+class DeviceCodeExpired(EntraError):
+    error, code = "expired_token", 70020
+    template = (
+        "The provided value for the input parameter 'device_code' is not valid. This device "
+        "code has expired."
+    )
+
+
+class AuthorizationDeclined(EntraError):
+    error, code = "authorization_declined", 65004
+    template = "User declined to authorize the device code request."
+
+
+class BadVerificationCode(EntraError):
+    error, code = "bad_verification_code", 70018
+    template = "The provided value for the input parameter 'device_code' is not valid. {reason}"
+
+
+class SlowDown(EntraError):
+    """RFC 8628's slow_down: Entra sends no AADSTS code for it (reference §2.4, Q2)."""
+
+    error = "slow_down"
+    template = "The client is polling too frequently; wait {interval} seconds between requests."
+
+
+# --- on-behalf-of (reference §4.3) -------------------------------------------------------
+
+
+class OboAudienceMismatch(EntraError):
+    error, code = "invalid_grant", 500131
+    template = (
+        "Assertion audience does not match the Client app presenting the assertion. The audience "
+        "in the assertion was '{given}' and the expected audience is '{expected}' or one of the "
+        "Application Id URIs of this web API registration."
+    )
+
+
+class IdTokenAssertion(EntraError):
+    error, code = "invalid_grant", 240002
+    template = (
+        "Input id_token cannot be used as 'urn:ietf:params:oauth:grant-type:jwt-bearer' grant."
+    )
+
+
+class AssertionExpired(EntraError):
+    error, code = "invalid_grant", 500133
+    template = (
+        "Assertion is not within its valid time range. Ensure that the access token is not "
+        "expired before using it for user assertion, or request a new token. Current time: "
+        "{now}, expiry time of assertion {expires}."
+    )

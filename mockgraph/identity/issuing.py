@@ -1,0 +1,128 @@
+"""The token endpoint's answers: access, refresh and ID tokens, as Entra words them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import uuid
+from typing import Any
+
+from mockgraph.auth.tokens import TokenAuthority
+from mockgraph.domain.presence import UserState
+from mockgraph.identity.models import (
+    ACCESS_LIFETIME,
+    REFRESH_LIFETIME,
+    Grant,
+    RefreshGrant,
+    TokenCall,
+)
+from mockgraph.identity.scopes import short
+
+OFFLINE = frozenset({"offline_access"})
+
+
+class Issuer:
+    """Mints what a successful grant answers, and remembers the refresh tokens it hands out."""
+
+    def __init__(self, tokens: TokenAuthority) -> None:
+        self.tokens = tokens
+        self.refresh_tokens: dict[str, RefreshGrant] = {}
+
+    def forget(self, tenant_id: str | None) -> None:
+        if tenant_id is None:
+            self.refresh_tokens.clear()
+        else:
+            self.refresh_tokens = {
+                k: g for k, g in self.refresh_tokens.items() if g.tenant_id != tenant_id
+            }
+
+    def app_token(self, call: TokenCall) -> dict[str, Any]:
+        """client_credentials' answer: an app token with the app's roles, no scope."""
+        token = self.tokens.mint(
+            now=call.tenant.clock.timestamp(),
+            lifetime=ACCESS_LIFETIME,
+            tenant_id=call.tenant.id,
+            app_id=call.app.appId,
+            roles=list(call.app.applicationPermissions),
+        )
+        return {
+            "token_type": "Bearer",
+            "expires_in": ACCESS_LIFETIME - 1,
+            "ext_expires_in": ACCESS_LIFETIME - 1,
+            "access_token": token,
+        }
+
+    def user_tokens(
+        self, call: TokenCall, user: UserState, grant: Grant, nonce: str | None = None
+    ) -> dict[str, Any]:
+        """A delegated answer: access token, and refresh/ID tokens and client_info as asked."""
+        tenant, app = call.tenant, call.app
+        now = tenant.clock.timestamp()
+        extra: dict[str, Any] = {
+            "name": user.display_name,
+            "preferred_username": user.user_principal_name,
+            "upn": user.user_principal_name,
+        }
+        if grant.resource is not None:
+            # A token for an API a fixture app exposes: its audience is that app.
+            extra["aud"] = grant.resource.appId
+        access = self.tokens.mint(
+            now=now,
+            lifetime=ACCESS_LIFETIME,
+            tenant_id=tenant.id,
+            app_id=app.appId,
+            user_id=user.id,
+            scopes=[short(s) for s in grant.scopes],
+            extra=extra,
+        )
+        answer: dict[str, Any] = {
+            "token_type": "Bearer",
+            "scope": " ".join(
+                [*self._scope_names(grant), *sorted(grant.oidc - {"offline_access"})]
+            ),
+            "expires_in": ACCESS_LIFETIME - 1,
+            "ext_expires_in": ACCESS_LIFETIME - 1,
+            "access_token": access,
+        }
+        if "offline_access" in grant.oidc:
+            refresh = secrets.token_urlsafe(48)
+            self.refresh_tokens[refresh] = RefreshGrant(
+                app.appId, tenant.id, user.id, grant, now + REFRESH_LIFETIME
+            )
+            answer["refresh_token"] = refresh
+        if "openid" in grant.oidc:
+            answer["id_token"] = self.id_token(call, user, now, nonce)
+        if call.form.get("client_info") == "1":
+            info = json.dumps({"uid": user.id, "utid": tenant.id}).encode()
+            answer["client_info"] = base64.urlsafe_b64encode(info).rstrip(b"=").decode()
+        return answer
+
+    @staticmethod
+    def _scope_names(grant: Grant) -> list[str]:
+        if grant.resource is None:
+            return list(grant.scopes)
+        uri = grant.resource.identifier_uris[0] if grant.resource.identifier_uris else ""
+        return [f"{uri or grant.resource.appId}/{s}" for s in grant.scopes]
+
+    def id_token(self, call: TokenCall, user: UserState, now: float, nonce: str | None) -> str:
+        """The ID token; its `iss` is the login host the client called, which azure-identity
+        keeps as the account's authority."""
+        issued = int(now)
+        claims: dict[str, Any] = {
+            "aud": call.app.appId,
+            "iss": f"{call.base_url.rstrip('/')}/{call.tenant.id}/v2.0",
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + ACCESS_LIFETIME,
+            "name": user.display_name,
+            "oid": user.id,
+            "preferred_username": user.user_principal_name,
+            "sub": user.id,
+            "tid": call.tenant.id,
+            "uti": uuid.uuid4().hex,
+            "ver": "2.0",
+        }
+        if nonce:
+            claims["nonce"] = nonce
+        return self.tokens.sign(claims)

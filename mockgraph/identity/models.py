@@ -1,0 +1,76 @@
+"""What the token endpoint remembers between requests, and what one token request carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockgraph.fixtures import FixtureApp
+from mockgraph.store import Tenant
+
+ACCESS_LIFETIME = 3600
+CODE_LIFETIME = 600
+REFRESH_LIFETIME = 90 * 86400
+
+
+@dataclass(frozen=True)
+class TokenCall:
+    """One request to the token endpoint: the tenant it names, the authenticated client, its
+    form, and the base URL the client called (`https://login.microsoftonline.com`, say)."""
+
+    tenant: Tenant
+    app: FixtureApp
+    form: dict[str, str]
+    base_url: str = "https://login.microsoftonline.com"
+    # Whether the client presented a credential (a secret or an assertion) that was right.
+    authenticated: bool = False
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who a user token is for: the scopes granted and the resource (None: Microsoft Graph)."""
+
+    scopes: tuple[str, ...]
+    oidc: frozenset[str]
+    resource: FixtureApp | None = None
+
+
+@dataclass
+class CodeGrant:
+    client_id: str
+    redirect_uri: str
+    tenant_id: str
+    user_id: str
+    grant: Grant
+    challenge: str | None
+    method: str
+    nonce: str | None
+    expires_at: float
+    redeemed: bool = False
+
+
+@dataclass
+class RefreshGrant:
+    client_id: str
+    tenant_id: str
+    user_id: str
+    grant: Grant
+    expires_at: float
+
+
+@dataclass
+class DeviceCode:
+    """One device authorization: pending until a user approves or denies it, or it expires."""
+
+    user_code: str
+    device_code: str
+    client_id: str
+    app_name: str
+    tenant_id: str
+    grant: Grant
+    issued_at: float
+    expires_at: float
+    interval: int
+    status: str = "pending"  # pending, approved, denied
+    user_id: str | None = None
+    polls: int = 0
+    last_poll: float | None = None

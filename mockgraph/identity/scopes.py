@@ -1,0 +1,125 @@
+"""The `scope` parameter: Graph scopes, OIDC scopes, `.default`, and the APIs apps expose."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mockgraph.clouds import CLOUDS, GRAPH_APP_ID
+from mockgraph.fixtures import FixtureApp
+from mockgraph.identity.errors import (
+    ConsentRequired,
+    InvalidScope,
+    MultipleResources,
+    ResourceNotFound,
+    ScopeNotExposed,
+)
+from mockgraph.identity.models import Grant
+
+OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+# A Graph scope may be written bare, after any cloud's Graph root, or after Graph's app id.
+GRAPH_PREFIXES = (*(f"{cloud.graph_root}/" for cloud in CLOUDS), f"{GRAPH_APP_ID}/")
+_GRAPH_RESOURCES = frozenset(p.rstrip("/").lower() for p in GRAPH_PREFIXES)
+
+# Finds the fixture app a resource names (`api://...` or an app id), or None.
+ApiResolver = Callable[[str], FixtureApp | None]
+
+
+def _no_apis(resource: str) -> FixtureApp | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Requested:
+    """A `scope` parameter, read: the resource (None: Graph), its scopes, OIDC scopes, and
+    whether it asked for `.default`."""
+
+    scopes: tuple[str, ...]
+    oidc: frozenset[str]
+    default: bool
+    resource: FixtureApp | None = None
+
+    @property
+    def graph(self) -> tuple[str, ...]:
+        return self.scopes if self.resource is None else ()
+
+
+def short(scope: str) -> str:
+    """A Graph scope without its resource prefix: `Presence.Read`."""
+    lowered = scope.lower()
+    for prefix in GRAPH_PREFIXES:
+        if lowered.startswith(prefix.lower()):
+            return scope[len(prefix) :]
+    return scope
+
+
+def _resource_of(scope: str) -> tuple[str, str] | None:
+    """(resource, scope name) of a scope that names a resource other than by a bare name."""
+    if "/" not in scope:
+        return None
+    resource, _, name = scope.rpartition("/")
+    return resource.rstrip("/") or resource, name
+
+
+def read_scopes(raw: str, tenant: str, apis: ApiResolver = _no_apis) -> Requested:
+    """The scopes asked for; 500011 for an unknown resource, 28000 for two, 70011 for a
+    `.default` mixed with named scopes."""
+    named: list[str] = []
+    oidc: set[str] = set()
+    default = False
+    resources: dict[str, FixtureApp | None] = {}
+    for scope in raw.split():
+        lowered = scope.lower()
+        if lowered in OIDC_SCOPES:
+            oidc.add(lowered)
+            continue
+        split = ("", ".default") if lowered == ".default" else _resource_of(scope)
+        if split is None:
+            named.append(scope)
+            resources.setdefault("graph", None)
+            continue
+        resource, name = split
+        is_graph = resource == "" or resource.lower() in _GRAPH_RESOURCES
+        app = None if is_graph else apis(resource)
+        if not is_graph and app is None:
+            raise ResourceNotFound(resource=resource, tenant=tenant)
+        resources.setdefault("graph" if app is None else app.appId, app)
+        if name.lower() == ".default":
+            default = True
+        else:
+            named.append(name if app is not None else scope)
+    if len(resources) > 1:
+        raise MultipleResources(scope=raw)
+    if default and named:
+        raise InvalidScope(
+            detail=(
+                f"The scope {raw} is not valid. .default scope can't be combined with "
+                "resource-specific scopes."
+            )
+        )
+    api = next(iter(resources.values()), None)
+    return Requested(tuple(named), frozenset(oidc), default, api)
+
+
+def grant(app: FixtureApp, requested: Requested) -> Grant:
+    """What a delegated token gets: the scopes asked for, if the app may have them."""
+    resource = requested.resource
+    if resource is not None:
+        exposed = {s.lower(): s for s in resource.exposedScopes}
+        if requested.default:
+            return Grant(tuple(resource.exposedScopes), requested.oidc, resource)
+        for scope in requested.scopes:
+            if scope.lower() not in exposed:
+                raise ScopeNotExposed(
+                    client=app.appId, scope=scope, resource=resource.identifier_uris[0]
+                )
+        return Grant(tuple(exposed[s.lower()] for s in requested.scopes), requested.oidc, resource)
+    if requested.default:
+        return Grant(tuple(app.delegatedPermissions), requested.oidc)
+    allowed = {p.lower() for p in app.delegatedPermissions}
+    for scope in requested.scopes:
+        if short(scope).lower() not in allowed:
+            raise ConsentRequired(
+                app_id=app.appId, app_name=app.displayName or app.appId, scope=short(scope)
+            )
+    return Grant(requested.scopes, requested.oidc)
