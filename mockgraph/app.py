@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from mockgraph import __version__
+from mockgraph.admin.device_codes import router as device_codes_router
 from mockgraph.admin.routes import router as admin_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
@@ -115,6 +116,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.include_router(admin_router)
+    app.include_router(device_codes_router)
     app.include_router(identity_router)
     install_docs(app)
     _install_error_handlers(app, clock)

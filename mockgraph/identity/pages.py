@@ -67,3 +67,52 @@ def form_post_page(redirect_uri: str, fields: dict[str, str]) -> str:
         f"<form method='post' action='{escape(redirect_uri)}'>{inputs}"
         f"<noscript><button type='submit'>Continue</button></noscript></form></body></html>"
     )
+
+
+def device_code_page(error: str | None = None) -> str:
+    """/devicelogin: where a person types the code their device shows."""
+    shown = f"<p class='error' id='error'>{escape(error)}</p>" if error else ""
+    return _page(
+        "Enter code - mockgraph",
+        (
+            "<h1>Enter code</h1><p>Enter the code displayed on your app or device.</p>"
+            f"{shown}<form method='post' action='/devicelogin'>"
+            "<input name='otc' id='otc' autocomplete='off' placeholder='Code' "
+            "style='width:100%;font-size:18px;padding:8px;box-sizing:border-box'>"
+            "<button type='submit' id='next'>Next</button></form>"
+        ),
+    )
+
+
+def device_pick_page(app_name: str, user_code: str, users: list[UserState]) -> str:
+    """The accounts a code may be approved for, and a way to decline it."""
+    buttons = "".join(
+        f"<button type='submit' name='mockgraph_user' value='{escape(u.id)}' "
+        f"id='user-{escape(u.id)}'>{escape(u.display_name)}"
+        f"<small>{escape(u.user_principal_name)}</small></button>"
+        for u in users
+    )
+    return _page(
+        "Sign in - mockgraph",
+        (
+            f"<h1>Pick an account</h1><p>to sign in to <b>{escape(app_name)}</b> on your "
+            f"device</p><form method='post' action='/devicelogin'>"
+            f"<input type='hidden' name='otc' value='{escape(user_code)}'>{buttons}"
+            "<button type='submit' name='decision' value='deny' id='deny'>Cancel: this is not "
+            "me signing in</button></form>"
+        ),
+    )
+
+
+def device_done_page(app_name: str, approved: bool) -> str:
+    if approved:
+        text = (
+            f"You have signed in to the <b>{escape(app_name)}</b> application on your device. "
+            "You may now close this window."
+        )
+    else:
+        text = f"You declined to sign in to <b>{escape(app_name)}</b>. You may close this window."
+    return _page(
+        "Done - mockgraph",
+        f"<h1 id='done'>{'Signed in' if approved else 'Declined'}</h1><p>{text}</p>",
+    )

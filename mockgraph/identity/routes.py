@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from mockgraph.errors import GraphError
 from mockgraph.identity import pages
 from mockgraph.identity.errors import (
     NO_STORE,
@@ -49,6 +50,7 @@ def is_identity_path(path: str) -> bool:
         or "/v2.0/.well-known/" in path
         or "/discovery/v2.0/keys" in path
         or path.startswith("/common/userrealm/")
+        or path == "/devicelogin"
     )
 
 
@@ -174,6 +176,29 @@ async def openid_configuration(
 async def keys(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
     """The JWKS: the key that signs every token, with its `kid`."""
     return JSONResponse(identity.keys(tenant))
+
+
+@router.get("/devicelogin", response_class=HTMLResponse)
+async def device_login() -> HTMLResponse:
+    """The device code flow's `verification_uri`: type the code a device shows, pick a user."""
+    return HTMLResponse(pages.device_code_page())
+
+
+@router.post("/devicelogin", response_class=HTMLResponse, include_in_schema=False)
+async def device_login_chosen(request: Request, identity: IdentityDep) -> HTMLResponse:
+    form = await _form(request)
+    codes = identity.device_codes
+    try:
+        code = codes.pending(form.get("otc", ""))
+        if "mockgraph_user" not in form and "decision" not in form:
+            tenant = identity.store.tenant(code.tenant_id)
+            users = sorted(tenant.users.values(), key=lambda u: u.display_name.lower())
+            return HTMLResponse(pages.device_pick_page(code.app_name, code.user_code, users))
+        approve = form.get("decision", "approve") != "deny"
+        codes.decide(code.user_code, form.get("mockgraph_user"), approve)
+    except GraphError as error:
+        return HTMLResponse(pages.device_code_page(error.message), status_code=400)
+    return HTMLResponse(pages.device_done_page(code.app_name, approve))
 
 
 @router.get("/common/userrealm/{username}")
