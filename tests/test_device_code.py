@@ -117,6 +117,16 @@ def test_pending_until_approved_then_a_token_once(graph: Graph) -> None:
     assert_entra_error(poll(graph, flow), 400, "bad_verification_code", 70018)
 
 
+def test_msal_nodes_short_grant_name_is_taken(graph: Graph) -> None:
+    flow = start(graph)
+    form = {
+        "grant_type": "device_code",
+        "client_id": BUSY_LIGHT,
+        "device_code": flow["device_code"],
+    }
+    assert_entra_error(graph.admin.post(TOKEN, data=form), 400, "authorization_pending", 70016)
+
+
 def test_approved_by_upn_in_lower_case_code(graph: Graph) -> None:
     flow = start(graph)
     ok = decide(graph, flow["user_code"].lower(), userId="Alex.Wilber@contoso.example")

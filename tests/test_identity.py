@@ -146,7 +146,7 @@ def test_client_credentials_errors(
     [
         ({"client_id": PRESENCE_SYNC}, "invalid_request", 900144),
         (
-            {"grant_type": "device_code", "client_id": PRESENCE_SYNC},
+            {"grant_type": "implicit", "client_id": PRESENCE_SYNC},
             "unsupported_grant_type",
             70003,
         ),

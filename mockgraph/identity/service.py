@@ -72,6 +72,8 @@ class Identity:
             "authorization_code": self.codes.redeem,
             "refresh_token": lambda c: grants.refresh_token(c, self.issuer, self.apis),
             DEVICE_CODE_GRANT: self.device_codes.redeem,
+            # msal-node sends the short name, which Entra takes too.
+            "device_code": self.device_codes.redeem,
             JWT_BEARER_GRANT: lambda c: on_behalf_of(c, self.issuer, self.apis, self.tokens),
         }
 

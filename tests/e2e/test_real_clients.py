@@ -13,7 +13,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -58,11 +58,12 @@ class TlsServer:
         return ssl.create_default_context(cafile=str(self.ca))
 
 
-def _start(port: int = 0) -> tuple[ServerThread, Path]:
+def _start(port: int = 0, settings: Settings | None = None) -> tuple[ServerThread, Path]:
     folder = Path(tempfile.mkdtemp(prefix="mockgraph-e2e-tls-"))
     tls = make_certificates(folder)
     assert tls.ca is not None
-    server = ServerThread(create_app(Settings(tls_ca=tls.ca)), port=port, tls=tls).start()
+    settings = replace(settings or Settings(), tls_ca=tls.ca)
+    server = ServerThread(create_app(settings), port=port, tls=tls).start()
     return server, tls.ca
 
 
@@ -295,7 +296,8 @@ def test_ca_certificate_is_served(trusting: TlsServer) -> None:
 NODE = Path(__file__).parent / "node"
 
 
-def test_node_client_with_msal_node_and_graph_client(trusting: TlsServer) -> None:
+def node_packages() -> None:
+    """Install the Node clients' packages from npm once, or skip the test saying why not."""
     import shutil
     import subprocess
 
@@ -314,6 +316,12 @@ def test_node_client_with_msal_node_and_graph_client(trusting: TlsServer) -> Non
             pytest.skip(
                 f"npm could not install the Node client's packages: {install.stderr.strip()[-300:]}"
             )
+
+
+def test_node_client_with_msal_node_and_graph_client(trusting: TlsServer) -> None:
+    import subprocess
+
+    node_packages()
     env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(trusting.ca)}
     result = subprocess.run(
         ["node", "presence-client.mjs", trusting.base, TENANT, PRESENCE_SYNC, SYNC_SECRET, PATTI],
