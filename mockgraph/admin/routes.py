@@ -62,6 +62,12 @@ def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
 TenantDep = Annotated[Tenant, Depends(_tenant)]
 
 
+@router.get("")
+async def index(request: Request) -> Listing:
+    """Every control-plane call: method, path and what it does."""
+    return Listing(value=service.endpoints(request.app.routes, router.prefix))
+
+
 @router.get("/health", response_model=Health)
 async def health() -> Health:
     """200 once the server is ready."""
@@ -115,6 +121,13 @@ async def import_state(
     """Replace one tenant's state with an export; all or nothing."""
     import_tenant(tenant, document)
     return export_tenant(tenant)
+
+
+@router.get("/users", response_model=Listing)
+async def list_users(tenant: TenantDep) -> Listing:
+    """The tenant's users, each with the presence another user reading it sees now (no
+    status-message dates, as in Graph), and how many sessions hold it."""
+    return Listing(value=service.users_as_read(tenant))
 
 
 @router.post("/users")

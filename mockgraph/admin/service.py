@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.routing import BaseRoute, Route
+
 from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, TokenResponse
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.domain.times import parse_duration
 from mockgraph.errors import BadRequest, Conflict
 from mockgraph.faults import Fault
 from mockgraph.fixtures import GUID, Fixtures, FixtureUser, seed_of
+from mockgraph.presence.service import OTHER, entity_dict
 from mockgraph.store import Tenant, seed_user
 from mockgraph.throttle import Limit
 
@@ -97,3 +103,36 @@ def set_throttling(tenant: Tenant, spec: ThrottlingSpec) -> None:
     if window <= 0:
         raise BadRequest("window must be a positive duration, such as PT30S.")
     tenant.throttle.reset(None if spec.limit is None else Limit(spec.limit, window))
+
+
+def users_as_read(tenant: Tenant) -> list[dict[str, Any]]:
+    """Each user of the tenant with what a reader (another user) sees: the presence entity
+    as Graph's GET /users/{id}/presence answers it now."""
+    now = tenant.clock.timestamp()
+    listed = []
+    for user in tenant.users.values():
+        user.current(now)
+        listed.append(
+            {
+                "id": user.id,
+                "displayName": user.display_name,
+                "userPrincipalName": user.user_principal_name,
+                "presence": entity_dict(user, OTHER),
+                "sessions": len(user.sessions),
+            }
+        )
+    return listed
+
+
+def endpoints(routes: Sequence[BaseRoute], prefix: str) -> list[dict[str, Any]]:
+    """The control plane's calls, from the app's own routes (the first line of each doc)."""
+    listed = []
+    for route in routes:
+        if not isinstance(route, Route) or not route.path.startswith(prefix):
+            continue
+        summary = (route.endpoint.__doc__ or "").strip().split("\n\n")[0]
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            listed.append(
+                {"method": method, "path": route.path, "description": " ".join(summary.split())}
+            )
+    return listed
