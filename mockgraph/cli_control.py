@@ -65,7 +65,7 @@ def add_control_commands(commands: Commands) -> None:
     add = actions.add_parser("add", help="make matching Graph calls fail")
     add.add_argument("path", help="a glob over the full path, such as /v1.0/me/presence")
     add.add_argument("--method")
-    add.add_argument("--status", type=int, help="default 503")
+    add.add_argument("--status", type=int, help="the status to fail with, such as 503")
     add.add_argument("--times", type=int, help="how many calls (default: until cleared)")
     add.add_argument("--retry-after", type=int, help="seconds, for 429 and 503")
     add.add_argument("--delay-ms", type=int, default=0, help="answer this late")
@@ -191,7 +191,8 @@ def _request_line(entry: dict[str, Any]) -> str:
     who = " ".join(
         f"{kind}={entry[key]}" for kind, key in (("user", "userId"), ("app", "appId")) if entry[key]
     )
-    return f"{entry['time']}  {entry['method']} {entry['path']}{query} {entry['status']}  {who}"
+    line = f"{entry['time']}  {entry['method']} {entry['path']}{query} {entry['status']}  {who}"
+    return line.rstrip()
 
 
 def _faults(admin: MockGraphAdmin, args: argparse.Namespace) -> None:

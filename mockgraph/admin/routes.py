@@ -65,7 +65,10 @@ TenantDep = Annotated[Tenant, Depends(_tenant)]
 @router.get("")
 async def index(request: Request) -> Listing:
     """Every control-plane call: method, path and what it does."""
-    return Listing(value=service.endpoints(request.app.routes, router.prefix))
+    state = request.app.state
+    if getattr(state, "control_plane_index", None) is None:
+        state.control_plane_index = service.endpoints(request.app.openapi(), router.prefix)
+    return Listing(value=state.control_plane_index)
 
 
 @router.get("/health", response_model=Health)
@@ -187,11 +190,13 @@ async def add_fault(spec: FaultSpec, tenant: TenantDep) -> dict[str, Any]:
 
 @router.get("/faults", response_model=Listing)
 async def list_faults(tenant: TenantDep) -> Listing:
+    """The faults in place for this tenant, with the calls each has left."""
     return Listing(value=[f.as_json() for f in tenant.faults.rules])
 
 
 @router.delete("/faults", response_model=Cleared)
 async def clear_faults(tenant: TenantDep) -> Cleared:
+    """Remove every fault of this tenant."""
     count = len(tenant.faults.rules)
     tenant.faults.clear()
     return Cleared(cleared=count)

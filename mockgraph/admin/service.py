@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
-
-from starlette.routing import BaseRoute, Route
 
 from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, TokenResponse
 from mockgraph.auth.tokens import TokenAuthority
@@ -124,15 +121,14 @@ def users_as_read(tenant: Tenant) -> list[dict[str, Any]]:
     return listed
 
 
-def endpoints(routes: Sequence[BaseRoute], prefix: str) -> list[dict[str, Any]]:
-    """The control plane's calls, from the app's own routes (the first line of each doc)."""
+def endpoints(openapi: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """The control plane's calls, from the app's OpenAPI (the first paragraph of each doc)."""
     listed = []
-    for route in routes:
-        if not isinstance(route, Route) or not route.path.startswith(prefix):
+    for path, operations in openapi["paths"].items():
+        if not path.startswith(prefix):
             continue
-        summary = (route.endpoint.__doc__ or "").strip().split("\n\n")[0]
-        for method in sorted((route.methods or set()) - {"HEAD"}):
-            listed.append(
-                {"method": method, "path": route.path, "description": " ".join(summary.split())}
-            )
+        for method, operation in operations.items():
+            text = operation.get("description") or operation.get("summary") or ""
+            first = " ".join(text.split("\n\n")[0].split())
+            listed.append({"method": method.upper(), "path": path, "description": first})
     return listed
