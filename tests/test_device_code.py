@@ -328,3 +328,8 @@ def test_devicelogin_page_declines_and_refuses_a_wrong_code(graph: Graph) -> Non
     again = graph.admin.post("/devicelogin", data={"otc": flow["user_code"]})
     assert again.status_code == 400
     assert "already denied" in again.text
+
+
+def test_device_code_user_must_be_a_fixture_user() -> None:
+    with pytest.raises(ValueError, match="MOCKGRAPH_DEVICE_CODE_USER: 'nobody@x' is neither"):
+        create_app(Settings(device_code_user="nobody@x"))

@@ -41,6 +41,16 @@ def redirect_allowed(app: FixtureApp, redirect_uri: str) -> bool:
     return False
 
 
+def _check_fixture_user(fixtures: Fixtures, id_or_upn: str) -> None:
+    """MOCKGRAPH_DEVICE_CODE_USER must name a fixture user, or every client would hang."""
+    wanted = id_or_upn.strip().lower()
+    if not any(wanted in (u.id, u.user_principal_name.lower()) for u in fixtures.users):
+        raise ValueError(
+            f"MOCKGRAPH_DEVICE_CODE_USER: '{id_or_upn}' is neither the id nor the UPN of a "
+            "fixture user"
+        )
+
+
 class Identity:
     """The token endpoint's state (codes, refresh tokens, device codes), per server."""
 
@@ -56,6 +66,8 @@ class Identity:
         self.store = store
         self.tokens = tokens
         self.fixtures = fixtures
+        if device_code_user is not None:
+            _check_fixture_user(fixtures, device_code_user)
         self.clients = Clients(fixtures)
         self.issuer = Issuer(tokens)
         self.codes = grants.AuthorizationCodes(self.issuer, self.clients.api)
