@@ -69,6 +69,8 @@ def test_every_operation(case: Any) -> None:
         content_type = response.headers.get("content-type", [""])[0]
         if case.path.endswith("/oauth2/v2.0/authorize") and "text/html" in content_type:
             assert "AADSTS" in response.text  # the sign-in error page, as Entra shows one
+        elif case.path == "/devicelogin" and "text/html" in content_type:
+            assert "class='error'" in response.text  # the code page again, saying what was wrong
         elif is_identity_path(case.formatted_path):
             assert {"error", "error_description", "error_codes"} <= set(response.json())
         else:

@@ -29,6 +29,9 @@ INTERVAL = 5
 # Entra's user codes are upper-case letters and digits; these leave out the look-alikes.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 USER_CODE_LENGTH = 9
+# Codes kept at most; past it the oldest go first, so a client looping on /devicecode cannot
+# grow memory without bound.
+MAX_CODES = 10_000
 MESSAGE = (
     "To sign in, use a web browser to open the page {verification_uri} and enter the code "
     "{user_code} to authenticate."
@@ -106,10 +109,12 @@ class DeviceCodes:
         }
 
     def _purge(self) -> None:
-        """Drop codes expired for a while, so that unpolled codes cannot pile up."""
+        """Drop codes expired for a while, and the oldest beyond MAX_CODES."""
         for code in list(self.by_user_code.values()):
             if self.tenant_of(code.tenant_id).clock.timestamp() > code.expires_at + LIFETIME:
                 self._drop(code)
+        while len(self.by_user_code) >= MAX_CODES:
+            self._drop(next(iter(self.by_user_code.values())))
 
     def redeem(self, call: TokenCall) -> dict[str, Any]:
         """grant_type=urn:ietf:params:oauth:grant-type:device_code: a poll."""
