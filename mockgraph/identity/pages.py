@@ -27,6 +27,16 @@ def _page(title: str, body: str) -> str:
     )
 
 
+def _user_buttons(users: list[UserState]) -> str:
+    """One button per user; the one pressed posts `mockgraph_user`."""
+    return "".join(
+        f"<button type='submit' name='mockgraph_user' value='{escape(u.id)}' "
+        f"id='user-{escape(u.id)}'>{escape(u.display_name)}"
+        f"<small>{escape(u.user_principal_name)}</small></button>"
+        for u in users
+    )
+
+
 def sign_in_page(app_name: str, users: list[UserState], action: str, params: dict[str, str]) -> str:
     """A list of the tenant's users; choosing one signs in as them (no password: a test IdP)."""
     hidden = "".join(
@@ -34,12 +44,7 @@ def sign_in_page(app_name: str, users: list[UserState], action: str, params: dic
         for k, v in params.items()
         if k != "mockgraph_user"
     )
-    buttons = "".join(
-        f"<button type='submit' name='mockgraph_user' value='{escape(u.id)}' "
-        f"id='user-{escape(u.id)}'>{escape(u.display_name)}"
-        f"<small>{escape(u.user_principal_name)}</small></button>"
-        for u in users
-    )
+    buttons = _user_buttons(users)
     return _page(
         "Sign in - mockgraph",
         (
@@ -86,12 +91,7 @@ def device_code_page(error: str | None = None) -> str:
 
 def device_pick_page(app_name: str, user_code: str, users: list[UserState]) -> str:
     """The accounts a code may be approved for, and a way to decline it."""
-    buttons = "".join(
-        f"<button type='submit' name='mockgraph_user' value='{escape(u.id)}' "
-        f"id='user-{escape(u.id)}'>{escape(u.display_name)}"
-        f"<small>{escape(u.user_principal_name)}</small></button>"
-        for u in users
-    )
+    buttons = _user_buttons(users)
     return _page(
         "Sign in - mockgraph",
         (

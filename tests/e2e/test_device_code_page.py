@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.test_swagger_ui import CHROMEDRIVER, CHROMIUM, LOOPBACK
+from tests.e2e.test_swagger_ui import CHROMEDRIVER, CHROMIUM, LOOPBACK, wait_for
 
 
 @contextmanager
@@ -51,26 +50,14 @@ def chromium() -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _find(driver: Any, css: str, timeout: float = 20) -> Any:
-    from selenium.webdriver.common.by import By
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = driver.find_elements(By.CSS_SELECTOR, css)
-        if found:
-            return found[0]
-        time.sleep(0.1)
-    raise AssertionError(f"nothing matched {css} in {timeout:.0f} s")
-
-
 def approve_in_browser(verification_uri: str, user_code: str, user_id: str) -> None:
     """What a person does: open the page the device showed, type the code, pick an account."""
     with chromium() as driver:
         driver.get(verification_uri)
-        _find(driver, "#otc").send_keys(user_code)
-        _find(driver, "#next").click()
-        _find(driver, f"#user-{user_id}").click()
-        assert "You have signed in" in _find(driver, "main").text
+        wait_for(driver, "//input[@id='otc']").send_keys(user_code)
+        wait_for(driver, "//button[@id='next']").click()
+        wait_for(driver, f"//button[@id='user-{user_id}']").click()
+        assert "You have signed in" in wait_for(driver, "//main").text
         outside = []
         for entry in driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
