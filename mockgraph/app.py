@@ -92,13 +92,7 @@ def create_app(
         store=store,
         tokens=tokens,
         journal=Journal(settings.journal_size),
-        identity=Identity(
-            store,
-            tokens,
-            fixtures,
-            device_code_user=settings.device_code_user,
-            device_code_slow_down=settings.device_code_slow_down,
-        ),
+        identity=Identity(store, tokens, fixtures, settings),
         notifier=Notifier(
             store,
             tokens,

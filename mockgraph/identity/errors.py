@@ -78,8 +78,6 @@ async def handle_entra_error(request: Request, exc: Exception) -> Response:
 
 
 # --- the request itself ------------------------------------------------------------------
-
-
 class MalformedRequest(EntraError):
     """What routing refused on an Entra path: 900144 for a bad request, 90002 for no such path."""
 
@@ -118,8 +116,6 @@ class UnsupportedChallengeMethod(EntraError):
 
 
 # --- the client --------------------------------------------------------------------------
-
-
 class AppNotFound(EntraError):
     error, code = "unauthorized_client", 700016
     template = (
@@ -153,8 +149,6 @@ class InvalidClientSecret(EntraError):
 
 
 # --- client assertions (private_key_jwt, reference §3.4) ---------------------------------
-
-
 class InvalidJwt(EntraError):
     error, code = "invalid_request", 50027
     template = "JWT token is invalid or malformed. {reason}"
@@ -214,8 +208,6 @@ class MultipleAudiences(EntraError):
 
 
 # --- users and consent -------------------------------------------------------------------
-
-
 class InvalidCredentials(EntraError):
     error, code = "invalid_grant", 50126
     template = "Error validating credentials due to invalid username or password."
@@ -240,8 +232,6 @@ class ConsentRequired(EntraError):
 
 
 # --- scopes ------------------------------------------------------------------------------
-
-
 class ResourceNotFound(EntraError):
     error, code = "invalid_scope", 500011
     template = (
@@ -280,8 +270,6 @@ class ScopeNotExposed(EntraError):
 
 
 # --- codes and refresh tokens ------------------------------------------------------------
-
-
 class InvalidCode(EntraError):
     error, code = "invalid_grant", 70000
     template = "The provided value for the 'code' parameter is not valid."
@@ -332,8 +320,6 @@ class RefreshTokenExpired(EntraError):
 
 
 # --- the sign-in page (shown on the page or returned to the redirect URI) ----------------
-
-
 class RedirectUriNotRegistered(EntraError):
     error, code = "invalid_request", 50011
     template = (
@@ -353,8 +339,6 @@ class LoginRequired(EntraError):
 
 
 # --- device code flow (reference §2.4) ---------------------------------------------------
-
-
 class AuthorizationPending(EntraError):
     error, code = "authorization_pending", 70016
     template = (
@@ -389,8 +373,6 @@ class SlowDown(EntraError):
 
 
 # --- on-behalf-of (reference §4.3) -------------------------------------------------------
-
-
 class OboAudienceMismatch(EntraError):
     error, code = "invalid_grant", 500131
     template = (

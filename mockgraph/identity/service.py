@@ -19,6 +19,7 @@ from mockgraph.identity.errors import MissingParameter, TenantNotFound, Unsuppor
 from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import TokenCall
 from mockgraph.identity.obo import JWT_BEARER_GRANT, on_behalf_of
+from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
 Handler = Callable[[TokenCall], dict[str, Any]]
@@ -59,15 +60,14 @@ class Identity:
         store: Store,
         tokens: TokenAuthority,
         fixtures: Fixtures,
-        *,
-        device_code_user: str | None = None,
-        device_code_slow_down: bool = False,
+        settings: Settings | None = None,
     ) -> None:
         self.store = store
         self.tokens = tokens
         self.fixtures = fixtures
-        if device_code_user is not None:
-            _check_fixture_user(fixtures, device_code_user)
+        settings = settings or Settings()
+        if settings.device_code_user is not None:
+            _check_fixture_user(fixtures, settings.device_code_user)
         self.clients = Clients(fixtures)
         self.issuer = Issuer(tokens)
         self.codes = grants.AuthorizationCodes(self.issuer, self.clients.api)
@@ -75,8 +75,8 @@ class Identity:
             self.issuer,
             self.clients.api,
             store.tenant,
-            auto_user=device_code_user,
-            slow_down=device_code_slow_down,
+            auto_user=settings.device_code_user,
+            slow_down=settings.device_code_slow_down,
         )
         self._grants: dict[str, Handler] = {
             "client_credentials": lambda c: grants.client_credentials(c, self.issuer, self.apis),
