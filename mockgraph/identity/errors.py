@@ -79,14 +79,12 @@ async def handle_entra_error(request: Request, exc: Exception) -> Response:
 
 # --- the request itself ------------------------------------------------------------------
 class MalformedRequest(EntraError):
-    """What routing refused on an Entra path: 900144 for a bad request, 90002 for no such path."""
-
-    error, code = "invalid_request", 900144
+    """What routing refused on an Entra path, under MissingParameter's code (a bad request) or
+    TenantNotFound's (no such path)."""
 
     def __init__(self, *, status: int, detail: str) -> None:
         super().__init__(detail=detail)
-        if status != 400:
-            self.code = 90002
+        self.code = MissingParameter.code if status == 400 else TenantNotFound.code
         self.status = 400 if status < 500 else status
 
 
