@@ -13,7 +13,7 @@ from mockgraph.domain.presence import UserState
 from mockgraph.fixtures import GUID, FixtureApp, Fixtures
 from mockgraph.identity import discovery, grants
 from mockgraph.identity.clients import Clients
-from mockgraph.identity.devicecode import DEVICE_CODE_GRANT, DeviceCodes
+from mockgraph.identity.devicecode import DEVICE_CODE_GRANT, DeviceCodes, find_user
 from mockgraph.identity.discovery import SHARED_TENANTS
 from mockgraph.identity.errors import MissingParameter, TenantNotFound, UnsupportedGrantType
 from mockgraph.identity.issuing import Issuer
@@ -175,13 +175,7 @@ class Identity:
         return self.codes.issue(tenant, app, user, params)
 
     def user_by_hint(self, tenant: Tenant, hint: str | None) -> UserState | None:
-        if not hint:
-            return None
-        wanted = hint.lower()
-        return next(
-            (u for u in tenant.users.values() if wanted in (u.user_principal_name.lower(), u.id)),
-            None,
-        )
+        return find_user(tenant, hint) if hint else None
 
     # --- discovery --------------------------------------------------------------------
 
