@@ -247,6 +247,7 @@ def test_msal_node_device_code_with_an_automatic_user(unattended: TlsServer) -> 
 
 
 def test_certificate_credential_sync(trusted: TlsServer, folder: Path) -> None:
+    # Through MSAL with the SHA-1 thumbprint: RS256 and x5t.
     credential = CertificateCredential(
         TENANT,
         PRESENCE_SYNC,
@@ -260,6 +261,7 @@ def test_certificate_credential_sync(trusted: TlsServer, folder: Path) -> None:
 
 
 def test_certificate_credential_aio(trusted: TlsServer, folder: Path) -> None:
+    # Its own client: PS256 and x5t#S256, base64url with `=` padding, no iat, no discovery.
     async def token() -> str:
         async with AsyncCertificateCredential(
             TENANT,
