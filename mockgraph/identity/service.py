@@ -11,14 +11,14 @@ from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clouds import cloud_for_login_host
 from mockgraph.domain.presence import UserState
 from mockgraph.fixtures import GUID, FixtureApp, Fixtures
-from mockgraph.identity import discovery, grants
+from mockgraph.identity import grants, oidc
 from mockgraph.identity.clients import Clients
 from mockgraph.identity.devicecode import DEVICE_CODE_GRANT, DeviceCodes, find_user
-from mockgraph.identity.discovery import SHARED_TENANTS
 from mockgraph.identity.errors import MissingParameter, TenantNotFound, UnsupportedGrantType
 from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import TokenCall
 from mockgraph.identity.obo import JWT_BEARER_GRANT, on_behalf_of
+from mockgraph.identity.oidc import SHARED_TENANTS
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
@@ -180,7 +180,7 @@ class Identity:
     # --- discovery --------------------------------------------------------------------
 
     def openid_configuration(self, segment: str, base_url: str) -> dict[str, Any]:
-        return discovery.openid_configuration(self.tenant(segment), segment, base_url)
+        return oidc.openid_configuration(self.tenant(segment), segment, base_url)
 
     def keys(self, segment: str) -> dict[str, Any]:
-        return discovery.keys(self.tokens, self.tenant(segment))
+        return oidc.keys(self.tokens, self.tenant(segment))
