@@ -78,8 +78,9 @@ async def _form(request: Request) -> dict[str, str]:
 
 @router.post("/{tenant}/oauth2/v2.0/token", response_model=None)
 async def token(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
-    """OAuth 2.0 token endpoint (form-encoded): client_credentials, password,
-    authorization_code (with PKCE) and refresh_token grants, as Entra ID answers them."""
+    """OAuth 2.0 token endpoint (form-encoded): client_credentials (client secret or
+    certificate assertion), password, authorization_code (with PKCE), refresh_token, device
+    code polling and on-behalf-of (jwt-bearer) grants, as Entra ID answers them."""
     form = await _form(request)
     answer = identity.token(tenant, form, _basic(request), _origin(request))
     return JSONResponse(answer, headers=NO_STORE)
