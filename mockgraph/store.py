@@ -39,13 +39,7 @@ class Tenant:
 
 def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserState:
     """A user's state as the fixtures describe it; `published` is the seeding time, formatted."""
-    user = UserState(
-        id=seed.id,
-        user_principal_name=seed.user_principal_name,
-        display_name=seed.display_name,
-        password=seed.password,
-        out_of_office=seed.out_of_office,
-    )
+    user = UserState(seed.profile, out_of_office=seed.out_of_office)
     if seed.presence is not None:
         user.sessions[FIXTURE_SESSION_ID] = Session(*seed.presence, set_at=now, expires_at=None)
     status = seed.status
