@@ -28,7 +28,7 @@ from mockgraph.errors import (
     unexpected,
 )
 from mockgraph.fixtures import Fixtures, load_fixtures
-from mockgraph.gateway import Gateway, Routes
+from mockgraph.gateway import VERSIONS, Gateway, Routes
 from mockgraph.http import (
     Receive,
     Scope,
@@ -52,7 +52,7 @@ from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
-GRAPH_PREFIXES = ("/v1.0/", "/beta/")
+GRAPH_PREFIXES = tuple(f"/{version}/" for version in VERSIONS)
 # Control-plane paths that never need the admin key.
 OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem"})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict, ValidationError, field_validator
@@ -20,6 +20,7 @@ from mockgraph.domain.presence import (
 from mockgraph.domain.rendering import sequence_number
 from mockgraph.domain.times import (
     format_offset_datetime,
+    format_timestamp,
     parse_date_time_time_zone,
     parse_offset_datetime,
 )
@@ -34,10 +35,6 @@ from mockgraph.fixtures import StrictModel
 from mockgraph.store import Tenant
 
 SEQUENCE = re.compile(r"^A(\d{10})$")
-
-
-def _when(timestamp: float) -> str:
-    return format_offset_datetime(datetime.fromtimestamp(timestamp, UTC))
 
 
 def export_tenant(tenant: Tenant) -> dict[str, Any]:
@@ -59,8 +56,8 @@ def export_tenant(tenant: Tenant) -> dict[str, Any]:
                         "sessionId": key,
                         "availability": s.availability,
                         "activity": s.activity,
-                        "setDateTime": _when(s.set_at),
-                        "expirationDateTime": _when(s.expires_at)
+                        "setDateTime": format_timestamp(s.set_at),
+                        "expirationDateTime": format_timestamp(s.expires_at)
                         if s.expires_at is not None
                         else None,
                     }
@@ -71,7 +68,7 @@ def export_tenant(tenant: Tenant) -> dict[str, Any]:
                 else {
                     "availability": user.preferred.availability,
                     "activity": user.preferred.activity,
-                    "expirationDateTime": _when(user.preferred.expires_at),
+                    "expirationDateTime": format_timestamp(user.preferred.expires_at),
                 },
                 "statusMessage": None
                 if status is None
@@ -91,7 +88,7 @@ def export_tenant(tenant: Tenant) -> dict[str, Any]:
         )
     return {
         "tenantId": tenant.id,
-        "clock": {"now": _when(now), "frozen": tenant.clock.frozen},
+        "clock": {"now": format_timestamp(now), "frozen": tenant.clock.frozen},
         "users": users,
     }
 

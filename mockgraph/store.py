@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mockgraph.clock import Clock
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
-from mockgraph.domain.times import format_offset_datetime
+from mockgraph.domain.times import format_timestamp
 from mockgraph.errors import Forbidden
 from mockgraph.faults import Faults
 from mockgraph.fixtures import Fixtures, SeedUser
-from mockgraph.throttle import Limit, Throttle
+from mockgraph.limits import Limit
+from mockgraph.throttle import Throttle
 
 if TYPE_CHECKING:
     from mockgraph.notifications.service import Subscription
@@ -47,9 +47,7 @@ def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserS
         user.status = StatusMessage(
             status.content,
             status.content_type,
-            status.published
-            or published
-            or format_offset_datetime(datetime.fromtimestamp(now, UTC)),
+            status.published or published or format_timestamp(now),
             status.expiry,
         )
     return user
@@ -91,7 +89,7 @@ class Store:
     def _seed(self, tenant_id: str) -> Tenant:
         tenant = Tenant(tenant_id, Clock(parent=self.clock), self.throttle)
         now = tenant.clock.timestamp()
-        published = format_offset_datetime(datetime.fromtimestamp(now, UTC))
+        published = format_timestamp(now)
         tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
         return tenant
 

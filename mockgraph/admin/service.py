@@ -9,8 +9,8 @@ from mockgraph.domain.times import parse_duration
 from mockgraph.errors import BadRequest, Conflict
 from mockgraph.faults import Fault
 from mockgraph.fixtures import Fixtures, FixtureUser, seed_of
+from mockgraph.limits import Limit
 from mockgraph.store import Tenant, seed_user
-from mockgraph.throttle import Limit
 
 METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 # The app id delegated tokens carry when neither the request nor the fixtures name one.
