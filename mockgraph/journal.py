@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fnmatch import translate
 from typing import Any
 
-from mockgraph.auth.tokens import Principal
+from mockgraph.domain.principal import Principal
 from mockgraph.domain.times import format_timestamp
 from mockgraph.errors import BadRequest
 
