@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clouds import cloud_for_login_host
+from mockgraph.domain.guid import GUID
 from mockgraph.domain.presence import UserState
-from mockgraph.fixtures import GUID, FixtureApp, Fixtures
+from mockgraph.fixtures import FixtureApp, Fixtures
 from mockgraph.identity import grants, oidc
 from mockgraph.identity.clients import Clients
 from mockgraph.identity.devicecode import DEVICE_CODE_GRANT, DeviceCodes, find_user

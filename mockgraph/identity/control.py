@@ -1,4 +1,8 @@
-"""/_mockgraph/device-codes: see and decide the device codes clients wait on."""
+"""/_mockgraph/device-codes: the control plane's view of the device codes clients wait on.
+
+Part of the control plane (app.py files it under the control plane's tag and the admin key
+guards it by its path), kept here because it only reads and decides identity's own state.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from mockgraph.admin.routes import TAG
-from mockgraph.admin.service import checked_guid
+from mockgraph.domain.guid import checked_guid
 from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import BadRequest
 from mockgraph.identity.devicecode import DeviceCodes
 from mockgraph.identity.models import DeviceCode
 from mockgraph.runtime import Runtime
 
-router = APIRouter(prefix="/_mockgraph", tags=[TAG])
+router = APIRouter(prefix="/_mockgraph")
 
 
 class DeviceCodeDecision(BaseModel):
