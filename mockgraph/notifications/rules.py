@@ -96,7 +96,11 @@ def expiry(text: str, now: float) -> float:
 
 def check_url(url: str, *, https_only: bool) -> None:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError:
+        raise BadRequest(f"The notification URL '{url}' has no valid port number.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadRequest(f"The notification URL '{url}' is not an absolute http(s) URL.")
     if https_only and parts.scheme != "https":
         raise BadRequest(
