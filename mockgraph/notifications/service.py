@@ -143,6 +143,7 @@ class Notifier:
             certificate=plan.certificate,
             certificate_text=body.encryptionCertificate,
             certificate_id=body.encryptionCertificateId,
+            notified_resource=plan.notified_resource,
         )
         # Graph validates each endpoint before it creates anything.
         await self.delivery.handshake(subscription, body.notificationUrl)
@@ -280,7 +281,7 @@ def _change(tenant: Tenant, subscription: Subscription, user_id: str) -> dict[st
         "clientState": subscription.client_state,
         "changeType": "updated",
         "tenantId": tenant.id,
-        "resource": f"communications/presences/{user_id}",
+        "resource": subscription.notified_resource or f"communications/presences/{user_id}",
         "subscriptionExpirationDateTime": when(subscription.expires_at),
         "resourceData": {
             "@odata.id": f"users/{user_id}/presence",

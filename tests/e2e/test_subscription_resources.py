@@ -159,3 +159,24 @@ def test_other_bad_resources_keep_their_messages(
     response = subscribe(live, webhook.url, resource)
     assert response.status_code == 400
     assert fragment in response.json()["error"]["message"]
+
+
+def test_a_bulk_resource_round_trips_through_graphs_own_notification(
+    live: Graph, webhook: WebhookReceiver
+) -> None:
+    reader = live.as_user(ALEX, "Presence.Read.All")
+    created = subscribe(live, webhook.url, f"/communications/presences?$filter=id in ('{P}','{A}')")
+    set_busy(live, A)
+    flush(live)
+    [item] = webhook.items()
+    # Graph names a bulk subscription's resource URL-encoded in each notification.
+    assert item["resource"] == (f"communications/presences?$filter=id+in+(%27{P}%27%2c%27{A}%27)")
+    assert item["resourceData"]["id"] == A
+
+    # A client renewing by recreating sends that resource back as it got it.
+    assert reader.delete(f"/v1.0/subscriptions/{created.json()['id']}").status_code == 204
+    again = subscribe(live, webhook.url, item["resource"])
+    assert again.status_code == 201, again.text
+    set_busy(live, P)
+    flush(live)
+    assert [i["resourceData"]["id"] for i in webhook.items()] == [A, P]
