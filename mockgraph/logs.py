@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,13 +82,13 @@ def logging_config(settings: Settings) -> dict[str, Any]:
     handlers = {
         "default": {
             "formatter": "default",
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stderr",
+            "()": "mockgraph.logs.StandardStreamHandler",
+            "stream_name": "stderr",
         },
         "access": {
             "formatter": "access",
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
+            "()": "mockgraph.logs.StandardStreamHandler",
+            "stream_name": "stdout",
         },
     }
     return {
@@ -102,6 +103,19 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "mockgraph": {"handlers": ["default"], "level": level, "propagate": False},
         },
     }
+
+
+class StandardStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr (or sys.stdout) is when each record is emitted, so a
+    server started in-process keeps logging after a test harness swaps the stream."""
+
+    def __init__(self, stream_name: str = "stderr") -> None:
+        super().__init__(getattr(sys, stream_name))
+        self._stream_name = stream_name
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = getattr(sys, self._stream_name)
+        super().emit(record)
 
 
 def configure_logging(settings: Settings) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -23,8 +24,13 @@ from tests.test_cli import free_port
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerThread]:
+    # The in-process server's request log would share stderr with the command under test.
+    request_log = logging.getLogger("mockgraph.requests")
+    level = request_log.level
+    request_log.setLevel(logging.WARNING)
     with ServerThread(create_app()) as running:
         yield running
+    request_log.setLevel(level)
 
 
 @pytest.fixture

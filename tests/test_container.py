@@ -64,20 +64,21 @@ def build_image(config: pytest.Config) -> tuple[int, str, str]:
     """Run the build script, showing its progress (what it installs or starts, and docker
     build's steps) on the terminal as it goes, past pytest's capture."""
     capture = config.pluginmanager.getplugin("capturemanager")
-    process = subprocess.Popen(
-        ["bash", str(BUILD), IMAGE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    assert process.stderr is not None
     lines: list[str] = []
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        sys.stderr.write("\n")
-        for line in process.stderr:
-            lines.append(line)
-            sys.stderr.write(f"  {line}")
-            sys.stderr.flush()
-    stdout = process.stdout.read()
-    return process.wait(timeout=1800), stdout, "".join(lines)
+    with subprocess.Popen(
+        ["bash", str(BUILD), IMAGE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            sys.stderr.write("\n")
+            for line in process.stderr:
+                lines.append(line)
+                sys.stderr.write(f"  {line}")
+                sys.stderr.flush()
+        stdout = process.stdout.read()
+        code = process.wait(timeout=1800)
+    return code, stdout, "".join(lines)
 
 
 @dataclass
