@@ -11,7 +11,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from mockgraph.errors import BadRequest
 from mockgraph.notifications.models import Attempt, Delivery, Subscription, when
@@ -76,6 +76,8 @@ class Deliverer:
 
     async def handshake(self, subscription: Subscription, url: str) -> None:
         """Graph's validation request; 400 unless the endpoint echoes the token in time."""
+        from mockgraph.notifications.webhooks import WebhookError
+
         token = (
             f"Validation: Testing client application reachability for subscription "
             f"Request-Id: {uuid.uuid4()}"
@@ -84,13 +86,11 @@ class Deliverer:
         status: int | None = None
         error: str | None = None
         # The notification URL's own query string is kept (reference §5.2).
-        separator = "&" if urlsplit(url).query else "?"
-        client = self._client()
-        from mockgraph.notifications.webhooks import WebhookError
-
+        parts = urlsplit(url)
+        query = "&".join(filter(None, (parts.query, urlencode({"validationToken": token}))))
         try:
-            answer = await client.post(
-                f"{url}{separator}{urlencode({'validationToken': token})}",
+            answer = await self._client().post(
+                urlunsplit(parts._replace(query=query, fragment="")),
                 b"",
                 [("Content-Type", "text/plain; charset=utf-8")],
                 HANDSHAKE_TIMEOUT,
