@@ -61,6 +61,19 @@ def subscribe(
     return live.as_user(ALEX, "Presence.Read.All").post("/v1.0/subscriptions", json=body)
 
 
+def subscribe_as(live: Graph, user_id: str, url: str, resource: str) -> httpx.Response:
+    """POST /subscriptions as `user_id` (delegated, Presence.Read.All) for 50 minutes."""
+    return live.as_user(user_id, "Presence.Read.All").post(
+        "/v1.0/subscriptions",
+        json={
+            "changeType": "updated",
+            "notificationUrl": url,
+            "resource": resource,
+            "expirationDateTime": in_minutes(live, 50),
+        },
+    )
+
+
 def flush(live: Graph) -> None:
     assert live.admin.post("/_mockgraph/notifications/flush").json()["pending"] == 0
 
@@ -379,15 +392,7 @@ def test_retries_keep_the_order_and_hold_up_no_other_subscription(
 ) -> None:
     patti = subscribe(live, webhook.url, PATTI).json()["id"]
     with WebhookReceiver() as other:
-        created = live.as_user(ADELE, "Presence.Read.All").post(
-            "/v1.0/subscriptions",
-            json={
-                "changeType": "updated",
-                "notificationUrl": other.url,
-                "resource": f"/communications/presences/{NESTOR}",
-                "expirationDateTime": in_minutes(live, 50),
-            },
-        )
+        created = subscribe_as(live, ADELE, other.url, f"/communications/presences/{NESTOR}")
         assert created.status_code == 201, created.text
         nestor = created.json()["id"]
         webhook.fail_next(2, status=503)

@@ -10,7 +10,7 @@ import pytest
 
 from mockgraph.testing import WebhookReceiver
 from tests.conftest import ADELE, ALEX, PATTI, Graph
-from tests.e2e.test_notifications import flush, in_minutes, set_busy
+from tests.e2e.test_notifications import flush, set_busy, subscribe_as
 
 P, A = PATTI, ADELE
 
@@ -22,15 +22,7 @@ def webhook() -> Iterator[WebhookReceiver]:
 
 
 def subscribe(live: Graph, url: str, resource: str) -> httpx.Response:
-    return live.as_user(ALEX, "Presence.Read.All").post(
-        "/v1.0/subscriptions",
-        json={
-            "changeType": "updated",
-            "notificationUrl": url,
-            "resource": resource,
-            "expirationDateTime": in_minutes(live, 50),
-        },
-    )
+    return subscribe_as(live, ALEX, url, resource)
 
 
 # Each watches Patti and Adele.

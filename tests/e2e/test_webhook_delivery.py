@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import ALEX, PATTI, Graph
-from tests.e2e.test_notifications import flush, in_minutes, set_busy
+from tests.e2e.test_notifications import flush, set_busy, subscribe_as
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -69,15 +69,7 @@ def closing_webhook() -> Iterator[_Webhook]:
 def test_a_connection_closed_while_idle_is_reopened_without_a_failed_attempt(
     live: Graph, closing_webhook: _Webhook
 ) -> None:
-    created = live.as_user(ALEX, "Presence.Read.All").post(
-        "/v1.0/subscriptions",
-        json={
-            "changeType": "updated",
-            "notificationUrl": closing_webhook.url,
-            "resource": f"/communications/presences/{PATTI}",
-            "expirationDateTime": in_minutes(live, 50),
-        },
-    )
+    created = subscribe_as(live, ALEX, closing_webhook.url, f"/communications/presences/{PATTI}")
     assert created.status_code == 201, created.text
     set_busy(live)
     flush(live)
