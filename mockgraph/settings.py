@@ -46,3 +46,13 @@ class Settings:
     state_save_interval: float = 10.0
     # Origins a browser may call from ("*": any); () turns CORS off.
     cors_origins: tuple[str, ...] = ("*",)
+    # The national cloud mockgraph's own address answers as (clouds.BY_NAME); a Graph or Entra
+    # host reached through the proxy or DNS aliases decides for itself.
+    cloud: str = "global"
+    # The intercepting proxy's port on `host` (HTTPS_PROXY); None: no proxy.
+    proxy_port: int | None = None
+    # (host, port) pairs the proxy tunnels unchanged; every other non-Graph host gets a 403.
+    proxy_passthrough: tuple[tuple[str, int], ...] = ()
+    # A CA from `mockgraph ca create` to sign the server's and the proxy's leaf; None: per run.
+    tls_ca_cert: Path | None = None
+    tls_ca_key: Path | None = None
