@@ -15,6 +15,7 @@ from mockgraph.admin.routes import router as admin_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
+from mockgraph.clouds import parse_cloud
 from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
@@ -39,10 +40,12 @@ from mockgraph.http import (
     with_cors,
     with_graph_headers,
 )
+from mockgraph.identity.discovery import router as discovery_router
 from mockgraph.identity.routes import entra_error_response, is_identity_path
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
+from mockgraph.metadata import METADATA_PATHS, get_metadata, normalise_path
 from mockgraph.notifications.service import Notifier
 from mockgraph.openapi import DESCRIPTION, build_openapi
 from mockgraph.presence.routes import GraphRouter
@@ -77,7 +80,7 @@ def create_app(
     clock = clock or Clock()
     fixtures = fixtures or load_fixtures(settings.fixtures)
     store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
-    tokens = TokenAuthority(SigningKey(settings.signing_key))
+    tokens = TokenAuthority(SigningKey(settings.signing_key), parse_cloud(settings.cloud))
     runtime = Runtime(
         settings=settings,
         fixtures=fixtures,
@@ -105,6 +108,7 @@ def create_app(
     app.state.runtime = runtime
     app.include_router(admin_router)
     app.include_router(identity_router)
+    app.include_router(discovery_router)
     install_docs(app)
     _install_error_handlers(app, clock)
     app.graph = GraphRouter(
@@ -141,7 +145,16 @@ class MockGraphApp(FastAPI):
                         return
                     send = with_cors(send, origin)
             path = scope["path"]
+            # Graph forgives `//` and a trailing `/` (msgraph-sdk's default base URL sends
+            # /v1.0//users/...): routed once here as if they were not there.
+            if "//" in path or path.endswith("/"):
+                normal = normalise_path(path)
+                if normal.startswith(GRAPH_PREFIXES):
+                    path = scope["path"] = normal
             if path.startswith(GRAPH_PREFIXES):
+                if path in METADATA_PATHS and scope["method"] in ("GET", "HEAD"):
+                    await get_metadata(scope, receive, send)
+                    return
                 await self.graph(scope, receive, send)
                 return
             error = self._refuse(scope, path)

@@ -9,8 +9,15 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from mockgraph.auth.permissions import authorize, reject_app_on_me
-from mockgraph.auth.tokens import EMPTY, Principal, TokenAuthority, check_lifetime
+from mockgraph.auth.tokens import (
+    BAD_AUDIENCE,
+    EMPTY,
+    Principal,
+    TokenAuthority,
+    check_lifetime,
+)
 from mockgraph.batch import run_batch
+from mockgraph.clouds import Cloud, cloud_for_graph_host, parse_cloud
 from mockgraph.errors import (
     UNREADABLE_JSON,
     BadRequest,
@@ -42,7 +49,7 @@ VERSIONS = ("v1.0", "beta")
 ME, USERS, COMMUNICATIONS = "me", "users", "communications"
 JSON_TYPES = (b"application/json", b"text/json")
 _WANTED_HEADERS = frozenset(
-    {b"authorization", b"content-type", b"content-length", b"transfer-encoding"}
+    {b"authorization", b"content-type", b"content-length", b"transfer-encoding", b"host"}
 )
 _JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
 
@@ -102,9 +109,16 @@ class PathCache:
             return parsed
 
 
-def context_url(version: str, target: Target | None, user_id: str, select: list[str]) -> str:
-    """@odata.context as Graph writes it; /me is resolved to the caller's id."""
-    base = f"https://graph.microsoft.com/{version}/$metadata#"
+def context_url(
+    version: str,
+    target: Target | None,
+    user_id: str,
+    select: list[str],
+    root: str = "https://graph.microsoft.com",
+) -> str:
+    """@odata.context as Graph writes it, under the service root called; /me is resolved to
+    the caller's id."""
+    base = f"{root}/{version}/$metadata#"
     if target is None:
         return base + "Collection(microsoft.graph.presence)"
     chosen = f"({','.join(select)})" if select else ""
@@ -143,6 +157,20 @@ class GraphRouter:
         self.settings = settings
         self.notifier = notifier
         self.paths = PathCache()
+        self.cloud = parse_cloud(settings.cloud)
+        self._clouds: dict[bytes, Cloud] = {}
+
+    def cloud_of(self, host: bytes | None) -> Cloud:
+        """The cloud a Host header names: a Graph host's own, else MOCKGRAPH_CLOUD's."""
+        if host is None:
+            return self.cloud
+        cloud = self._clouds.get(host)
+        if cloud is None:
+            if len(self._clouds) >= 1024:
+                self._clouds.clear()
+            found = cloud_for_graph_host(host.decode("latin-1"))
+            cloud = self._clouds[host] = found or self.cloud
+        return cloud
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = Call(scope)
@@ -243,6 +271,9 @@ class GraphRouter:
         headers = _headers(scope)
         method, path = scope["method"], scope["path"]
         principal = call.principal = self._authenticate(headers.get(b"authorization"))
+        cloud = self.cloud_of(headers.get(b"host"))
+        if not cloud.accepts_audience(principal.audience):
+            raise InvalidAuthenticationToken(BAD_AUDIENCE)
         tenant = call.tenant = self.store.tenant(principal.tenant_id)
         now = call.now = tenant.clock.timestamp()
         check_lifetime(principal, now)
@@ -265,7 +296,9 @@ class GraphRouter:
         if subscription is not None:
             version, sub_id = subscription
             return await self.notifier.route(tenant, principal, method, sub_id, raw, version)
-        return self._run(principal, tenant, method, path, scope["query_string"], raw, headers, now)
+        return self._run(
+            principal, tenant, method, path, scope["query_string"], raw, headers, now, cloud
+        )
 
     def _run(
         self,
@@ -277,7 +310,9 @@ class GraphRouter:
         raw: bytes,
         headers: dict[bytes, bytes],
         now: float,
+        cloud: Cloud,
     ) -> tuple[int, bytes]:
+        root = cloud.graph_root
         parsed = self.paths.parse(path)
         if parsed is None:
             raise NotFound(
@@ -309,7 +344,7 @@ class GraphRouter:
                     if user is None
                     else service.entity(user, now, _reader(principal, user_id))
                 )
-            return 200, _collection(context_url(version, None, "", []), entries)
+            return 200, _collection(context_url(version, None, "", [], root), entries)
 
         if target.form == ME:
             reject_app_on_me(principal)
@@ -337,12 +372,12 @@ class GraphRouter:
             if select:
                 fields = service.checked_select(select)
                 document = {
-                    "@odata.context": context_url(version, target, user.id, fields),
+                    "@odata.context": context_url(version, target, user.id, fields, root),
                     **service.selected(user, now, kind, fields),
                 }
                 return 200, json.dumps(document, separators=(",", ":")).encode()
             entity = service.entity(user, now, kind)
-            prefix = f'{{"@odata.context":"{context_url(version, target, user.id, [])}",'
+            prefix = f'{{"@odata.context":"{context_url(version, target, user.id, [], root)}",'
             return 200, prefix.encode() + entity[1:]
 
         assert operation.body is not None
