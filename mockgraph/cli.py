@@ -7,7 +7,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -16,14 +15,12 @@ from mockgraph.admin.models import TokenRequest
 from mockgraph.admin.service import mint_token
 from mockgraph.auth.keys import SigningKey, SigningKeyError
 from mockgraph.auth.tokens import TokenAuthority
+from mockgraph.cli_proxy import add_commands, add_serve_options, tls_files
 from mockgraph.clock import Clock
 from mockgraph.errors import GraphError
 from mockgraph.fixtures import FixtureError, load_fixtures
 from mockgraph.settings import DEFAULT_FIXTURES, Settings
 from mockgraph.throttle import parse_limit
-
-if TYPE_CHECKING:
-    from mockgraph.tls import TlsFiles
 
 EXIT_CONFIG = 2
 
@@ -177,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where --tls writes its CA certificate (MOCKGRAPH_TLS_CA_FILE; default: a new "
         "temporary folder, named at start)",
     )
+    add_serve_options(serve)
 
     token = commands.add_parser("token", help="print a bearer token")
     who = token.add_mutually_exclusive_group(required=True)
@@ -209,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path(_env("FIXTURES") or DEFAULT_FIXTURES),
         help="fixtures, for the default tenant and app with --signing-key",
     )
+    add_commands(commands)
     return parser
 
 
@@ -220,16 +219,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    return token(args)
+    if args.command == "token":
+        return token(args)
+    from mockgraph.cli_proxy import run
+
+    return run(args)
 
 
 def serve(args: argparse.Namespace) -> int:
     from mockgraph.app import create_app
+    from mockgraph.clouds import parse_cloud
     from mockgraph.persistence import StateFileError, load
+    from mockgraph.proxy import parse_passthrough
     from mockgraph.server import run_until_stopped
 
     try:
-        tls = _tls(args)
+        tls, proxy_tls = tls_files(args)
+        ca = proxy_tls or tls
         settings = Settings(
             host=args.host,
             port=args.port,
@@ -241,7 +247,7 @@ def serve(args: argparse.Namespace) -> int:
             journal_size=_positive(args.journal_size, "journal size"),
             throttle=parse_limit(args.throttle),
             max_tenants=_positive(args.max_tenants, "tenant limit"),
-            tls_ca=tls.ca if tls is not None else None,
+            tls_ca=ca.ca if ca is not None else None,
             webhook_https_only=args.webhook_https_only,
             webhook_attempts=_positive(args.webhook_attempts, "number of webhook attempts"),
             webhook_backoff=max(0.0, args.webhook_backoff),
@@ -249,6 +255,11 @@ def serve(args: argparse.Namespace) -> int:
             state_file=args.state_file,
             state_save_interval=max(0.0, args.state_save_interval),
             cors_origins=_origins(args.cors_origins),
+            cloud=parse_cloud(args.cloud).name,
+            proxy_port=args.proxy_port,
+            proxy_passthrough=parse_passthrough(args.proxy_passthrough),
+            tls_ca_cert=args.tls_ca_cert,
+            tls_ca_key=args.tls_ca_key,
         )
         app = create_app(settings)
         if settings.state_file is not None:
@@ -256,7 +267,7 @@ def serve(args: argparse.Namespace) -> int:
     except (FixtureError, SigningKeyError, StateFileError, ValueError) as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    run_until_stopped(app, settings, tls)
+    run_until_stopped(app, settings, tls, proxy_tls)
     return 0
 
 
@@ -266,29 +277,6 @@ def _origins(text: str) -> tuple[str, ...]:
     if value.lower() in ("", "none", "off"):
         return ()
     return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
-
-
-def _tls(args: argparse.Namespace) -> TlsFiles | None:
-    if args.tls_cert or args.tls_key:
-        if not (args.tls_cert and args.tls_key):
-            raise ValueError("--tls-cert and --tls-key go together")
-        for path in (args.tls_cert, args.tls_key):
-            if not path.is_file():
-                raise ValueError(f"{path}: no such file")
-        from mockgraph.tls import TlsFiles
-
-        return TlsFiles(args.tls_cert, args.tls_key, None)
-    if not args.tls:
-        return None
-    from mockgraph.tls import make_certificates
-
-    tls = make_certificates(ca_file=args.tls_ca_file)
-    print(
-        f"mockgraph: serving HTTPS; clients should trust the CA certificate {tls.ca} "
-        "(also at /_mockgraph/ca.pem)",
-        file=sys.stderr,
-    )
-    return tls
 
 
 def _positive(value: int, what: str) -> int:

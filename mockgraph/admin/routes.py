@@ -62,10 +62,10 @@ def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
 TenantDep = Annotated[Tenant, Depends(_tenant)]
 
 
-@router.get("/health", response_model=Health)
-async def health() -> Health:
+@router.get("/health", response_model=Health, response_model_exclude_none=True)
+async def health(runtime: RuntimeDep) -> Health:
     """200 once the server is ready."""
-    return Health()
+    return Health(proxyPort=runtime.settings.proxy_port)
 
 
 @router.get("/ca.pem", response_class=PlainTextResponse)
