@@ -19,7 +19,7 @@ import socket
 import ssl
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mockgraph.clouds import INTERCEPTED_HOSTS
 
@@ -33,6 +33,8 @@ log = logging.getLogger("mockgraph.proxy")
 MAX_HEAD = 8 * 1024
 HEAD_TIMEOUT = 10.0
 HANDSHAKE_TIMEOUT = 10.0
+# How long a refused client may keep sending before the connection is closed under it.
+LINGER = 2.0
 # Relay buffers beyond this pause the other side until the writer drains.
 _HIGH_WATER = 1024 * 1024
 # host:port, the host a DNS name, an IPv4 address or a bracketed IPv6 address.
@@ -157,9 +159,12 @@ class _Connection(asyncio.Protocol):
         self.upstream: asyncio.Transport | None = None
         self.decided = False
         self._timer: asyncio.TimerHandle | None = None
+        # Half-closes seen on a pass-through tunnel: once both sides are done, both close.
+        self.client_done = self.upstream_done = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        transport = cast(asyncio.Transport, transport)
         self.transport = transport
         peer = transport.get_extra_info("peername")
         clients = self.proxy.policy.clients
@@ -184,10 +189,17 @@ class _Connection(asyncio.Protocol):
         self.decided = True
         if self._timer is not None:
             self._timer.cancel()
-        assert self.transport is not None
-        if not self.transport.is_closing():
-            self.transport.write(_refusal(status, reason, text, extra))
-            self.transport.close()
+        transport = self.transport
+        assert transport is not None
+        if not transport.is_closing():
+            transport.write(_refusal(status, reason, text, extra))
+            # Half-close and drain what the client still sends: closing with unread data
+            # would reset the connection before the client reads the refusal.
+            if transport.can_write_eof():
+                transport.write_eof()
+                asyncio.get_running_loop().call_later(LINGER, transport.close)
+            else:
+                transport.close()
 
     def data_received(self, data: bytes) -> None:
         if self.upstream is not None:
@@ -297,7 +309,7 @@ class _Connection(asyncio.Protocol):
         assert client is not None
         loop = asyncio.get_running_loop()
         try:
-            upstream, _ = await loop.create_connection(lambda: _Relay(client), host, port)
+            upstream, _ = await loop.create_connection(lambda: _Relay(self), host, port)
         except OSError as exc:
             self._refuse(502, "Bad Gateway", f"Cannot reach {host}:{port}: {exc.strerror or exc}.")
             return
@@ -308,10 +320,25 @@ class _Connection(asyncio.Protocol):
         client.resume_reading()
 
     def eof_received(self) -> bool | None:
-        if self.upstream is not None and self.upstream.can_write_eof():
-            self.upstream.write_eof()
-            return True
-        return None
+        self.client_done = True
+        if self.upstream is None:
+            return None  # a refused or unfinished client: close
+        return self.half_closed()
+
+    def half_closed(self) -> bool | None:
+        """Pass each side's EOF on; close both once both sides have sent theirs."""
+        upstream, client = self.upstream, self.transport
+        if upstream is None or client is None:
+            return None
+        if self.client_done and self.upstream_done:
+            upstream.close()
+            client.close()
+            return None
+        if self.client_done and upstream.can_write_eof():
+            upstream.write_eof()
+        if self.upstream_done and client.can_write_eof():
+            client.write_eof()
+        return True
 
     def pause_writing(self) -> None:
         if self.upstream is not None:
@@ -331,12 +358,15 @@ class _Connection(asyncio.Protocol):
 class _Relay(asyncio.Protocol):
     """The upstream side of a pass-through tunnel: bytes back to the client, unchanged."""
 
-    def __init__(self, client: asyncio.Transport) -> None:
-        self.client = client
+    def __init__(self, connection: _Connection) -> None:
+        self.connection = connection
+        assert connection.transport is not None
+        self.client = connection.transport
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        transport = cast(asyncio.Transport, transport)
         self.transport = transport
         transport.set_write_buffer_limits(high=_HIGH_WATER)
 
@@ -344,10 +374,8 @@ class _Relay(asyncio.Protocol):
         self.client.write(data)
 
     def eof_received(self) -> bool | None:
-        if self.client.can_write_eof():
-            self.client.write_eof()
-            return True
-        return None
+        self.connection.upstream_done = True
+        return self.connection.half_closed()
 
     def pause_writing(self) -> None:
         self.client.pause_reading()
