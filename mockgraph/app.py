@@ -49,6 +49,7 @@ from mockgraph.metadata import METADATA_PATHS, get_metadata, normalise_path
 from mockgraph.notifications.service import Notifier
 from mockgraph.openapi import DESCRIPTION, build_openapi
 from mockgraph.presence.routes import GraphRouter
+from mockgraph.request_log import RequestLog
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.store import Store
@@ -106,6 +107,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.request_log = RequestLog(fixtures, store)
+    runtime.journal.listeners.append(app.request_log.on_entry)
     app.include_router(admin_router)
     app.include_router(identity_router)
     app.include_router(discovery_router)
@@ -129,11 +132,18 @@ class MockGraphApp(FastAPI):
     """
 
     graph: GraphRouter
+    request_log: RequestLog
     max_body_bytes: int
     admin_key: bytes
     cors_origins: frozenset[bytes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.request_log.serve(self._serve, scope, receive, send)
+        else:
+            await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if self.cors_origins:
                 origin = next((v for k, v in scope["headers"] if k == b"origin"), None)

@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from mockgraph.notifications.service import RenewalBody, SubscriptionBody
+from mockgraph.notifications.models import RenewalBody, SubscriptionBody
 from mockgraph.presence import models
 from mockgraph.presence.operations import GET_PRESENCES_BY_USER_ID, PRESENCE_OPERATIONS, Operation
 

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from mockgraph.clouds import INTERCEPTED_HOSTS
+from mockgraph.settings import parse_passthrough
+
+__all__ = ["Proxy", "ProxyPolicy", "for_server", "parse_passthrough", "tls_context"]
 
 if TYPE_CHECKING:
     import uvicorn
@@ -44,20 +47,6 @@ PASSTHROUGH_SETTING = "--proxy-passthrough HOST[:PORT],... (MOCKGRAPH_PROXY_PASS
 
 ProtocolFactory = Callable[[], asyncio.Protocol]
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def parse_passthrough(text: str) -> tuple[tuple[str, int], ...]:
-    """MOCKGRAPH_PROXY_PASSTHROUGH: `host[:port]` items separated by commas (port 443 if none)."""
-    found: list[tuple[str, int]] = []
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        match = _AUTHORITY.match(item) or _AUTHORITY.match(f"{item}:443")
-        port = int(match.group(2)) if match else 0
-        if match is None or not 0 < port < 65536:
-            raise ValueError(f"proxy pass-through {item!r} is not HOST or HOST:PORT")
-        found.append((match.group(1).lower().strip("[]"), port))
-    return tuple(found)
 
 
 def allowed_clients(host: str) -> frozenset[Address] | None:
