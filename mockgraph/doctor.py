@@ -76,6 +76,8 @@ def check(url: str, timeout: float) -> str | None:
         return f"cannot connect to {where}: {exc}"
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"
+    except OSError as exc:  # SSL_CERT_FILE names no readable file
+        return f"cannot load the CA file (SSL_CERT_FILE): {exc}"
     if MARKER not in response.headers.get("x-ms-ags-diagnostic", ""):
         return f"answered {response.status_code}, but not by mockgraph"
     if response.status_code != 200:
