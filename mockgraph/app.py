@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hmac
-import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from mockgraph import __version__
+from mockgraph import __version__, batch, metadata
 from mockgraph.admin.routes import router as admin_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
@@ -20,23 +20,25 @@ from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
     EntraError,
-    GeneralException,
     GraphError,
     MethodNotAllowed,
     NotFound,
-    RequestEntityTooLarge,
     Unauthorized,
     describe_validation_error,
     render_error,
+    unexpected,
 )
 from mockgraph.fixtures import Fixtures, load_fixtures
+from mockgraph.gateway import VERSIONS, Gateway, Routes
 from mockgraph.http import (
     Receive,
     Scope,
     Send,
     graph_headers,
+    limited,
     preflight,
     request_ids,
+    too_large,
     with_cors,
     with_graph_headers,
 )
@@ -45,17 +47,16 @@ from mockgraph.identity.routes import entra_error_response, is_identity_path
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
-from mockgraph.metadata import METADATA_PATHS, get_metadata, normalise_path
+from mockgraph.notifications import routes as subscriptions
 from mockgraph.notifications.service import Notifier
 from mockgraph.openapi import DESCRIPTION, build_openapi
-from mockgraph.presence.routes import GraphRouter
+from mockgraph.presence import routes as presence
 from mockgraph.request_log import RequestLog
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
-from mockgraph.store import Store
+from mockgraph.store import Store, Tenant
 
-log = logging.getLogger("mockgraph")
-GRAPH_PREFIXES = ("/v1.0/", "/beta/")
+GRAPH_PREFIXES = tuple(f"/{version}/" for version in VERSIONS)
 # Control-plane paths that never need the admin key.
 OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem"})
 
@@ -79,10 +80,43 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or Clock()
-    fixtures = fixtures or load_fixtures(settings.fixtures)
+    runtime = _runtime(settings, clock, fixtures or load_fixtures(settings.fixtures))
+    app = MockGraphApp(
+        title="mockgraph",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.request_log = RequestLog(runtime.fixtures, runtime.store)
+    runtime.journal.listeners.append(app.request_log.on_entry)
+    app.include_router(admin_router)
+    app.include_router(identity_router)
+    app.include_router(discovery_router)
+    install_docs(app)
+    _install_error_handlers(app, clock)
+    routes = graph_routes(runtime.notifier)
+    app.graph = Gateway(
+        routes,
+        runtime.store,
+        runtime.tokens,
+        runtime.journal,
+        settings,
+        answered=_notify(runtime.notifier),
+    )
+    app.max_body_bytes = settings.max_body_bytes
+    app.admin_key = (settings.admin_key or "").encode()
+    app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
+    app.openapi = lambda: build_openapi(app, routes)  # type: ignore[method-assign]
+    return app
+
+
+def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
+    """The live parts: state, tokens, journal, the Entra stand-in and the notifier."""
     store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
     tokens = TokenAuthority(SigningKey(settings.signing_key), parse_cloud(settings.cloud))
-    runtime = Runtime(
+    return Runtime(
         settings=settings,
         fixtures=fixtures,
         clock=clock,
@@ -99,39 +133,35 @@ def create_app(
             timeout=settings.webhook_timeout,
         ),
     )
-    app = MockGraphApp(
-        title="mockgraph",
-        version=__version__,
-        description=DESCRIPTION,
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.runtime = runtime
-    app.request_log = RequestLog(fixtures, store)
-    runtime.journal.listeners.append(app.request_log.on_entry)
-    app.include_router(admin_router)
-    app.include_router(identity_router)
-    app.include_router(discovery_router)
-    install_docs(app)
-    _install_error_handlers(app, clock)
-    app.graph = GraphRouter(
-        runtime.store, runtime.tokens, runtime.journal, settings, runtime.notifier
-    )
-    app.max_body_bytes = settings.max_body_bytes
-    app.admin_key = (settings.admin_key or "").encode()
-    app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
-    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
-    return app
+
+
+def graph_routes(notifier: Notifier) -> Routes:
+    """Every Graph resource's operations: the one place a new resource is plugged in."""
+    routes = Routes()
+    presence.register(routes)
+    subscriptions.register(routes, notifier)
+    batch.register(routes)
+    metadata.register(routes)
+    return routes
+
+
+def _notify(notifier: Notifier) -> Callable[[Tenant], None]:
+    def answered(tenant: Tenant) -> None:
+        # Presence that changed may owe subscribers a notification (sent in the background);
+        # the scan returns at once for a tenant without subscriptions.
+        notifier.scan(tenant)
+
+    return answered
 
 
 class MockGraphApp(FastAPI):
     """FastAPI for the control plane and the docs; Graph calls skip its middleware entirely.
 
-    Graph paths go straight to the lean GraphRouter (pure ASGI). Everything else goes through
+    Graph paths go straight to the gateway (pure ASGI). Everything else goes through
     FastAPI, with Graph's headers added, after the body-size and admin-key gates.
     """
 
-    graph: GraphRouter
+    graph: Gateway
     request_log: RequestLog
     max_body_bytes: int
     admin_key: bytes
@@ -155,16 +185,7 @@ class MockGraphApp(FastAPI):
                         return
                     send = with_cors(send, origin)
             path = scope["path"]
-            # Graph forgives `//` and a trailing `/` (msgraph-sdk's default base URL sends
-            # /v1.0//users/...): routed once here as if they were not there.
-            if "//" in path or path.endswith("/"):
-                normal = normalise_path(path)
-                if normal.startswith(GRAPH_PREFIXES):
-                    path = scope["path"] = normal
             if path.startswith(GRAPH_PREFIXES):
-                if path in METADATA_PATHS and scope["method"] in ("GET", "HEAD"):
-                    await get_metadata(scope, receive, send)
-                    return
                 await self.graph(scope, receive, send)
                 return
             error = self._refuse(scope, path)
@@ -173,6 +194,7 @@ class MockGraphApp(FastAPI):
                 return
             request_ids(scope)
             send = with_graph_headers(scope, send)
+            receive = limited(receive, self.max_body_bytes)
         await super().__call__(scope, receive, send)
 
     def _refuse(self, scope: Scope, path: str) -> GraphError | None:
@@ -180,7 +202,7 @@ class MockGraphApp(FastAPI):
         authorization = b""
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                return RequestEntityTooLarge("The request body is larger than mockgraph accepts.")
+                return too_large(self.max_body_bytes)
             if name == b"authorization":
                 authorization = value
         if self.admin_key and path.startswith("/_mockgraph/") and path not in OPEN_ADMIN_PATHS:
@@ -193,30 +215,33 @@ class MockGraphApp(FastAPI):
         return None
 
 
+def _error_response(request: Request, error: GraphError, clock: Clock) -> Response:
+    """An error in Graph's envelope, or in Entra's shape on Entra's endpoints."""
+    if is_identity_path(request.url.path):
+        # Entra's endpoints answer even their routing errors in Entra's shape.
+        return entra_error_response(
+            request,
+            EntraError(
+                "invalid_request",
+                900144 if error.status == 400 else 90002,
+                error.message,
+                status=400 if error.status < 500 else error.status,
+            ),
+        )
+    request_id, client_request_id = request_ids(request.scope)
+    body = render_error(
+        error, request_id=request_id, client_request_id=client_request_id, now=clock.now()
+    )
+    headers = {k.decode(): v.decode("latin-1") for k, v in graph_headers(request.scope)}
+    headers.update(error.headers)
+    return Response(body, status_code=error.status, media_type="application/json", headers=headers)
+
+
 def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
     """Every error FastAPI or Starlette raises leaves in Graph's envelope."""
 
     def answer(request: Request, error: GraphError) -> Response:
-        if is_identity_path(request.url.path):
-            # Entra's endpoints answer even their routing errors in Entra's shape.
-            return entra_error_response(
-                request,
-                EntraError(
-                    "invalid_request",
-                    900144 if error.status == 400 else 90002,
-                    error.message,
-                    status=400 if error.status < 500 else error.status,
-                ),
-            )
-        request_id, client_request_id = request_ids(request.scope)
-        body = render_error(
-            error, request_id=request_id, client_request_id=client_request_id, now=clock.now()
-        )
-        headers = {k.decode(): v.decode("latin-1") for k, v in graph_headers(request.scope)}
-        headers.update(error.headers)
-        return Response(
-            body, status_code=error.status, media_type="application/json", headers=headers
-        )
+        return _error_response(request, error, clock)
 
     @app.exception_handler(GraphError)
     async def graph_error(request: Request, exc: GraphError) -> Response:
@@ -255,9 +280,5 @@ def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
-        return answer(
-            request,
-            GeneralException("An unexpected error occurred in mockgraph; its log has the details."),
-        )
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        return answer(request, unexpected(request.method, request.url.path, exc))

@@ -1,24 +1,12 @@
-"""GET /{version}/$metadata: the CSDL of what mockgraph serves, in Graph's names, and the one
-rule for the paths Graph forgives (doubled slashes, empty segments, a trailing slash)."""
+"""GET /{version}/$metadata: the CSDL of what mockgraph serves, in Graph's names."""
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
-from mockgraph.http import Receive, Scope, Send, respond
+from mockgraph.gateway import GraphRequest, Operation, Reply, Routes
 
-METADATA_PATHS = frozenset({"/v1.0/$metadata", "/beta/$metadata"})
 XML = b"application/xml;charset=utf-8"
-_SLASHES = re.compile(r"/{2,}")
-
-
-def normalise_path(path: str) -> str:
-    """What Graph routes `path` as: `//` as `/`, no trailing `/` (msgraph-sdk sends
-    /v1.0//users/{id}/presence at its default base URL)."""
-    if "//" in path:
-        path = _SLASHES.sub("/", path)
-    return path.rstrip("/") or "/"
 
 
 EDM = "http://docs.oasis-open.org/odata/ns/edm"
@@ -176,7 +164,12 @@ def build_csdl() -> bytes:
 _CSDL = build_csdl()
 
 
-# Graph: GET /{version}/$metadata (no token needed)
-async def get_metadata(scope: Scope, receive: Receive, send: Send) -> None:
+def register(routes: Routes) -> None:
+    """GET /{version}/$metadata, which Graph serves without a token."""
+    routes.add(Operation("GET", "/$metadata", get_metadata, public=True))
+
+
+# Graph: GET /{version}/$metadata
+def get_metadata(request: GraphRequest) -> Reply:
     """The CSDL document, for the doctor and for clients that read the service's metadata."""
-    await respond(send, scope, 200, _CSDL, XML)
+    return Reply(200, _CSDL, XML)

@@ -1,7 +1,7 @@
 """Every setting declared once: its MOCKGRAPH_* variable, flag, default, parser and help.
 
 The command line, the pytest plugin and the container's healthcheck all read settings
-through these declarations. A leaf: it imports nothing of mockgraph's.
+through these declarations. A leaf: it imports nothing of mockgraph's but limits.py.
 """
 
 from __future__ import annotations
@@ -9,30 +9,21 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Self, TypeVar
+
+from mockgraph.hostports import parse_passthrough
+from mockgraph.limits import Limit, parse_limit
 
 DEFAULT_FIXTURES = Path(__file__).with_name("default_fixtures.json")
 DEFAULT_URL = "http://127.0.0.1:8000"
 ENV_PREFIX = "MOCKGRAPH_"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
-# "The maximum request rate for this API is 1,500 requests within a 30-second period,
-# per application per tenant." (reference §7)
-GRAPH_LIMIT = (1500, 30.0)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """A throttling limit: requests per window (seconds), per app per tenant."""
-
-    requests: int
-    window: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,22 +123,6 @@ def one_of(*choices: str) -> Callable[[str], str]:
     return parse
 
 
-def parse_limit(text: str) -> Limit | None:
-    """`off`, `graph` (1500 per 30 s) or `<requests>/<seconds>s`, such as `100/10s`."""
-    value = text.strip().lower()
-    if value in ("", "off", "none", "false", "0"):
-        return None
-    if value == "graph":
-        return Limit(*GRAPH_LIMIT)
-    match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?", value)
-    if match is None or int(match.group(1)) < 1 or float(match.group(2)) <= 0:
-        raise ValueError(
-            f"'{text}' is not a throttling limit: use off, graph, or "
-            "<requests>/<seconds>s such as 100/10s"
-        )
-    return Limit(int(match.group(1)), float(match.group(2)))
-
-
 def parse_origins(text: str) -> tuple[str, ...]:
     """`*` (any origin), `none`, or origins separated by commas."""
     value = text.strip()
@@ -163,8 +138,6 @@ def parse_url(text: str) -> str | None:
     return value or None
 
 
-# host:port, the host a DNS name, an IPv4 address or a bracketed IPv6 address.
-_AUTHORITY = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})$")
 # MOCKGRAPH_CLOUD's values (clouds.BY_NAME; this module imports nothing of mockgraph's).
 CLOUD_NAMES = ("global", "usgov", "dod", "china")
 
@@ -176,20 +149,6 @@ def parse_optional_port(text: str) -> int | None:
     if not 0 <= value < 65536:
         raise ValueError(f"'{text}' is not a port")
     return value
-
-
-def parse_passthrough(text: str) -> tuple[tuple[str, int], ...]:
-    """`host[:port]` items separated by commas (port 443 if none)."""
-    found: list[tuple[str, int]] = []
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        match = _AUTHORITY.match(item) or _AUTHORITY.match(f"{item}:443")
-        port = int(match.group(2)) if match else 0
-        if match is None or not 0 < port < 65536:
-            raise ValueError(f"proxy pass-through {item!r} is not HOST or HOST:PORT")
-        found.append((match.group(1).lower().strip("[]"), port))
-    return tuple(found)
 
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")

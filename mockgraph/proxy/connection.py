@@ -1,35 +1,19 @@
-"""The intercepting forward proxy: `CONNECT graph.microsoft.com:443` lands on mockgraph.
-
-A client with HTTPS_PROXY pointing here sends `CONNECT host:443` without resolving the host.
-For a Graph or Entra host (clouds.INTERCEPTED_HOSTS) the proxy answers 200, terminates TLS
-with mockgraph's leaf (SNI checked against the allowlist and the CONNECT host), and hands the
-decrypted connection to the same uvicorn HTTP protocol the server's own port runs: same app,
-routes, journal, faults and limits, and the server's graceful shutdown covers it too. Hosts
-named in --proxy-passthrough are tunnelled unchanged; everything else gets a 403 that says
-why. The proxy never opens a connection of its own accord (reference §10).
-"""
+"""One client connection to the proxy: its CONNECT read, then refused, intercepted or
+tunnelled (reference §10: only the allowlist and the named pass-through hosts)."""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import re
-import socket
 import ssl
-from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
+from collections.abc import Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from mockgraph.clouds import INTERCEPTED_HOSTS
-from mockgraph.settings import parse_passthrough
-
-__all__ = ["Proxy", "ProxyPolicy", "for_server", "parse_passthrough", "tls_context"]
+from mockgraph.hostports import parse_host_port
+from mockgraph.proxy.tunnels import Relay, Waiting
 
 if TYPE_CHECKING:
-    import uvicorn
-
-    from mockgraph.tls import TlsFiles
+    from mockgraph.proxy.listener import Proxy
 
 log = logging.getLogger("mockgraph.proxy")
 
@@ -38,92 +22,7 @@ HEAD_TIMEOUT = 10.0
 HANDSHAKE_TIMEOUT = 10.0
 # How long a refused client may keep sending before the connection is closed under it.
 LINGER = 2.0
-# Relay buffers beyond this pause the other side until the writer drains.
-_HIGH_WATER = 1024 * 1024
-# host:port, the host a DNS name, an IPv4 address or a bracketed IPv6 address.
-_AUTHORITY = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})$")
-_WILDCARDS = frozenset({"", "0.0.0.0", "::"})
 PASSTHROUGH_SETTING = "--proxy-passthrough HOST[:PORT],... (MOCKGRAPH_PROXY_PASSTHROUGH)"
-
-ProtocolFactory = Callable[[], asyncio.Protocol]
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def allowed_clients(host: str) -> frozenset[Address] | None:
-    """The peer addresses the proxy serves: those `host` names; None (any) for a wildcard."""
-    if host.strip("[]") in _WILDCARDS:
-        return None
-    infos = socket.getaddrinfo(host.strip("[]"), None, proto=socket.IPPROTO_TCP)
-    return frozenset(_plain(str(info[4][0])) for info in infos)
-
-
-def _plain(address: str) -> Address:
-    parsed = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
-        return parsed.ipv4_mapped
-    return parsed
-
-
-def tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
-    """The server side of every intercepted tunnel: mockgraph's leaf, ALPN http/1.1 only.
-
-    HTTP/2 is not offered: uvicorn serves HTTP/1.1, and every client stack (httpx with
-    http2=True too) falls back to it when the server's ALPN names only http/1.1.
-    """
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(certfile, keyfile)
-    context.set_alpn_protocols(["http/1.1"])
-    context.sni_callback = _check_sni
-    return context
-
-
-def _check_sni(
-    sslobj: ssl.SSLObject | ssl.SSLSocket, name: str | None, _: ssl.SSLContext
-) -> int | None:
-    if name is None:
-        return None
-    if name.lower().rstrip(".") not in _INTERCEPTED:
-        return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
-    sslobj.mockgraph_sni = name.lower().rstrip(".")  # type: ignore[union-attr]
-    return None
-
-
-_INTERCEPTED = frozenset(INTERCEPTED_HOSTS)
-
-
-@dataclass(frozen=True)
-class ProxyPolicy:
-    """Who may use the proxy and where a CONNECT may go."""
-
-    clients: frozenset[Address] | None  # None: any (the server was bound to all addresses)
-    passthrough: frozenset[tuple[str, int]]
-    intercepted: frozenset[str] = _INTERCEPTED
-
-
-class Proxy:
-    """Listens for CONNECT; serves intercepted tunnels with `factory()`'s HTTP protocol."""
-
-    def __init__(
-        self, factory: ProtocolFactory, context: ssl.SSLContext, policy: ProxyPolicy
-    ) -> None:
-        self.factory = factory
-        self.context = context
-        self.policy = policy
-        self._server: asyncio.Server | None = None
-
-    async def start(self, host: str, port: int = 0, sock: socket.socket | None = None) -> int:
-        """Listen on host:port (or `sock`); the port actually bound."""
-        loop = asyncio.get_running_loop()
-        if sock is not None:
-            self._server = await loop.create_server(lambda: _Connection(self), sock=sock)
-        else:
-            self._server = await loop.create_server(lambda: _Connection(self), host, port)
-        return int(self._server.sockets[0].getsockname()[1])
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
 
 
 def _refusal(status: int, reason: str, text: str, extra: Iterable[str] = ()) -> bytes:
@@ -138,7 +37,7 @@ def _refusal(status: int, reason: str, text: str, extra: Iterable[str] = ()) -> 
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-class _Connection(asyncio.Protocol):
+class Connection(asyncio.Protocol):
     """One client connection to the proxy, until it becomes a tunnel or is refused."""
 
     def __init__(self, proxy: Proxy) -> None:
@@ -156,8 +55,7 @@ class _Connection(asyncio.Protocol):
         transport = cast(asyncio.Transport, transport)
         self.transport = transport
         peer = transport.get_extra_info("peername")
-        clients = self.proxy.policy.clients
-        if clients is not None and (not peer or _plain(str(peer[0])) not in clients):
+        if not self.proxy.policy.admits(str(peer[0]) if peer else None):
             who = peer[0] if peer else "an unknown address"
             log.warning("proxy: refused a client from %s", who)
             self._refuse(
@@ -224,12 +122,11 @@ class _Connection(asyncio.Protocol):
                 ["Allow: CONNECT"],
             )
             return
-        match = _AUTHORITY.match(target)
-        port = int(match.group(2)) if match else 0
-        if match is None or not 0 < port < 65536:
+        parsed = parse_host_port(target)
+        if parsed is None:
             self._refuse(400, "Bad Request", f"CONNECT needs host:port, not {target[:200]!r}.")
             return
-        host = match.group(1).lower().strip("[]").rstrip(".")
+        host, port = parsed
         policy = self.proxy.policy
         if host in policy.intercepted:
             if port != 443:
@@ -266,7 +163,7 @@ class _Connection(asyncio.Protocol):
         transport = self.transport
         assert transport is not None
         transport.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-        waiting = _Waiting()
+        waiting = Waiting()
         loop = asyncio.get_running_loop()
         try:
             tls = await loop.start_tls(
@@ -298,7 +195,7 @@ class _Connection(asyncio.Protocol):
         assert client is not None
         loop = asyncio.get_running_loop()
         try:
-            upstream, _ = await loop.create_connection(lambda: _Relay(self), host, port)
+            upstream, _ = await loop.create_connection(lambda: Relay(self), host, port)
         except OSError as exc:
             self._refuse(502, "Bad Gateway", f"Cannot reach {host}:{port}: {exc.strerror or exc}.")
             return
@@ -344,92 +241,6 @@ class _Connection(asyncio.Protocol):
             self.upstream.close()
 
 
-class _Relay(asyncio.Protocol):
-    """The upstream side of a pass-through tunnel: bytes back to the client, unchanged."""
-
-    def __init__(self, connection: _Connection) -> None:
-        self.connection = connection
-        assert connection.transport is not None
-        self.client = connection.transport
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
-        transport = cast(asyncio.Transport, transport)
-        self.transport = transport
-        transport.set_write_buffer_limits(high=_HIGH_WATER)
-
-    def data_received(self, data: bytes) -> None:
-        self.client.write(data)
-
-    def eof_received(self) -> bool | None:
-        self.connection.upstream_done = True
-        return self.connection.half_closed()
-
-    def pause_writing(self) -> None:
-        self.client.pause_reading()
-
-    def resume_writing(self) -> None:
-        self.client.resume_reading()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.client.close()
-
-
-class _Waiting(asyncio.Protocol):
-    """Holds what arrives between the end of the handshake and the HTTP protocol taking over
-    (asyncio may deliver the first request before start_tls returns)."""
-
-    def __init__(self) -> None:
-        self.data: list[bytes] = []
-        self.eof = False
-        self.lost: tuple[Exception | None] | None = None
-
-    def data_received(self, data: bytes) -> None:
-        self.data.append(data)
-
-    def eof_received(self) -> bool | None:
-        self.eof = True
-        return None
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = (exc,)
-
-    def hand_over(self, protocol: asyncio.Protocol) -> None:
-        for chunk in self.data:
-            protocol.data_received(chunk)
-        if self.eof:
-            protocol.eof_received()
-        if self.lost is not None:
-            protocol.connection_lost(self.lost[0])
-
-
 def _log_failure(task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("proxy: a tunnel failed", exc_info=task.exception())
-
-
-def uvicorn_protocols(server: uvicorn.Server) -> ProtocolFactory:
-    """Connections made the way `server` makes its own: same app, limits and shutdown."""
-    config = server.config
-    if not config.loaded:
-        config.load()
-
-    def factory() -> asyncio.Protocol:
-        protocol: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
-            config=config, server_state=server.server_state, app_state={}
-        )
-        return protocol
-
-    return factory
-
-
-def for_server(
-    server: uvicorn.Server,
-    tls: TlsFiles,
-    host: str,
-    passthrough: Iterable[tuple[str, int]] = (),
-) -> Proxy:
-    """A proxy in front of `server`, serving clients from the addresses `host` names."""
-    policy = ProxyPolicy(allowed_clients(host), frozenset(passthrough))
-    return Proxy(uvicorn_protocols(server), tls_context(str(tls.cert), str(tls.key)), policy)
