@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from msgraph.generated.users.item.presence.set_presence.set_presence_post_reques
     SetPresencePostRequestBody,
 )
 
+from mockgraph.intercept import client_environment
 from mockgraph.pytest_intercept import Intercept
 from mockgraph.pytest_plugin import MockGraph
 from tests.conftest import ADELE, BUSY_LIGHT, PATTI, PRESENCE_SYNC, TENANT
@@ -32,6 +34,7 @@ SYNC_SECRET = "presence-sync-secret"
 ADELE_UPN, ADELE_PASSWORD = "adele.vance@contoso.example", "Adele-Pa55!"
 GRAPH = "https://graph.microsoft.com"
 NODE = Path(__file__).parent / "node"
+JAVA = Path(__file__).parent / "java"
 AIOHTTP_CLIENT = """
 import asyncio, sys, aiohttp
 async def main():
@@ -224,3 +227,27 @@ def test_node_client_by_environment_only(
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {"availability": "Busy", "activity": "InACall"}
     mockgraph.requests.assert_called("GET", f"/v1.0/users/{PATTI}/presence", count=1)
+
+
+def test_java_client_by_environment_only(
+    mockgraph: MockGraph, mockgraph_intercept: Intercept, tmp_path: Path
+) -> None:
+    if shutil.which("java") is None or shutil.which("keytool") is None:
+        pytest.skip("no JDK (java and keytool) on this machine")
+    # What `mockgraph env` prints for Java: the proxy and a truststore, in JAVA_TOOL_OPTIONS.
+    variables, notes = client_environment(
+        mockgraph_intercept.proxy_url, mockgraph_intercept.ca.read_bytes(), tmp_path
+    )
+    assert not notes
+    token = mockgraph.app_token(PRESENCE_SYNC, ["Presence.Read.All"])
+    run = subprocess.run(
+        ["java", str(JAVA / "Presence.java"), ADELE, token],
+        env={**os.environ, "JAVA_TOOL_OPTIONS": variables["JAVA_TOOL_OPTIONS"]},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["id"] == ADELE
+    mockgraph.requests.assert_called("GET", f"/v1.0/users/{ADELE}/presence", count=1)
