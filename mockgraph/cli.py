@@ -91,7 +91,13 @@ def serve_command(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     if not settings.quiet:
         print_banner(app.state.runtime, settings)
-    run_until_stopped(app, settings, tls, proxy_tls)
+    try:
+        run_until_stopped(app, settings, tls, proxy_tls)
+    finally:
+        # The leaf's key made for this run goes with it (never one the user gave).
+        for made in (tls, proxy_tls):
+            if made is not None and made.ca is not None:
+                made.key.unlink(missing_ok=True)
     return 0
 
 

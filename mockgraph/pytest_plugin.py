@@ -12,6 +12,7 @@ Registered through the `pytest11` entry point, so installing mockgraph is enough
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -87,6 +88,10 @@ class _Servers:
     def stop(self) -> None:
         for server in self._running.values():
             server.stop()
+            # The proxy's certificate and key, made for this session only.
+            ca = server.app.state.runtime.settings.tls_ca
+            if ca is not None:
+                shutil.rmtree(ca.parent, ignore_errors=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
