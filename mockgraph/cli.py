@@ -78,7 +78,6 @@ def serve_command(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.from_args(args)
-        configure_logging(settings)
         tls, proxy_tls = tls_files(settings)
         ca = proxy_tls or tls
         if ca is not None:
@@ -89,6 +88,8 @@ def serve_command(args: argparse.Namespace) -> int:
     except (FixtureError, SigningKeyError, StateFileError, ValueError) as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    # Only now: a configuration that stops start-up leaves the process's logging as it was.
+    configure_logging(settings)
     if not settings.quiet:
         print_banner(app.state.runtime, settings)
     try:
