@@ -10,11 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from mockgraph import __version__, batch
+from mockgraph import __version__, batch, metadata
 from mockgraph.admin.routes import router as admin_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
+from mockgraph.clouds import parse_cloud
 from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
@@ -42,6 +43,7 @@ from mockgraph.http import (
     with_cors,
     with_graph_headers,
 )
+from mockgraph.identity.discovery import router as discovery_router
 from mockgraph.identity.routes import entra_error_response, is_identity_path
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
@@ -92,6 +94,7 @@ def create_app(
     runtime.journal.listeners.append(app.request_log.on_entry)
     app.include_router(admin_router)
     app.include_router(identity_router)
+    app.include_router(discovery_router)
     install_docs(app)
     _install_error_handlers(app, clock)
     routes = graph_routes(runtime.notifier)
@@ -113,7 +116,7 @@ def create_app(
 def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
     """The live parts: state, tokens, journal, the Entra stand-in and the notifier."""
     store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
-    tokens = TokenAuthority(SigningKey(settings.signing_key))
+    tokens = TokenAuthority(SigningKey(settings.signing_key), parse_cloud(settings.cloud))
     return Runtime(
         settings=settings,
         fixtures=fixtures,
@@ -139,6 +142,7 @@ def graph_routes(notifier: Notifier) -> Routes:
     presence.register(routes)
     subscriptions.register(routes, notifier)
     batch.register(routes)
+    metadata.register(routes)
     return routes
 
 

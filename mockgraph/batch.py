@@ -114,14 +114,15 @@ async def run_batch(
 ) -> dict[str, Any]:
     """Run every request of the batch; the answer's `responses` keep the request order."""
     items = _items(raw)
-    authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+    # Each request is the batch's caller, on the host (and so the cloud) the batch was sent to.
+    inherited = [(k, v) for k, v in scope["headers"] if k in (b"authorization", b"host")]
     results: dict[str, dict[str, Any]] = {}
     for item in _ordered(items):
         failed = [d for d in item.get("dependsOn", []) if results[d.lower()]["status"] >= 400]
         if failed:
             results[item["id"].lower()] = _failed_dependency(item, failed, now)
             continue
-        results[item["id"].lower()] = await _run_one(version, item, authorization, router)
+        results[item["id"].lower()] = await _run_one(version, item, inherited, router)
     return {"responses": [results[item["id"].lower()] for item in items]}
 
 
@@ -142,13 +143,11 @@ def _failed_dependency(item: dict[str, Any], failed: list[str], now: datetime) -
 
 
 async def _run_one(
-    version: str, item: dict[str, Any], authorization: bytes | None, router: Router
+    version: str, item: dict[str, Any], inherited: list[tuple[bytes, bytes]], router: Router
 ) -> dict[str, Any]:
     url: str = item["url"]
     path, _, query = url.partition("?")
-    headers: list[tuple[bytes, bytes]] = []
-    if authorization is not None:
-        headers.append((b"authorization", authorization))
+    headers = list(inherited)
     for name, value in item.get("headers", {}).items():
         headers.append((str(name).lower().encode("latin-1"), str(value).encode("latin-1")))
     body = b""

@@ -167,7 +167,7 @@ def _non_graph_responses(path: str, responses: dict[str, Any]) -> dict[str, Any]
                 "content": {**html, "application/json": {"schema": _ENTRA_ERROR}},
             },
         }
-    if "/oauth2/v2.0/" in path or path.startswith("/{tenant}/"):
+    if "/oauth2/v2.0/" in path or path.startswith(("/{tenant}/", "/common/")):
         entra = {"application/json": {"schema": _ENTRA_ERROR}}
         return {
             "200": {

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
+from mockgraph.hostports import parse_passthrough
 from mockgraph.limits import Limit, parse_limit
 
 DEFAULT_FIXTURES = Path(__file__).with_name("default_fixtures.json")
@@ -135,6 +136,19 @@ def parse_url(text: str) -> str | None:
     if value and not value.startswith(("http://", "https://")):
         raise ValueError(f"'{text}' is not an http:// or https:// URL")
     return value or None
+
+
+# MOCKGRAPH_CLOUD's values (clouds.BY_NAME; this module imports nothing of mockgraph's).
+CLOUD_NAMES = ("global", "usgov", "dod", "china")
+
+
+def parse_optional_port(text: str) -> int | None:
+    if not text.strip():
+        return None
+    value = parse_int(text)
+    if not 0 <= value < 65536:
+        raise ValueError(f"'{text}' is not a port")
+    return value
 
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -322,6 +336,37 @@ class Settings(Declared):
         "where --tls writes its CA certificate",
         parse_optional_path,
         shown="a new temporary folder, named at start",
+    )
+    tls_ca_cert: Path | None = setting(
+        None,
+        "sign the server's and the proxy's certificate with this CA (from `mockgraph ca create`)",
+        parse_optional_path,
+        shown="a new CA each run",
+    )
+    tls_ca_key: Path | None = setting(
+        None, "the PEM key of --tls-ca-cert", parse_optional_path, shown="none"
+    )
+    # The proxy route (issue 12): clients with HTTPS_PROXY reach mockgraph as Graph and Entra.
+    proxy_port: int | None = setting(
+        None,
+        "also listen on this port of --host as an HTTP proxy (HTTPS_PROXY) that answers as "
+        "Graph's and Entra's own hosts",
+        parse_optional_port,
+        shown="no proxy",
+    )
+    proxy_passthrough: tuple[tuple[str, int], ...] = setting(
+        (),
+        "HOST[:PORT],... the proxy tunnels unchanged; any other host not Graph's or Entra's "
+        "gets 403",
+        parse_passthrough,
+        shown="none",
+    )
+    cloud: str = setting(
+        "global",
+        "the national cloud mockgraph's own address answers as; Graph's and Entra's own hosts "
+        "decide for themselves",
+        one_of(*CLOUD_NAMES),
+        choices=CLOUD_NAMES,
     )
     # The CA certificate clients should trust when mockgraph serves HTTPS with its own CA;
     # served at /_mockgraph/ca.pem. Set by the server at start, not by a variable.

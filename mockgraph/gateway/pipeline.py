@@ -7,7 +7,14 @@ from collections.abc import Awaitable, Callable
 from typing import cast
 
 from mockgraph.auth.permissions import authorize
-from mockgraph.auth.tokens import EMPTY, UNPARSABLE, TokenAuthority, check_lifetime
+from mockgraph.auth.tokens import (
+    BAD_AUDIENCE,
+    EMPTY,
+    UNPARSABLE,
+    TokenAuthority,
+    check_lifetime,
+)
+from mockgraph.clouds import Cloud, cloud_for_graph_host, parse_cloud
 from mockgraph.domain.principal import Principal
 from mockgraph.errors import (
     GraphError,
@@ -18,14 +25,14 @@ from mockgraph.errors import (
 )
 from mockgraph.faults import throttled_error
 from mockgraph.gateway.operation import GraphRequest, Reply
-from mockgraph.gateway.routing import Routes
+from mockgraph.gateway.routing import Routes, normalise_path
 from mockgraph.http import ODATA_JSON, Receive, Scope, Send, read_body, request_ids, respond
 from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
 _WANTED_HEADERS = frozenset(
-    {b"authorization", b"content-type", b"content-length", b"transfer-encoding"}
+    {b"authorization", b"content-type", b"content-length", b"transfer-encoding", b"host"}
 )
 _JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
 
@@ -52,8 +59,27 @@ class Gateway:
         self.journal = journal
         self.settings = settings
         self.answered = answered
+        self.cloud = parse_cloud(settings.cloud)
+        self._clouds: dict[bytes, Cloud] = {}
+
+    def cloud_of(self, host: bytes | None) -> Cloud:
+        """The cloud a Host header names: a Graph host's own, else MOCKGRAPH_CLOUD's."""
+        if host is None:
+            return self.cloud
+        cloud = self._clouds.get(host)
+        if cloud is None:
+            if len(self._clouds) >= 1024:
+                self._clouds.clear()
+            found = cloud_for_graph_host(host.decode("latin-1"))
+            cloud = self._clouds[host] = found or self.cloud
+        return cloud
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        # Graph forgives `//` and a trailing `/` (msgraph-sdk's default base URL sends
+        # /v1.0//users/...): routed, and journaled, as if they were not there.
+        if "//" in path or path.endswith("/"):
+            scope["path"] = normalise_path(path)
         request = GraphRequest(scope, self)
         try:
             reply = await self._handle(request, receive)
@@ -76,6 +102,7 @@ class Gateway:
         headers = request.headers = {
             name: value for name, value in scope["headers"] if name in _WANTED_HEADERS
         }
+        request.cloud = self.cloud_of(headers.get(b"host"))
         match = self.routes.match(scope["path"])
         if match is not None and match.public:
             operation = match.operation(method)
@@ -110,6 +137,9 @@ class Gateway:
         """Token, then its lifetime, then the tenant (so an expired token is 401 even at the
         tenant cap), throttling and faults."""
         principal = request._principal = self._authenticate(request.headers.get(b"authorization"))
+        # Each Graph host takes only tokens for its own cloud's audience.
+        if not request.cloud.accepts_audience(principal.audience):
+            raise InvalidAuthenticationToken(BAD_AUDIENCE)
         store = self.store
         tenant = request._tenant = store.known(principal.tenant_id)
         now = request._now = (tenant.clock if tenant is not None else store.clock).timestamp()

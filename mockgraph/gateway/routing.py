@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -9,6 +10,16 @@ from mockgraph.errors import MethodNotAllowed
 from mockgraph.gateway.operation import Operation
 
 VERSIONS = ("v1.0", "beta")
+_SLASHES = re.compile(r"/{2,}")
+
+
+def normalise_path(path: str) -> str:
+    """What Graph routes `path` as: `//` as `/`, no trailing `/`."""
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
+    return path.rstrip("/") or "/"
+
+
 NAMESPACE = "microsoft.graph."
 ANY = "*"
 

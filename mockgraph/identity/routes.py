@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from mockgraph.errors import EntraError, render_entra_error
 from mockgraph.http import request_ids
 from mockgraph.identity import pages
+from mockgraph.identity.discovery import request_cloud
 from mockgraph.identity.service import Identity, redirect_allowed
 from mockgraph.runtime import Runtime
 
@@ -44,6 +45,7 @@ def is_identity_path(path: str) -> bool:
         or "/v2.0/.well-known/" in path
         or "/discovery/v2.0/keys" in path
         or path.startswith("/common/userrealm/")
+        or path.startswith("/common/discovery/")
     )
 
 
@@ -79,7 +81,7 @@ async def token(tenant: TenantName, request: Request, identity: IdentityDep) -> 
     authorization_code (with PKCE) and refresh_token grants, as Entra ID answers them."""
     form = await _form(request)
     try:
-        answer = identity.token(tenant, form, _basic(request))
+        answer = identity.token(tenant, form, _basic(request), cloud=request_cloud(request))
     except EntraError as error:
         return entra_error_response(request, error)
     return JSONResponse(answer, headers=NO_STORE)
@@ -175,7 +177,9 @@ async def openid_configuration(
 ) -> Response:
     """OIDC discovery, consistent with the tokens' `iss` and the signing key."""
     try:
-        return JSONResponse(identity.openid_configuration(tenant, str(request.base_url)))
+        return JSONResponse(
+            identity.openid_configuration(tenant, str(request.base_url), request_cloud(request))
+        )
     except EntraError as error:
         return entra_error_response(request, error)
 
@@ -184,19 +188,19 @@ async def openid_configuration(
 async def keys(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
     """The JWKS: the key that signs every token, with its `kid`."""
     try:
-        return JSONResponse(identity.keys(tenant))
+        return JSONResponse(identity.keys(tenant, request_cloud(request)))
     except EntraError as error:
         return entra_error_response(request, error)
 
 
 @router.get("/common/userrealm/{username}")
-async def user_realm(username: str) -> dict[str, Any]:
+async def user_realm(username: str, request: Request) -> dict[str, Any]:
     """What MSAL's username/password flow asks first: every account is a managed one."""
     domain = username.rsplit("@", 1)[-1] if "@" in username else username
     return {
         "ver": "1.0",
         "account_type": "Managed",
         "domain_name": domain,
-        "cloud_instance_name": "microsoftonline.com",
+        "cloud_instance_name": request_cloud(request).instance_name,
         "cloud_audience_urn": "urn:federation:MicrosoftOnline",
     }

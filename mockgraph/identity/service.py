@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockgraph.auth.tokens import TokenAuthority, issuer_for
+from mockgraph.clouds import CLOUDS, GRAPH_APP_ID, Cloud, cloud_for_resource, same_login_hosts
 from mockgraph.domain.guid import GUID
 from mockgraph.domain.presence import UserState
 from mockgraph.errors import EntraError
@@ -20,7 +21,8 @@ from mockgraph.fixtures import FixtureApp, Fixtures
 from mockgraph.store import Store, Tenant
 
 OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
-GRAPH_PREFIXES = ("https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000/")
+# Every cloud's Graph, by its root or its app id (clouds.py).
+GRAPH_PREFIXES = (*(f"{cloud.graph_root}/" for cloud in CLOUDS), f"{GRAPH_APP_ID}/")
 ACCESS_LIFETIME = 3600
 CODE_LIFETIME = 600
 REFRESH_LIFETIME = 90 * 86400
@@ -129,6 +131,34 @@ def redirect_allowed(app: FixtureApp, redirect_uri: str) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Issuing:
+    """Whose tokens a token request gets: the login host's cloud issues them (`iss`), the
+    Graph its scope names is their audience (`aud`; DoD's, from L4's shared login host)."""
+
+    cloud: Cloud
+    audience: Cloud
+
+    @classmethod
+    def of(cls, cloud: Cloud, raw_scope: str, tenant: str) -> Issuing:
+        for scope in raw_scope.split():
+            named = cloud_for_resource(scope)
+            if named is None:
+                continue
+            if not same_login_hosts(named, cloud):
+                raise EntraError(
+                    "invalid_resource",
+                    500011,
+                    (
+                        f"The resource principal named {named.graph_root} was not found in the "
+                        f"tenant named {tenant}. It belongs to another cloud than "
+                        f"{cloud.login_host}'s."
+                    ),
+                )
+            return cls(cloud, named)
+        return cls(cloud, cloud)
+
+
 class Identity:
     """The token endpoint's state: authorization codes and refresh tokens, per server."""
 
@@ -136,6 +166,8 @@ class Identity:
         self.store = store
         self.tokens = tokens
         self.fixtures = fixtures
+        # The cloud of the token request being answered (token() runs start to end at once).
+        self.issuing = Issuing(tokens.cloud, tokens.cloud)
         self.codes: dict[str, CodeGrant] = {}
         self.refresh_tokens: dict[str, RefreshGrant] = {}
 
@@ -252,10 +284,15 @@ class Identity:
     # --- grants -----------------------------------------------------------------------
 
     def token(
-        self, segment: str, form: dict[str, str], basic: tuple[str, str] | None
+        self,
+        segment: str,
+        form: dict[str, str],
+        basic: tuple[str, str] | None,
+        cloud: Cloud | None = None,
     ) -> dict[str, Any]:
-        """POST /{tenant}/oauth2/v2.0/token."""
+        """POST /{tenant}/oauth2/v2.0/token, on a login host of `cloud`."""
         tenant = self.tenant(segment)
+        self.issuing = Issuing.of(cloud or self.tokens.cloud, form.get("scope", ""), tenant.id)
         client_id, secret = form.get("client_id"), form.get("client_secret")
         if basic is not None:
             client_id, secret = client_id or basic[0], secret or basic[1]
@@ -317,6 +354,8 @@ class Identity:
             tenant_id=tenant.id,
             app_id=app.appId,
             roles=list(app.applicationPermissions),
+            cloud=self.issuing.cloud,
+            audience=self.issuing.audience,
         )
         return {
             "token_type": "Bearer",
@@ -467,6 +506,8 @@ class Identity:
             user_id=user.id,
             scopes=[_short(s) for s in scopes],
             extra={"name": user.display_name, "preferred_username": user.user_principal_name},
+            cloud=self.issuing.cloud,
+            audience=self.issuing.audience,
         )
         answer: dict[str, Any] = {
             "token_type": "Bearer",
@@ -494,7 +535,7 @@ class Identity:
         issued = int(now)
         claims: dict[str, Any] = {
             "aud": app.appId,
-            "iss": issuer_for(tenant.id),
+            "iss": issuer_for(tenant.id, self.issuing.cloud),
             "iat": issued,
             "nbf": issued,
             "exp": issued + ACCESS_LIFETIME,
@@ -551,13 +592,18 @@ class Identity:
 
     # --- discovery --------------------------------------------------------------------
 
-    def openid_configuration(self, segment: str, base_url: str) -> dict[str, Any]:
+    def openid_configuration(
+        self, segment: str, base_url: str, cloud: Cloud | None = None
+    ) -> dict[str, Any]:
+        """The OIDC document; every URL on the host called (`base_url`), `cloud`'s issuer."""
+        cloud = cloud or self.tokens.cloud
         tenant = self.tenant(segment)
         shown = segment if segment.lower() in SHARED_TENANTS else tenant.id
-        issuer = issuer_for("{tenantid}" if segment.lower() in SHARED_TENANTS else tenant.id)
+        issuer = issuer_for("{tenantid}" if segment.lower() in SHARED_TENANTS else tenant.id, cloud)
         root = f"{base_url.rstrip('/')}/{shown}"
         return {
             "token_endpoint": f"{root}/oauth2/v2.0/token",
+            "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
             "jwks_uri": f"{root}/discovery/v2.0/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
@@ -567,7 +613,7 @@ class Identity:
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
             "issuer": issuer,
             "request_uri_parameter_supported": False,
-            "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+            "userinfo_endpoint": f"{cloud.graph_root}/oidc/userinfo",
             "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
             "end_session_endpoint": f"{root}/oauth2/v2.0/logout",
             "http_logout_supported": True,
@@ -588,12 +634,13 @@ class Identity:
                 "ver",
             ],
             "tenant_region_scope": "NA",
-            "cloud_instance_name": "microsoftonline.com",
+            "cloud_instance_name": cloud.instance_name,
             "cloud_graph_host_name": "graph.windows.net",
-            "msgraph_host": "graph.microsoft.com",
+            "msgraph_host": cloud.graph_host,
             "rbac_url": "https://pas.windows.net",
         }
 
-    def keys(self, segment: str) -> dict[str, Any]:
+    def keys(self, segment: str, cloud: Cloud | None = None) -> dict[str, Any]:
         tenant = self.tenant(segment)
-        return {"keys": [{**self.tokens.public_jwk(), "issuer": issuer_for(tenant.id)}]}
+        issuer = issuer_for(tenant.id, cloud or self.tokens.cloud)
+        return {"keys": [{**self.tokens.public_jwk(), "issuer": issuer}]}

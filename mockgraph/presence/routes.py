@@ -88,12 +88,12 @@ def _get_presence(form: str) -> Handler:
         if select:
             fields = service.checked_select(select)
             document = {
-                "@odata.context": context_url(request.version, form, user.id, fields),
+                "@odata.context": context_url(request, form, user.id, fields),
                 **service.selected(user, request.now, kind, fields),
             }
             return Reply(200, json.dumps(document, separators=(",", ":")).encode())
         entity = service.entity(user, request.now, kind)
-        prefix = f'{{"@odata.context":"{context_url(request.version, form, user.id, [])}",'
+        prefix = f'{{"@odata.context":"{context_url(request, form, user.id, [])}",'
         return Reply(200, prefix.encode() + entity[1:])
 
     return get_presence
@@ -120,7 +120,7 @@ def get_presences_by_user_id(request: GraphRequest) -> Reply:
     entries = service.presences_by_user_id(
         request.tenant.users, ids, request.principal.user_id, request.now
     )
-    context = f"https://graph.microsoft.com/{request.version}/$metadata#"
+    context = f"{request.service_root}/{request.version}/$metadata#"
     head = f'{{"@odata.context":"{context}Collection(microsoft.graph.presence)","value":['
     return Reply(200, b"".join((head.encode(), b",".join(entries), b"]}")))
 
@@ -138,9 +138,10 @@ def _unknown_action(request: GraphRequest) -> Reply:
     raise service.unknown_action(request.params["action"])
 
 
-def context_url(version: str, form: str, user_id: str, select: list[str]) -> str:
-    """@odata.context as Graph writes it; /me is resolved to the caller's id."""
-    base = f"https://graph.microsoft.com/{version}/$metadata#"
+def context_url(request: GraphRequest, form: str, user_id: str, select: list[str]) -> str:
+    """@odata.context as Graph writes it, under the Graph host called; /me is resolved to the
+    caller's id."""
+    base = f"{request.service_root}/{request.version}/$metadata#"
     chosen = f"({','.join(select)})" if select else ""
     if form == COMMUNICATIONS:
         return f"{base}communications/presences{chosen}/$entity"
