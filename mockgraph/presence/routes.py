@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -116,10 +117,12 @@ def context_url(version: str, target: Target | None, user_id: str, select: list[
 class Call:
     """What one Graph call turned out to be, gathered as it runs, for the journal."""
 
-    __slots__ = ("now", "principal", "raw", "scope", "tenant")
+    __slots__ = ("now", "principal", "raw", "response", "scope", "started", "tenant")
 
     def __init__(self, scope: Scope) -> None:
+        self.started = time.perf_counter()
         self.scope = scope
+        self.response: bytes | None = None
         self.principal: Principal | None = None
         self.tenant: Tenant | None = None
         self.raw: bytes | None = None
@@ -153,11 +156,11 @@ class GraphRouter:
             status, body = await self._handle(call, receive)
         except GraphError as error:
             status = error.status
-            await self.send_error(scope, send, error)
+            call.response = await self.send_error(scope, send, error)
         except Exception:
             log.exception("unexpected error in %s %s", scope["method"], scope["path"])
             status = 500
-            await self.send_error(
+            call.response = await self.send_error(
                 scope,
                 send,
                 GeneralException(
@@ -165,6 +168,7 @@ class GraphRouter:
                 ),
             )
         else:
+            call.response = body
             await respond(
                 send,
                 scope,
@@ -192,20 +196,14 @@ class GraphRouter:
             answer = await run_batch(
                 scope["path"].split("/")[1], scope, raw, self, self.store.clock.now()
             )
-            await respond(
-                send,
-                scope,
-                200,
-                json.dumps(answer, separators=(",", ":")).encode(),
-                ODATA_JSON,
-                _JSON_EXTRA,
-            )
+            call.response = json.dumps(answer, separators=(",", ":")).encode()
+            await respond(send, scope, 200, call.response, ODATA_JSON, _JSON_EXTRA)
         except GraphError as error:
             status = error.status
-            await self.send_error(scope, send, error)
+            call.response = await self.send_error(scope, send, error)
         self._record(call, status)
 
-    async def send_error(self, scope: Scope, send: Send, error: GraphError) -> None:
+    async def send_error(self, scope: Scope, send: Send, error: GraphError) -> bytes:
         request_id, client_request_id = request_ids(scope)
         body = render_error(
             error,
@@ -215,11 +213,14 @@ class GraphRouter:
         )
         extra = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
         await respond(send, scope, error.status, body, b"application/json", extra)
+        return body
 
     def _record(self, call: Call, status: int) -> None:
         scope, tenant, raw = call.scope, call.tenant, call.raw
         request_id, client_request_id = request_ids(scope)
         size = len(raw) if raw is not None else 0
+        answered = call.response
+        answered_size = len(answered) if answered is not None else 0
         self.journal.add(
             Entry(
                 sequence=self.journal.next_sequence(),
@@ -235,6 +236,9 @@ class GraphRouter:
                 body_size=size,
                 request_id=request_id,
                 client_request_id=client_request_id,
+                latency_ms=(time.perf_counter() - call.started) * 1000,
+                response=answered if answered_size <= MAX_BODY_CHARS else None,
+                response_size=answered_size,
             )
         )
 
