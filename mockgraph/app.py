@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 
 from mockgraph import __version__
 from mockgraph.admin.routes import router as admin_router
+from mockgraph.admin.webhook import WEBHOOK_PATH
+from mockgraph.admin.webhook import router as webhook_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
@@ -49,11 +51,15 @@ from mockgraph.presence.routes import GraphRouter
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.store import Store
+from mockgraph.ui.routes import ASSETS_PATH, UI_PATH
+from mockgraph.ui.routes import assets as ui_assets
+from mockgraph.ui.routes import router as ui_router
 
 log = logging.getLogger("mockgraph")
 GRAPH_PREFIXES = ("/v1.0/", "/beta/")
 # Control-plane paths that never need the admin key.
-OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem"})
+# The dashboard's page and assets hold no data (it asks for the key); Graph posts to the webhook.
+OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem", UI_PATH, WEBHOOK_PATH})
 
 
 def create_app(
@@ -105,6 +111,9 @@ def create_app(
     app.state.runtime = runtime
     app.include_router(admin_router)
     app.include_router(identity_router)
+    app.include_router(webhook_router)
+    app.include_router(ui_router)
+    app.mount(ASSETS_PATH, ui_assets, name="ui-assets")
     install_docs(app)
     _install_error_handlers(app, clock)
     app.graph = GraphRouter(
@@ -160,7 +169,12 @@ class MockGraphApp(FastAPI):
                 return RequestEntityTooLarge("The request body is larger than mockgraph accepts.")
             if name == b"authorization":
                 authorization = value
-        if self.admin_key and path.startswith("/_mockgraph/") and path not in OPEN_ADMIN_PATHS:
+        if (
+            self.admin_key
+            and path.startswith("/_mockgraph/")
+            and path not in OPEN_ADMIN_PATHS
+            and not path.startswith(ASSETS_PATH + "/")
+        ):
             given = authorization.removeprefix(b"Bearer ").strip()
             if not hmac.compare_digest(given, self.admin_key):
                 return Unauthorized(

@@ -173,6 +173,18 @@ class Journal:
         """The sequence number of the latest call; it moves with every call."""
         return self._sequence
 
+    def after(self, sequence: int, tenant: str | None = None, limit: int = 200) -> list[Entry]:
+        """The latest calls after `sequence` (of one tenant), oldest first, at most `limit`;
+        it reads from the newest end, so a look at what is new costs what is new."""
+        found: list[Entry] = []
+        for entry in reversed(self._entries):
+            if entry.sequence <= sequence or len(found) >= limit:
+                break
+            if tenant is None or entry.tenant == tenant:
+                found.append(entry)
+        found.reverse()
+        return found
+
     def find(self, query: Query) -> list[Entry]:
         return [e for e in self._entries if query.matches(e)]
 

@@ -1,0 +1,110 @@
+"""The dashboard in a real headless Chromium (Debian's), with no network but loopback."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from tests.conftest import ALEX, MEGAN, PATTI, PRESENCE_SYNC, Graph
+from tests.e2e.test_swagger_ui import (
+    LOOPBACK,
+    OUTPUT,
+    browser,  # noqa: F401 (a fixture)
+    pytestmark,  # noqa: F401 (skips without Chromium)
+    requested_urls,
+    wait_for,
+)
+
+
+def card(user_id: str) -> str:
+    return f"//article[@data-user-id='{user_id}']"
+
+
+def availability_of(driver: Any, user_id: str) -> str | None:
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.XPATH, f"{card(user_id)}//b[contains(@class, 'availability')]")
+    return found[0].text if found else None
+
+
+def shot(driver: Any, name: str) -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    driver.save_screenshot(str(OUTPUT / name))
+
+
+def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None:  # noqa: F811
+    browser.get(f"{live.base_url}/")
+    wait_for(browser, f"{card(ALEX)}//*[contains(@class, 'name') and text()='Alex Wilber']")
+    assert browser.current_url.endswith("/_mockgraph/ui")
+    assert availability_of(browser, ALEX) == "DoNotDisturb"
+    assert availability_of(browser, PATTI) == "Offline"
+    shot(browser, "dashboard.png")
+
+    # A setPresence sent to Graph shows on the board without a reload.
+    sync = live.as_app(PRESENCE_SYNC)
+    started = time.monotonic()
+    response = sync.post(
+        f"/v1.0/users/{PATTI}/presence/setPresence",
+        json={"sessionId": PRESENCE_SYNC, "availability": "Busy", "activity": "InACall"},
+    )
+    assert response.status_code == 200, response.text
+    wait_for(browser, f"{card(PATTI)}//b[contains(@class, 'availability') and text()='Busy']", 10)
+    latency = time.monotonic() - started
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "dashboard-update-latency.txt").write_text(f"{latency * 1000:.0f} ms\n")
+    print(f"dashboard update latency: {latency * 1000:.0f} ms")
+    wait_for(browser, f"{card(PATTI)}//*[contains(@class, 'session-app')]")
+
+    # A change made on the board, as the user through a delegated app, is seen by Graph.
+    wait_for(browser, card(MEGAN)).click()
+    message = "Lunch with <b>Alex</b> & co"
+    field = wait_for(browser, "//input[@id='status-text']")
+    field.send_keys(message)
+    wait_for(browser, "//button[@id='set-status']").click()
+    wait_for(browser, "//div[@id='user-result' and contains(., '200')]")
+    status = live.presence(MEGAN)["statusMessage"]
+    assert status["message"]["content"] == message
+    # Shown as text, never as markup.
+    wait_for(browser, f"{card(MEGAN)}//*[contains(@class, 'quote') and text()={_quoted(message)}]")
+
+    # What the API refuses shows in its own words.
+    duration = wait_for(browser, "//input[@id='session-duration']")
+    duration.clear()
+    duration.send_keys("PT1M")
+    wait_for(browser, "//button[@id='set-session']").click()
+    wait_for(browser, "//div[@id='user-result' and contains(., 'ExpirationDuration')]")
+    shot(browser, "dashboard-user.png")
+
+    # Advancing the clock on the board expires Patti's five-minute session on screen.
+    advance = wait_for(browser, "//input[@id='clock-advance']")
+    advance.clear()
+    advance.send_keys("PT10M")
+    wait_for(browser, "//button[@id='advance']").click()
+    wait_for(browser, f"{card(PATTI)}//b[contains(@class, 'availability') and text()='Offline']")
+    assert live.presence(PATTI)["availability"] == "Offline"
+
+    # The journal lists the calls; one opens with its body, response and error code.
+    wait_for(browser, "//div[@class='tabs']//button[@data-tab='journal']").click()
+    wait_for(browser, "//table[@id='journal']//td[contains(., '/setStatusMessage')]").click()
+    wait_for(browser, "//pre[contains(@class, 'request-body') and contains(., 'Lunch with')]")
+    wait_for(
+        browser, "//table[@id='journal']//td[contains(., '/setPresence')]/..//span[text()='400']"
+    )
+    wait_for(
+        browser, "//table[@id='journal']//td[contains(., '/setPresence')]/..//span[text()='400']"
+    ).click()
+    wait_for(browser, "//div[@id='journal-detail']//dd[text()='InvalidArgument']")
+    shot(browser, "dashboard-journal.png")
+
+    outside = [
+        url
+        for url in requested_urls(browser)
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname not in LOOPBACK
+    ]
+    assert outside == [], f"requests left loopback: {outside}"
+
+
+def _quoted(text: str) -> str:
+    """An XPath string literal for text with both kinds of quote avoided."""
+    return f'"{text}"'
