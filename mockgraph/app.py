@@ -107,6 +107,8 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        # Served by docs.py, with the examples that depend on the time filled in.
+        openapi_url=None,
     )
     app.state.runtime = runtime
     app.include_router(admin_router)

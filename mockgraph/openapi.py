@@ -9,15 +9,29 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from mockgraph.domain.presence import FIXTURE_SESSION_ID
 from mockgraph.notifications.service import RenewalBody, SubscriptionBody
+from mockgraph.openapi_examples import Examples
+from mockgraph.openapi_security import SECURITY, security_schemes
 from mockgraph.presence import models
-from mockgraph.presence.operations import GET_PRESENCES_BY_USER_ID, PRESENCE_OPERATIONS, Operation
+from mockgraph.presence.operations import (
+    CLEAR_PRESENCE,
+    GET_PRESENCES_BY_USER_ID,
+    PRESENCE_OPERATIONS,
+    SET_PRESENCE,
+    Operation,
+)
 
 DESCRIPTION = """
 A faithful, stateful emulator of the Microsoft Graph **presence** API.
 
-**Getting a token.** Every Graph call needs a bearer token signed by this server. Mint one with
-`POST /_mockgraph/tokens` (under *mockgraph control plane* below). For a user:
+**Getting a token.** Every Graph call needs a bearer token signed by this server. The quickest
+way: press **Authorize** and sign in through mockgraph's own Entra endpoints, either as a
+fixture user (*authorizationCode*, with PKCE; the client id is filled in, sign in as
+`adele.vance@contoso.example` / `Adele-Pa55!`) or as a fixture app (*clientCredentials*:
+client id `7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11`, secret `presence-sync-secret`).
+
+Or mint one with `POST /_mockgraph/tokens` (under *mockgraph control plane* below). For a user:
 
     {"userId": "fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
      "scopes": ["Presence.Read.All", "Presence.ReadWrite"]}
@@ -26,9 +40,10 @@ For an app:
 
     {"appId": "7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11", "roles": ["Presence.ReadWrite.All"]}
 
- Copy `access_token`, press **Authorize** and paste it.
+ Copy `access_token`, press **Authorize** and paste it under *bearer*.
 
-Each Graph operation is listed under its Graph name, at `/v1.0` and `/beta`.
+Each Graph operation is listed under its Graph name, at `/v1.0` and `/beta`. Every pre-filled
+example runs as it stands against the bundled fixtures.
 """
 
 _ADDRESSES = (
@@ -78,6 +93,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
+    examples = Examples(app.state.runtime.fixtures)
     bodies: list[type[BaseModel]] = [
         SubscriptionBody,
         RenewalBody,
@@ -91,14 +107,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components = schema.setdefault("components", {})
     components.setdefault("schemas", {}).update(definitions.get("$defs", {}))
     components["schemas"]["ODataError"] = _ERROR_SCHEMA
-    components["securitySchemes"] = {
-        "bearer": {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "A token from POST /_mockgraph/tokens (or the token endpoint).",
-        }
-    }
+    components["securitySchemes"] = security_schemes(examples.fixtures)
     paths: dict[str, Any] = {}
     for version in ("v1.0", "beta"):
         for form, address, has_id in _ADDRESSES:
@@ -107,22 +116,25 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                     continue
                 path = f"/{version}{address}" + (f"/{op.action}" if op.action else "")
                 paths.setdefault(path, {})[op.method.lower()] = _operation(
-                    op, f"{version}_{form}_{op.action or 'getPresence'}", has_id
+                    op, f"{version}_{form}_{op.action or 'getPresence'}", has_id, examples
                 )
         bulk = GET_PRESENCES_BY_USER_ID
         paths[f"/{version}/communications/getPresencesByUserId"] = {
-            "post": _operation(bulk, f"{version}_getPresencesByUserId", False)
+            "post": _operation(bulk, f"{version}_getPresencesByUserId", False, examples)
         }
-        paths.update(_subscriptions_and_batch(version))
+        paths.update(_subscriptions_and_batch(version, examples))
     for path, item in schema.get("paths", {}).items():
-        for operation in item.values():
+        for method, operation in item.items():
             operation["responses"] = _non_graph_responses(path, operation["responses"])
+            examples.add_to(path, method, operation)
     schema["paths"] = {**paths, **schema.get("paths", {})}
     app.openapi_schema = schema
     return schema
 
 
-def _operation(op: Operation, operation_id: str, has_id: bool) -> dict[str, Any]:
+def _operation(
+    op: Operation, operation_id: str, has_id: bool, examples: Examples
+) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = []
     if has_id:
         parameters.append(
@@ -132,7 +144,7 @@ def _operation(op: Operation, operation_id: str, has_id: bool) -> dict[str, Any]
                 "required": True,
                 "description": "The user's object id (a GUID).",
                 "schema": {"type": "string", "format": "uuid"},
-                "example": "fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
+                "example": examples.user,
             }
         )
     if op.method == "GET":
@@ -147,10 +159,18 @@ def _operation(op: Operation, operation_id: str, has_id: bool) -> dict[str, Any]
         )
     responses: dict[str, Any] = {}
     if op.method == "GET" or op is GET_PRESENCES_BY_USER_ID:
-        model = "PresenceCollection" if op is GET_PRESENCES_BY_USER_ID else "Presence"
+        bulk = op is GET_PRESENCES_BY_USER_ID
+        model = "PresenceCollection" if bulk else "Presence"
+        version = operation_id.split("_", 1)[0]
+        answer = examples.presences(version) if bulk else examples.presence(version)
         responses["200"] = {
             "description": "OK",
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{model}"},
+                    "example": answer,
+                }
+            },
         }
     else:
         # A write links to the read of the same presence, for stateful testing.
@@ -178,17 +198,29 @@ def _operation(op: Operation, operation_id: str, has_id: bool) -> dict[str, Any]
         "operationId": operation_id.replace(".", "_"),
         "parameters": parameters,
         "responses": responses,
-        "security": [{"bearer": []}],
+        "security": SECURITY,
     }
     if op.body is not None:
         content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
-        if op.example is not None:
-            content["example"] = op.example
+        example = _request_example(op, examples)
+        if example is not None:
+            content["example"] = example
         operation["requestBody"] = {
             "required": op.body is not models.Empty,
             "content": {"application/json": content},
         }
     return operation
+
+
+def _request_example(op: Operation, examples: Examples) -> dict[str, Any] | None:
+    """The operation's example, with ids the fixtures have: a session that exists to clear."""
+    if op is CLEAR_PRESENCE:
+        return {"sessionId": FIXTURE_SESSION_ID}
+    if op is SET_PRESENCE and op.example is not None and examples.delegated_app is not None:
+        return {**op.example, "sessionId": examples.delegated_app.appId}
+    if op is GET_PRESENCES_BY_USER_ID:
+        return {"ids": [examples.user, examples.other_user]}
+    return op.example
 
 
 _ENTRA_ERROR: dict[str, Any] = {
@@ -241,8 +273,10 @@ def _non_graph_responses(path: str, responses: dict[str, Any]) -> dict[str, Any]
             },
             "404": _graph_error("mockgraph is not serving HTTPS with its own CA"),
         }
+    accepted = {k: v for k, v in responses.items() if k.startswith("2") and k != "200"}
     return {
         "200": ok,
+        **accepted,
         "400": _graph_error("A bad request: the body, a value or a glob"),
         "401": _graph_error("The admin key is missing or wrong (MOCKGRAPH_ADMIN_KEY)"),
         "403": _graph_error("Past the tenant limit (MOCKGRAPH_MAX_TENANTS)"),
@@ -259,7 +293,7 @@ def _json_body(ref: str | None, example: dict[str, Any] | None = None) -> dict[s
     return {"required": True, "content": {"application/json": content}}
 
 
-def _subscriptions_and_batch(version: str) -> dict[str, Any]:
+def _subscriptions_and_batch(version: str, examples: Examples) -> dict[str, Any]:
     """Change notifications (reference §5) and JSON batching (§9)."""
     errors = {
         status: {
@@ -272,7 +306,12 @@ def _subscriptions_and_batch(version: str) -> dict[str, Any]:
     }
     ok = {
         "description": "The subscription",
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "content": {
+            "application/json": {
+                "schema": {"type": "object"},
+                "example": examples.subscription(version),
+            }
+        },
     }
     subscription_id = {
         "name": "id",
@@ -283,8 +322,9 @@ def _subscriptions_and_batch(version: str) -> dict[str, Any]:
     tag = "subscriptions (presence change notifications)"
     example = {
         "changeType": "updated",
-        "notificationUrl": "http://127.0.0.1:9000/webhook",
-        "resource": "/communications/presences/fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
+        # The server's own webhook and an expiry within the hour, filled in when served.
+        "notificationUrl": "http://127.0.0.1:8000/_mockgraph/webhook",
+        "resource": f"/communications/presences/{examples.user}",
         "expirationDateTime": "2026-12-01T10:00:00Z",
         "clientState": "secret",
     }
@@ -296,7 +336,7 @@ def _subscriptions_and_batch(version: str) -> dict[str, Any]:
             "tags": [tag],
             "summary": summary,
             "operationId": f"{version}_{name}".replace(".", "_"),
-            "security": [{"bearer": []}],
+            "security": SECURITY,
             "responses": {**responses, **errors},
             **extra,
         }
@@ -306,14 +346,28 @@ def _subscriptions_and_batch(version: str) -> dict[str, Any]:
             "tags": ["json batching"],
             "summary": "Run up to 20 requests in one call",
             "operationId": f"{version}_batch".replace(".", "_"),
-            "security": [{"bearer": []}],
+            "security": SECURITY,
             "requestBody": _json_body(
                 None, {"requests": [{"id": "1", "method": "GET", "url": "/me/presence"}]}
             ),
             "responses": {
                 "200": {
                     "description": "Each request's status, headers and body",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "object"},
+                            "example": {
+                                "responses": [
+                                    {
+                                        "id": "1",
+                                        "status": 200,
+                                        "headers": {"Content-Type": "application/json"},
+                                        "body": examples.presence(version),
+                                    }
+                                ]
+                            },
+                        }
+                    },
                 },
                 **errors,
             },
@@ -338,7 +392,9 @@ def _subscriptions_and_batch(version: str) -> dict[str, Any]:
                 "Renew a subscription",
                 {"200": ok},
                 parameters=[subscription_id],
-                requestBody=_json_body("RenewalBody"),
+                requestBody=_json_body(
+                    "RenewalBody", {"expirationDateTime": "2026-12-01T10:00:00Z"}
+                ),
             ),
             "delete": operation(
                 "deleteSubscription",

@@ -28,6 +28,19 @@ def availability_of(driver: Any, user_id: str) -> str | None:
     return found[0].text if found else None
 
 
+def click(driver: Any, xpath: str) -> None:
+    """Click what `xpath` finds; the page re-renders live, so a found element may go stale."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(50):
+        try:
+            wait_for(driver, xpath).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    raise AssertionError(f"{xpath} kept going stale")
+
+
 def shot(driver: Any, name: str) -> None:
     OUTPUT.mkdir(exist_ok=True)
     driver.save_screenshot(str(OUTPUT / name))
@@ -57,7 +70,7 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
     wait_for(browser, f"{card(PATTI)}//*[contains(@class, 'session-app')]")
 
     # A change made on the board, as the user through a delegated app, is seen by Graph.
-    wait_for(browser, card(MEGAN)).click()
+    click(browser, card(MEGAN))
     message = "Lunch with <b>Alex</b> & co"
     field = wait_for(browser, "//input[@id='status-text']")
     field.send_keys(message)
@@ -86,7 +99,7 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
 
     # The journal lists the calls; one opens with its body, response and error code.
     wait_for(browser, "//div[@class='tabs']//button[@data-tab='journal']").click()
-    wait_for(browser, "//table[@id='journal']//td[contains(., '/setStatusMessage')]").click()
+    click(browser, "//table[@id='journal']//td[contains(., '/setStatusMessage')]")
     wait_for(browser, "//pre[contains(@class, 'request-body') and contains(., 'Lunch with')]")
     wait_for(
         browser, "//table[@id='journal']//td[contains(., '/setPresence')]/..//span[text()='400']"

@@ -63,11 +63,16 @@ def browser() -> Iterator[Any]:
 
 
 def wait_for(driver: Any, xpath: str, timeout: float = 20) -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [e for e in driver.find_elements(By.XPATH, xpath) if e.is_displayed()]
+        try:
+            found = [e for e in driver.find_elements(By.XPATH, xpath) if e.is_displayed()]
+        except StaleElementReferenceException:
+            # A live page replaced it while we looked; look again.
+            found = []
         if found:
             return found[0]
         time.sleep(0.1)
