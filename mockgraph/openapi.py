@@ -27,8 +27,8 @@ A faithful, stateful emulator of the Microsoft Graph **presence** API.
 
 **Getting a token.** Every Graph call needs a bearer token signed by this server. The quickest
 way: press **Authorize** and sign in through mockgraph's own Entra endpoints, either as a
-fixture user (*authorizationCode*, with PKCE; the client id is filled in, sign in as
-`adele.vance@contoso.example` / `Adele-Pa55!`) or as a fixture app (*clientCredentials*:
+fixture user (*authorizationCode*, with PKCE; the client id is filled in: pick a user, such as
+Adele Vance, on the sign-in page) or as a fixture app (*clientCredentials*:
 client id `7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11`, secret `presence-sync-secret`).
 
 Or mint one with `POST /_mockgraph/tokens` (under *mockgraph control plane* below). For a user:

@@ -8,15 +8,19 @@ from mockgraph.fixtures import Fixtures
 
 SIGN_IN = "signIn"
 BEARER = "bearer"
+DEFAULT = "https://graph.microsoft.com/.default"
 GRAPH_SCOPES = {
+    DEFAULT: "Every Graph permission the app is granted (alone: .default combines with no "
+    "other Graph scope)",
     "https://graph.microsoft.com/Presence.Read": "Read your presence",
     "https://graph.microsoft.com/Presence.Read.All": "Read everyone's presence",
     "https://graph.microsoft.com/Presence.ReadWrite": "Set your presence",
     "openid": "Sign you in",
     "offline_access": "A refresh token",
 }
-# What Swagger UI's Authorize asks for when a person signs in (initOAuth's `scopes`).
-SIGN_IN_SCOPES = [*GRAPH_SCOPES, "https://graph.microsoft.com/.default"]
+# What Authorize asks for unless the person picks otherwise (initOAuth's `scopes`): Swagger UI
+# sends them in every flow, and .default is the one scope both flows take.
+SIGN_IN_SCOPES = [DEFAULT]
 SECURITY: list[dict[str, list[str]]] = [{BEARER: []}, {SIGN_IN: []}]
 
 
