@@ -48,6 +48,7 @@ from mockgraph.journal import Journal
 from mockgraph.notifications.service import Notifier
 from mockgraph.openapi import DESCRIPTION, build_openapi
 from mockgraph.presence.routes import GraphRouter
+from mockgraph.request_log import RequestLog
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.store import Store
@@ -111,6 +112,8 @@ def create_app(
         openapi_url=None,
     )
     app.state.runtime = runtime
+    app.request_log = RequestLog(fixtures, store)
+    runtime.journal.listeners.append(app.request_log.on_entry)
     app.include_router(admin_router)
     app.include_router(identity_router)
     app.include_router(webhook_router)
@@ -136,11 +139,18 @@ class MockGraphApp(FastAPI):
     """
 
     graph: GraphRouter
+    request_log: RequestLog
     max_body_bytes: int
     admin_key: bytes
     cors_origins: frozenset[bytes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.request_log.serve(self._serve, scope, receive, send)
+        else:
+            await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if self.cors_origins:
                 origin = next((v for k, v in scope["headers"] if k == b"origin"), None)

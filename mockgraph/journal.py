@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import translate
@@ -154,6 +155,8 @@ class Journal:
         self._held = 0
         self.dropped = 0
         self._sequence = 0
+        # Called with each entry as it is added (the request log is one).
+        self.listeners: list[Callable[[Entry], None]] = []
 
     def next_sequence(self) -> int:
         self._sequence += 1
@@ -167,6 +170,8 @@ class Journal:
             oldest = entries.popleft()
             self._held -= oldest.held
             self.dropped += 1
+        for listener in self.listeners:
+            listener(entry)
 
     @property
     def last_sequence(self) -> int:

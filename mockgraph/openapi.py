@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from mockgraph.domain.presence import FIXTURE_SESSION_ID
-from mockgraph.notifications.service import RenewalBody, SubscriptionBody
+from mockgraph.notifications.models import RenewalBody, SubscriptionBody
 from mockgraph.openapi_examples import Examples
 from mockgraph.openapi_security import SECURITY, security_schemes
 from mockgraph.presence import models

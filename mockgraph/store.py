@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from mockgraph.clock import Clock
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
@@ -12,9 +11,6 @@ from mockgraph.errors import Forbidden
 from mockgraph.faults import Faults
 from mockgraph.fixtures import Fixtures, SeedUser
 from mockgraph.throttle import Limit, Throttle
-
-if TYPE_CHECKING:
-    from mockgraph.notifications.service import Subscription
 
 
 class TenantLimitReached(Forbidden):
@@ -30,8 +26,6 @@ class Tenant:
         self.users: dict[str, UserState] = {}
         self.faults = Faults()
         self.throttle = Throttle(throttle)
-        # Presence subscriptions, by id (see notifications/service.py).
-        self.subscriptions: dict[str, Subscription] = {}
 
     def user(self, user_id: str) -> UserState | None:
         return self.users.get(user_id.lower())

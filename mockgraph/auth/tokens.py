@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,6 +16,9 @@ from mockgraph.errors import InvalidAuthenticationToken
 
 GRAPH_AUDIENCES = frozenset({"https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"})
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
+# Graph's change-tracking app: the `azp` of the validation tokens in rich notifications.
+GRAPH_NOTIFICATIONS_APP = "0bf30f3b-4a52-48df-9a82-234910c4a086"
+_GRAPH_NOTIFICATIONS_OBJECT = str(uuid.uuid5(uuid.NAMESPACE_URL, "mockgraph:graph-notifications"))
 # Longer tokens are refused before any parsing.
 MAX_TOKEN_CHARS = 16 * 1024
 _CACHE_LIMIT = 50_000
@@ -128,6 +132,27 @@ class TokenAuthority:
         """Any JWT signed with the server's key (ID tokens, for the token endpoint)."""
         return jwt.encode(
             claims, self.key.private, algorithm="RS256", headers={"kid": self.key.kid, "typ": "JWT"}
+        )
+
+    def validation_token(self, *, now: float, tenant_id: str, app_id: str) -> str:
+        """A rich notification's validation token: Graph's change-tracking app vouching, to
+        the subscribing app (`aud`), for the notifications of one tenant."""
+        issued = int(now)
+        return self.sign(
+            {
+                "aud": app_id,
+                "iss": f"https://sts.windows.net/{tenant_id}/",
+                "iat": issued,
+                "nbf": issued,
+                "exp": issued + 3600,
+                "azp": GRAPH_NOTIFICATIONS_APP,
+                "azpacr": "2",
+                "tid": tenant_id,
+                "ver": "1.0",
+                "oid": _GRAPH_NOTIFICATIONS_OBJECT,
+                "sub": _GRAPH_NOTIFICATIONS_OBJECT,
+                "uti": secrets.token_urlsafe(16),
+            }
         )
 
     def public_jwk(self) -> dict[str, Any]:

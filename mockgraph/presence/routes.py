@@ -26,6 +26,7 @@ from mockgraph.errors import (
 from mockgraph.faults import throttled_error
 from mockgraph.http import ODATA_JSON, Receive, Scope, Send, request_ids, respond
 from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
+from mockgraph.notifications import routes as subscriptions
 from mockgraph.notifications.service import Notifier
 from mockgraph.presence import models, service
 from mockgraph.presence.operations import (
@@ -178,7 +179,7 @@ class GraphRouter:
                 _JSON_EXTRA if body else None,
             )
             # Presence that changed may owe subscribers a notification (sent in the background).
-            if call.tenant is not None and call.tenant.subscriptions:
+            if call.tenant is not None:
                 self.notifier.scan(call.tenant)
         self._record(call, status)
 
@@ -268,7 +269,9 @@ class GraphRouter:
         subscription = _subscription_path(path)
         if subscription is not None:
             version, sub_id = subscription
-            return await self.notifier.route(tenant, principal, method, sub_id, raw, version)
+            return await subscriptions.route(
+                self.notifier, tenant, principal, method, sub_id, raw, version
+            )
         return self._run(principal, tenant, method, path, scope["query_string"], raw, headers, now)
 
     def _run(

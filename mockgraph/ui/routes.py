@@ -114,7 +114,7 @@ def _journal(runtime: Runtime, tenant: Tenant, after: int) -> dict[str, Any]:
 def _deliveries(runtime: Runtime, tenant: Tenant) -> dict[str, Any]:
     apps = {a.appId.lower(): a.displayName or a.appId for a in runtime.fixtures.apps}
     subscriptions = []
-    for s in tenant.subscriptions.values():
+    for s in runtime.notifier.of(tenant):
         creator = tenant.user(s.creator_id)
         subscriptions.append(
             {

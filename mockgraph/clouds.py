@@ -1,0 +1,126 @@
+"""Graph's national clouds: each one's Graph host, Entra login hosts, issuers and audiences.
+
+The one place that names Microsoft's hosts. Sources: directory-reference.md §8 (Graph roots,
+audiences, `@odata.context`) and entra-and-interception-reference.md §6 (login hosts and
+aliases, issuers) and §8.3 (the hosts a client may contact). A leaf: imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Graph's own application id: some tokens carry it as `aud` instead of the Graph root.
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+
+
+@dataclass(frozen=True, slots=True)
+class Cloud:
+    """One national deployment of Graph and Entra ID.
+
+    `name` is the value of MOCKGRAPH_CLOUD; `graph_host` serves /v1.0 and /beta and is the
+    `aud` of the tokens issued for it; `login_hosts` are Entra's hosts for the cloud, the
+    preferred one first (the others are aliases in the same instance-discovery group);
+    `sts_host` is the v1 token issuer's host (`https://{sts_host}/{tid}/`).
+    """
+
+    name: str
+    graph_host: str
+    login_hosts: tuple[str, ...]
+    sts_host: str
+
+    @property
+    def graph_root(self) -> str:
+        """The service root, e.g. https://graph.microsoft.com."""
+        return f"https://{self.graph_host}"
+
+    @property
+    def login_host(self) -> str:
+        """The preferred Entra host, e.g. login.microsoftonline.com."""
+        return self.login_hosts[0]
+
+    def v1_issuer(self, tenant_id: str) -> str:
+        return f"https://{self.sts_host}/{tenant_id}/"
+
+    def v2_issuer(self, tenant_id: str, login_host: str | None = None) -> str:
+        return f"https://{login_host or self.login_host}/{tenant_id}/v2.0"
+
+    def accepts_audience(self, aud: str) -> bool:
+        """Graph takes its root with or without a trailing slash, or its app id."""
+        return aud.rstrip("/") == self.graph_root or aud == GRAPH_APP_ID
+
+
+GLOBAL = Cloud(
+    "global",
+    "graph.microsoft.com",
+    ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"),
+    "sts.windows.net",
+)
+# US Government L4 (GCC High) and L5 (DoD) share the login hosts; the scope asked for decides.
+US_GOV = Cloud(
+    "usgov",
+    "graph.microsoft.us",
+    ("login.microsoftonline.us", "login.usgovcloudapi.net"),
+    "sts.windows.net",
+)
+US_DOD = Cloud(
+    "dod",
+    "dod-graph.microsoft.us",
+    ("login.microsoftonline.us", "login.usgovcloudapi.net"),
+    "sts.windows.net",
+)
+# Entra's docs name login.partner.microsoftonline.cn, Graph's docs login.chinacloudapi.cn;
+# both are aliases of one instance-discovery group (reference §6.1).
+CHINA = Cloud(
+    "china",
+    "microsoftgraph.chinacloudapi.cn",
+    ("login.partner.microsoftonline.cn", "login.chinacloudapi.cn"),
+    "sts.chinacloudapi.cn",
+)
+
+CLOUDS: tuple[Cloud, ...] = (GLOBAL, US_GOV, US_DOD, CHINA)
+BY_NAME = {cloud.name: cloud for cloud in CLOUDS}
+_BY_GRAPH_HOST = {cloud.graph_host: cloud for cloud in CLOUDS}
+# L4 first: a login.microsoftonline.us host means L4 unless the scope names DoD's Graph.
+_BY_LOGIN_HOST = {host: cloud for cloud in reversed(CLOUDS) for host in cloud.login_hosts}
+
+GRAPH_HOSTS: frozenset[str] = frozenset(_BY_GRAPH_HOST)
+LOGIN_HOSTS: frozenset[str] = frozenset(_BY_LOGIN_HOST)
+# Every host an unmodified client may contact, which mockgraph answers for (reference §8.3).
+INTERCEPTED_HOSTS: tuple[str, ...] = tuple(
+    sorted(GRAPH_HOSTS | LOGIN_HOSTS, key=lambda h: (h.split(".")[-1], h))
+)
+
+
+def _bare(host: str) -> str:
+    """A Host header's name alone: lower case, no port, no trailing dot."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host
+    return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
+
+
+def parse_cloud(name: str) -> Cloud:
+    """MOCKGRAPH_CLOUD's value; ValueError names the choices."""
+    try:
+        return BY_NAME[name.strip().lower()]
+    except KeyError:
+        choices = ", ".join(BY_NAME)
+        raise ValueError(f"unknown cloud {name!r}; choose one of {choices}") from None
+
+
+def cloud_for_graph_host(host: str) -> Cloud | None:
+    """The cloud whose Graph host this is, or None (mockgraph's own address)."""
+    return _BY_GRAPH_HOST.get(_bare(host))
+
+
+def cloud_for_login_host(host: str) -> Cloud | None:
+    """The cloud whose Entra host this is (L4 for the shared US host), or None."""
+    return _BY_LOGIN_HOST.get(_bare(host))
+
+
+def cloud_for_resource(resource: str) -> Cloud | None:
+    """The cloud whose Graph a scope or resource names, e.g. https://graph.microsoft.us/.default."""
+    text = resource.strip().lower()
+    for prefix in ("https://", "http://"):
+        text = text.removeprefix(prefix)
+    return _BY_GRAPH_HOST.get(text.split("/", 1)[0])
