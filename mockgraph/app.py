@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hmac
-import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from mockgraph import __version__
+from mockgraph import __version__, batch
 from mockgraph.admin.routes import router as admin_router
 from mockgraph.admin.webhook import WEBHOOK_PATH
 from mockgraph.admin.webhook import router as webhook_router
@@ -21,23 +21,25 @@ from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
     EntraError,
-    GeneralException,
     GraphError,
     MethodNotAllowed,
     NotFound,
-    RequestEntityTooLarge,
     Unauthorized,
     describe_validation_error,
     render_error,
+    unexpected,
 )
 from mockgraph.fixtures import Fixtures, load_fixtures
+from mockgraph.gateway import VERSIONS, Gateway, Routes
 from mockgraph.http import (
     Receive,
     Scope,
     Send,
     graph_headers,
+    limited,
     preflight,
     request_ids,
+    too_large,
     with_cors,
     with_graph_headers,
 )
@@ -45,19 +47,19 @@ from mockgraph.identity.routes import entra_error_response, is_identity_path
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
+from mockgraph.notifications import routes as subscriptions
 from mockgraph.notifications.service import Notifier
 from mockgraph.openapi import DESCRIPTION, build_openapi
-from mockgraph.presence.routes import GraphRouter
+from mockgraph.presence import routes as presence
 from mockgraph.request_log import RequestLog
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
-from mockgraph.store import Store
+from mockgraph.store import Store, Tenant
 from mockgraph.ui.routes import ASSETS_PATH, UI_PATH
 from mockgraph.ui.routes import assets as ui_assets
 from mockgraph.ui.routes import router as ui_router
 
-log = logging.getLogger("mockgraph")
-GRAPH_PREFIXES = ("/v1.0/", "/beta/")
+GRAPH_PREFIXES = tuple(f"/{version}/" for version in VERSIONS)
 # Control-plane paths that never need the admin key.
 # The dashboard's page and assets hold no data (it asks for the key); Graph posts to the webhook.
 OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem", UI_PATH, WEBHOOK_PATH})
@@ -82,10 +84,53 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or Clock()
-    fixtures = fixtures or load_fixtures(settings.fixtures)
+    runtime = _runtime(settings, clock, fixtures or load_fixtures(settings.fixtures))
+    app = MockGraphApp(
+        title="mockgraph",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        # Served by docs.py, with the examples that depend on the time filled in.
+        openapi_url=None,
+    )
+    app.state.runtime = runtime
+    app.request_log = RequestLog(runtime.fixtures, runtime.store)
+    runtime.journal.listeners.append(app.request_log.on_entry)
+    app.include_router(admin_router)
+    app.include_router(identity_router)
+    _install_pages(app)
+    _install_error_handlers(app, clock)
+    routes = graph_routes(runtime.notifier)
+    app.graph = Gateway(
+        routes,
+        runtime.store,
+        runtime.tokens,
+        runtime.journal,
+        settings,
+        answered=_notify(runtime.notifier),
+    )
+    app.max_body_bytes = settings.max_body_bytes
+    app.admin_key = (settings.admin_key or "").encode()
+    app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
+    app.openapi = lambda: build_openapi(app, routes)  # type: ignore[method-assign]
+    return app
+
+
+def _install_pages(app: FastAPI) -> None:
+    """What a person opens: the dashboard (and / leading to it), Swagger UI, ReDoc, and the
+    webhook their subscriptions can name."""
+    app.include_router(webhook_router)
+    app.include_router(ui_router)
+    app.mount(ASSETS_PATH, ui_assets, name="ui-assets")
+    install_docs(app)
+
+
+def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
+    """The live parts: state, tokens, journal, the Entra stand-in and the notifier."""
     store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
     tokens = TokenAuthority(SigningKey(settings.signing_key))
-    runtime = Runtime(
+    return Runtime(
         settings=settings,
         fixtures=fixtures,
         clock=clock,
@@ -102,43 +147,34 @@ def create_app(
             timeout=settings.webhook_timeout,
         ),
     )
-    app = MockGraphApp(
-        title="mockgraph",
-        version=__version__,
-        description=DESCRIPTION,
-        docs_url=None,
-        redoc_url=None,
-        # Served by docs.py, with the examples that depend on the time filled in.
-        openapi_url=None,
-    )
-    app.state.runtime = runtime
-    app.request_log = RequestLog(fixtures, store)
-    runtime.journal.listeners.append(app.request_log.on_entry)
-    app.include_router(admin_router)
-    app.include_router(identity_router)
-    app.include_router(webhook_router)
-    app.include_router(ui_router)
-    app.mount(ASSETS_PATH, ui_assets, name="ui-assets")
-    install_docs(app)
-    _install_error_handlers(app, clock)
-    app.graph = GraphRouter(
-        runtime.store, runtime.tokens, runtime.journal, settings, runtime.notifier
-    )
-    app.max_body_bytes = settings.max_body_bytes
-    app.admin_key = (settings.admin_key or "").encode()
-    app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
-    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
-    return app
+
+
+def graph_routes(notifier: Notifier) -> Routes:
+    """Every Graph resource's operations: the one place a new resource is plugged in."""
+    routes = Routes()
+    presence.register(routes)
+    subscriptions.register(routes, notifier)
+    batch.register(routes)
+    return routes
+
+
+def _notify(notifier: Notifier) -> Callable[[Tenant], None]:
+    def answered(tenant: Tenant) -> None:
+        # Presence that changed may owe subscribers a notification (sent in the background);
+        # the scan returns at once for a tenant without subscriptions.
+        notifier.scan(tenant)
+
+    return answered
 
 
 class MockGraphApp(FastAPI):
     """FastAPI for the control plane and the docs; Graph calls skip its middleware entirely.
 
-    Graph paths go straight to the lean GraphRouter (pure ASGI). Everything else goes through
+    Graph paths go straight to the gateway (pure ASGI). Everything else goes through
     FastAPI, with Graph's headers added, after the body-size and admin-key gates.
     """
 
-    graph: GraphRouter
+    graph: Gateway
     request_log: RequestLog
     max_body_bytes: int
     admin_key: bytes
@@ -171,6 +207,7 @@ class MockGraphApp(FastAPI):
                 return
             request_ids(scope)
             send = with_graph_headers(scope, send)
+            receive = limited(receive, self.max_body_bytes)
         await super().__call__(scope, receive, send)
 
     def _refuse(self, scope: Scope, path: str) -> GraphError | None:
@@ -178,7 +215,7 @@ class MockGraphApp(FastAPI):
         authorization = b""
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                return RequestEntityTooLarge("The request body is larger than mockgraph accepts.")
+                return too_large(self.max_body_bytes)
             if name == b"authorization":
                 authorization = value
         if (
@@ -196,30 +233,33 @@ class MockGraphApp(FastAPI):
         return None
 
 
+def _error_response(request: Request, error: GraphError, clock: Clock) -> Response:
+    """An error in Graph's envelope, or in Entra's shape on Entra's endpoints."""
+    if is_identity_path(request.url.path):
+        # Entra's endpoints answer even their routing errors in Entra's shape.
+        return entra_error_response(
+            request,
+            EntraError(
+                "invalid_request",
+                900144 if error.status == 400 else 90002,
+                error.message,
+                status=400 if error.status < 500 else error.status,
+            ),
+        )
+    request_id, client_request_id = request_ids(request.scope)
+    body = render_error(
+        error, request_id=request_id, client_request_id=client_request_id, now=clock.now()
+    )
+    headers = {k.decode(): v.decode("latin-1") for k, v in graph_headers(request.scope)}
+    headers.update(error.headers)
+    return Response(body, status_code=error.status, media_type="application/json", headers=headers)
+
+
 def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
     """Every error FastAPI or Starlette raises leaves in Graph's envelope."""
 
     def answer(request: Request, error: GraphError) -> Response:
-        if is_identity_path(request.url.path):
-            # Entra's endpoints answer even their routing errors in Entra's shape.
-            return entra_error_response(
-                request,
-                EntraError(
-                    "invalid_request",
-                    900144 if error.status == 400 else 90002,
-                    error.message,
-                    status=400 if error.status < 500 else error.status,
-                ),
-            )
-        request_id, client_request_id = request_ids(request.scope)
-        body = render_error(
-            error, request_id=request_id, client_request_id=client_request_id, now=clock.now()
-        )
-        headers = {k.decode(): v.decode("latin-1") for k, v in graph_headers(request.scope)}
-        headers.update(error.headers)
-        return Response(
-            body, status_code=error.status, media_type="application/json", headers=headers
-        )
+        return _error_response(request, error, clock)
 
     @app.exception_handler(GraphError)
     async def graph_error(request: Request, exc: GraphError) -> Response:
@@ -258,9 +298,5 @@ def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
-        return answer(
-            request,
-            GeneralException("An unexpected error occurred in mockgraph; its log has the details."),
-        )
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        return answer(request, unexpected(request.method, request.url.path, exc))

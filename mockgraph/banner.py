@@ -51,7 +51,7 @@ def banner_facts(fixtures: Fixtures, settings: Settings) -> dict[str, Any]:
         "fixtures": str(settings.fixtures),
         "tenant": fixtures.tenant_id,
         "users": [
-            {"id": u.id, "displayName": u.display_name} for u in fixtures.users[:SHOWN_USERS]
+            {"id": u.id, "displayName": u.profile.name} for u in fixtures.users[:SHOWN_USERS]
         ],
         "userCount": len(fixtures.users),
         "apps": [

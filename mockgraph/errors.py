@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Any
+
+log = logging.getLogger("mockgraph")
 
 UNREADABLE_JSON = (
     "Unable to read JSON request payload. Please ensure Content-Type header is set and "
@@ -82,6 +85,12 @@ class GeneralException(GraphError):
     status, code = 500, "generalException"
 
 
+def unexpected(method: str, path: str, exc: BaseException) -> GeneralException:
+    """The one answer to a bug in mockgraph: logged with its traceback, answered as a 500."""
+    log.error("unexpected error in %s %s", method, path, exc_info=exc)
+    return GeneralException("An unexpected error occurred in mockgraph; its log has the details.")
+
+
 def graph_date(now: datetime) -> str:
     """innerError.date as Graph writes it: seconds precision, no zone suffix."""
     return now.strftime("%Y-%m-%dT%H:%M:%S")
@@ -109,7 +118,7 @@ def describe_validation_error(error: Any, operation: str) -> str:
     name = loc[-1] if loc else "body"
     path = ".".join(loc)
     kind = error["type"]
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         if len(loc) == 1:
             return (
                 f"The parameter '{name}' in the request payload is not a valid parameter "
@@ -123,12 +132,14 @@ def describe_validation_error(error: Any, operation: str) -> str:
         "list_type": "an array",
         "dict_type": "an object",
         "model_type": "an object",
+        "dataclass_type": "an object",
         "bool_type": "true or false",
     }.get(kind)
     if expected is not None:
         given = json.dumps(error["input"], default=str)
         return f"The value of '{path}' must be {expected}, not {given}."
-    return f"The value of '{path}' is not valid: {error['msg']}."
+    reason = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+    return f"The value of '{path}' is not valid: {reason}."
 
 
 class EntraError(Exception):

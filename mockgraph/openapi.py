@@ -1,4 +1,5 @@
-"""The OpenAPI document: the control plane from FastAPI, Graph operations from declarations."""
+"""The OpenAPI document: the control plane from FastAPI, Graph operations from their declarations
+with the gateway."""
 
 from __future__ import annotations
 
@@ -6,21 +7,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from mockgraph.domain.presence import FIXTURE_SESSION_ID
-from mockgraph.notifications.models import RenewalBody, SubscriptionBody
+from mockgraph.gateway import VERSIONS, Operation, Routes
 from mockgraph.openapi_examples import Examples
 from mockgraph.openapi_security import SECURITY, security_schemes
-from mockgraph.presence import models
-from mockgraph.presence.operations import (
-    CLEAR_PRESENCE,
-    GET_PRESENCES_BY_USER_ID,
-    PRESENCE_OPERATIONS,
-    SET_PRESENCE,
-    Operation,
-)
 
 DESCRIPTION = """
 A faithful, stateful emulator of the Microsoft Graph **presence** API.
@@ -28,8 +19,8 @@ A faithful, stateful emulator of the Microsoft Graph **presence** API.
 **Getting a token.** Every Graph call needs a bearer token signed by this server. The quickest
 way: press **Authorize** and sign in through mockgraph's own Entra endpoints, either as a
 fixture user (*authorizationCode*, with PKCE; the client id is filled in: pick a user, such as
-Adele Vance, on the sign-in page) or as a fixture app (*clientCredentials*:
-client id `7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11`, secret `presence-sync-secret`).
+Adele Vance, on the sign-in page) or as a fixture app (*clientCredentials*: client id
+`7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11`, secret `presence-sync-secret`).
 
 Or mint one with `POST /_mockgraph/tokens` (under *mockgraph control plane* below). For a user:
 
@@ -46,11 +37,6 @@ Each Graph operation is listed under its Graph name, at `/v1.0` and `/beta`. Eve
 example runs as it stands against the bundled fixtures.
 """
 
-_ADDRESSES = (
-    ("me", "/me/presence", False),
-    ("users", "/users/{id}/presence", True),
-    ("communications", "/communications/presences/{id}", True),
-)
 _ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["error"],
@@ -74,55 +60,34 @@ _ERROR_SCHEMA: dict[str, Any] = {
         }
     },
 }
-_PROPERTIES = (
-    "id|availability|activity|statusMessage|outOfOfficeSettings|workLocation|sequenceNumber"
-)
-_SELECT_PATTERN = f"^({_PROPERTIES})(,({_PROPERTIES}))*$"
-_ERRORS = {
-    "400": "Bad request: the body, a value or the address is wrong.",
-    "401": "No token, or one Graph would not accept.",
-    "403": "The token lacks the permission this call needs.",
-    "404": "No such user, or no such presence session.",
-}
 
 
-def build_openapi(app: FastAPI) -> dict[str, Any]:
+def build_openapi(app: FastAPI, routes: Routes) -> dict[str, Any]:
     """Built once per app and cached, as FastAPI does."""
     if app.openapi_schema is not None:
         return app.openapi_schema
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    examples = Examples(app.state.runtime.fixtures)
-    bodies: list[type[BaseModel]] = [
-        SubscriptionBody,
-        RenewalBody,
-        *[op.body for op in (*PRESENCE_OPERATIONS, GET_PRESENCES_BY_USER_ID) if op.body],
-    ]
+    shown = [op for op in routes.operations if op.doc is not None]
+    bodies = [op.body for op in shown if op.body is not None]
+    results = [model for op in shown if op.doc is not None for model in op.doc.schemas]
     _, definitions = models_json_schema(
         [(m, "validation") for m in dict.fromkeys(bodies)]
-        + [(models.Presence, "serialization"), (models.PresenceCollection, "serialization")],
+        + [(m, "serialization") for m in dict.fromkeys(results)],
         ref_template="#/components/schemas/{model}",
     )
     components = schema.setdefault("components", {})
     components.setdefault("schemas", {}).update(definitions.get("$defs", {}))
     components["schemas"]["ODataError"] = _ERROR_SCHEMA
+    examples = Examples(app.state.runtime.fixtures)
     components["securitySchemes"] = security_schemes(examples.fixtures)
     paths: dict[str, Any] = {}
-    for version in ("v1.0", "beta"):
-        for form, address, has_id in _ADDRESSES:
-            for op in PRESENCE_OPERATIONS:
-                if op.me_only and form != "me":
-                    continue
-                path = f"/{version}{address}" + (f"/{op.action}" if op.action else "")
-                paths.setdefault(path, {})[op.method.lower()] = _operation(
-                    op, f"{version}_{form}_{op.action or 'getPresence'}", has_id, examples
-                )
-        bulk = GET_PRESENCES_BY_USER_ID
-        paths[f"/{version}/communications/getPresencesByUserId"] = {
-            "post": _operation(bulk, f"{version}_getPresencesByUserId", False, examples)
-        }
-        paths.update(_subscriptions_and_batch(version, examples))
+    for version in VERSIONS:
+        for op in shown:
+            paths.setdefault(f"/{version}{op.path}", {})[op.method.lower()] = _operation(
+                op, version, examples
+            )
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             operation["responses"] = _non_graph_responses(path, operation["responses"])
@@ -132,95 +97,50 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def _operation(
-    op: Operation, operation_id: str, has_id: bool, examples: Examples
-) -> dict[str, Any]:
-    parameters: list[dict[str, Any]] = []
-    if has_id:
-        parameters.append(
-            {
-                "name": "id",
-                "in": "path",
-                "required": True,
-                "description": "The user's object id (a GUID).",
-                "schema": {"type": "string", "format": "uuid"},
-                "example": examples.user,
-            }
-        )
-    if op.method == "GET":
-        parameters.append(
-            {
-                "name": "$select",
-                "in": "query",
-                "required": False,
-                "description": "Comma-separated presence properties.",
-                "schema": {"type": "string", "pattern": _SELECT_PATTERN},
-            }
-        )
+def _operation_id(version: str, name: str) -> str:
+    return f"{version}_{name}".replace(".", "_")
+
+
+def _operation(op: Operation, version: str, examples: Examples) -> dict[str, Any]:
+    """One operation's OpenAPI, from its declaration."""
+    doc = op.doc
+    assert doc is not None
     responses: dict[str, Any] = {}
-    if op.method == "GET" or op is GET_PRESENCES_BY_USER_ID:
-        bulk = op is GET_PRESENCES_BY_USER_ID
-        model = "PresenceCollection" if bulk else "Presence"
-        version = operation_id.split("_", 1)[0]
-        answer = examples.presences(version) if bulk else examples.presence(version)
-        responses["200"] = {
-            "description": "OK",
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{model}"},
-                    "example": answer,
-                }
-            },
+    for status, response in doc.responses.items():
+        links = {
+            name: {**link, "operationId": _operation_id(version, link["operationId"])}
+            for name, link in response.get("links", {}).items()
         }
-    else:
-        # A write links to the read of the same presence, for stateful testing.
-        target = (operation_id[: -len(op.action or "")] + "getPresence").replace(".", "_")
-        responses["200"] = {
-            "description": "OK, with an empty body (as the live service).",
-            "links": {
-                "GetPresence": {
-                    "operationId": target,
-                    "parameters": {"id": "$request.path.id"} if has_id else {},
-                }
-            },
-        }
-    for status, text in _ERRORS.items():
-        responses[status] = {
-            "description": text,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}
-            },
-        }
-    operation: dict[str, Any] = {
-        "tags": [op.name],
-        "summary": op.name,
-        "description": op.summary,
-        "operationId": operation_id.replace(".", "_"),
-        "parameters": parameters,
-        "responses": responses,
-        "security": SECURITY,
-    }
-    if op.body is not None:
-        content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
-        example = _request_example(op, examples)
+        responses[status] = {**response, "links": links} if links else dict(response)
+        answer = examples.graph_response(op.method, op.path, version)
+        shown = responses[status].get("content", {}).get("application/json")
+        if answer is not None and shown is not None and status.startswith("2"):
+            responses[status]["content"] = {"application/json": {**shown, "example": answer}}
+    for status, text in doc.errors.items():
+        responses[status] = _graph_error(text)
+    operation: dict[str, Any] = {"tags": [doc.tag], "summary": doc.summary}
+    if doc.description is not None:
+        operation["description"] = doc.description
+    operation["operationId"] = _operation_id(version, doc.operation_id)
+    if doc.parameters:
+        operation["parameters"] = [examples.graph_parameter(op.path, p) for p in doc.parameters]
+    operation["responses"] = responses
+    operation["security"] = SECURITY
+    body_schema = (
+        {"$ref": f"#/components/schemas/{op.body.__name__}"}
+        if op.body is not None
+        else doc.body_schema
+    )
+    if body_schema is not None:
+        content: dict[str, Any] = {"schema": dict(body_schema)}
+        example = examples.graph_request(op.method, op.path, doc.example)
         if example is not None:
             content["example"] = example
         operation["requestBody"] = {
-            "required": op.body is not models.Empty,
+            "required": doc.body_required,
             "content": {"application/json": content},
         }
     return operation
-
-
-def _request_example(op: Operation, examples: Examples) -> dict[str, Any] | None:
-    """The operation's example, with ids the fixtures have: a session that exists to clear."""
-    if op is CLEAR_PRESENCE:
-        return {"sessionId": FIXTURE_SESSION_ID}
-    if op is SET_PRESENCE and op.example is not None and examples.delegated_app is not None:
-        return {**op.example, "sessionId": examples.delegated_app.appId}
-    if op is GET_PRESENCES_BY_USER_ID:
-        return {"ids": [examples.user, examples.other_user]}
-    return op.example
 
 
 _ENTRA_ERROR: dict[str, Any] = {
@@ -282,126 +202,4 @@ def _non_graph_responses(path: str, responses: dict[str, Any]) -> dict[str, Any]
         "403": _graph_error("Past the tenant limit (MOCKGRAPH_MAX_TENANTS)"),
         "404": _graph_error("No such user, fault or subscription"),
         "409": _graph_error("The user already exists"),
-    }
-
-
-def _json_body(ref: str | None, example: dict[str, Any] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"$ref": f"#/components/schemas/{ref}"} if ref else {"type": "object"}
-    content: dict[str, Any] = {"schema": schema}
-    if example is not None:
-        content["example"] = example
-    return {"required": True, "content": {"application/json": content}}
-
-
-def _subscriptions_and_batch(version: str, examples: Examples) -> dict[str, Any]:
-    """Change notifications (reference §5) and JSON batching (§9)."""
-    errors = {
-        status: {
-            "description": text,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}
-            },
-        }
-        for status, text in {**_ERRORS, "409": "One subscription per user per app."}.items()
-    }
-    ok = {
-        "description": "The subscription",
-        "content": {
-            "application/json": {
-                "schema": {"type": "object"},
-                "example": examples.subscription(version),
-            }
-        },
-    }
-    subscription_id = {
-        "name": "id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string", "format": "uuid"},
-    }
-    tag = "subscriptions (presence change notifications)"
-    example = {
-        "changeType": "updated",
-        # The server's own webhook and an expiry within the hour, filled in when served.
-        "notificationUrl": "http://127.0.0.1:8000/_mockgraph/webhook",
-        "resource": f"/communications/presences/{examples.user}",
-        "expirationDateTime": "2026-12-01T10:00:00Z",
-        "clientState": "secret",
-    }
-
-    def operation(
-        name: str, summary: str, responses: dict[str, Any], **extra: Any
-    ) -> dict[str, Any]:
-        return {
-            "tags": [tag],
-            "summary": summary,
-            "operationId": f"{version}_{name}".replace(".", "_"),
-            "security": SECURITY,
-            "responses": {**responses, **errors},
-            **extra,
-        }
-
-    batch = {
-        "post": {
-            "tags": ["json batching"],
-            "summary": "Run up to 20 requests in one call",
-            "operationId": f"{version}_batch".replace(".", "_"),
-            "security": SECURITY,
-            "requestBody": _json_body(
-                None, {"requests": [{"id": "1", "method": "GET", "url": "/me/presence"}]}
-            ),
-            "responses": {
-                "200": {
-                    "description": "Each request's status, headers and body",
-                    "content": {
-                        "application/json": {
-                            "schema": {"type": "object"},
-                            "example": {
-                                "responses": [
-                                    {
-                                        "id": "1",
-                                        "status": 200,
-                                        "headers": {"Content-Type": "application/json"},
-                                        "body": examples.presence(version),
-                                    }
-                                ]
-                            },
-                        }
-                    },
-                },
-                **errors,
-            },
-        }
-    }
-    return {
-        f"/{version}/subscriptions": {
-            "post": operation(
-                "createSubscription",
-                "Subscribe to presence changes",
-                {"201": ok},
-                requestBody=_json_body("SubscriptionBody", example),
-            ),
-            "get": operation("listSubscriptions", "The calling app's subscriptions", {"200": ok}),
-        },
-        f"/{version}/subscriptions/{{id}}": {
-            "get": operation(
-                "getSubscription", "A subscription", {"200": ok}, parameters=[subscription_id]
-            ),
-            "patch": operation(
-                "renewSubscription",
-                "Renew a subscription",
-                {"200": ok},
-                parameters=[subscription_id],
-                requestBody=_json_body(
-                    "RenewalBody", {"expirationDateTime": "2026-12-01T10:00:00Z"}
-                ),
-            ),
-            "delete": operation(
-                "deleteSubscription",
-                "Delete a subscription",
-                {"204": {"description": "Deleted"}},
-                parameters=[subscription_id],
-            ),
-        },
-        f"/{version}/$batch": batch,
     }

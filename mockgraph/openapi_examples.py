@@ -8,10 +8,12 @@ each time the document is served.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mockgraph.clock import Clock
+from mockgraph.domain.presence import FIXTURE_SESSION_ID
 from mockgraph.fixtures import FixtureApp, Fixtures
 from mockgraph.presence.service import OTHER, SELF, entity_dict
 from mockgraph.snapshot import export_tenant
@@ -153,6 +155,55 @@ class Examples:
             return
         for content in operation.get("requestBody", {}).get("content", {}).values():
             content["example"] = body
+
+    def graph_parameter(self, path: str, parameter: Mapping[str, Any]) -> dict[str, Any]:
+        """A Graph operation's parameter, naming a fixture user where it names a user."""
+        if parameter.get("name") == "id" and "presence" in path:
+            return {**parameter, "example": self.user}
+        return dict(parameter)
+
+    def graph_request(self, method: str, path: str, example: Any) -> Any:
+        """A Graph operation's request body, with what exists in the fixtures: a session to
+        clear, users to read, the server's own webhook to notify."""
+        if path.endswith("/clearPresence"):
+            return {"sessionId": FIXTURE_SESSION_ID}
+        if path.endswith("/setPresence") and isinstance(example, dict) and self.delegated_app:
+            return {**example, "sessionId": self.delegated_app.appId}
+        if path.endswith("/getPresencesByUserId"):
+            return {"ids": [self.user, self.other_user]}
+        if path == "/subscriptions" and method == "POST":
+            return {
+                "changeType": "updated",
+                # The server's own webhook and an expiry within the hour, set when served.
+                "notificationUrl": f"http://127.0.0.1:8000{WEBHOOK}",
+                "resource": f"/communications/presences/{self.user}",
+                "expirationDateTime": "2026-12-01T10:00:00Z",
+                "clientState": "secret",
+            }
+        if path == "/subscriptions/{id}" and method == "PATCH":
+            return {"expirationDateTime": "2026-12-01T10:00:00Z"}
+        return example
+
+    def graph_response(self, method: str, path: str, version: str) -> Any:
+        """What mockgraph answers a Graph operation, for its success response; None: no body."""
+        if method == "GET" and (path.endswith("/presence") or "/presences/" in path):
+            return self.presence(version)
+        if path.endswith("/getPresencesByUserId"):
+            return self.presences(version)
+        if path.startswith("/subscriptions") and method in ("POST", "GET", "PATCH"):
+            return self.subscription(version) if "{id}" in path or method != "GET" else None
+        if path == "/$batch":
+            return {
+                "responses": [
+                    {
+                        "id": "1",
+                        "status": 200,
+                        "headers": {"Content-Type": "application/json"},
+                        "body": self.presence(version),
+                    }
+                ]
+            }
+        return None
 
     def presence(self, version: str, reader: str = SELF) -> dict[str, Any]:
         """GET presence as mockgraph answers it for the first fixture user."""

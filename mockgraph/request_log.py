@@ -57,7 +57,7 @@ class RequestLog:
     def __init__(self, fixtures: Fixtures, store: Store) -> None:
         self.fixtures = fixtures
         self.store = store
-        self._users = {u.id: u.display_name for u in fixtures.users}
+        self._users = {u.id: u.profile.name for u in fixtures.users}
         self._users_by_upn = {u.user_principal_name.lower(): u for u in fixtures.users}
 
     def on_entry(self, entry: Entry) -> None:
@@ -131,7 +131,7 @@ class RequestLog:
         user = self._users_by_upn.get(username.lower()) if username else None
         return {
             "userId": user.id if user is not None else None,
-            "userName": user.display_name if user is not None else (username or None),
+            "userName": user.profile.name if user is not None else (username or None),
             "appId": app_id or None,
             "appName": self._app_name(app_id),
         }

@@ -1,7 +1,7 @@
 """Every setting declared once: its MOCKGRAPH_* variable, flag, default, parser and help.
 
 The command line, the pytest plugin and the container's healthcheck all read settings
-through these declarations. A leaf: it imports nothing of mockgraph's.
+through these declarations. A leaf: it imports nothing of mockgraph's but limits.py.
 """
 
 from __future__ import annotations
@@ -9,30 +9,20 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Self, TypeVar
+
+from mockgraph.limits import Limit, parse_limit
 
 DEFAULT_FIXTURES = Path(__file__).with_name("default_fixtures.json")
 DEFAULT_URL = "http://127.0.0.1:8000"
 ENV_PREFIX = "MOCKGRAPH_"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
-# "The maximum request rate for this API is 1,500 requests within a 30-second period,
-# per application per tenant." (reference §7)
-GRAPH_LIMIT = (1500, 30.0)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """A throttling limit: requests per window (seconds), per app per tenant."""
-
-    requests: int
-    window: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,22 +120,6 @@ def one_of(*choices: str) -> Callable[[str], str]:
         return value
 
     return parse
-
-
-def parse_limit(text: str) -> Limit | None:
-    """`off`, `graph` (1500 per 30 s) or `<requests>/<seconds>s`, such as `100/10s`."""
-    value = text.strip().lower()
-    if value in ("", "off", "none", "false", "0"):
-        return None
-    if value == "graph":
-        return Limit(*GRAPH_LIMIT)
-    match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?", value)
-    if match is None or int(match.group(1)) < 1 or float(match.group(2)) <= 0:
-        raise ValueError(
-            f"'{text}' is not a throttling limit: use off, graph, or "
-            "<requests>/<seconds>s such as 100/10s"
-        )
-    return Limit(int(match.group(1)), float(match.group(2)))
 
 
 def parse_origins(text: str) -> tuple[str, ...]:

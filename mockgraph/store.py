@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from mockgraph.clock import Clock
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
-from mockgraph.domain.times import format_offset_datetime
+from mockgraph.domain.times import format_timestamp
 from mockgraph.errors import Forbidden
 from mockgraph.faults import Faults
 from mockgraph.fixtures import Fixtures, SeedUser
-from mockgraph.throttle import Limit, Throttle
+from mockgraph.limits import Limit
+from mockgraph.throttle import Throttle
 
 
 class TenantLimitReached(Forbidden):
@@ -33,13 +32,7 @@ class Tenant:
 
 def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserState:
     """A user's state as the fixtures describe it; `published` is the seeding time, formatted."""
-    user = UserState(
-        id=seed.id,
-        user_principal_name=seed.user_principal_name,
-        display_name=seed.display_name,
-        password=seed.password,
-        out_of_office=seed.out_of_office,
-    )
+    user = UserState(seed.profile, out_of_office=seed.out_of_office)
     if seed.presence is not None:
         user.sessions[FIXTURE_SESSION_ID] = Session(*seed.presence, set_at=now, expires_at=None)
     status = seed.status
@@ -47,9 +40,7 @@ def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserS
         user.status = StatusMessage(
             status.content,
             status.content_type,
-            status.published
-            or published
-            or format_offset_datetime(datetime.fromtimestamp(now, UTC)),
+            status.published or published or format_timestamp(now),
             status.expiry,
         )
     return user
@@ -91,7 +82,7 @@ class Store:
     def _seed(self, tenant_id: str) -> Tenant:
         tenant = Tenant(tenant_id, Clock(parent=self.clock), self.throttle)
         now = tenant.clock.timestamp()
-        published = format_offset_datetime(datetime.fromtimestamp(now, UTC))
+        published = format_timestamp(now)
         tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
         return tenant
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mockgraph.settings import GRAPH_LIMIT, Limit, parse_limit
+from mockgraph.limits import GRAPH_LIMIT, Limit, parse_limit
 
-# Limit and its parser live with the settings (a leaf), which declare MOCKGRAPH_THROTTLE.
+# Limit and parse_limit live in limits.py (a leaf); re-exported for their older importers.
 __all__ = ["GRAPH_LIMIT", "Limit", "Throttle", "parse_limit"]
 
 

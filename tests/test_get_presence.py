@@ -158,3 +158,11 @@ def test_every_response_carries_graph_headers(graph: Graph) -> None:
     assert "ServerInfo" in response.headers["x-ms-ags-diagnostic"]
     unsent = graph.as_user(ADELE).get("/v1.0/me/presence")
     assert unsent.headers["client-request-id"] == unsent.headers["request-id"]
+
+
+def test_openapi_presence_has_exactly_the_members_a_read_returns(graph: Graph) -> None:
+    # One shape: the OpenAPI's Presence is the entity the server renders, member for member.
+    spec = graph.admin.get("/openapi.json").json()
+    documented = set(spec["components"]["schemas"]["Presence"]["properties"]) - {"@odata.context"}
+    body = graph.as_user(ADELE).get("/v1.0/me/presence").json()
+    assert documented == set(body) - {"@odata.context"}

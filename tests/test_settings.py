@@ -13,8 +13,9 @@ import pytest
 
 from mockgraph.app import create_app
 from mockgraph.cli import build_parser, main
+from mockgraph.limits import Limit
 from mockgraph.server import ServerThread
-from mockgraph.settings import ClientSettings, Declared, Limit, Settings, parse_bool
+from mockgraph.settings import ClientSettings, Declared, Settings, parse_bool
 from mockgraph.tls import make_certificates
 
 README = (Path(__file__).parents[1] / "README.md").read_text()

@@ -9,8 +9,8 @@ from typing import Any
 from cryptography import x509
 from pydantic import Field
 
+from mockgraph.domain.bodies import GraphBody
 from mockgraph.domain.times import format_offset_datetime
-from mockgraph.presence.models import GraphBody
 
 
 class SubscriptionBody(GraphBody):

@@ -12,11 +12,11 @@ from cryptography import x509
 
 from mockgraph.auth.tokens import Principal
 from mockgraph.domain.times import parse_offset_datetime
+from mockgraph.domain.values import MAX_IDS
 from mockgraph.errors import BadRequest, Conflict
 from mockgraph.fixtures import GUID
 from mockgraph.notifications import crypto
 from mockgraph.notifications.models import Subscription, SubscriptionBody
-from mockgraph.presence.service import MAX_IDS
 
 MAX_LIFETIME = timedelta(minutes=60)
 MIN_LIFETIME = timedelta(minutes=45)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockgraph.auth.tokens import Principal, TokenAuthority
+from mockgraph.domain import rendering
 from mockgraph.domain.presence import UserState, View
 from mockgraph.errors import NotFound
 from mockgraph.notifications import crypto, rules
@@ -19,7 +20,6 @@ from mockgraph.notifications.models import (
     SubscriptionBody,
     when,
 )
-from mockgraph.presence import service
 from mockgraph.store import Store, Tenant
 
 UNKNOWN = ("PresenceUnknown", "PresenceUnknown")
@@ -296,7 +296,7 @@ def _change(tenant: Tenant, subscription: Subscription, user_id: str) -> dict[st
         data = (
             {"id": user_id, "availability": UNKNOWN[0], "activity": UNKNOWN[1]}
             if user is None
-            else service.entity_dict(user, service.OTHER)
+            else rendering.entity_dict(user, rendering.OTHER)
         )
         resource = {
             "@odata.id": f"users/{user_id}/presence",
