@@ -112,6 +112,28 @@ def test_the_clock_expires_what_the_board_shows(graph: Graph) -> None:
     assert [s["sessionId"] for s in adele["sessions"]] == ["teams"]
 
 
+def test_the_clock_fades_what_the_board_shows(graph: Graph) -> None:
+    sync = graph.as_app(PRESENCE_SYNC)
+    answer = sync.post(
+        f"/v1.0/users/{PATTI}/presence/setPresence",
+        json={
+            "sessionId": PRESENCE_SYNC,
+            "availability": "Available",
+            "activity": "Available",
+            "expirationDuration": "PT1H",
+        },
+    )
+    assert answer.status_code == 200
+    before = changes(graph)["board"]
+    graph.advance("PT5M")
+    after = changes(graph, board=before["version"])["board"]
+    patti = card(after, PATTI)
+    assert (patti["activity"], patti["sessions"][0]["activity"]) == (
+        "AvailableInactive",
+        "AvailableInactive",
+    )
+
+
 def test_the_journal_part_names_callers_and_keeps_errors(graph: Graph) -> None:
     before = changes(graph)["journal"]["last"]
     delegated = graph.as_user(ALEX)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.conftest import ALEX, MEGAN, PATTI, PRESENCE_SYNC, Graph
+from tests.conftest import ALEX, MEGAN, PATTI, PRESENCE_SYNC, PRESENCE_WALL, Graph
 from tests.e2e.test_swagger_ui import (
     LOOPBACK,
     OUTPUT,
@@ -110,12 +111,59 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
     wait_for(browser, "//div[@id='journal-detail']//dd[text()='InvalidArgument']")
     shot(browser, "dashboard-journal.png")
 
+    # Faults: one added on the board fails the next Graph GET with its status, then is gone.
+    click(browser, "//div[@class='tabs']//button[@data-tab='faults']")
+    click(browser, "//button[@id='add-fault']")
+    wait_for(browser, "//table[@id='faults']//td[text()='/v1.0/users/*/presence']")
+    wall = live.as_app(PRESENCE_WALL, "Presence.Read.All")
+    assert wall.get(f"/v1.0/users/{ALEX}/presence").status_code == 503
+    assert wall.get(f"/v1.0/users/{ALEX}/presence").status_code == 200
+
+    # The clock freezes and resumes from the header.
+    click(browser, "//button[@id='freeze']")
+    wait_for(browser, "//span[@id='clock-frozen']")
+    assert live.admin.get("/_mockgraph/clock").json()["frozen"] is True
+    click(browser, "//button[@id='resume']")
+    deadline = time.monotonic() + 10
+    while live.admin.get("/_mockgraph/clock").json()["frozen"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert live.admin.get("/_mockgraph/clock").json()["frozen"] is False
+
+    # A subscription to the built-in webhook and its validation show under Notifications.
+    reader = live.as_user(ALEX, "Presence.Read.All")
+    created = reader.post(
+        "/v1.0/subscriptions",
+        json={
+            "changeType": "updated",
+            "notificationUrl": f"{live.base_url}/_mockgraph/webhook",
+            "resource": f"/communications/presences/{MEGAN}",
+            "expirationDateTime": _in_50_minutes(live),
+        },
+    )
+    assert created.status_code == 201, created.text
+    click(browser, "//div[@class='tabs']//button[@data-tab='deliveries']")
+    wait_for(browser, f"//table[@id='subscriptions']//td[contains(., '{MEGAN}')]")
+    wait_for(browser, "//table[@id='attempts']//span[text()='validated']")
+
+    # Search narrows the board.
+    search = wait_for(browser, "//input[@id='search']")
+    search.send_keys("megan")
+    wait_for(browser, "//span[@id='page-info' and contains(., '1 of 6 users')]")
+    assert availability_of(browser, ALEX) is None
+    shot(browser, "dashboard-notifications.png")
+
     outside = [
         url
         for url in requested_urls(browser)
         if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname not in LOOPBACK
     ]
     assert outside == [], f"requests left loopback: {outside}"
+
+
+def _in_50_minutes(live: Graph) -> str:
+    """An expiry within Graph's hour, on the tenant's (possibly advanced) clock."""
+    now = datetime.fromisoformat(live.admin.get("/_mockgraph/clock").json()["now"])
+    return (now + timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _quoted(text: str) -> str:
