@@ -38,8 +38,12 @@ async def home() -> RedirectResponse:
     return RedirectResponse(UI_PATH, status_code=307)
 
 
-@router.get(UI_PATH)
+@router.get(
+    UI_PATH, include_in_schema=True, tags=["mockgraph control plane"], response_class=HTMLResponse
+)
 async def dashboard() -> HTMLResponse:
+    """The dashboard, for a person: every user's presence live, the controls to change it
+    through the Graph API, the journal, subscriptions and their deliveries, faults, the clock."""
     return HTMLResponse(
         (STATIC / "index.html").read_text(encoding="utf-8"),
         headers={"Cache-Control": "no-cache"},
