@@ -152,6 +152,15 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
     assert availability_of(browser, ALEX) is None
     shot(browser, "dashboard-notifications.png")
 
+    # Reset puts the fixtures back: Megan's status message goes, on screen too.
+    click(browser, "//button[@id='reset']")
+    wait_for(browser, f"{card(MEGAN)}//b[contains(@class, 'availability') and text()='Away']")
+    deadline = time.monotonic() + 10
+    while browser.find_elements("xpath", f"{card(MEGAN)}//*[contains(@class, 'quote')]"):
+        assert time.monotonic() < deadline, "the status message stayed after the reset"
+        time.sleep(0.1)
+    assert live.presence(MEGAN)["statusMessage"] is None
+
     outside = [
         url
         for url in requested_urls(browser)
