@@ -190,8 +190,13 @@ class Examples:
             return self.presence(version)
         if path.endswith("/getPresencesByUserId"):
             return self.presences(version)
+        if path == "/subscriptions" and method == "GET":
+            one = self.subscription(version)
+            del one["@odata.context"]
+            context = f"https://graph.microsoft.com/{version}/$metadata#subscriptions"
+            return {"@odata.context": context, "value": [one]}
         if path.startswith("/subscriptions") and method in ("POST", "GET", "PATCH"):
-            return self.subscription(version) if "{id}" in path or method != "GET" else None
+            return self.subscription(version)
         if path == "/$batch":
             return {
                 "responses": [
