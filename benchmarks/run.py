@@ -1188,12 +1188,29 @@ def markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_doc(table: str) -> None:
+def update_doc(table: str, chart: Path | None = None) -> None:
     text = DOC.read_text()
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if chart is not None:
+        table = f"![Throughput and latency per case and server]({chart.name})\n\n{table}"
     if start in text and end in text:
         head, rest = text.split(start, 1)
         DOC.write_text(head + start + "\n" + table + end + rest.split(end, 1)[1])
+
+
+def draw_chart(report: Report, path: Path) -> Path | None:
+    """The table as a chart, when matplotlib (the `bench` extra) is installed."""
+    if str(ROOT) not in sys.path:
+        # Run as a script, this folder is on the path but the package is not.
+        sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.chart import draw
+    except ImportError as missing:
+        print(f"benchmarks: no chart ({missing}; pip install '.[bench]')", file=sys.stderr)
+        return None
+    cpus = report.machine.get("cpus") or os.cpu_count()
+    title = f"mockgraph and its peers on one {cpus}-core machine (wrk, loopback)"
+    return draw([asdict(r) for r in report.rows], path, title=title)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1228,8 +1245,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.md").write_text(table)
     (args.out / "latest.json").write_text(json.dumps(asdict(report), indent=2))
+    chart = draw_chart(report, args.out / "latest.png")
+    # A partial run (--case) leaves docs/performance.md as it is.
     if args.update_docs and not args.case:
-        update_doc(table)
+        if chart is not None:
+            chart = Path(shutil.copyfile(chart, DOC.with_suffix(".png")))
+        update_doc(table, chart)
     print("\n" + table)
     return 0 if all(t["met"] for t in report.targets) or args.quick else 1
 

@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 
 from mockgraph import __version__, batch, metadata
 from mockgraph.admin.routes import router as admin_router
+from mockgraph.admin.webhook import WEBHOOK_PATH
+from mockgraph.admin.webhook import router as webhook_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
@@ -56,10 +58,14 @@ from mockgraph.request_log import RequestLog
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
+from mockgraph.ui.routes import ASSETS_PATH, UI_PATH
+from mockgraph.ui.routes import assets as ui_assets
+from mockgraph.ui.routes import router as ui_router
 
 GRAPH_PREFIXES = tuple(f"/{version}/" for version in VERSIONS)
 # Control-plane paths that never need the admin key.
-OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem"})
+# The dashboard's page and assets hold no data (it asks for the key); Graph posts to the webhook.
+OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem", UI_PATH, WEBHOOK_PATH})
 
 
 def create_app(
@@ -88,6 +94,8 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        # Served by docs.py, with the examples that depend on the time filled in.
+        openapi_url=None,
     )
     app.state.runtime = runtime
     app.request_log = RequestLog(runtime.fixtures, runtime.store)
@@ -95,7 +103,7 @@ def create_app(
     app.include_router(admin_router)
     app.include_router(identity_router)
     app.include_router(discovery_router)
-    install_docs(app)
+    _install_pages(app)
     _install_error_handlers(app, clock)
     routes = graph_routes(runtime.notifier)
     app.graph = Gateway(
@@ -111,6 +119,15 @@ def create_app(
     app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
     app.openapi = lambda: build_openapi(app, routes)  # type: ignore[method-assign]
     return app
+
+
+def _install_pages(app: FastAPI) -> None:
+    """What a person opens: the dashboard (and / leading to it), Swagger UI, ReDoc, and the
+    webhook their subscriptions can name."""
+    app.include_router(webhook_router)
+    app.include_router(ui_router)
+    app.mount(ASSETS_PATH, ui_assets, name="ui-assets")
+    install_docs(app)
 
 
 def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
@@ -213,7 +230,12 @@ class MockGraphApp(FastAPI):
                 return too_large(self.max_body_bytes)
             if name == b"authorization":
                 authorization = value
-        if self.admin_key and path.startswith("/_mockgraph/") and path not in OPEN_ADMIN_PATHS:
+        if (
+            self.admin_key
+            and path.startswith("/_mockgraph/")
+            and path not in OPEN_ADMIN_PATHS
+            and not path.startswith(ASSETS_PATH + "/")
+        ):
             given = authorization.removeprefix(b"Bearer ").strip()
             if not hmac.compare_digest(given, self.admin_key):
                 return Unauthorized(

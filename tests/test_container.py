@@ -315,3 +315,30 @@ def test_dns_route_through_network_aliases(built: Built, tmp_path: Path) -> None
         docker("rm", "-f", server, check=False)
         docker("network", "rm", network, check=False)
         print(logs[-2000:])
+
+
+def test_testcontainers_module_runs_the_image(
+    built: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("testcontainers", reason="the testcontainers extra is not installed")
+    from testcontainers.core.config import testcontainers_config
+
+    from mockgraph.testcontainers import MockGraphContainer
+
+    # Ryuk, the reaper, is an image from a registry this machine may not reach; leaving the
+    # with-block removes the container anyway.
+    monkeypatch.setattr(testcontainers_config, "ryuk_disabled", True)
+    with MockGraphContainer(built.image, host_network=True, admin_key="sesame") as mockgraph:
+        assert mockgraph.graph_url == f"{mockgraph.url}/v1.0"
+        # The control plane needs the key, which admin() sends.
+        assert httpx.post(f"{mockgraph.url}/_mockgraph/reset").status_code == 401
+        admin = mockgraph.admin()
+        admin.reset()
+        token = admin.token(ADELE, ["Presence.Read"])
+        me = httpx.get(
+            f"{mockgraph.graph_url}/me/presence", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert me.status_code == 200
+        assert me.json()["id"] == ADELE
+        name = mockgraph.get_wrapped_container().name
+    assert docker("ps", "-a", "-q", "--filter", f"name={name}") == ""

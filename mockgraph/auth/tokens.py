@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 from typing import Any
@@ -38,6 +39,19 @@ INVALID = "Access token validation failure."
 BAD_AUDIENCE = "Access token validation failure. Invalid audience."
 BAD_ISSUER = "Access token validation failure. Invalid issuer."
 EXPIRED = "Access token has expired or is not yet valid."
+_KID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def unknown_key(kid: object) -> str:
+    """Graph's 401 message for a token signed with a key this run does not have, with a hint:
+    mockgraph makes a new key at each start, so a kept token (Swagger UI's) stops working."""
+    named = f" (kid '{kid}')" if isinstance(kid, str) and _KID.match(kid) else ""
+    return (
+        f"{INVALID} The token is signed with a key this server does not have{named}: most "
+        "likely it comes from an earlier run of mockgraph, which makes a new signing key at "
+        "each start. Get a new token (POST /_mockgraph/tokens, the token endpoint, or "
+        "Authorize again in /docs), or start mockgraph with a fixed --signing-key."
+    )
 
 
 def issuer_for(tenant_id: str, cloud: Cloud = GLOBAL) -> str:
@@ -180,8 +194,10 @@ class TokenAuthority:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise InvalidAuthenticationToken(UNPARSABLE) from None
-        if header.get("alg") != "RS256" or header.get("kid") != self.key.kid:
+        if header.get("alg") != "RS256":
             raise InvalidAuthenticationToken(INVALID)
+        if header.get("kid") != self.key.kid:
+            raise InvalidAuthenticationToken(unknown_key(header.get("kid")))
         try:
             claims = jwt.decode(
                 token,

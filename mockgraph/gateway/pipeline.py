@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import cast
 
@@ -75,6 +76,7 @@ class Gateway:
         return cloud
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
         path = scope["path"]
         # Graph forgives `//` and a trailing `/` (msgraph-sdk's default base URL sends
         # /v1.0//users/...): routed, and journaled, as if they were not there.
@@ -85,16 +87,21 @@ class Gateway:
             reply = await self._handle(request, receive)
         except GraphError as error:
             status = error.status
-            await self.send_error(scope, send, error)
+            answer = await self.send_error(scope, send, error)
         except Exception as exc:
             status = 500
-            await self.send_error(scope, send, unexpected(scope["method"], scope["path"], exc))
+            answer = await self.send_error(
+                scope, send, unexpected(scope["method"], scope["path"], exc)
+            )
         else:
             status = reply.status
+            # The journal keeps JSON answers; a photo's bytes are not worth showing.
+            json_body = reply.content_type is None or b"json" in reply.content_type
+            answer = reply.body if json_body else b""
             await _send(scope, send, reply)
             if request._tenant is not None and self.answered is not None:
                 self.answered(request._tenant)
-        self._record(request, status)
+        self._record(request, status, answer, (time.perf_counter() - started) * 1000)
 
     async def _handle(self, request: GraphRequest, receive: Receive) -> Reply:
         scope = request.scope
@@ -167,7 +174,7 @@ class Gateway:
             raise InvalidAuthenticationToken(EMPTY if not scheme else UNPARSABLE)
         return self.tokens.verify(token.strip())
 
-    async def send_error(self, scope: Scope, send: Send, error: GraphError) -> None:
+    async def send_error(self, scope: Scope, send: Send, error: GraphError) -> bytes:
         """Graph's error envelope, with the request's ids and the error's own headers."""
         request_id, client_request_id = request_ids(scope)
         body = render_error(
@@ -178,8 +185,9 @@ class Gateway:
         )
         extra = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
         await respond(send, scope, error.status, body, b"application/json", extra)
+        return body
 
-    def _record(self, request: GraphRequest, status: int) -> None:
+    def _record(self, request: GraphRequest, status: int, answer: bytes, latency_ms: float) -> None:
         scope, tenant, raw = request.scope, request._tenant, request.raw
         request_id, client_request_id = request_ids(scope)
         size = len(raw) if raw is not None else 0
@@ -200,6 +208,9 @@ class Gateway:
                 body_size=size,
                 request_id=request_id,
                 client_request_id=client_request_id,
+                latency_ms=latency_ms,
+                response=answer if len(answer) <= MAX_BODY_CHARS else None,
+                response_size=len(answer),
             )
         )
 
