@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from mockgraph.domain.profile import EMPTY_PROFILE, Group, Profile
 from mockgraph.domain.times import (
     LocalDateTime,
     format_offset_datetime,
@@ -96,7 +97,24 @@ class FixtureOutOfOffice(StrictModel):
     message: str | None = None
 
 
-class FixtureUser(StrictModel):
+class FixtureProfile(StrictModel):
+    """The directory profile (README: "Fixture format"); photo: a JPEG relative to the file."""
+
+    mail: str | None = None
+    givenName: str | None = None
+    surname: str | None = None
+    jobTitle: str | None = None
+    department: str | None = None
+    officeLocation: str | None = None
+    businessPhones: list[str] = []
+    mobilePhone: str | None = None
+    preferredLanguage: str | None = None
+    accountEnabled: bool = True
+    proxyAddresses: list[str] = []
+    photo: str | None = None
+
+
+class FixtureUser(FixtureProfile):
     id: str
     userPrincipalName: str | None = None
     displayName: str | None = None
@@ -114,6 +132,21 @@ class FixtureUser(StrictModel):
     @property
     def name(self) -> str:
         return self.displayName or self.upn.split("@", 1)[0]
+
+
+class FixtureGroup(StrictModel):
+    id: str
+    displayName: str
+    description: str | None = None
+    mail: str | None = None
+    members: list[str] = []
+
+    _check_id = field_validator("id")(_guid)
+
+    @field_validator("members")
+    @classmethod
+    def _member_ids(cls, value: list[str]) -> list[str]:
+        return [_guid(member) for member in value]
 
 
 class FixtureApp(StrictModel):
@@ -147,13 +180,67 @@ class SeedUser:
     presence: tuple[str, str] | None
     status: SeedStatus | None
     out_of_office: tuple[bool, str | None]
+    profile: Profile = EMPTY_PROFILE
 
 
 _NO_OUT_OF_OFFICE: tuple[bool, str | None] = (False, None)
 
 
-def seed_of(user: FixtureUser) -> SeedUser:
-    """The compact seed of a validated fixture user."""
+def profile_of(user: FixtureProfile, base: Path | None) -> Profile:
+    """The directory profile of a fixture user; the photo path made absolute, and checked."""
+    photo = None
+    if user.photo is not None:
+        path = (base or Path.cwd()) / user.photo
+        if not path.is_file():
+            raise ValueError(f"photo: no such file '{path}'")
+        photo = str(path.resolve())
+    profile = Profile(
+        mail=user.mail,
+        given_name=user.givenName,
+        surname=user.surname,
+        job_title=user.jobTitle,
+        department=user.department,
+        office_location=user.officeLocation,
+        business_phones=tuple(user.businessPhones),
+        mobile_phone=user.mobilePhone,
+        preferred_language=user.preferredLanguage,
+        account_enabled=user.accountEnabled,
+        proxy_addresses=tuple(user.proxyAddresses),
+        photo=photo,
+    )
+    return EMPTY_PROFILE if profile == EMPTY_PROFILE else profile
+
+
+def profile_document(profile: Profile) -> dict[str, Any]:
+    """A profile in the fixture format (photo as an absolute path): the inverse of profile_of."""
+    return {
+        "mail": profile.mail,
+        "givenName": profile.given_name,
+        "surname": profile.surname,
+        "jobTitle": profile.job_title,
+        "department": profile.department,
+        "officeLocation": profile.office_location,
+        "businessPhones": list(profile.business_phones),
+        "mobilePhone": profile.mobile_phone,
+        "preferredLanguage": profile.preferred_language,
+        "accountEnabled": profile.account_enabled,
+        "proxyAddresses": list(profile.proxy_addresses),
+        "photo": profile.photo,
+    }
+
+
+def group_document(group: Group) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "displayName": group.display_name,
+        "description": group.description,
+        "mail": group.mail,
+        "members": list(group.members),
+    }
+
+
+def seed_of(user: FixtureUser, base: Path | None = None) -> SeedUser:
+    """The compact seed of a validated fixture user; `base`: the folder photos are read from."""
     status = None
     if user.statusMessage is not None:
         given = user.statusMessage
@@ -183,6 +270,7 @@ def seed_of(user: FixtureUser) -> SeedUser:
         out_of_office=_NO_OUT_OF_OFFICE
         if not ooo.isOutOfOffice and ooo.message is None
         else (ooo.isOutOfOffice, ooo.message),
+        profile=profile_of(user, base),
     )
 
 
@@ -192,6 +280,7 @@ class _Document(StrictModel):
     tenantId: str = DEFAULT_TENANT_ID
     users: list[dict[str, Any]] = []
     apps: list[FixtureApp] = []
+    groups: list[FixtureGroup] = []
 
     _check_tenant = field_validator("tenantId")(_guid)
 
@@ -203,6 +292,7 @@ class Fixtures:
     tenant_id: str = DEFAULT_TENANT_ID
     users: tuple[SeedUser, ...] = ()
     apps: tuple[FixtureApp, ...] = ()
+    groups: tuple[Group, ...] = ()
 
     def app(self, app_id: str) -> FixtureApp | None:
         return next((a for a in self.apps if a.appId == app_id.lower()), None)
@@ -230,7 +320,7 @@ def json_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def parse_fixtures(raw: bytes | str, source: str) -> Fixtures:
+def parse_fixtures(raw: bytes | str, source: str, base: Path | None = None) -> Fixtures:
     """Validated fixtures, or FixtureError naming `source` and the JSON path of the problem.
 
     Users are validated one by one into compact seeds, so that a file of 100,000 users never
@@ -248,14 +338,34 @@ def parse_fixtures(raw: bytes | str, source: str) -> Fixtures:
     users = document.users
     seeds = []
     for index in range(len(users)):
-        seeds.append(seed_of(_validated(FixtureUser, users[index], source, ("users", index))))
+        at = ("users", index)
+        user = _validated(FixtureUser, users[index], source, at)
+        try:
+            seeds.append(seed_of(user, base))
+        except ValueError as exc:
+            raise FixtureError(f"{source}: {json_path((*at, 'photo'))}: {exc}") from None
         users[index] = {}  # let the parsed JSON go as soon as it is read
     _no_duplicates(source, "users", [u.id for u in seeds], "id")
     _no_duplicates(
         source, "users", [u.user_principal_name.lower() for u in seeds], "userPrincipalName"
     )
     _no_duplicates(source, "apps", [a.appId for a in document.apps], "appId")
-    return Fixtures(document.tenantId, tuple(seeds), tuple(document.apps))
+    groups = groups_of(document.groups, {u.id for u in seeds}, source)
+    return Fixtures(document.tenantId, tuple(seeds), tuple(document.apps), groups)
+
+
+def groups_of(given: list[FixtureGroup], user_ids: set[str], source: str) -> tuple[Group, ...]:
+    """The fixture's groups; every member must be a user or group of the same file."""
+    _no_duplicates(source, "groups", [g.id for g in given], "id")
+    known = user_ids | {g.id for g in given}
+    for index, group in enumerate(given):
+        for position, member in enumerate(group.members):
+            if member not in known:
+                raise FixtureError(
+                    f"{source}: $.groups[{index}].members[{position}]: '{member}' is not the "
+                    "id of a user or group of this file"
+                )
+    return tuple(Group(g.id, g.displayName, g.description, g.mail, tuple(g.members)) for g in given)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -283,4 +393,4 @@ def load_fixtures(path: Path) -> Fixtures:
         raw = path.read_bytes()
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read the fixture file: {exc.strerror}") from None
-    return parse_fixtures(raw, str(path))
+    return parse_fixtures(raw, str(path), path.parent)

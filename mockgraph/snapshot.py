@@ -26,7 +26,17 @@ from mockgraph.domain.values import (
     known_availability,
 )
 from mockgraph.errors import BadRequest, GraphError, describe_validation_error
-from mockgraph.fixtures import GUID, StrictModel
+from mockgraph.fixtures import (
+    GUID,
+    FixtureError,
+    FixtureGroup,
+    FixtureProfile,
+    StrictModel,
+    group_document,
+    groups_of,
+    profile_document,
+    profile_of,
+)
 from mockgraph.store import Tenant
 
 SEQUENCE = re.compile(r"^A(\d{10})$")
@@ -86,12 +96,14 @@ def export_tenant(tenant: Tenant) -> dict[str, Any]:
                     "automatic": _location(user.automatic_location),
                 },
                 "sequenceNumber": f"A{user.sequence:010d}",
+                **profile_document(user.profile),
             }
         )
     return {
         "tenantId": tenant.id,
         "clock": {"now": _when(now), "frozen": tenant.clock.frozen},
         "users": users,
+        "groups": [group_document(g) for g in tenant.groups.values()],
     }
 
 
@@ -150,7 +162,7 @@ class _OutOfOffice(StrictModel):
     message: str | None = None
 
 
-class _User(StrictModel):
+class _User(FixtureProfile):
     id: str
     userPrincipalName: str
     displayName: str
@@ -172,6 +184,7 @@ class _State(StrictModel):
     tenantId: str | None = None
     clock: _Clock | None = None
     users: list[_User]
+    groups: list[FixtureGroup] | None = None
 
 
 def import_tenant(tenant: Tenant, document: Any) -> None:
@@ -193,6 +206,12 @@ def import_tenant(tenant: Tenant, document: Any) -> None:
         if user.id in users:
             raise BadRequest(f"{where}.id '{user.id}' appears twice in the state.")
         users[user.id] = user
+    groups = None
+    if state.groups is not None:
+        try:
+            groups = groups_of(state.groups, set(users), "state")
+        except FixtureError as exc:
+            raise BadRequest(str(exc).removeprefix("state: $.")) from None
     # Nothing is changed until the whole document has been read.
     if state.clock is not None and clock_now is not None:
         tenant.clock.resume()
@@ -200,6 +219,8 @@ def import_tenant(tenant: Tenant, document: Any) -> None:
         if state.clock.frozen:
             tenant.clock.freeze()
     tenant.users = users
+    if groups is not None:
+        tenant.groups = {g.id: g for g in groups}
 
 
 def _at(text: str, field: str) -> datetime:
@@ -221,6 +242,10 @@ def _user(given: _User, where: str, now: float) -> UserState:
         password=given.password,
         out_of_office=(given.outOfOfficeSettings.isOutOfOffice, given.outOfOfficeSettings.message),
     )
+    try:
+        user.profile = profile_of(given, None)
+    except ValueError as exc:
+        raise BadRequest(f"{where}.{exc}") from None
     try:
         for i, s in enumerate(given.sessions):
             expires = s.expirationDateTime

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from mockgraph.clock import Clock
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
+from mockgraph.domain.profile import Group
 from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import Forbidden
 from mockgraph.faults import Faults
@@ -28,6 +29,8 @@ class Tenant:
         self.id = tenant_id
         self.clock = clock
         self.users: dict[str, UserState] = {}
+        # The directory's groups, by id (see directory/groups.py).
+        self.groups: dict[str, Group] = {}
         self.faults = Faults()
         self.throttle = Throttle(throttle)
         # Presence subscriptions, by id (see notifications/service.py).
@@ -45,6 +48,7 @@ def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserS
         display_name=seed.display_name,
         password=seed.password,
         out_of_office=seed.out_of_office,
+        profile=seed.profile,
     )
     if seed.presence is not None:
         user.sessions[FIXTURE_SESSION_ID] = Session(*seed.presence, set_at=now, expires_at=None)
@@ -99,6 +103,7 @@ class Store:
         now = tenant.clock.timestamp()
         published = format_offset_datetime(datetime.fromtimestamp(now, UTC))
         tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
+        tenant.groups = {g.id: g for g in self.fixtures.groups}
         return tenant
 
     def reset(self, tenant_id: str | None = None) -> None:

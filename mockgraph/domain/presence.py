@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mockgraph.domain.profile import EMPTY_PROFILE, Profile
 from mockgraph.domain.times import LocalDateTime
 from mockgraph.domain.values import SESSION_RANK
 
@@ -86,6 +87,7 @@ class UserState:
     display_name: str
     password: str | None
     out_of_office: tuple[bool, str | None] = (False, None)
+    profile: Profile = EMPTY_PROFILE
     sessions: dict[str, Session] = field(default_factory=dict)
     preferred: Preferred | None = None
     status: StatusMessage | None = None
