@@ -3,6 +3,7 @@ faults and journal as a direct call."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -18,6 +19,7 @@ _KEPT_HEADERS = {
     b"retry-after": "Retry-After",
     b"cache-control": "Cache-Control",
     b"location": "Location",
+    b"etag": "ETag",
 }
 
 Router = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -85,13 +87,17 @@ async def run_batch(
     """Run every request of the batch; the answer's `responses` keep the request order."""
     items = _items(raw)
     authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+    # Links in the answers (nextLink) name the address the batch itself was sent to.
+    host = next((v for k, v in scope["headers"] if k == b"host"), None)
     results: dict[str, dict[str, Any]] = {}
     for item in _ordered(items):
         failed = [d for d in item.get("dependsOn", []) if results[d.lower()]["status"] >= 400]
         if failed:
             results[item["id"].lower()] = _failed_dependency(item, failed, now)
             continue
-        results[item["id"].lower()] = await _run_one(version, item, authorization, router)
+        results[item["id"].lower()] = await _run_one(
+            version, item, authorization, router, host, scope.get("scheme", "http")
+        )
     return {"responses": [results[item["id"].lower()] for item in items]}
 
 
@@ -112,13 +118,20 @@ def _failed_dependency(item: dict[str, Any], failed: list[str], now: datetime) -
 
 
 async def _run_one(
-    version: str, item: dict[str, Any], authorization: bytes | None, router: Router
+    version: str,
+    item: dict[str, Any],
+    authorization: bytes | None,
+    router: Router,
+    host: bytes | None = None,
+    scheme: str = "http",
 ) -> dict[str, Any]:
     url: str = item["url"]
     path, _, query = url.partition("?")
     headers: list[tuple[bytes, bytes]] = []
     if authorization is not None:
         headers.append((b"authorization", authorization))
+    if host is not None:
+        headers.append((b"host", host))
     for name, value in item.get("headers", {}).items():
         headers.append((str(name).lower().encode("latin-1"), str(value).encode("latin-1")))
     body = b""
@@ -135,7 +148,7 @@ async def _run_one(
         "query_string": query.encode(),
         "headers": headers,
         "http_version": "1.1",
-        "scheme": "http",
+        "scheme": scheme,
     }
     sent = False
 
@@ -162,5 +175,15 @@ async def _run_one(
         },
     }
     if content:
-        answer["body"] = json.loads(content)
+        answer["body"] = _body(content, answer["headers"].get("Content-Type", ""))
     return answer
+
+
+def _body(content: bytes, content_type: str) -> Any:
+    """JSON as JSON, text as a string, anything else (a photo) as a base64 string."""
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == "application/json" or not kind:
+        return json.loads(content)
+    if kind.startswith("text/"):
+        return content.decode()
+    return base64.b64encode(content).decode()

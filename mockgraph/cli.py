@@ -17,6 +17,7 @@ from mockgraph.admin.service import mint_token
 from mockgraph.auth.keys import SigningKey, SigningKeyError
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
+from mockgraph.clouds import parse_cloud
 from mockgraph.errors import GraphError
 from mockgraph.fixtures import FixtureError, load_fixtures
 from mockgraph.settings import DEFAULT_FIXTURES, Settings
@@ -152,6 +153,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(MOCKGRAPH_CORS_ORIGINS; default *)",
     )
     serve.add_argument(
+        "--cloud",
+        default=_env("CLOUD", "global"),
+        help="the national cloud @odata.context names when the Host is not one of Graph's: "
+        "global, usgov, dod or china (MOCKGRAPH_CLOUD; default global)",
+    )
+    serve.add_argument(
+        "--photo-not-found-code",
+        default=_env("PHOTO_NOT_FOUND_CODE", "ImageNotFound"),
+        choices=("ImageNotFound", "ErrorEntityNotFound"),
+        help="the code of a missing photo's 404 (MOCKGRAPH_PHOTO_NOT_FOUND_CODE; "
+        "default ImageNotFound)",
+    )
+    serve.add_argument(
         "--tls",
         action="store_true",
         default=_flag("TLS"),
@@ -249,6 +263,8 @@ def serve(args: argparse.Namespace) -> int:
             state_file=args.state_file,
             state_save_interval=max(0.0, args.state_save_interval),
             cors_origins=_origins(args.cors_origins),
+            cloud=parse_cloud(args.cloud).name,
+            photo_not_found_code=args.photo_not_found_code,
         )
         app = create_app(settings)
         if settings.state_file is not None:

@@ -192,7 +192,7 @@ def profile_of(user: FixtureProfile, base: Path | None) -> Profile:
     if user.photo is not None:
         path = (base or Path.cwd()) / user.photo
         if not path.is_file():
-            raise ValueError(f"photo: no such file '{path}'")
+            raise ValueError(f"no such file '{path}'")
         photo = str(path.resolve())
     profile = Profile(
         mail=user.mail,

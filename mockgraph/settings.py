@@ -46,3 +46,9 @@ class Settings:
     state_save_interval: float = 10.0
     # Origins a browser may call from ("*": any); () turns CORS off.
     cors_origins: tuple[str, ...] = ("*",)
+    # The national cloud whose Graph root @odata.context names when the Host is none of
+    # Graph's (clouds.py: global, usgov, dod, china).
+    cloud: str = "global"
+    # The code of a missing photo's 404: ImageNotFound (documented) or ErrorEntityNotFound
+    # (what the service sends today, directory-reference.md §4.4).
+    photo_not_found_code: str = "ImageNotFound"

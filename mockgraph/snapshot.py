@@ -245,7 +245,7 @@ def _user(given: _User, where: str, now: float) -> UserState:
     try:
         user.profile = profile_of(given, None)
     except ValueError as exc:
-        raise BadRequest(f"{where}.{exc}") from None
+        raise BadRequest(f"{where}.photo: {exc}") from None
     try:
         for i, s in enumerate(given.sessions):
             expires = s.expirationDateTime

@@ -67,7 +67,7 @@ def add_user(tenant: Tenant, fixture: FixtureUser) -> None:
     try:
         seed = seed_of(fixture)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(f"photo: {exc}") from None
     tenant.users[fixture.id] = seed_user(seed, tenant.clock.timestamp())
 
 

@@ -95,7 +95,7 @@ def parse_options(query_string: str, version: str) -> Options:
 
 def _top(value: str) -> int:
     text = value.strip()
-    if not text.lstrip("-").isdigit():
+    if not text.isdigit():
         raise GraphError(
             f"Invalid value '{value}' for $top query option found. "
             "The $top query option requires a non-negative integer value."

@@ -11,6 +11,11 @@ from urllib.parse import parse_qsl
 from mockgraph.auth.permissions import authorize, reject_app_on_me
 from mockgraph.auth.tokens import EMPTY, Principal, TokenAuthority, check_lifetime
 from mockgraph.batch import run_batch
+from mockgraph.clouds import parse_cloud
+from mockgraph.directory.dispatch import dispatch as dispatch_directory
+from mockgraph.directory.keys import parse_address
+from mockgraph.directory.service import Answer, DirectoryService
+from mockgraph.directory.service import Call as DirectoryCall
 from mockgraph.errors import (
     UNREADABLE_JSON,
     BadRequest,
@@ -143,6 +148,9 @@ class GraphRouter:
         self.settings = settings
         self.notifier = notifier
         self.paths = PathCache()
+        self.directory = DirectoryService(
+            parse_cloud(settings.cloud), settings.photo_not_found_code
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = Call(scope)
@@ -150,7 +158,15 @@ class GraphRouter:
             await self._batch(call, receive, send)
             return
         try:
-            status, body = await self._handle(call, receive)
+            handled = await self._handle(call, receive)
+            if isinstance(handled, Answer):
+                status = handled.status
+                await respond(
+                    send, scope, status, handled.body, handled.content_type, handled.headers
+                )
+                self._record(call, status)
+                return
+            status, body = handled
         except GraphError as error:
             status = error.status
             await self.send_error(scope, send, error)
@@ -238,7 +254,7 @@ class GraphRouter:
             )
         )
 
-    async def _handle(self, call: Call, receive: Receive) -> tuple[int, bytes]:
+    async def _handle(self, call: Call, receive: Receive) -> tuple[int, bytes] | Answer:
         scope = call.scope
         headers = _headers(scope)
         method, path = scope["method"], scope["path"]
@@ -265,6 +281,17 @@ class GraphRouter:
         if subscription is not None:
             version, sub_id = subscription
             return await self.notifier.route(tenant, principal, method, sub_id, raw, version)
+        raw_path = scope.get("raw_path")
+        address = parse_address(raw_path.decode("latin-1").split("?", 1)[0] if raw_path else path)
+        if address is not None:
+            answer = dispatch_directory(
+                self.directory,
+                _directory_call(scope, principal, tenant, address.version),
+                address,
+                method,
+            )
+            if answer is not None:
+                return answer
         return self._run(principal, tenant, method, path, scope["query_string"], raw, headers, now)
 
     def _run(
@@ -373,6 +400,29 @@ class GraphRouter:
                 headers={"Allow": allowed},
             )
         return operation
+
+
+def _directory_call(
+    scope: Scope, principal: Principal, tenant: Tenant, version: str
+) -> DirectoryCall:
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+    eventual = any(
+        k == b"consistencylevel" and v.strip().lower() == b"eventual" for k, v in scope["headers"]
+    )
+    base = f"{scope.get('scheme', 'http')}://{host or '127.0.0.1'}"
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
+    return DirectoryCall(
+        version,
+        principal,
+        tenant.id,
+        tenant.users,
+        tenant.groups,
+        scope["query_string"].decode("latin-1"),
+        eventual,
+        host,
+        base + path,
+    )
 
 
 def _subscription_path(path: str) -> tuple[str, str | None] | None:
