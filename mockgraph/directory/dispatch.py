@@ -7,12 +7,14 @@ from mockgraph.directory.service import Answer, Call, DirectoryService
 from mockgraph.errors import GraphError, MethodNotAllowed
 
 CAST = "microsoft.graph.user"
+# The segments after a user or group that the directory serves; others are not emulated.
+SEGMENTS = frozenset({"photo", "photos", "memberof", "members", "$count"})
 
 
 def dispatch(service: DirectoryService, call: Call, address: Address, method: str) -> Answer | None:
     """The answer of a directory call, or None when the address is not the directory's."""
     tail = address.tail
-    if address.root in ("me", "users") and tail[:1] == ("presence",):
+    if tail and tail[0] not in SEGMENTS:
         return None
     if method != "GET":
         raise MethodNotAllowed(
