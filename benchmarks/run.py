@@ -30,6 +30,10 @@ from typing import Any
 
 import httpx
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.directory import evaluate_directory, run_directory_cases
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
 CACHE = HERE / ".cache"
@@ -474,6 +478,7 @@ class Bench:
             )
         self.startup()
         self.memory(many)
+        run_directory_cases(self)
         self.report.machine = {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
@@ -813,6 +818,7 @@ def evaluate(report: Report) -> None:
             crowd.rss_after_mib < 300,
             f"{crowd.rss_after_mib:.0f} MiB",
         )
+    evaluate_directory(report, target)
     errors = sum(r.errors or 0 for r in report.rows if r.server == "mockgraph")
     target("no mockgraph request failed", errors == 0, f"{errors} non-2xx answers")
 

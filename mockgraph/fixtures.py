@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -114,6 +117,9 @@ class FixtureProfile(StrictModel):
     photo: str | None = None
 
 
+_PROFILE_FIELDS = frozenset(FixtureProfile.model_fields)
+
+
 class FixtureUser(FixtureProfile):
     id: str
     userPrincipalName: str | None = None
@@ -190,11 +196,13 @@ def profile_of(user: FixtureProfile, base: Path | None) -> Profile:
     """The directory profile of a fixture user; the photo path made absolute, and checked."""
     photo = None
     if user.photo is not None:
-        path = (base or Path.cwd()) / user.photo
-        if not path.is_file():
-            raise ValueError(f"no such file '{path}'")
-        photo = str(path.resolve())
-    profile = Profile(
+        photo = os.path.abspath(os.path.join(base or Path.cwd(), user.photo))
+        if not os.path.isfile(photo):
+            raise ValueError(f"no such file '{photo}'")
+    if photo is None and user.mail is None and user.givenName is None and user.surname is None:
+        if user.model_fields_set.isdisjoint(_PROFILE_FIELDS):
+            return EMPTY_PROFILE
+    return Profile(
         mail=user.mail,
         given_name=user.givenName,
         surname=user.surname,
@@ -208,7 +216,6 @@ def profile_of(user: FixtureProfile, base: Path | None) -> Profile:
         proxy_addresses=tuple(user.proxyAddresses),
         photo=photo,
     )
-    return EMPTY_PROFILE if profile == EMPTY_PROFILE else profile
 
 
 def profile_document(profile: Profile) -> dict[str, Any]:
@@ -326,14 +333,32 @@ def parse_fixtures(raw: bytes | str, source: str, base: Path | None = None) -> F
     Users are validated one by one into compact seeds, so that a file of 100,000 users never
     holds 100,000 pydantic models at once.
     """
+    with paused_gc():
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise FixtureError(
+                f"{source}: $: Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
+        except UnicodeDecodeError:
+            raise FixtureError(f"{source}: $: Invalid JSON: not UTF-8 text") from None
+        return _parse(data, source, base)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic collection while many long-lived objects are made (100,000 users' seeds and
+    state): its passes over them would only cost time, a third of such a start-up."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise FixtureError(
-            f"{source}: $: Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except UnicodeDecodeError:
-        raise FixtureError(f"{source}: $: Invalid JSON: not UTF-8 text") from None
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse(data: Any, source: str, base: Path | None) -> Fixtures:
     document = _validated(_Document, data, source, ())
     users = document.users
     seeds = []

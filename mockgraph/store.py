@@ -11,7 +11,7 @@ from mockgraph.domain.profile import Group
 from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import Forbidden
 from mockgraph.faults import Faults
-from mockgraph.fixtures import Fixtures, SeedUser
+from mockgraph.fixtures import Fixtures, SeedUser, paused_gc
 from mockgraph.throttle import Limit, Throttle
 
 if TYPE_CHECKING:
@@ -102,7 +102,8 @@ class Store:
         tenant = Tenant(tenant_id, Clock(parent=self.clock), self.throttle)
         now = tenant.clock.timestamp()
         published = format_offset_datetime(datetime.fromtimestamp(now, UTC))
-        tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
+        with paused_gc():
+            tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
         tenant.groups = {g.id: g for g in self.fixtures.groups}
         return tenant
 
