@@ -3,39 +3,42 @@
 from __future__ import annotations
 
 import hmac
-import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from mockgraph import __version__
+from mockgraph import __version__, batch, subscriptions
 from mockgraph.admin.routes import router as admin_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
+from mockgraph.directory import routes as directory
 from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
     EntraError,
-    GeneralException,
     GraphError,
     MethodNotAllowed,
     NotFound,
-    RequestEntityTooLarge,
     Unauthorized,
     describe_validation_error,
     render_error,
+    unexpected,
 )
 from mockgraph.fixtures import Fixtures, load_fixtures
+from mockgraph.gateway import Gateway, Routes
 from mockgraph.http import (
     Receive,
     Scope,
     Send,
     graph_headers,
+    limited,
     preflight,
     request_ids,
+    too_large,
     with_cors,
     with_graph_headers,
 )
@@ -45,12 +48,11 @@ from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
 from mockgraph.notifications.service import Notifier
 from mockgraph.openapi import DESCRIPTION, build_openapi
-from mockgraph.presence.routes import GraphRouter
+from mockgraph.presence import routes as presence
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
-from mockgraph.store import Store
+from mockgraph.store import Store, Tenant
 
-log = logging.getLogger("mockgraph")
 GRAPH_PREFIXES = ("/v1.0/", "/beta/")
 # Control-plane paths that never need the admin key.
 OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem"})
@@ -107,24 +109,49 @@ def create_app(
     app.include_router(identity_router)
     install_docs(app)
     _install_error_handlers(app, clock)
-    app.graph = GraphRouter(
-        runtime.store, runtime.tokens, runtime.journal, settings, runtime.notifier
+    routes = graph_routes(runtime.notifier, settings)
+    app.graph = Gateway(
+        routes,
+        runtime.store,
+        runtime.tokens,
+        runtime.journal,
+        settings,
+        answered=_notify(runtime.notifier),
     )
     app.max_body_bytes = settings.max_body_bytes
     app.admin_key = (settings.admin_key or "").encode()
     app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
-    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: build_openapi(app, routes)  # type: ignore[method-assign]
     return app
+
+
+def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
+    """Every Graph resource's operations: the one place a new resource is plugged in."""
+    routes = Routes()
+    presence.register(routes)
+    directory.register(routes, settings)
+    subscriptions.register(routes, notifier)
+    batch.register(routes)
+    return routes
+
+
+def _notify(notifier: Notifier) -> Callable[[Tenant], None]:
+    def answered(tenant: Tenant) -> None:
+        # Presence that changed may owe subscribers a notification (sent in the background).
+        if tenant.subscriptions:
+            notifier.scan(tenant)
+
+    return answered
 
 
 class MockGraphApp(FastAPI):
     """FastAPI for the control plane and the docs; Graph calls skip its middleware entirely.
 
-    Graph paths go straight to the lean GraphRouter (pure ASGI). Everything else goes through
+    Graph paths go straight to the gateway (pure ASGI). Everything else goes through
     FastAPI, with Graph's headers added, after the body-size and admin-key gates.
     """
 
-    graph: GraphRouter
+    graph: Gateway
     max_body_bytes: int
     admin_key: bytes
     cors_origins: frozenset[bytes]
@@ -150,6 +177,7 @@ class MockGraphApp(FastAPI):
                 return
             request_ids(scope)
             send = with_graph_headers(scope, send)
+            receive = limited(receive, self.max_body_bytes)
         await super().__call__(scope, receive, send)
 
     def _refuse(self, scope: Scope, path: str) -> GraphError | None:
@@ -157,7 +185,7 @@ class MockGraphApp(FastAPI):
         authorization = b""
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                return RequestEntityTooLarge("The request body is larger than mockgraph accepts.")
+                return too_large(self.max_body_bytes)
             if name == b"authorization":
                 authorization = value
         if self.admin_key and path.startswith("/_mockgraph/") and path not in OPEN_ADMIN_PATHS:
@@ -232,9 +260,5 @@ def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
-        return answer(
-            request,
-            GeneralException("An unexpected error occurred in mockgraph; its log has the details."),
-        )
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        return answer(request, unexpected(request.method, request.url.path, exc))

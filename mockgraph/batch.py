@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from mockgraph.errors import UNREADABLE_JSON, BadRequest, GraphError, render_error
+from mockgraph.gateway import GRAPH_ERRORS, Doc, GraphRequest, Operation, Reply, Routes
 from mockgraph.http import Message, Receive, Scope, Send, new_request_id
 
 MAX_REQUESTS = 20
@@ -23,6 +24,35 @@ _KEPT_HEADERS = {
 }
 
 Router = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_DOC = Doc(
+    operation_id="batch",
+    tag="json batching",
+    summary="Run up to 20 requests in one call",
+    responses={
+        "200": {
+            "description": "Each request's status, headers and body",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+    errors={**GRAPH_ERRORS, "409": "One subscription per user per app."},
+    body_schema={"type": "object"},
+    example={"requests": [{"id": "1", "method": "GET", "url": "/me/presence"}]},
+)
+
+
+def register(routes: Routes) -> None:
+    """POST /$batch: needs no token itself; each of its requests re-enters the gateway."""
+    routes.add(Operation("POST", "/$batch", json_batch, name="$batch", doc=_DOC, public=True))
+
+
+async def json_batch(request: GraphRequest) -> Reply:
+    """JSON batching: each request runs as a direct call would, dependencies first."""
+    gateway = request.gateway
+    answer = await run_batch(
+        request.version, request.scope, request.raw or b"", gateway, gateway.store.clock.now()
+    )
+    return Reply(200, json.dumps(answer, separators=(",", ":")).encode())
 
 
 def _items(raw: bytes) -> list[dict[str, Any]]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Any
+
+log = logging.getLogger("mockgraph")
 
 UNREADABLE_JSON = (
     "Unable to read JSON request payload. Please ensure Content-Type header is set and "
@@ -80,6 +83,12 @@ class UnsupportedMediaType(GraphError):
 
 class GeneralException(GraphError):
     status, code = 500, "generalException"
+
+
+def unexpected(method: str, path: str, exc: BaseException) -> GeneralException:
+    """The one answer to a bug in mockgraph: logged with its traceback, answered as a 500."""
+    log.error("unexpected error in %s %s", method, path, exc_info=exc)
+    return GeneralException("An unexpected error occurred in mockgraph; its log has the details.")
 
 
 def graph_date(now: datetime) -> str:

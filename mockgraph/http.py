@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from mockgraph.errors import RequestEntityTooLarge
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -125,5 +127,48 @@ def with_cors(send: Send, origin: bytes) -> Send:
                 (b"vary", b"Origin"),
             ]
         await send(message)
+
+    return wrapped
+
+
+def too_large(limit: int) -> RequestEntityTooLarge:
+    """The one answer to a body over MOCKGRAPH_MAX_BODY_BYTES, whichever pipeline reads it."""
+    return RequestEntityTooLarge(
+        f"The request body is larger than the {limit // 1024} KiB mockgraph accepts."
+    )
+
+
+async def read_body(receive: Receive, declared: bytes | None, limit: int) -> bytes:
+    """The whole body, or 413 as soon as it (or its declared Content-Length) passes `limit`."""
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def limited(receive: Receive, limit: int) -> Receive:
+    """Wrap `receive` so that a body streamed past `limit` raises the same 413."""
+    size = 0
+
+    async def wrapped() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise too_large(limit)
+        return message
 
     return wrapped

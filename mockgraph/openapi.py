@@ -1,4 +1,5 @@
-"""The OpenAPI document: the control plane from FastAPI, Graph operations from declarations."""
+"""The OpenAPI document: the control plane from FastAPI, Graph operations from their declarations
+with the gateway."""
 
 from __future__ import annotations
 
@@ -6,12 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from mockgraph.notifications.service import RenewalBody, SubscriptionBody
-from mockgraph.presence import models
-from mockgraph.presence.operations import GET_PRESENCES_BY_USER_ID, PRESENCE_OPERATIONS, Operation
+from mockgraph.gateway import VERSIONS, Operation, Routes
 
 DESCRIPTION = """
 A faithful, stateful emulator of the Microsoft Graph **presence** API.
@@ -31,11 +29,6 @@ For an app:
 Each Graph operation is listed under its Graph name, at `/v1.0` and `/beta`.
 """
 
-_ADDRESSES = (
-    ("me", "/me/presence", False),
-    ("users", "/users/{id}/presence", True),
-    ("communications", "/communications/presences/{id}", True),
-)
 _ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["error"],
@@ -59,33 +52,21 @@ _ERROR_SCHEMA: dict[str, Any] = {
         }
     },
 }
-_PROPERTIES = (
-    "id|availability|activity|statusMessage|outOfOfficeSettings|workLocation|sequenceNumber"
-)
-_SELECT_PATTERN = f"^({_PROPERTIES})(,({_PROPERTIES}))*$"
-_ERRORS = {
-    "400": "Bad request: the body, a value or the address is wrong.",
-    "401": "No token, or one Graph would not accept.",
-    "403": "The token lacks the permission this call needs.",
-    "404": "No such user, or no such presence session.",
-}
 
 
-def build_openapi(app: FastAPI) -> dict[str, Any]:
+def build_openapi(app: FastAPI, routes: Routes) -> dict[str, Any]:
     """Built once per app and cached, as FastAPI does."""
     if app.openapi_schema is not None:
         return app.openapi_schema
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    bodies: list[type[BaseModel]] = [
-        SubscriptionBody,
-        RenewalBody,
-        *[op.body for op in (*PRESENCE_OPERATIONS, GET_PRESENCES_BY_USER_ID) if op.body],
-    ]
+    shown = [op for op in routes.operations if op.doc is not None]
+    bodies = [op.body for op in shown if op.body is not None]
+    results = [model for op in shown if op.doc is not None for model in op.doc.schemas]
     _, definitions = models_json_schema(
         [(m, "validation") for m in dict.fromkeys(bodies)]
-        + [(models.Presence, "serialization"), (models.PresenceCollection, "serialization")],
+        + [(m, "serialization") for m in dict.fromkeys(results)],
         ref_template="#/components/schemas/{model}",
     )
     components = schema.setdefault("components", {})
@@ -100,20 +81,11 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         }
     }
     paths: dict[str, Any] = {}
-    for version in ("v1.0", "beta"):
-        for form, address, has_id in _ADDRESSES:
-            for op in PRESENCE_OPERATIONS:
-                if op.me_only and form != "me":
-                    continue
-                path = f"/{version}{address}" + (f"/{op.action}" if op.action else "")
-                paths.setdefault(path, {})[op.method.lower()] = _operation(
-                    op, f"{version}_{form}_{op.action or 'getPresence'}", has_id
-                )
-        bulk = GET_PRESENCES_BY_USER_ID
-        paths[f"/{version}/communications/getPresencesByUserId"] = {
-            "post": _operation(bulk, f"{version}_getPresencesByUserId", False)
-        }
-        paths.update(_subscriptions_and_batch(version))
+    for version in VERSIONS:
+        for op in shown:
+            paths.setdefault(f"/{version}{op.path}", {})[op.method.lower()] = _operation(
+                op, version
+            )
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             operation["responses"] = _non_graph_responses(path, operation["responses"])
@@ -122,70 +94,42 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def _operation(op: Operation, operation_id: str, has_id: bool) -> dict[str, Any]:
-    parameters: list[dict[str, Any]] = []
-    if has_id:
-        parameters.append(
-            {
-                "name": "id",
-                "in": "path",
-                "required": True,
-                "description": "The user's object id (a GUID).",
-                "schema": {"type": "string", "format": "uuid"},
-                "example": "fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
-            }
-        )
-    if op.method == "GET":
-        parameters.append(
-            {
-                "name": "$select",
-                "in": "query",
-                "required": False,
-                "description": "Comma-separated presence properties.",
-                "schema": {"type": "string", "pattern": _SELECT_PATTERN},
-            }
-        )
+def _operation_id(version: str, name: str) -> str:
+    return f"{version}_{name}".replace(".", "_")
+
+
+def _operation(op: Operation, version: str) -> dict[str, Any]:
+    """One operation's OpenAPI, from its declaration."""
+    doc = op.doc
+    assert doc is not None
     responses: dict[str, Any] = {}
-    if op.method == "GET" or op is GET_PRESENCES_BY_USER_ID:
-        model = "PresenceCollection" if op is GET_PRESENCES_BY_USER_ID else "Presence"
-        responses["200"] = {
-            "description": "OK",
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+    for status, response in doc.responses.items():
+        links = {
+            name: {**link, "operationId": _operation_id(version, link["operationId"])}
+            for name, link in response.get("links", {}).items()
         }
-    else:
-        # A write links to the read of the same presence, for stateful testing.
-        target = (operation_id[: -len(op.action or "")] + "getPresence").replace(".", "_")
-        responses["200"] = {
-            "description": "OK, with an empty body (as the live service).",
-            "links": {
-                "GetPresence": {
-                    "operationId": target,
-                    "parameters": {"id": "$request.path.id"} if has_id else {},
-                }
-            },
-        }
-    for status, text in _ERRORS.items():
-        responses[status] = {
-            "description": text,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}
-            },
-        }
-    operation: dict[str, Any] = {
-        "tags": [op.name],
-        "summary": op.name,
-        "description": op.summary,
-        "operationId": operation_id.replace(".", "_"),
-        "parameters": parameters,
-        "responses": responses,
-        "security": [{"bearer": []}],
-    }
-    if op.body is not None:
-        content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
-        if op.example is not None:
-            content["example"] = op.example
+        responses[status] = {**response, "links": links} if links else dict(response)
+    for status, text in doc.errors.items():
+        responses[status] = _graph_error(text)
+    operation: dict[str, Any] = {"tags": [doc.tag], "summary": doc.summary}
+    if doc.description is not None:
+        operation["description"] = doc.description
+    operation["operationId"] = _operation_id(version, doc.operation_id)
+    if doc.parameters:
+        operation["parameters"] = [dict(p) for p in doc.parameters]
+    operation["responses"] = responses
+    operation["security"] = [{"bearer": []}]
+    body_schema = (
+        {"$ref": f"#/components/schemas/{op.body.__name__}"}
+        if op.body is not None
+        else doc.body_schema
+    )
+    if body_schema is not None:
+        content: dict[str, Any] = {"schema": dict(body_schema)}
+        if doc.example is not None:
+            content["example"] = doc.example
         operation["requestBody"] = {
-            "required": op.body is not models.Empty,
+            "required": doc.body_required,
             "content": {"application/json": content},
         }
     return operation
@@ -248,104 +192,4 @@ def _non_graph_responses(path: str, responses: dict[str, Any]) -> dict[str, Any]
         "403": _graph_error("Past the tenant limit (MOCKGRAPH_MAX_TENANTS)"),
         "404": _graph_error("No such user, fault or subscription"),
         "409": _graph_error("The user already exists"),
-    }
-
-
-def _json_body(ref: str | None, example: dict[str, Any] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"$ref": f"#/components/schemas/{ref}"} if ref else {"type": "object"}
-    content: dict[str, Any] = {"schema": schema}
-    if example is not None:
-        content["example"] = example
-    return {"required": True, "content": {"application/json": content}}
-
-
-def _subscriptions_and_batch(version: str) -> dict[str, Any]:
-    """Change notifications (reference §5) and JSON batching (§9)."""
-    errors = {
-        status: {
-            "description": text,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}
-            },
-        }
-        for status, text in {**_ERRORS, "409": "One subscription per user per app."}.items()
-    }
-    ok = {
-        "description": "The subscription",
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
-    subscription_id = {
-        "name": "id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string", "format": "uuid"},
-    }
-    tag = "subscriptions (presence change notifications)"
-    example = {
-        "changeType": "updated",
-        "notificationUrl": "http://127.0.0.1:9000/webhook",
-        "resource": "/communications/presences/fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
-        "expirationDateTime": "2026-12-01T10:00:00Z",
-        "clientState": "secret",
-    }
-
-    def operation(
-        name: str, summary: str, responses: dict[str, Any], **extra: Any
-    ) -> dict[str, Any]:
-        return {
-            "tags": [tag],
-            "summary": summary,
-            "operationId": f"{version}_{name}".replace(".", "_"),
-            "security": [{"bearer": []}],
-            "responses": {**responses, **errors},
-            **extra,
-        }
-
-    batch = {
-        "post": {
-            "tags": ["json batching"],
-            "summary": "Run up to 20 requests in one call",
-            "operationId": f"{version}_batch".replace(".", "_"),
-            "security": [{"bearer": []}],
-            "requestBody": _json_body(
-                None, {"requests": [{"id": "1", "method": "GET", "url": "/me/presence"}]}
-            ),
-            "responses": {
-                "200": {
-                    "description": "Each request's status, headers and body",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
-                },
-                **errors,
-            },
-        }
-    }
-    return {
-        f"/{version}/subscriptions": {
-            "post": operation(
-                "createSubscription",
-                "Subscribe to presence changes",
-                {"201": ok},
-                requestBody=_json_body("SubscriptionBody", example),
-            ),
-            "get": operation("listSubscriptions", "The calling app's subscriptions", {"200": ok}),
-        },
-        f"/{version}/subscriptions/{{id}}": {
-            "get": operation(
-                "getSubscription", "A subscription", {"200": ok}, parameters=[subscription_id]
-            ),
-            "patch": operation(
-                "renewSubscription",
-                "Renew a subscription",
-                {"200": ok},
-                parameters=[subscription_id],
-                requestBody=_json_body("RenewalBody"),
-            ),
-            "delete": operation(
-                "deleteSubscription",
-                "Delete a subscription",
-                {"204": {"description": "Deleted"}},
-                parameters=[subscription_id],
-            ),
-        },
-        f"/{version}/$batch": batch,
     }

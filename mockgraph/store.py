@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mockgraph.clock import Clock
+from mockgraph.domain.keys import UserKey
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
 from mockgraph.domain.profile import Group
 from mockgraph.domain.times import format_offset_datetime
@@ -33,11 +34,28 @@ class Tenant:
         self.groups: dict[str, Group] = {}
         self.faults = Faults()
         self.throttle = Throttle(throttle)
+        # userPrincipalName -> user, rebuilt when the user table changes (find_user).
+        self._by_upn: dict[str, UserState] = {}
+        self._upn_stamp = (0, -1)
         # Presence subscriptions, by id (see notifications/service.py).
         self.subscriptions: dict[str, Subscription] = {}
 
     def user(self, user_id: str) -> UserState | None:
         return self.users.get(user_id.lower())
+
+    def find_user(self, key: UserKey) -> UserState | None:
+        """The user a key names in any of Graph's forms: by object id, or by UPN (any case)."""
+        guid = key.guid
+        if guid is not None:
+            return self.users.get(guid)
+        upn = key.upn
+        if upn is None:
+            return None
+        stamp = (id(self.users), len(self.users))
+        if self._upn_stamp != stamp:
+            self._by_upn = {u.user_principal_name.lower(): u for u in self.users.values()}
+            self._upn_stamp = stamp
+        return self._by_upn.get(upn)
 
 
 def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserState:

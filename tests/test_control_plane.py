@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -594,3 +595,21 @@ def test_tenants_are_bounded(graph: Graph, settings: Settings) -> None:
     assert "at most 2 tenants" in response.json()["error"]["message"]
     graph.admin.post("/_mockgraph/reset")
     assert set_busy(graph, tenantId=third) == 200
+
+
+@pytest.mark.parametrize("settings", [Settings(max_tenants=2)])
+def test_an_expired_token_of_a_new_tenant_is_401_at_the_tenant_cap(
+    graph: Graph, clock: Clock, settings: Settings
+) -> None:
+    # The token's lifetime is checked before its tenant is made: Graph answers 401, not 403.
+    newcomer = "22222222-3333-4444-8555-666666666666"
+    token = graph.token(appId=PRESENCE_SYNC, roles=["Presence.Read.All"], tenantId=newcomer)
+    graph.admin.post("/_mockgraph/reset")  # only the fixtures' tenant is left
+    assert set_busy(graph, tenantId=OTHER_TENANT) == 200  # the second tenant: the cap
+    clock.advance(timedelta(hours=2))
+    response = graph.admin.get(
+        f"/v1.0/users/{PATTI}/presence", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "InvalidAuthenticationToken"
+    assert graph.admin.get("/_mockgraph/state", params={"tenant": newcomer}).status_code == 403

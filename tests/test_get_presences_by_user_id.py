@@ -53,6 +53,19 @@ def test_well_formed_unknown_id_is_presence_unknown(graph: Graph) -> None:
     )
 
 
+def test_unknown_id_entry_has_every_member_a_known_entry_has(graph: Graph) -> None:
+    # Graph's serializer writes every member of presence, null where nothing is known.
+    body = (
+        graph.as_app(PRESENCE_WALL, "Presence.Read.All")
+        .post(PATH, json={"ids": [UNKNOWN, ADELE]})
+        .json()
+    )
+    unknown, known = body["value"]
+    assert list(unknown) == list(known)
+    assert unknown["workLocation"] is None
+    assert unknown["sequenceNumber"] is None
+
+
 def test_own_entry_shows_own_message_dates(graph: Graph) -> None:
     adele = graph.as_user(ADELE)
     adele.post(

@@ -8,7 +8,6 @@ from typing import Any
 
 from mockgraph.auth.permissions import Sight
 from mockgraph.directory.exceptions import RequestBadRequest, resource_not_found
-from mockgraph.directory.keys import is_guid
 from mockgraph.directory.properties import (
     COLLECTIONS,
     GROUP_DEFAULT,
@@ -26,6 +25,7 @@ from mockgraph.directory.query import (
     select_list,
 )
 from mockgraph.directory.users import Read
+from mockgraph.domain.guid import is_guid
 from mockgraph.domain.profile import Group
 
 USER_TYPE, GROUP_TYPE = "#microsoft.graph.user", "#microsoft.graph.group"

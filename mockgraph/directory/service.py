@@ -29,10 +29,10 @@ from mockgraph.directory.exceptions import (
     resource_not_found,
 )
 from mockgraph.directory.index import Indexes, UserIndex
-from mockgraph.directory.keys import UserKey, segment_not_found
 from mockgraph.directory.photos import Photo, Photos, parse_size
 from mockgraph.directory.properties import DirectoryUser
 from mockgraph.directory.query import parse_options
+from mockgraph.domain.keys import UserKey
 from mockgraph.domain.profile import Group
 from mockgraph.http import ODATA_JSON as JSON
 
@@ -203,4 +203,4 @@ def _names_caller(call: Call, key: UserKey) -> bool:
     )
 
 
-__all__ = ["Answer", "Call", "DirectoryService", "segment_not_found"]
+__all__ = ["Answer", "Call", "DirectoryService"]

@@ -15,7 +15,6 @@ from mockgraph.directory.exceptions import (
 )
 from mockgraph.directory.filter import parse_filter
 from mockgraph.directory.index import UserIndex
-from mockgraph.directory.keys import UserKey, is_guid
 from mockgraph.directory.properties import (
     BETA_DEFAULT,
     SHAREPOINT,
@@ -34,6 +33,7 @@ from mockgraph.directory.query import (
 )
 from mockgraph.directory.rules import compile_filter
 from mockgraph.directory.search import parse_search
+from mockgraph.domain.keys import UserKey
 
 SORTABLE = {"displayname": "displayName", "userprincipalname": "userPrincipalName"}
 
@@ -62,12 +62,12 @@ class Read:
 def find_user(index: UserIndex, key: UserKey) -> DirectoryUser:
     """The user a key names (GUID: by id; otherwise by UPN, ignoring case), or Graph's 404."""
     user: DirectoryUser | None = None
-    if key.by in ("id", "either") and is_guid(key.text):
-        user = index.by_id.get(key.text.lower())
-    elif key.by in ("upn", "either"):
-        user = index.by_upn.get(key.text.lower())
+    if key.guid is not None:
+        user = index.by_id.get(key.guid)
+    elif key.upn is not None:
+        user = index.by_upn.get(key.upn)
     if user is None:
-        raise resource_not_found(key.echo())
+        raise resource_not_found(key.text)
     return user
 
 

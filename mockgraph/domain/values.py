@@ -77,6 +77,9 @@ SESSION_RANK = {
     "PresenceUnknown": 0,
 }
 
+# At most this many users per getPresencesByUserId call, and per presence subscription.
+MAX_IDS = 650
+
 WORK_LOCATION_TYPES = ("unspecified", "office", "remote", "timeOff")
 _WORK_LOCATION_BY_LOWER = {v.lower(): v for v in WORK_LOCATION_TYPES}
 

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, TypeVar
+from pydantic import BaseModel, Field
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from mockgraph.domain.bodies import GraphBody, parse_body
 
-from mockgraph.errors import UNREADABLE_JSON, BadRequest, describe_validation_error
-
-M = TypeVar("M", bound="GraphBody")
-
-
-class GraphBody(BaseModel):
-    """A request body: unknown members are refused as Graph refuses them, `@odata.*` ignored."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_annotations(cls, data: Any) -> Any:
-        if isinstance(data, dict) and any(str(k).startswith("@") for k in data):
-            return {k: v for k, v in data.items() if not str(k).startswith("@")}
-        return data
+# GraphBody and parse_body live in domain/bodies.py; re-exported for the modules that still
+# import them from here.
+__all__ = ["GraphBody", "parse_body"]
 
 
 class SetPresence(GraphBody):
@@ -132,21 +118,3 @@ class Presence(BaseModel):
 class PresenceCollection(BaseModel):
     odata_context: str | None = Field(None, alias="@odata.context")
     value: list[Presence]
-
-
-def parse_body(model: type[M], raw: bytes, operation: str) -> M:
-    """Validate a request body against `model`, answering Graph's 400 with a usable message."""
-    if not raw.strip():
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest(UNREADABLE_JSON) from None
-    if not isinstance(data, dict):
-        raise BadRequest(f"The request body of {operation} must be a JSON object.")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        raise BadRequest(describe_validation_error(first, operation)) from None

@@ -1,4 +1,5 @@
-"""Every Graph presence operation, declared once: the router serves it and the OpenAPI shows it."""
+"""Every Graph presence operation, declared once: presence/routes.py registers each with the
+gateway at every address it has, which serves it and shows it in the OpenAPI."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ Apply = Callable[[UserState, Any, service.Context], None]
 
 
 @dataclass(frozen=True)
-class Operation:
+class Action:
     name: str  # Graph's own name, as its docs title the page
     method: str
     action: str | None  # the segment after the presence address; None for GET
@@ -27,7 +28,7 @@ class Operation:
     example: dict[str, Any] | None = None
 
 
-GET_PRESENCE = Operation(
+GET_PRESENCE = Action(
     "presence: get",
     "GET",
     None,
@@ -35,7 +36,7 @@ GET_PRESENCE = Operation(
     "Get a user's presence. Reading another user's presence needs Presence.Read.All; "
     "their status message then shows without publishedDateTime and expiryDateTime.",
 )
-SET_PRESENCE = Operation(
+SET_PRESENCE = Action(
     "presence: setPresence",
     "POST",
     "setPresence",
@@ -50,7 +51,7 @@ SET_PRESENCE = Operation(
         "expirationDuration": "PT1H",
     },
 )
-CLEAR_PRESENCE = Operation(
+CLEAR_PRESENCE = Action(
     "presence: clearPresence",
     "POST",
     "clearPresence",
@@ -60,7 +61,7 @@ CLEAR_PRESENCE = Operation(
     service.clear_presence,
     example={"sessionId": "22553876-f5ab-4529-bffb-cfe50aa89f87"},
 )
-SET_USER_PREFERRED_PRESENCE = Operation(
+SET_USER_PREFERRED_PRESENCE = Action(
     "presence: setUserPreferredPresence",
     "POST",
     "setUserPreferredPresence",
@@ -74,7 +75,7 @@ SET_USER_PREFERRED_PRESENCE = Operation(
         "expirationDuration": "PT8H",
     },
 )
-CLEAR_USER_PREFERRED_PRESENCE = Operation(
+CLEAR_USER_PREFERRED_PRESENCE = Action(
     "presence: clearUserPreferredPresence",
     "POST",
     "clearUserPreferredPresence",
@@ -84,7 +85,7 @@ CLEAR_USER_PREFERRED_PRESENCE = Operation(
     service.clear_user_preferred_presence,
     example={},
 )
-SET_STATUS_MESSAGE = Operation(
+SET_STATUS_MESSAGE = Action(
     "presence: setStatusMessage",
     "POST",
     "setStatusMessage",
@@ -103,7 +104,7 @@ SET_STATUS_MESSAGE = Operation(
     },
 )
 _LOCATION = {"workLocationType": "office", "placeId": "eb706f15-137e-4722-b4d1-b601481d9251"}
-SET_MANUAL_LOCATION = Operation(
+SET_MANUAL_LOCATION = Action(
     "presence: setManualLocation",
     "POST",
     "setManualLocation",
@@ -114,7 +115,7 @@ SET_MANUAL_LOCATION = Operation(
     me_only=True,
     example=_LOCATION,
 )
-SET_AUTOMATIC_LOCATION = Operation(
+SET_AUTOMATIC_LOCATION = Action(
     "presence: setAutomaticLocation",
     "POST",
     "setAutomaticLocation",
@@ -125,7 +126,7 @@ SET_AUTOMATIC_LOCATION = Operation(
     me_only=True,
     example=_LOCATION,
 )
-CLEAR_AUTOMATIC_LOCATION = Operation(
+CLEAR_AUTOMATIC_LOCATION = Action(
     "presence: clearAutomaticLocation",
     "POST",
     "clearAutomaticLocation",
@@ -135,7 +136,7 @@ CLEAR_AUTOMATIC_LOCATION = Operation(
     service.clear_automatic_location,
     me_only=True,
 )
-CLEAR_LOCATION = Operation(
+CLEAR_LOCATION = Action(
     "presence: clearLocation",
     "POST",
     "clearLocation",
@@ -145,7 +146,7 @@ CLEAR_LOCATION = Operation(
     service.clear_location,
     me_only=True,
 )
-GET_PRESENCES_BY_USER_ID = Operation(
+GET_PRESENCES_BY_USER_ID = Action(
     "cloudCommunications: getPresencesByUserId",
     "POST",
     "getPresencesByUserId",
@@ -171,7 +172,3 @@ PRESENCE_OPERATIONS = (
     CLEAR_AUTOMATIC_LOCATION,
     CLEAR_LOCATION,
 )
-# Keyed by the lower-cased action segment ("" for the entity itself), then by method.
-BY_ACTION: dict[str, dict[str, Operation]] = {}
-for _op in PRESENCE_OPERATIONS:
-    BY_ACTION.setdefault((_op.action or "").lower(), {})[_op.method] = _op

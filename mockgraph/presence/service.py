@@ -2,33 +2,41 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from mockgraph.domain.guid import guid_error, is_guid
 from mockgraph.domain.presence import Preferred, Session, StatusMessage, UserState, WorkLocation
+from mockgraph.domain.rendering import (
+    MEMBERS,
+    OTHER,
+    SELF,
+    entity,
+    entity_dict,
+    sequence_number,
+    unknown_entity,
+)
 from mockgraph.domain.times import (
-    NEVER,
     format_offset_datetime,
     parse_date_time_time_zone,
     parse_duration,
 )
 from mockgraph.domain.values import (
+    MAX_IDS,
     PREFERRED_PRESENCE_PAIRS,
     SET_PRESENCE_PAIRS,
     canonical_work_location_type,
     checked_pair,
 )
 from mockgraph.errors import BadRequest, InvalidArgument, NotFound
-from mockgraph.fixtures import GUID
 from mockgraph.presence import models
 
 SESSION_DEFAULT = timedelta(minutes=5)
 SESSION_MIN, SESSION_MAX = timedelta(minutes=5), timedelta(hours=4)
-MAX_IDS = 650
 OUT_OF_RANGE = "The provided [ExpirationDuration] is out of range."
-# Kinds of reader: the user themself sees when their status message was published and expires.
-SELF, OTHER = "self", "other"
+# Re-exported for notifications/, which renders the entity into its payloads.
+__all__ = ["OTHER", "SELF", "entity", "entity_dict", "sequence_number"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,16 +159,16 @@ def checked_ids(body: models.GetPresencesByUserId) -> list[str]:
             f"At most {MAX_IDS} user ids are supported per request; {len(body.ids)} were given."
         )
     for index, user_id in enumerate(body.ids):
-        if not GUID.match(user_id):
-            raise BadRequest(f"ids[{index}] '{user_id}' is not a valid user object id (a GUID).")
+        if not is_guid(user_id):
+            raise BadRequest(guid_error(f"ids[{index}]", user_id, "a user object id"))
     return [i.lower() for i in body.ids]
 
 
 def checked_user_id(user_id: str) -> str:
-    if not GUID.match(user_id):
+    if not is_guid(user_id):
         raise BadRequest(
-            f"'{user_id}' is not a valid user object id. Presence is addressed by the user's "
-            "object id (a GUID), not by userPrincipalName."
+            guid_error("The user id", user_id, "a user object id")
+            + " Presence is addressed by the user's object id, not by userPrincipalName."
         )
     return user_id.lower()
 
@@ -169,63 +177,40 @@ def unknown_user(user_id: str) -> NotFound:
     return NotFound(f"The user '{user_id}' was not found in this tenant.")
 
 
-def entity(user: UserState, now: float, kind: str) -> bytes:
-    """The presence entity as `kind` of reader sees it, as JSON; cached until it changes."""
-    user.current(now)
-    cached = user.rendered_self if kind == SELF else user.rendered_other
-    if cached is None:
-        cached = json.dumps(
-            entity_dict(user, kind), separators=(",", ":"), ensure_ascii=False
-        ).encode()
-        if kind == SELF:
-            user.rendered_self = cached
-        else:
-            user.rendered_other = cached
-    return cached
+def reader(caller_id: str | None, user_id: str) -> str:
+    """The user themself (a delegated token whose oid is the target), or anyone else."""
+    return SELF if caller_id == user_id else OTHER
 
 
-def entity_dict(user: UserState, kind: str) -> dict[str, object]:
-    view = user.view
-    assert view is not None
-    status: dict[str, object] | None = None
-    if view.status is not None:
-        status = {
-            "message": {"content": view.status.content, "contentType": view.status.content_type}
-        }
-        # Graph leaves these out, not null, when the reader is not the user (reference §4.3).
-        if kind == SELF:
-            expiry = view.status.expiry
-            status["publishedDateTime"] = view.status.published
-            status["expiryDateTime"] = (
-                {"dateTime": expiry.date_time, "timeZone": expiry.time_zone}
-                if expiry is not None
-                else {"dateTime": NEVER, "timeZone": "UTC"}
-            )
-    location_type, source, place_id = view.location
-    return {
-        "id": user.id,
-        "availability": view.availability,
-        "activity": view.activity,
-        "statusMessage": status,
-        "outOfOfficeSettings": {
-            "message": view.out_of_office[1],
-            "isOutOfOffice": view.out_of_office[0],
-        },
-        "workLocation": {"workLocationType": location_type, "source": source, "placeId": place_id},
-        "sequenceNumber": sequence_number(user.sequence),
-    }
+def presences_by_user_id(
+    tenant_users: Mapping[str, UserState], ids: list[str], caller_id: str | None, now: float
+) -> list[bytes]:
+    """cloudCommunications: getPresencesByUserId: each id's entity, in the order asked; an id
+    that names no user gives PresenceUnknown."""
+    entries = []
+    for user_id in ids:
+        user = tenant_users.get(user_id)
+        entries.append(
+            unknown_entity(user_id)
+            if user is None
+            else entity(user, now, reader(caller_id, user_id))
+        )
+    return entries
 
 
-SELECTABLE = (
-    "id",
-    "availability",
-    "activity",
-    "statusMessage",
-    "outOfOfficeSettings",
-    "workLocation",
-    "sequenceNumber",
-)
-_SELECTABLE_BY_LOWER = {name.lower(): name for name in SELECTABLE}
+def only_at_me(action: str) -> BadRequest:
+    """The work-location actions exist at /me/presence only."""
+    return BadRequest(f"{action} is supported only at /me/presence/{action}.")
+
+
+def unknown_action(segment: str) -> NotFound:
+    action = segment.lower().removeprefix("microsoft.graph.")
+    return NotFound(
+        f"The presence action '{action}' does not exist; see /docs for the emulated operations."
+    )
+
+
+_SELECTABLE_BY_LOWER = {name.lower(): name for name in MEMBERS}
 
 
 def checked_select(select: str) -> list[str]:
@@ -244,27 +229,8 @@ def checked_select(select: str) -> list[str]:
 
 
 def selected(user: UserState, now: float, kind: str, fields: list[str]) -> dict[str, object]:
+    """$select: `id` and the chosen members, in the order chosen."""
     user.current(now)
     full = entity_dict(user, kind)
     keep = ["id", *(f for f in fields if f != "id")]
     return {name: full[name] for name in keep}
-
-
-def sequence_number(sequence: int) -> str:
-    """Lexicographically sortable, as Graph's stamps are (for example A0129311063)."""
-    return f"A{sequence:010d}"
-
-
-def unknown_presence(user_id: str) -> bytes:
-    """getPresencesByUserId's entry for a well-formed id that names no user."""
-    return json.dumps(
-        {
-            "id": user_id,
-            "availability": "PresenceUnknown",
-            "activity": "PresenceUnknown",
-            "statusMessage": None,
-            "outOfOfficeSettings": {"message": None, "isOutOfOffice": False},
-            "sequenceNumber": None,
-        },
-        separators=(",", ":"),
-    ).encode()

@@ -1,0 +1,181 @@
+"""The one Graph request pipeline, pure ASGI: every /v1.0 and /beta call goes through it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from mockgraph.auth.permissions import authorize
+from mockgraph.auth.tokens import EMPTY, UNPARSABLE, Principal, TokenAuthority, check_lifetime
+from mockgraph.errors import (
+    GraphError,
+    InvalidAuthenticationToken,
+    NotFound,
+    render_error,
+    unexpected,
+)
+from mockgraph.faults import throttled_error
+from mockgraph.gateway.operation import GraphRequest, Reply
+from mockgraph.gateway.routing import Routes
+from mockgraph.http import ODATA_JSON, Receive, Scope, Send, read_body, request_ids, respond
+from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
+from mockgraph.settings import Settings
+from mockgraph.store import Store, Tenant
+
+_WANTED_HEADERS = frozenset(
+    {b"authorization", b"content-type", b"content-length", b"transfer-encoding"}
+)
+_JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
+
+
+class Gateway:
+    """Request ids, token, tenant, throttling, faults, body, permission, dispatch, journal.
+
+    `answered` runs after each successful call that had a tenant (change notifications scan
+    for presence that changed).
+    """
+
+    def __init__(
+        self,
+        routes: Routes,
+        store: Store,
+        tokens: TokenAuthority,
+        journal: Journal,
+        settings: Settings,
+        answered: Callable[[Tenant], None] | None = None,
+    ) -> None:
+        self.routes = routes
+        self.store = store
+        self.tokens = tokens
+        self.journal = journal
+        self.settings = settings
+        self.answered = answered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = GraphRequest(scope, self)
+        try:
+            reply = await self._handle(request, receive)
+        except GraphError as error:
+            status = error.status
+            await self.send_error(scope, send, error)
+        except Exception as exc:
+            status = 500
+            await self.send_error(scope, send, unexpected(scope["method"], scope["path"], exc))
+        else:
+            status = reply.status
+            await _send(scope, send, reply)
+            if request._tenant is not None and self.answered is not None:
+                self.answered(request._tenant)
+        self._record(request, status)
+
+    async def _handle(self, request: GraphRequest, receive: Receive) -> Reply:
+        scope = request.scope
+        method = scope["method"]
+        headers = request.headers = {
+            name: value for name, value in scope["headers"] if name in _WANTED_HEADERS
+        }
+        match = self.routes.match(scope["path"])
+        if match is not None and match.public:
+            operation = match.operation(method)
+            request.raw = await read_body(
+                receive, headers.get(b"content-length"), self.settings.max_body_bytes
+            )
+        else:
+            await self._admit(request)
+            # A GET carries no body worth waiting for; everything else is read in full.
+            if method != "GET" or b"content-length" in headers or b"transfer-encoding" in headers:
+                request.raw = await read_body(
+                    receive, headers.get(b"content-length"), self.settings.max_body_bytes
+                )
+            if match is None:
+                raise NotFound(
+                    f"mockgraph does not emulate {method} {scope['path']}: only the "
+                    "presence API is served (see /docs)."
+                )
+            operation = match.operation(method)
+        request.operation = operation
+        request.version = match.version
+        request.params = match.params
+        if operation.subject is not None:
+            request.target = operation.subject(request)
+        if operation.access is not None:
+            authorize(request.principal, operation.access, request.target)
+        if operation.is_async:
+            return await cast(Awaitable[Reply], operation.handler(request))
+        return cast(Reply, operation.handler(request))
+
+    async def _admit(self, request: GraphRequest) -> None:
+        """Token, then its lifetime, then the tenant (so an expired token is 401 even at the
+        tenant cap), throttling and faults."""
+        principal = request._principal = self._authenticate(request.headers.get(b"authorization"))
+        store = self.store
+        tenant = request._tenant = store.known(principal.tenant_id)
+        now = request._now = (tenant.clock if tenant is not None else store.clock).timestamp()
+        check_lifetime(principal, now)
+        if tenant is None:
+            tenant = request._tenant = store.tenant(principal.tenant_id)
+            now = request._now = tenant.clock.timestamp()
+        retry_after = tenant.throttle.check(principal.app_id or "", now)
+        if retry_after is not None:
+            raise throttled_error(retry_after)
+        fault = tenant.faults.hit(request.scope["method"], request.scope["path"])
+        if fault is not None:
+            if fault.delay_ms:
+                await asyncio.sleep(fault.delay_ms / 1000)
+            error = fault.error()
+            if error is not None:
+                raise error
+            request._now = tenant.clock.timestamp()
+
+    def _authenticate(self, header: bytes | None) -> Principal:
+        if header is None:
+            raise InvalidAuthenticationToken(EMPTY)
+        scheme, _, token = header.decode("latin-1").strip().partition(" ")
+        if scheme.lower() != "bearer":
+            raise InvalidAuthenticationToken(EMPTY if not scheme else UNPARSABLE)
+        return self.tokens.verify(token.strip())
+
+    async def send_error(self, scope: Scope, send: Send, error: GraphError) -> None:
+        """Graph's error envelope, with the request's ids and the error's own headers."""
+        request_id, client_request_id = request_ids(scope)
+        body = render_error(
+            error,
+            request_id=request_id,
+            client_request_id=client_request_id,
+            now=self.store.clock.now(),
+        )
+        extra = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+        await respond(send, scope, error.status, body, b"application/json", extra)
+
+    def _record(self, request: GraphRequest, status: int) -> None:
+        scope, tenant, raw = request.scope, request._tenant, request.raw
+        request_id, client_request_id = request_ids(scope)
+        size = len(raw) if raw is not None else 0
+        self.journal.add(
+            Entry(
+                sequence=self.journal.next_sequence(),
+                timestamp=request._now
+                if request._now is not None
+                else self.store.clock.timestamp(),
+                tenant=tenant.id if tenant is not None else None,
+                method=scope["method"],
+                path=scope["path"],
+                query=scope["query_string"],
+                status=status,
+                principal=request._principal,
+                # A body too large to show is kept as its size only.
+                body=raw if size <= MAX_BODY_CHARS else None,
+                body_size=size,
+                request_id=request_id,
+                client_request_id=client_request_id,
+            )
+        )
+
+
+async def _send(scope: Scope, send: Send, reply: Reply) -> None:
+    status, body, content_type, headers = reply
+    if content_type is None and body:
+        content_type = ODATA_JSON
+        headers = [*_JSON_EXTRA, *headers] if headers else _JSON_EXTRA
+    await respond(send, scope, status, body, content_type, headers)

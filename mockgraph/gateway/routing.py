@@ -1,0 +1,153 @@
+"""Graph's address space: the operations every resource registers, matched once per path."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mockgraph.errors import MethodNotAllowed
+from mockgraph.gateway.operation import Operation
+
+VERSIONS = ("v1.0", "beta")
+_KEYED = re.compile(r"^(users|groups)\((.*)\)$", re.IGNORECASE | re.DOTALL)
+NAMESPACE = "microsoft.graph."
+ANY = "*"
+
+
+@dataclass(slots=True)
+class _Node:
+    literals: dict[str, _Node] = field(default_factory=dict)
+    param: _Node | None = None
+    # Set where a path ends: its operations by method, and the names of its {params}.
+    operations: dict[str, Operation] = field(default_factory=dict)
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A path's operations, with the version and the values of its {params}."""
+
+    version: str
+    params: Mapping[str, str]  # shared by every call to this path: read it, never change it
+    operations: Mapping[str, Operation]
+    public: bool
+
+    def operation(self, method: str) -> Operation:
+        """The operation for `method`, or Graph's 405 naming the methods the address takes."""
+        operation = self.operations.get(method) or self.operations.get(ANY)
+        if operation is None:
+            allowed = ", ".join(sorted(m for m in self.operations if m != ANY))
+            raise MethodNotAllowed(
+                f"The method {method} is not allowed here; this address takes {allowed}.",
+                headers={"Allow": allowed},
+            )
+        return operation
+
+
+class Routes:
+    """The Graph operations of one app, registered by the resources that own them.
+
+    A resource plugs in with one call per operation, usually from a `register(routes, ...)`
+    function in its routes module that app.create_app calls::
+
+        routes.add(Operation("GET", "/users/{id}/presence", get_presence,
+                             access=Access.READ, subject=user_in_path, doc=Doc(...)))
+
+    The gateway then does the rest for it: token, tenant, throttling, faults, body, the
+    permission check (`access` for the user `subject` names), the journal and the errors.
+    The handler gets a GraphRequest (params, query(), header(), base_url(), body(),
+    principal, tenant, now) and returns a Reply: JSON by default, or any content type with
+    its own headers (an image with an ETag). Literal segments beat {params}; the same path
+    shape may be registered once per method. Every version (v1.0, beta) serves every
+    operation; the OpenAPI comes from each operation's `doc`.
+    """
+
+    def __init__(self, cache_size: int = 50_000) -> None:
+        self._root = _Node()
+        self.operations: list[Operation] = []
+        self._cache: dict[str, Match | None] = {}
+        self._cache_size = cache_size
+
+    def add(self, operation: Operation) -> None:
+        segments = _segments(operation.path)
+        node = self._root
+        names: list[str] = []
+        for index, segment in enumerate(segments):
+            if segment.startswith("{") and segment.endswith("}"):
+                names.append(segment[1:-1])
+                node.param = node.param or _Node()
+                node = node.param
+                continue
+            key = segment.lower()
+            child = node.literals.get(key) or _Node()
+            node.literals[key] = child
+            if operation.qualified and index == len(segments) - 1 and index > 0:
+                node.literals[NAMESPACE + key] = child
+            node = child
+        if node.operations and node.names != tuple(names):
+            raise ValueError(f"{operation.path}: name its parameters as {node.names} does")
+        if operation.method in node.operations:
+            raise ValueError(f"{operation.method} {operation.path} is registered twice")
+        node.names = tuple(names)
+        node.operations[operation.method] = operation
+        self.operations.append(operation)
+        self._cache.clear()
+
+    def match(self, path: str) -> Match | None:
+        """The operations at a full path (/v1.0/...), or None; remembered per path."""
+        try:
+            return self._cache[path]
+        except KeyError:
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            found = self._cache[path] = self._match(path)
+            return found
+
+    def _match(self, path: str) -> Match | None:
+        parts = path.split("/")
+        if len(parts) < 3 or parts[0] or parts[1] not in VERSIONS:
+            return None
+        segments = parts[2:]
+        while segments and not segments[-1]:
+            segments.pop()
+        keyed = _KEYED.match(segments[0]) if segments else None
+        if keyed is not None:
+            # OData's key-in-parentheses forms, users('{key}') and
+            # users(userPrincipalName='{upn}'): routed as users/{id} with the key as written.
+            segments[0:1] = [keyed.group(1), f"({keyed.group(2)})"]
+        values: list[str] = []
+        node = _walk(self._root, segments, 0, values)
+        if node is None:
+            return None
+        return Match(
+            parts[1],
+            dict(zip(node.names, values, strict=True)),
+            node.operations,
+            all(o.public for o in node.operations.values()),
+        )
+
+
+def _segments(path: str) -> list[str]:
+    segments = path.strip("/").split("/")
+    if not path.startswith("/") or not all(segments):
+        raise ValueError(f"'{path}' is not a path such as /users/{{id}}/presence")
+    return segments
+
+
+def _walk(node: _Node, segments: list[str], index: int, values: list[str]) -> _Node | None:
+    """Depth first, a literal before a {param}."""
+    if index == len(segments):
+        return node if node.operations else None
+    literal = node.literals.get(segments[index].lower())
+    if literal is not None:
+        found = _walk(literal, segments, index + 1, values)
+        if found is not None:
+            return found
+    if node.param is not None:
+        values.append(segments[index])
+        found = _walk(node.param, segments, index + 1, values)
+        if found is not None:
+            return found
+        values.pop()
+    return None
