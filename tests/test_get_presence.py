@@ -192,3 +192,32 @@ def test_every_response_carries_graph_headers(graph: Graph) -> None:
     assert "ServerInfo" in response.headers["x-ms-ags-diagnostic"]
     unsent = graph.as_user(ADELE).get("/v1.0/me/presence")
     assert unsent.headers["client-request-id"] == unsent.headers["request-id"]
+
+
+def test_out_of_office_and_available_reads_out_of_office(graph: Graph) -> None:
+    """Issue 13, fault 3: Teams' state table maps Available + out of office to
+    Available/OutOfOffice; a call stays Busy/InACall with out of office."""
+    graph.admin.post(
+        "/_mockgraph/users",
+        json={
+            "id": "44444444-4444-4444-8444-444444444444",
+            "presence": {"availability": "Available", "activity": "Available"},
+            "outOfOfficeSettings": {"isOutOfOffice": True, "message": "Away until May."},
+        },
+    )
+    graph.admin.post(
+        "/_mockgraph/users",
+        json={
+            "id": "55555555-5555-4555-8555-555555555555",
+            "presence": {"availability": "Busy", "activity": "InACall"},
+            "outOfOfficeSettings": {"isOutOfOffice": True},
+        },
+    )
+
+    available = graph.presence("44444444-4444-4444-8444-444444444444")
+    in_a_call = graph.presence("55555555-5555-4555-8555-555555555555")
+
+    assert (available["availability"], available["activity"]) == ("Available", "OutOfOffice")
+    assert available["outOfOfficeSettings"]["isOutOfOffice"] is True
+    assert (in_a_call["availability"], in_a_call["activity"]) == ("Busy", "InACall")
+    assert in_a_call["outOfOfficeSettings"]["isOutOfOffice"] is True
