@@ -29,7 +29,7 @@ from mockgraph.errors import (
     unexpected,
 )
 from mockgraph.fixtures import Fixtures, load_fixtures
-from mockgraph.gateway import Gateway, Routes
+from mockgraph.gateway import VERSIONS, Gateway, Routes
 from mockgraph.http import (
     Receive,
     Scope,
@@ -53,7 +53,7 @@ from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
-GRAPH_PREFIXES = ("/v1.0/", "/beta/")
+GRAPH_PREFIXES = tuple(f"/{version}/" for version in VERSIONS)
 # Control-plane paths that never need the admin key.
 OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem"})
 
@@ -77,26 +77,7 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or Clock()
-    fixtures = fixtures or load_fixtures(settings.fixtures)
-    store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
-    tokens = TokenAuthority(SigningKey(settings.signing_key))
-    runtime = Runtime(
-        settings=settings,
-        fixtures=fixtures,
-        clock=clock,
-        store=store,
-        tokens=tokens,
-        journal=Journal(settings.journal_size),
-        identity=Identity(store, tokens, fixtures),
-        notifier=Notifier(
-            store,
-            tokens,
-            https_only=settings.webhook_https_only,
-            attempts=settings.webhook_attempts,
-            backoff=settings.webhook_backoff,
-            timeout=settings.webhook_timeout,
-        ),
-    )
+    runtime = _runtime(settings, clock, fixtures or load_fixtures(settings.fixtures))
     app = MockGraphApp(
         title="mockgraph",
         version=__version__,
@@ -123,6 +104,29 @@ def create_app(
     app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
     app.openapi = lambda: build_openapi(app, routes)  # type: ignore[method-assign]
     return app
+
+
+def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
+    """The live parts: state, tokens, journal, the Entra stand-in and the notifier."""
+    store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
+    tokens = TokenAuthority(SigningKey(settings.signing_key))
+    return Runtime(
+        settings=settings,
+        fixtures=fixtures,
+        clock=clock,
+        store=store,
+        tokens=tokens,
+        journal=Journal(settings.journal_size),
+        identity=Identity(store, tokens, fixtures),
+        notifier=Notifier(
+            store,
+            tokens,
+            https_only=settings.webhook_https_only,
+            attempts=settings.webhook_attempts,
+            backoff=settings.webhook_backoff,
+            timeout=settings.webhook_timeout,
+        ),
+    )
 
 
 def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
@@ -198,30 +202,33 @@ class MockGraphApp(FastAPI):
         return None
 
 
+def _error_response(request: Request, error: GraphError, clock: Clock) -> Response:
+    """An error in Graph's envelope, or in Entra's shape on Entra's endpoints."""
+    if is_identity_path(request.url.path):
+        # Entra's endpoints answer even their routing errors in Entra's shape.
+        return entra_error_response(
+            request,
+            EntraError(
+                "invalid_request",
+                900144 if error.status == 400 else 90002,
+                error.message,
+                status=400 if error.status < 500 else error.status,
+            ),
+        )
+    request_id, client_request_id = request_ids(request.scope)
+    body = render_error(
+        error, request_id=request_id, client_request_id=client_request_id, now=clock.now()
+    )
+    headers = {k.decode(): v.decode("latin-1") for k, v in graph_headers(request.scope)}
+    headers.update(error.headers)
+    return Response(body, status_code=error.status, media_type="application/json", headers=headers)
+
+
 def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
     """Every error FastAPI or Starlette raises leaves in Graph's envelope."""
 
     def answer(request: Request, error: GraphError) -> Response:
-        if is_identity_path(request.url.path):
-            # Entra's endpoints answer even their routing errors in Entra's shape.
-            return entra_error_response(
-                request,
-                EntraError(
-                    "invalid_request",
-                    900144 if error.status == 400 else 90002,
-                    error.message,
-                    status=400 if error.status < 500 else error.status,
-                ),
-            )
-        request_id, client_request_id = request_ids(request.scope)
-        body = render_error(
-            error, request_id=request_id, client_request_id=client_request_id, now=clock.now()
-        )
-        headers = {k.decode(): v.decode("latin-1") for k, v in graph_headers(request.scope)}
-        headers.update(error.headers)
-        return Response(
-            body, status_code=error.status, media_type="application/json", headers=headers
-        )
+        return _error_response(request, error, clock)
 
     @app.exception_handler(GraphError)
     async def graph_error(request: Request, exc: GraphError) -> Response:

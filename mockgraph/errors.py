@@ -118,7 +118,7 @@ def describe_validation_error(error: Any, operation: str) -> str:
     name = loc[-1] if loc else "body"
     path = ".".join(loc)
     kind = error["type"]
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         if len(loc) == 1:
             return (
                 f"The parameter '{name}' in the request payload is not a valid parameter "
@@ -132,12 +132,14 @@ def describe_validation_error(error: Any, operation: str) -> str:
         "list_type": "an array",
         "dict_type": "an object",
         "model_type": "an object",
+        "dataclass_type": "an object",
         "bool_type": "true or false",
     }.get(kind)
     if expected is not None:
         given = json.dumps(error["input"], default=str)
         return f"The value of '{path}' must be {expected}, not {given}."
-    return f"The value of '{path}' is not valid: {error['msg']}."
+    reason = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+    return f"The value of '{path}' is not valid: {reason}."
 
 
 class EntraError(Exception):

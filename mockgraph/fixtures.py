@@ -2,36 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from mockgraph.domain.profile import EMPTY_PROFILE, Group, Profile
+from mockgraph.domain.group import Group
+from mockgraph.domain.guid import GUID, guid_value
 from mockgraph.domain.times import (
     LocalDateTime,
     format_offset_datetime,
     parse_date_time_time_zone,
     parse_offset_datetime,
 )
+from mockgraph.domain.user import Profile, profile_of
 from mockgraph.domain.values import known_activity, known_availability
 from mockgraph.errors import GraphError
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DEFAULT_TENANT_ID = "2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77"
-
-
-def _guid(value: str) -> str:
-    if not GUID.match(value):
-        raise ValueError(f"'{value}' is not a GUID such as fa8bf3dc-eca7-46b7-bad1-db199b62afc3")
-    return value.lower()
+# Kept for the modules that still import the pattern from here.
+__all__ = ["GUID"]
 
 
 class StrictModel(BaseModel):
@@ -100,59 +105,25 @@ class FixtureOutOfOffice(StrictModel):
     message: str | None = None
 
 
-class FixtureProfile(StrictModel):
-    """The directory profile (README: "Fixture format"); photo: a JPEG relative to the file."""
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class FixtureUser(Profile):
+    """A user of the seed file (and of POST /_mockgraph/users): the profile, and the presence
+    it starts with."""
 
-    mail: str | None = None
-    givenName: str | None = None
-    surname: str | None = None
-    jobTitle: str | None = None
-    department: str | None = None
-    officeLocation: str | None = None
-    businessPhones: list[str] = []
-    mobilePhone: str | None = None
-    preferredLanguage: str | None = None
-    accountEnabled: bool = True
-    proxyAddresses: list[str] = []
-    photo: str | None = None
-
-
-_PROFILE_FIELDS = frozenset(FixtureProfile.model_fields)
-
-
-class FixtureUser(FixtureProfile):
-    id: str
-    userPrincipalName: str | None = None
-    displayName: str | None = None
-    password: str | None = None
     presence: FixturePresence | None = None
     statusMessage: FixtureStatusMessage | None = None
     outOfOfficeSettings: FixtureOutOfOffice = FixtureOutOfOffice()
 
-    _check_id = field_validator("id")(_guid)
 
-    @property
-    def upn(self) -> str:
-        return self.userPrincipalName or f"{self.id}@mockgraph.local"
-
-    @property
-    def name(self) -> str:
-        return self.displayName or self.upn.split("@", 1)[0]
+_FIXTURE_USER = TypeAdapter(FixtureUser)
 
 
-class FixtureGroup(StrictModel):
-    id: str
-    displayName: str
-    description: str | None = None
-    mail: str | None = None
-    members: list[str] = []
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class FixtureGroup(Group):
+    """A group of the seed file: its members are ids of the file's users and groups."""
 
-    _check_id = field_validator("id")(_guid)
 
-    @field_validator("members")
-    @classmethod
-    def _member_ids(cls, value: list[str]) -> list[str]:
-        return [_guid(member) for member in value]
+_FIXTURE_GROUP = TypeAdapter(FixtureGroup)
 
 
 class FixtureApp(StrictModel):
@@ -164,7 +135,7 @@ class FixtureApp(StrictModel):
     redirectUris: list[str] = []
     isPublicClient: bool = False
 
-    _check_id = field_validator("appId")(_guid)
+    _check_id = field_validator("appId")(guid_value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,75 +150,38 @@ class SeedStatus:
 class SeedUser:
     """A fixture user, validated and kept small: 100,000 of them must fit in little memory."""
 
-    id: str
-    user_principal_name: str
-    display_name: str
-    password: str | None
+    profile: Profile
     presence: tuple[str, str] | None
     status: SeedStatus | None
     out_of_office: tuple[bool, str | None]
-    profile: Profile = EMPTY_PROFILE
+
+    @property
+    def id(self) -> str:
+        return self.profile.id
+
+    @property
+    def user_principal_name(self) -> str:
+        return self.profile.upn
 
 
 _NO_OUT_OF_OFFICE: tuple[bool, str | None] = (False, None)
 
 
-def profile_of(user: FixtureProfile, base: Path | None) -> Profile:
-    """The directory profile of a fixture user; the photo path made absolute, and checked."""
-    photo = None
-    if user.photo is not None:
-        photo = os.path.abspath(os.path.join(base or Path.cwd(), user.photo))
-        if not os.path.isfile(photo):
-            raise ValueError(f"no such file '{photo}'")
-    if photo is None and user.mail is None and user.givenName is None and user.surname is None:
-        if user.model_fields_set.isdisjoint(_PROFILE_FIELDS):
-            return EMPTY_PROFILE
-    return Profile(
-        mail=user.mail,
-        given_name=user.givenName,
-        surname=user.surname,
-        job_title=user.jobTitle,
-        department=user.department,
-        office_location=user.officeLocation,
-        business_phones=tuple(user.businessPhones),
-        mobile_phone=user.mobilePhone,
-        preferred_language=user.preferredLanguage,
-        account_enabled=user.accountEnabled,
-        proxy_addresses=tuple(user.proxyAddresses),
-        photo=photo,
-    )
+def with_photo(profile: Profile, base: Path | None) -> Profile:
+    """The profile with its photo's path made absolute (relative to `base`), and checked.
 
-
-def profile_document(profile: Profile) -> dict[str, Any]:
-    """A profile in the fixture format (photo as an absolute path): the inverse of profile_of."""
-    return {
-        "mail": profile.mail,
-        "givenName": profile.given_name,
-        "surname": profile.surname,
-        "jobTitle": profile.job_title,
-        "department": profile.department,
-        "officeLocation": profile.office_location,
-        "businessPhones": list(profile.business_phones),
-        "mobilePhone": profile.mobile_phone,
-        "preferredLanguage": profile.preferred_language,
-        "accountEnabled": profile.account_enabled,
-        "proxyAddresses": list(profile.proxy_addresses),
-        "photo": profile.photo,
-    }
-
-
-def group_document(group: Group) -> dict[str, Any]:
-    return {
-        "id": group.id,
-        "displayName": group.display_name,
-        "description": group.description,
-        "mail": group.mail,
-        "members": list(group.members),
-    }
+    ValueError names a file that is not there.
+    """
+    if profile.photo is None:
+        return profile
+    path = os.path.abspath(os.path.join(base or Path.cwd(), profile.photo))
+    if not os.path.isfile(path):
+        raise ValueError(f"no such file '{path}'")
+    return dataclasses.replace(profile, photo=path)
 
 
 def seed_of(user: FixtureUser, base: Path | None = None) -> SeedUser:
-    """The compact seed of a validated fixture user; `base`: the folder photos are read from."""
+    """The compact seed of a validated fixture user; `base`: the folder of its photo."""
     status = None
     if user.statusMessage is not None:
         given = user.statusMessage
@@ -266,10 +200,7 @@ def seed_of(user: FixtureUser, base: Path | None = None) -> SeedUser:
         )
     ooo = user.outOfOfficeSettings
     return SeedUser(
-        id=user.id,
-        user_principal_name=user.upn,
-        display_name=user.name,
-        password=user.password,
+        profile=with_photo(profile_of(user), base),
         presence=None
         if user.presence is None
         else (user.presence.availability, user.presence.activity),
@@ -277,7 +208,6 @@ def seed_of(user: FixtureUser, base: Path | None = None) -> SeedUser:
         out_of_office=_NO_OUT_OF_OFFICE
         if not ooo.isOutOfOffice and ooo.message is None
         else (ooo.isOutOfOffice, ooo.message),
-        profile=profile_of(user, base),
     )
 
 
@@ -287,9 +217,9 @@ class _Document(StrictModel):
     tenantId: str = DEFAULT_TENANT_ID
     users: list[dict[str, Any]] = []
     apps: list[FixtureApp] = []
-    groups: list[FixtureGroup] = []
+    groups: list[dict[str, Any]] = []
 
-    _check_tenant = field_validator("tenantId")(_guid)
+    _check_tenant = field_validator("tenantId")(guid_value)
 
 
 @dataclass(frozen=True)
@@ -331,7 +261,7 @@ def parse_fixtures(raw: bytes | str, source: str, base: Path | None = None) -> F
     """Validated fixtures, or FixtureError naming `source` and the JSON path of the problem.
 
     Users are validated one by one into compact seeds, so that a file of 100,000 users never
-    holds 100,000 pydantic models at once.
+    holds 100,000 pydantic models at once. `base` is the folder photo paths are relative to.
     """
     with paused_gc():
         try:
@@ -364,7 +294,7 @@ def _parse(data: Any, source: str, base: Path | None) -> Fixtures:
     seeds = []
     for index in range(len(users)):
         at = ("users", index)
-        user = _validated(FixtureUser, users[index], source, at)
+        user = _validated(_FIXTURE_USER, users[index], source, at)
         try:
             seeds.append(seed_of(user, base))
         except ValueError as exc:
@@ -375,37 +305,41 @@ def _parse(data: Any, source: str, base: Path | None) -> Fixtures:
         source, "users", [u.user_principal_name.lower() for u in seeds], "userPrincipalName"
     )
     _no_duplicates(source, "apps", [a.appId for a in document.apps], "appId")
-    groups = groups_of(document.groups, {u.id for u in seeds}, source)
+    groups = tuple(
+        _validated(_FIXTURE_GROUP, given, source, ("groups", index))
+        for index, given in enumerate(document.groups)
+    )
+    checked_groups(groups, {u.id for u in seeds}, source)
     return Fixtures(document.tenantId, tuple(seeds), tuple(document.apps), groups)
 
 
-def groups_of(given: list[FixtureGroup], user_ids: set[str], source: str) -> tuple[Group, ...]:
-    """The fixture's groups; every member must be a user or group of the same file."""
-    _no_duplicates(source, "groups", [g.id for g in given], "id")
-    known = user_ids | {g.id for g in given}
-    for index, group in enumerate(given):
+def checked_groups(groups: tuple[Group, ...], user_ids: set[str], source: str) -> None:
+    """Group ids unique; every member a user or a group of the same file."""
+    _no_duplicates(source, "groups", [g.id for g in groups], "id")
+    known = user_ids | {g.id for g in groups}
+    for index, group in enumerate(groups):
         for position, member in enumerate(group.members):
             if member not in known:
                 raise FixtureError(
                     f"{source}: $.groups[{index}].members[{position}]: '{member}' is not the "
                     "id of a user or group of this file"
                 )
-    return tuple(Group(g.id, g.displayName, g.description, g.mail, tuple(g.members)) for g in given)
 
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
-def _validated(model: type[M], data: Any, source: str, at: tuple[Any, ...]) -> M:
+def _validated(model: type[M] | TypeAdapter[M], data: Any, source: str, at: tuple[Any, ...]) -> M:
+    adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
     try:
-        return model.model_validate(data)
+        return adapter.validate_python(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         message = first["msg"].removeprefix("Value error, ")
         kind = first["type"]
-        if kind == "extra_forbidden":
+        if kind in ("extra_forbidden", "unexpected_keyword_argument"):
             message = "unknown key (the README lists the keys of the fixture format)"
-        elif kind in ("model_type", "dict_type"):
+        elif kind in ("model_type", "dict_type", "dataclass_type"):
             message = "must be a JSON object"
         elif kind == "list_type":
             message = "must be a JSON array"

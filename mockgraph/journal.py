@@ -6,12 +6,11 @@ import json
 import re
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from fnmatch import translate
 from typing import Any
 
-from mockgraph.auth.tokens import Principal
-from mockgraph.domain.times import format_offset_datetime
+from mockgraph.domain.principal import Principal
+from mockgraph.domain.times import format_timestamp
 from mockgraph.errors import BadRequest
 
 DEFAULT_SIZE = 10_000
@@ -52,7 +51,7 @@ class Entry:
         delegated = principal is not None and principal.delegated
         return {
             "sequence": self.sequence,
-            "time": format_offset_datetime(datetime.fromtimestamp(self.timestamp, UTC)),
+            "time": format_timestamp(self.timestamp),
             "tenant": self.tenant,
             "method": self.method,
             "path": self.path,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
 from mockgraph.fixtures import Fixtures
-from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
-from mockgraph.notifications.service import Notifier
 from mockgraph.settings import Settings
 from mockgraph.store import Store
+
+if TYPE_CHECKING:
+    # Types only: the resources' routes read the runtime, so it sits below them.
+    from mockgraph.identity.service import Identity
+    from mockgraph.notifications.service import Notifier
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mockgraph.throttle import Limit
+from mockgraph.limits import Limit
 
 DEFAULT_FIXTURES = Path(__file__).with_name("default_fixtures.json")
 

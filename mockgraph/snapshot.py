@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from dataclasses import field
+from datetime import datetime
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import ConfigDict, ValidationError, field_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from mockgraph.domain.group import Group, group_json
 from mockgraph.domain.presence import (
     Preferred,
     Session,
@@ -15,11 +18,14 @@ from mockgraph.domain.presence import (
     UserState,
     WorkLocation,
 )
+from mockgraph.domain.rendering import sequence_number
 from mockgraph.domain.times import (
     format_offset_datetime,
+    format_timestamp,
     parse_date_time_time_zone,
     parse_offset_datetime,
 )
+from mockgraph.domain.user import Profile, profile_json, profile_of
 from mockgraph.domain.values import (
     canonical_work_location_type,
     known_activity,
@@ -27,23 +33,15 @@ from mockgraph.domain.values import (
 )
 from mockgraph.errors import BadRequest, GraphError, describe_validation_error
 from mockgraph.fixtures import (
-    GUID,
     FixtureError,
     FixtureGroup,
-    FixtureProfile,
     StrictModel,
-    group_document,
-    groups_of,
-    profile_document,
-    profile_of,
+    checked_groups,
+    with_photo,
 )
 from mockgraph.store import Tenant
 
 SEQUENCE = re.compile(r"^A(\d{10})$")
-
-
-def _when(timestamp: float) -> str:
-    return format_offset_datetime(datetime.fromtimestamp(timestamp, UTC))
 
 
 def export_tenant(tenant: Tenant) -> dict[str, Any]:
@@ -55,10 +53,7 @@ def export_tenant(tenant: Tenant) -> dict[str, Any]:
         status = user.status
         users.append(
             {
-                "id": user.id,
-                "userPrincipalName": user.user_principal_name,
-                "displayName": user.display_name,
-                "password": user.password,
+                **profile_json(user.profile),
                 "outOfOfficeSettings": {
                     "isOutOfOffice": user.out_of_office[0],
                     "message": user.out_of_office[1],
@@ -68,8 +63,8 @@ def export_tenant(tenant: Tenant) -> dict[str, Any]:
                         "sessionId": key,
                         "availability": s.availability,
                         "activity": s.activity,
-                        "setDateTime": _when(s.set_at),
-                        "expirationDateTime": _when(s.expires_at)
+                        "setDateTime": format_timestamp(s.set_at),
+                        "expirationDateTime": format_timestamp(s.expires_at)
                         if s.expires_at is not None
                         else None,
                     }
@@ -80,7 +75,7 @@ def export_tenant(tenant: Tenant) -> dict[str, Any]:
                 else {
                     "availability": user.preferred.availability,
                     "activity": user.preferred.activity,
-                    "expirationDateTime": _when(user.preferred.expires_at),
+                    "expirationDateTime": format_timestamp(user.preferred.expires_at),
                 },
                 "statusMessage": None
                 if status is None
@@ -95,15 +90,14 @@ def export_tenant(tenant: Tenant) -> dict[str, Any]:
                     "manual": _location(user.manual_location),
                     "automatic": _location(user.automatic_location),
                 },
-                "sequenceNumber": f"A{user.sequence:010d}",
-                **profile_document(user.profile),
+                "sequenceNumber": sequence_number(user.sequence),
             }
         )
     return {
         "tenantId": tenant.id,
-        "clock": {"now": _when(now), "frozen": tenant.clock.frozen},
+        "clock": {"now": format_timestamp(now), "frozen": tenant.clock.frozen},
         "users": users,
-        "groups": [group_document(g) for g in tenant.groups.values()],
+        "groups": [group_json(g) for g in tenant.groups.values()],
     }
 
 
@@ -162,13 +156,12 @@ class _OutOfOffice(StrictModel):
     message: str | None = None
 
 
-class _User(FixtureProfile):
-    id: str
-    userPrincipalName: str
-    displayName: str
-    password: str | None = None
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class _User(Profile):
+    """A user of the state file: the profile, and the whole presence state."""
+
     outOfOfficeSettings: _OutOfOffice = _OutOfOffice()
-    sessions: list[_Session] = Field(default_factory=list)
+    sessions: list[_Session] = field(default_factory=list)
     preferredPresence: _Preferred | None = None
     statusMessage: _Status | None = None
     workLocation: _WorkLocation = _WorkLocation()
@@ -206,12 +199,7 @@ def import_tenant(tenant: Tenant, document: Any) -> None:
         if user.id in users:
             raise BadRequest(f"{where}.id '{user.id}' appears twice in the state.")
         users[user.id] = user
-    groups = None
-    if state.groups is not None:
-        try:
-            groups = groups_of(state.groups, set(users), "state")
-        except FixtureError as exc:
-            raise BadRequest(str(exc).removeprefix("state: $.")) from None
+    groups = _groups(state, set(users))
     # Nothing is changed until the whole document has been read.
     if state.clock is not None and clock_now is not None:
         tenant.clock.resume()
@@ -223,29 +211,38 @@ def import_tenant(tenant: Tenant, document: Any) -> None:
         tenant.groups = {g.id: g for g in groups}
 
 
+def _profile(given: _User, where: str) -> Profile:
+    try:
+        return with_photo(profile_of(given), None)
+    except ValueError as exc:
+        raise BadRequest(f"{where}.photo: {exc}") from None
+
+
+def _groups(state: _State, user_ids: set[str]) -> tuple[Group, ...] | None:
+    if state.groups is None:
+        return None
+    groups = tuple(state.groups)
+    try:
+        checked_groups(groups, user_ids, "state")
+    except FixtureError as exc:
+        raise BadRequest(str(exc).removeprefix("state: $.")) from None
+    return groups
+
+
 def _at(text: str, field: str) -> datetime:
     return parse_offset_datetime(text, field)
 
 
 def _user(given: _User, where: str, now: float) -> UserState:
-    if not GUID.match(given.id):
-        raise BadRequest(f"{where}.id '{given.id}' is not a GUID.")
     sequence = SEQUENCE.match(given.sequenceNumber)
     if sequence is None:
         raise BadRequest(
             f"{where}.sequenceNumber '{given.sequenceNumber}' is not of the form A0000000001."
         )
     user = UserState(
-        id=given.id.lower(),
-        user_principal_name=given.userPrincipalName,
-        display_name=given.displayName,
-        password=given.password,
+        _profile(given, where),
         out_of_office=(given.outOfOfficeSettings.isOutOfOffice, given.outOfOfficeSettings.message),
     )
-    try:
-        user.profile = profile_of(given, None)
-    except ValueError as exc:
-        raise BadRequest(f"{where}.photo: {exc}") from None
     try:
         for i, s in enumerate(given.sessions):
             expires = s.expirationDateTime

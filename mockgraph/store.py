@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mockgraph.clock import Clock
+from mockgraph.domain.group import Group
 from mockgraph.domain.keys import UserKey
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
-from mockgraph.domain.profile import Group
-from mockgraph.domain.times import format_offset_datetime
+from mockgraph.domain.times import format_timestamp
 from mockgraph.errors import Forbidden
 from mockgraph.faults import Faults
 from mockgraph.fixtures import Fixtures, SeedUser, paused_gc
-from mockgraph.throttle import Limit, Throttle
+from mockgraph.limits import Limit
+from mockgraph.throttle import Throttle
 
 if TYPE_CHECKING:
     from mockgraph.notifications.service import Subscription
@@ -32,11 +32,11 @@ class Tenant:
         self.users: dict[str, UserState] = {}
         # The directory's groups, by id (see directory/groups.py).
         self.groups: dict[str, Group] = {}
-        self.faults = Faults()
-        self.throttle = Throttle(throttle)
         # userPrincipalName -> user, rebuilt when the user table changes (find_user).
         self._by_upn: dict[str, UserState] = {}
         self._upn_stamp = (0, -1)
+        self.faults = Faults()
+        self.throttle = Throttle(throttle)
         # Presence subscriptions, by id (see notifications/service.py).
         self.subscriptions: dict[str, Subscription] = {}
 
@@ -60,14 +60,7 @@ class Tenant:
 
 def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserState:
     """A user's state as the fixtures describe it; `published` is the seeding time, formatted."""
-    user = UserState(
-        id=seed.id,
-        user_principal_name=seed.user_principal_name,
-        display_name=seed.display_name,
-        password=seed.password,
-        out_of_office=seed.out_of_office,
-        profile=seed.profile,
-    )
+    user = UserState(seed.profile, out_of_office=seed.out_of_office)
     if seed.presence is not None:
         user.sessions[FIXTURE_SESSION_ID] = Session(*seed.presence, set_at=now, expires_at=None)
     status = seed.status
@@ -75,9 +68,7 @@ def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserS
         user.status = StatusMessage(
             status.content,
             status.content_type,
-            status.published
-            or published
-            or format_offset_datetime(datetime.fromtimestamp(now, UTC)),
+            status.published or published or format_timestamp(now),
             status.expiry,
         )
     return user
@@ -119,7 +110,7 @@ class Store:
     def _seed(self, tenant_id: str) -> Tenant:
         tenant = Tenant(tenant_id, Clock(parent=self.clock), self.throttle)
         now = tenant.clock.timestamp()
-        published = format_offset_datetime(datetime.fromtimestamp(now, UTC))
+        published = format_timestamp(now)
         with paused_gc():
             tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
         tenant.groups = {g.id: g for g in self.fixtures.groups}

@@ -221,3 +221,11 @@ def test_out_of_office_and_available_reads_out_of_office(graph: Graph) -> None:
     assert available["outOfOfficeSettings"]["isOutOfOffice"] is True
     assert (in_a_call["availability"], in_a_call["activity"]) == ("Busy", "InACall")
     assert in_a_call["outOfOfficeSettings"]["isOutOfOffice"] is True
+
+
+def test_openapi_presence_has_exactly_the_members_a_read_returns(graph: Graph) -> None:
+    # One shape: the OpenAPI's Presence is the entity the server renders, member for member.
+    spec = graph.admin.get("/openapi.json").json()
+    documented = set(spec["components"]["schemas"]["Presence"]["properties"]) - {"@odata.context"}
+    body = graph.as_user(ADELE).get("/v1.0/me/presence").json()
+    assert documented == set(body) - {"@odata.context"}

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, TokenResponse
 from mockgraph.auth.tokens import TokenAuthority
+from mockgraph.domain.guid import checked_guid
 from mockgraph.domain.times import parse_duration
 from mockgraph.errors import BadRequest, Conflict
 from mockgraph.faults import Fault
-from mockgraph.fixtures import GUID, Fixtures, FixtureUser, seed_of
+from mockgraph.fixtures import Fixtures, FixtureUser, seed_of
+from mockgraph.limits import Limit
 from mockgraph.store import Tenant, seed_user
-from mockgraph.throttle import Limit
 
 METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 # The app id delegated tokens carry when neither the request nor the fixtures name one.
 FALLBACK_APP_ID = "00000000-0000-0000-0000-00000000a11c"
+__all__ = ["checked_guid"]  # the routes check their tenant parameter with it
 
 
 def mint_token(
@@ -50,12 +52,6 @@ def mint_token(
             roles=request.roles or [],
         )
     return TokenResponse(access_token=token, expires_in=request.expiresIn)
-
-
-def checked_guid(value: str, field: str) -> str:
-    if not GUID.match(value):
-        raise BadRequest(f"{field} '{value}' is not a GUID.")
-    return value.lower()
 
 
 def add_user(tenant: Tenant, fixture: FixtureUser) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from mockgraph.auth.tokens import Principal
+from mockgraph.domain.principal import Principal
 from mockgraph.errors import BadRequest, Forbidden, Unauthorized
 
 INSUFFICIENT = "Insufficient privileges to complete the operation."

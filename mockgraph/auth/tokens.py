@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import jwt
 
 from mockgraph.auth.keys import SigningKey
+from mockgraph.domain.principal import Principal
 from mockgraph.errors import InvalidAuthenticationToken
 
 GRAPH_AUDIENCES = frozenset({"https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"})
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
+# Principal lives in domain/ (the journal records it); re-exported for its importers.
+__all__ = ["Principal", "TokenAuthority", "check_lifetime", "issuer_for"]
 # Longer tokens are refused before any parsing.
 MAX_TOKEN_CHARS = 16 * 1024
 _CACHE_LIMIT = 50_000
@@ -43,23 +45,6 @@ def check_lifetime(principal: Principal, now: float) -> None:
     """Graph's 401 for a token used before `nbf` (less skew) or from `exp` on."""
     if not principal.not_before - NOT_BEFORE_SKEW <= now < principal.expires_at:
         raise InvalidAuthenticationToken(EXPIRED)
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who called: a user through an app (delegated) or an app on its own."""
-
-    kind: Literal["delegated", "app"]
-    tenant_id: str
-    user_id: str | None  # the `oid` of a delegated token
-    app_id: str | None  # `azp` / `appid`
-    permissions: frozenset[str]  # `scp` for delegated tokens, `roles` for app tokens
-    not_before: float
-    expires_at: float
-
-    @property
-    def delegated(self) -> bool:
-        return self.kind == "delegated"
 
 
 def service_principal_id(app_id: str) -> str:

@@ -25,8 +25,8 @@ from mockgraph.directory.query import (
     select_list,
 )
 from mockgraph.directory.users import Read
+from mockgraph.domain.group import Group
 from mockgraph.domain.guid import is_guid
-from mockgraph.domain.profile import Group
 
 USER_TYPE, GROUP_TYPE = "#microsoft.graph.user", "#microsoft.graph.group"
 Member = DirectoryUser | Group

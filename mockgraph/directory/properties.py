@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, Protocol
 
-from mockgraph.domain.profile import Group, Profile
+from mockgraph.domain.group import Group
+from mockgraph.domain.user import Profile
 
 
 class DirectoryUser(Protocol):
@@ -116,19 +118,24 @@ _GETTERS: dict[str, Callable[[DirectoryUser], Any]] = {
     "id": lambda u: u.id,
     "userPrincipalName": lambda u: u.user_principal_name,
     "displayName": lambda u: u.display_name,
-    "mail": lambda u: u.profile.mail,
-    "givenName": lambda u: u.profile.given_name,
-    "surname": lambda u: u.profile.surname,
-    "jobTitle": lambda u: u.profile.job_title,
-    "department": lambda u: u.profile.department,
-    "officeLocation": lambda u: u.profile.office_location,
-    "businessPhones": lambda u: list(u.profile.business_phones),
-    "mobilePhone": lambda u: u.profile.mobile_phone,
-    "preferredLanguage": lambda u: u.profile.preferred_language,
-    "accountEnabled": lambda u: u.profile.account_enabled,
-    "proxyAddresses": lambda u: list(u.profile.proxy_addresses),
+    "businessPhones": lambda u: list(u.profile.businessPhones),
+    "proxyAddresses": lambda u: list(u.profile.proxyAddresses),
     "userType": lambda u: "Member",
 }
+# The profile's own properties read as they are stored.
+_STORED = (
+    "mail",
+    "givenName",
+    "surname",
+    "jobTitle",
+    "department",
+    "officeLocation",
+    "mobilePhone",
+    "preferredLanguage",
+    "accountEnabled",
+)
+for _name in _STORED:
+    _GETTERS[_name] = attrgetter(f"profile.{_name}")
 
 
 def user_value(user: DirectoryUser, name: str, basic_only: bool) -> Any:
@@ -196,7 +203,7 @@ def group_value(group: Group, name: str, readable: bool) -> Any:
     if not readable:
         return [] if name in _GROUP_COLLECTIONS else None
     if name == "displayName":
-        return group.display_name
+        return group.displayName
     if name == "description":
         return group.description
     if name == "mail":

@@ -32,8 +32,8 @@ from mockgraph.directory.index import Indexes, UserIndex
 from mockgraph.directory.photos import Photo, Photos, parse_size
 from mockgraph.directory.properties import DirectoryUser
 from mockgraph.directory.query import parse_options
+from mockgraph.domain.group import Group
 from mockgraph.domain.keys import UserKey
-from mockgraph.domain.profile import Group
 from mockgraph.http import ODATA_JSON as JSON
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mockgraph.domain.profile import EMPTY_PROFILE, Profile
 from mockgraph.domain.times import LocalDateTime
+from mockgraph.domain.user import Profile
 from mockgraph.domain.values import SESSION_RANK
 
 # An Available session that is not refreshed fades after this long, then again after as long.
@@ -82,12 +82,10 @@ class View:
 
 @dataclass(slots=True)
 class UserState:
-    id: str
-    user_principal_name: str
-    display_name: str
-    password: str | None
+    """One user in one tenant: the profile (shared, immutable) and the presence state."""
+
+    profile: Profile
     out_of_office: tuple[bool, str | None] = (False, None)
-    profile: Profile = EMPTY_PROFILE
     sessions: dict[str, Session] = field(default_factory=dict)
     preferred: Preferred | None = None
     status: StatusMessage | None = None
@@ -102,6 +100,22 @@ class UserState:
     # a dict per user costs 200 bytes, and there may be 100,000 users).
     rendered_self: bytes | None = None
     rendered_other: bytes | None = None
+    id: str = field(init=False)  # the profile's, kept at hand: every read looks it up
+
+    def __post_init__(self) -> None:
+        self.id = self.profile.id
+
+    @property
+    def user_principal_name(self) -> str:
+        return self.profile.upn
+
+    @property
+    def display_name(self) -> str:
+        return self.profile.name
+
+    @property
+    def password(self) -> str | None:
+        return self.profile.password
 
     def changed(self, now: float) -> None:
         """Settle a write at once, so sequence numbers follow the order of writes."""

@@ -61,6 +61,11 @@ def format_offset_datetime(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond:06d}0Z"
 
 
+def format_timestamp(timestamp: float) -> str:
+    """A POSIX timestamp (the clock's) as Graph writes Edm.DateTimeOffset."""
+    return format_offset_datetime(datetime.fromtimestamp(timestamp, UTC))
+
+
 def parse_offset_datetime(text: str, field: str) -> datetime:
     """An ISO 8601 date-time with a zone (Z or an offset)."""
     cleaned = text.strip()

@@ -15,7 +15,7 @@ from mockgraph.auth.permissions import Access, reject_app_on_me
 from mockgraph.domain.bodies import GraphBody, parse_json_body
 
 if TYPE_CHECKING:
-    from mockgraph.auth.tokens import Principal
+    from mockgraph.domain.principal import Principal
     from mockgraph.gateway.pipeline import Gateway
     from mockgraph.http import Scope
     from mockgraph.store import Tenant

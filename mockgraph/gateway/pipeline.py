@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import cast
 
 from mockgraph.auth.permissions import authorize
-from mockgraph.auth.tokens import EMPTY, UNPARSABLE, Principal, TokenAuthority, check_lifetime
+from mockgraph.auth.tokens import EMPTY, UNPARSABLE, TokenAuthority, check_lifetime
+from mockgraph.domain.principal import Principal
 from mockgraph.errors import (
     GraphError,
     InvalidAuthenticationToken,

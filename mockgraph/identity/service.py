@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockgraph.auth.tokens import TokenAuthority, issuer_for
+from mockgraph.domain.guid import GUID
 from mockgraph.domain.presence import UserState
 from mockgraph.errors import EntraError
-from mockgraph.fixtures import GUID, FixtureApp, Fixtures
+from mockgraph.fixtures import FixtureApp, Fixtures
 from mockgraph.store import Store, Tenant
 
 OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from mockgraph.domain.guid import guid_error, is_guid
 from mockgraph.domain.presence import Preferred, Session, StatusMessage, UserState, WorkLocation
@@ -18,7 +18,7 @@ from mockgraph.domain.rendering import (
     unknown_entity,
 )
 from mockgraph.domain.times import (
-    format_offset_datetime,
+    format_timestamp,
     parse_date_time_time_zone,
     parse_duration,
 )
@@ -123,7 +123,7 @@ def set_status_message(user: UserState, body: models.SetStatusMessage, ctx: Cont
             given.expiryDateTime.timeZone,
             "statusMessage.expiryDateTime",
         )
-    published = format_offset_datetime(datetime.fromtimestamp(ctx.now, UTC))
+    published = format_timestamp(ctx.now)
     user.status = StatusMessage(given.message.content, "text", published, expiry)
     user.changed(ctx.now)
 

@@ -1,0 +1,70 @@
+"""The user record: who a user is, declared once in Graph's names.
+
+Every other view of a user derives from `Profile`: the seed file's and the control plane's
+user (fixtures.FixtureUser adds the presence to seed), the state file's user (snapshot), the
+stored state (domain.presence.UserState holds the profile) and the export. Adding a property
+is one line here; its type and validator come with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, StrictBool, StrictStr
+
+from mockgraph.domain.guid import guid_value
+
+Guid = Annotated[StrictStr, AfterValidator(guid_value)]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Profile:
+    """A directory user, as the seed file writes one; immutable, shared by every tenant."""
+
+    id: Guid
+    userPrincipalName: StrictStr | None = None  # <id>@mockgraph.local when left out
+    displayName: StrictStr | None = None  # the UPN's local part when left out
+    password: StrictStr | None = None  # for the sign-in page and ROPC; never shown by Graph
+    # The directory profile (directory-reference.md §2.2), null or empty when not given.
+    mail: StrictStr | None = None
+    givenName: StrictStr | None = None
+    surname: StrictStr | None = None
+    jobTitle: StrictStr | None = None
+    department: StrictStr | None = None
+    officeLocation: StrictStr | None = None
+    businessPhones: tuple[StrictStr, ...] = ()
+    mobilePhone: StrictStr | None = None
+    preferredLanguage: StrictStr | None = None
+    accountEnabled: StrictBool = True
+    proxyAddresses: tuple[StrictStr, ...] = ()
+    # A JPEG: relative to the seed file there, absolute once loaded. None: no photo.
+    photo: StrictStr | None = None
+
+    @property
+    def upn(self) -> str:
+        return self.userPrincipalName or f"{self.id}@mockgraph.local"
+
+    @property
+    def name(self) -> str:
+        return self.displayName or self.upn.split("@", 1)[0]
+
+
+PROFILE_FIELDS = tuple(f.name for f in dataclasses.fields(Profile))
+
+
+def profile_of(record: Profile) -> Profile:
+    """The plain Profile inside a validated record that extends it (a fixture's user), with the
+    defaults written out."""
+    values = {name: getattr(record, name) for name in PROFILE_FIELDS}
+    values["userPrincipalName"], values["displayName"] = record.upn, record.name
+    return Profile(**values)
+
+
+def profile_json(profile: Profile) -> dict[str, Any]:
+    """The profile's properties as JSON, in declaration order (the export's user)."""
+    out: dict[str, Any] = {}
+    for name in PROFILE_FIELDS:
+        value = getattr(profile, name)
+        out[name] = list(value) if isinstance(value, tuple) else value
+    return out
