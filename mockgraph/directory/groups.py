@@ -7,7 +7,13 @@ from itertools import islice
 from typing import Any
 
 from mockgraph.auth.permissions import Sight
-from mockgraph.directory.exceptions import RequestBadRequest, resource_not_found
+from mockgraph.directory.exceptions import (
+    RequestBadRequest,
+    RequestUnsupportedQuery,
+    needs_advanced,
+    resource_not_found,
+)
+from mockgraph.directory.filter import parse_filter
 from mockgraph.directory.properties import (
     COLLECTIONS,
     GROUP_DEFAULT,
@@ -24,6 +30,8 @@ from mockgraph.directory.query import (
     next_link,
     select_list,
 )
+from mockgraph.directory.rules import compile_filter
+from mockgraph.directory.search import parse_search
 from mockgraph.directory.users import Read
 from mockgraph.domain.group import Group
 from mockgraph.domain.guid import is_guid
@@ -98,6 +106,7 @@ def page_of(
     if options.skiptoken is not None:
         offset, granted = decode_skiptoken(options.skiptoken, options)
         advanced = advanced or granted
+    members = _queried(members, read, advanced)
     entity_set = "users" if users_only else "directoryObjects"
     page: dict[str, Any] = {"@odata.context": read.context(entity_set, written, entity=False)}
     if advanced and options.count and options.skiptoken is None:
@@ -109,6 +118,30 @@ def page_of(
         page["@odata.nextLink"] = next_link(read.address, options, token)
     page["value"] = [_item(m, names, user_sight, group_sight, read) for m in window[:top]]
     return page
+
+
+def _queried(members: Sequence[Member], read: Read, advanced: bool) -> Sequence[Member]:
+    """$filter and $search over a relationship: advanced queries only (§5.2), users only."""
+    options = read.options
+    if options.orderby is not None:
+        raise RequestUnsupportedQuery(
+            f"Unsupported sort property '{options.orderby}' for 'DirectoryObject'."
+        )
+    if options.filter is None and options.search is None:
+        return members
+    if not advanced:
+        operator = "$search" if options.filter is None else "$filter"
+        raise needs_advanced(operator)
+    users = [m for m in members if not isinstance(m, Group)]
+    if options.filter is not None:
+        compiled = compile_filter(
+            parse_filter(options.filter), advanced=True, basic_only=read.basic_only
+        )
+        users = [u for u in users if compiled.predicate(u)]
+    if options.search is not None:
+        match = parse_search(options.search)
+        users = [u for u in users if match(u)]
+    return users
 
 
 def members_of(

@@ -140,3 +140,20 @@ def test_member_of_with_group_read_shows_names(graph: Graph) -> None:
         _reader(graph, "Directory.Read.All").get(f"/v1.0/users/{ADELE}/memberOf").json()
     )
     assert [g["id"] for g in group_of_group["value"]] == [MARKETING]
+
+
+def test_filter_and_search_on_members_are_advanced_queries(graph: Graph) -> None:
+    reader = _reader(graph)
+    url = f"/v1.0/groups/{LEADERSHIP}/members"
+    plain = reader.get(url, params={"$filter": "startswith(displayName,'N')"})
+    assert plain.status_code == 400
+    assert plain.json()["error"]["code"] == "Request_UnsupportedQuery"
+
+    query = {"$filter": "startswith(displayName,'N')", "$count": "true"}
+    found = reader.get(url, params=query, headers=EVENTUAL).json()
+    assert [m["id"] for m in found["value"]] == [NESTOR]
+    assert found["@odata.count"] == 1
+    searched = reader.get(
+        url, params={"$search": '"displayName:lee"', "$count": "true"}, headers=EVENTUAL
+    ).json()
+    assert [m["id"] for m in searched["value"]] == [LEE]
