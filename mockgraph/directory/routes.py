@@ -73,7 +73,7 @@ def register(routes: Routes, settings: Settings) -> None:
         )
         for tail in ("/photo/{size}", "/photo/{size}/$value"):
             routes.add(Operation("GET", base + tail, _size_on_photo))
-    add("/groups/{id}", lambda s, r: s.get_group(call_of(r), r.params["id"]), "getGroup")
+    add("/groups/{id}", lambda s, r: s.get_group(call_of(r), _group_id(r)), "getGroup")
     for tail, users_only, count in (
         ("", False, False),
         ("/$count", False, True),
@@ -97,9 +97,14 @@ def _photo(size: str | None, *, value: bool) -> Read:
     return read
 
 
+def _group_id(request: GraphRequest) -> str:
+    """A group's id as given: /groups/{id} or /groups('{id}')."""
+    return parse_user_key(request.params["id"], request.raw_path()).text
+
+
 def _members(users_only: bool, count: bool) -> Read:
     def read(service: DirectoryService, request: GraphRequest) -> Answer:
-        group_id = request.params["id"]
+        group_id = _group_id(request)
         return service.list_members(call_of(request), group_id, users_only, count)
 
     return read

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from mockgraph.domain.guid import is_guid
 from mockgraph.errors import GraphError
@@ -65,8 +66,13 @@ def parse_user_key(param: str, raw_path: str | None = None) -> UserKey:
 
     `raw_path` is the path as sent (still escaped), where a stray `%` is still visible.
     """
-    if raw_path is not None and _BAD_ESCAPE.search(raw_path):
-        raise bad_request()
+    if raw_path is not None:
+        if _BAD_ESCAPE.search(raw_path):
+            raise bad_request()
+        try:
+            unquote(raw_path, errors="strict")
+        except UnicodeDecodeError:
+            raise bad_request() from None
     if param.startswith("(") and param.endswith(")"):
         inside = param[1:-1].strip()
         named = _NAMED.match(inside)

@@ -157,3 +157,8 @@ def test_filter_and_search_on_members_are_advanced_queries(graph: Graph) -> None
         url, params={"$search": '"displayName:lee"', "$count": "true"}, headers=EVENTUAL
     ).json()
     assert [m["id"] for m in searched["value"]] == [LEE]
+
+
+def test_group_key_in_parentheses(graph: Graph) -> None:
+    body = _reader(graph).get(f"/v1.0/groups('{MARKETING}')").json()
+    assert body["id"] == MARKETING

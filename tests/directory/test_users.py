@@ -162,3 +162,10 @@ def test_malformed_keys_are_a_400(graph: Graph, path: str) -> None:
     assert response.json()["error"]["message"] == (
         "Bad request. Please fix the request before retrying."
     )
+
+
+def test_a_key_that_is_not_utf8_is_a_400(graph: Graph) -> None:
+    response = graph.as_app(PRESENCE_WALL, "User.Read.All").get("/v1.0/users/%ff%fe")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "Request_BadRequest"
