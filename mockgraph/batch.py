@@ -21,6 +21,7 @@ _KEPT_HEADERS = {
     b"cache-control": "Cache-Control",
     b"location": "Location",
     b"etag": "ETag",
+    b"x-ms-resource-unit": "x-ms-resource-unit",
 }
 
 Router = Callable[[Scope, Receive, Send], Awaitable[None]]

@@ -43,14 +43,14 @@ def _reply(answer: Answer) -> Reply:
     return Reply(answer.status, answer.body, answer.content_type, answer.headers)
 
 
-Read = Callable[[DirectoryService, GraphRequest], Answer]
+Serve = Callable[[DirectoryService, GraphRequest], Answer]
 
 
 def register(routes: Routes, settings: Settings) -> None:
     """Users, photos, groups and memberships, at /me and at /users/{id} in every key form."""
     service = DirectoryService(parse_cloud(settings.cloud), settings.photo_not_found_code)
 
-    def add(path: str, read: Read, operation_id: str) -> None:
+    def add(path: str, read: Serve, operation_id: str) -> None:
         def handler(request: GraphRequest) -> Reply:
             return _reply(read(service, request))
 
@@ -87,7 +87,7 @@ def register(routes: Routes, settings: Settings) -> None:
         )
 
 
-def _photo(size: str | None, *, value: bool) -> Read:
+def _photo(size: str | None, *, value: bool) -> Serve:
     def read(service: DirectoryService, request: GraphRequest) -> Answer:
         chosen = request.params[size] if size else None
         if value:
@@ -102,7 +102,7 @@ def _group_id(request: GraphRequest) -> str:
     return parse_user_key(request.params["id"], request.raw_path()).text
 
 
-def _members(users_only: bool, count: bool) -> Read:
+def _members(users_only: bool, count: bool) -> Serve:
     def read(service: DirectoryService, request: GraphRequest) -> Answer:
         group_id = _group_id(request)
         return service.list_members(call_of(request), group_id, users_only, count)

@@ -59,9 +59,13 @@ class Call:
     address: str  # scheme://host[:port]/{version}/... as called, without the query
 
 
+# Graph's directory answers carry these (directory-reference.md §7, §9).
+DIRECTORY_HEADERS = [(b"cache-control", b"no-cache"), (b"x-ms-resource-unit", b"1")]
+
+
 def _json(document: Mapping[str, Any]) -> Answer:
     body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
-    return Answer(200, body, JSON, [(b"cache-control", b"no-cache")])
+    return Answer(200, body, JSON, [(b"odata-version", b"4.0"), *DIRECTORY_HEADERS])
 
 
 class DirectoryService:
@@ -118,7 +122,7 @@ class DirectoryService:
         authorize_directory(call.principal, Directory.USERS, own=False)
         basic = user_sight(call.principal, False) is Sight.BASIC
         count = user_ops.count_users(self.index(call), self._read(call, basic))
-        return Answer(200, str(count).encode(), b"text/plain", [(b"cache-control", b"no-cache")])
+        return Answer(200, str(count).encode(), b"text/plain", DIRECTORY_HEADERS)
 
     def _photo_owner(self, call: Call, key: UserKey | None) -> DirectoryUser:
         if key is None:

@@ -286,3 +286,11 @@ def test_context_names_the_cloud_called_and_next_link_the_address(
 
     assert page["@odata.context"] == f"{root}/v1.0/$metadata#users"
     assert page["@odata.nextLink"].startswith(f"http://{host}/v1.0/users?$top=5&$skiptoken=")
+
+
+def test_directory_answers_carry_graphs_headers(reader: httpx.Client) -> None:
+    response = reader.get("/v1.0/users?$top=1")
+
+    assert response.headers["x-ms-resource-unit"] == "1"
+    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["content-type"].startswith("application/json;odata.metadata=minimal")
