@@ -10,7 +10,6 @@ ARG PIP_CERT=/etc/ssl/certs/ca-certificates.crt
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_CERT=${PIP_CERT}
 WORKDIR /src
 COPY pyproject.toml README.md ./
-COPY fixtures ./fixtures
 COPY mockgraph ./mockgraph
 # Build the wheel, then install it with its dependencies into a venv of its own.
 RUN python3 -m venv /opt/mockgraph \

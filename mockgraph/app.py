@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from mockgraph import __version__, batch, subscriptions
+from mockgraph import __version__, batch
 from mockgraph.admin.routes import router as admin_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
@@ -46,9 +46,11 @@ from mockgraph.identity.routes import entra_error_response, is_identity_path
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
 from mockgraph.journal import Journal
+from mockgraph.notifications import routes as subscriptions
 from mockgraph.notifications.service import Notifier
 from mockgraph.openapi import DESCRIPTION, build_openapi
 from mockgraph.presence import routes as presence
+from mockgraph.request_log import RequestLog
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
@@ -86,6 +88,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.request_log = RequestLog(runtime.fixtures, runtime.store)
+    runtime.journal.listeners.append(app.request_log.on_entry)
     app.include_router(admin_router)
     app.include_router(identity_router)
     install_docs(app)
@@ -141,9 +145,9 @@ def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
 
 def _notify(notifier: Notifier) -> Callable[[Tenant], None]:
     def answered(tenant: Tenant) -> None:
-        # Presence that changed may owe subscribers a notification (sent in the background).
-        if tenant.subscriptions:
-            notifier.scan(tenant)
+        # Presence that changed may owe subscribers a notification (sent in the background);
+        # the scan returns at once for a tenant without subscriptions.
+        notifier.scan(tenant)
 
     return answered
 
@@ -156,11 +160,18 @@ class MockGraphApp(FastAPI):
     """
 
     graph: Gateway
+    request_log: RequestLog
     max_body_bytes: int
     admin_key: bytes
     cors_origins: frozenset[bytes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.request_log.serve(self._serve, scope, receive, send)
+        else:
+            await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if self.cors_origins:
                 origin = next((v for k, v in scope["headers"] if k == b"origin"), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import translate
 from typing import Any
@@ -130,6 +131,8 @@ class Journal:
         self._held = 0
         self.dropped = 0
         self._sequence = 0
+        # Called with each entry as it is added (the request log is one).
+        self.listeners: list[Callable[[Entry], None]] = []
 
     def next_sequence(self) -> int:
         self._sequence += 1
@@ -145,6 +148,8 @@ class Journal:
             if oldest.body is not None:
                 self._held -= len(oldest.body)
             self.dropped += 1
+        for listener in self.listeners:
+            listener(entry)
 
     def find(self, query: Query) -> list[Entry]:
         return [e for e in self._entries if query.matches(e)]

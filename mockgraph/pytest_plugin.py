@@ -22,7 +22,7 @@ import pytest
 
 from mockgraph.app import create_app
 from mockgraph.server import ServerThread
-from mockgraph.settings import Settings
+from mockgraph.settings import ClientSettings, Settings
 from mockgraph.testing import InProcessTransport, MockGraphAdmin, WebhookReceiver
 
 
@@ -37,8 +37,10 @@ class MockGraph(MockGraphAdmin):
         clock, faults, requests: see MockGraphAdmin.
     """
 
-    def __init__(self, url: str, transport: httpx.BaseTransport | None) -> None:
-        super().__init__(url, transport=transport)
+    def __init__(
+        self, url: str, transport: httpx.BaseTransport | None, admin_key: str | None = None
+    ) -> None:
+        super().__init__(url, transport=transport, admin_key=admin_key)
         self.url = url
         self.transport = transport
         self._clients: list[httpx.Client] = []
@@ -102,14 +104,15 @@ def mockgraph_servers(mockgraph_settings: Settings) -> Iterator[_Servers]:
 def mockgraph(request: pytest.FixtureRequest, mockgraph_servers: _Servers) -> Iterator[MockGraph]:
     """A mockgraph server reset to its fixtures for this test.
 
-    Against MOCKGRAPH_URL when that is set (a container, say), else a server in this process
+    Against MOCKGRAPH_URL when that is set (a container, say; with MOCKGRAPH_ADMIN_KEY if it
+    has one), else a server in this process
     (one per fixture file named by @pytest.mark.mockgraph(fixtures=...)).
     """
-    external = os.environ.get("MOCKGRAPH_URL")
+    client = ClientSettings.from_environ(os.environ)
     marker = request.node.get_closest_marker("mockgraph")
     fixtures = _fixtures_path(request, marker.kwargs.get("fixtures") if marker else None)
-    if external and fixtures is None:
-        graph = MockGraph(external.rstrip("/"), None)
+    if client.url is not None and fixtures is None:
+        graph = MockGraph(client.url, None, admin_key=client.admin_key)
     else:
         server = mockgraph_servers.get(fixtures)
         graph = MockGraph(server.url, InProcessTransport(server.app, loop=server.loop))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from fastapi import FastAPI
 
+from mockgraph.logs import logging_config
 from mockgraph.settings import Settings
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ def uvicorn_config(app: FastAPI, settings: Settings, tls: TlsFiles | None) -> uv
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=logging_config(settings),
         access_log=settings.log_level == "debug",
         # Graph sends no Server header; mockgraph sits behind no proxy.
         server_header=False,

@@ -1,54 +1,373 @@
-"""Settings for one mockgraph app; built by the CLI or the test helpers, never at import."""
+"""Every setting declared once: its MOCKGRAPH_* variable, flag, default, parser and help.
+
+The command line, the pytest plugin and the container's healthcheck all read settings
+through these declarations. A leaf: it imports nothing of mockgraph's but limits.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import argparse
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, Self, TypeVar
 
-from mockgraph.limits import Limit
+from mockgraph.limits import Limit, parse_limit
 
 DEFAULT_FIXTURES = Path(__file__).with_name("default_fixtures.json")
+DEFAULT_URL = "http://127.0.0.1:8000"
+# MOCKGRAPH_CLOUD's values (clouds.py names them) and the codes of a missing photo's 404.
+CLOUDS = ("global", "usgov", "dod", "china")
+PHOTO_NOT_FOUND_CODES = ("ImageNotFound", "ErrorEntityNotFound")
+ENV_PREFIX = "MOCKGRAPH_"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """How one Settings field is read from a MOCKGRAPH_* variable or a flag."""
+
+    help: str
+    parse: Callable[[str], Any]
+    # The default as a person reads it in --help and the README.
+    shown: str
+    choices: tuple[str, ...] | None = None
+
+    def describe(self, env: str) -> str:
+        return f"{self.help} ({env}; default {self.shown})"
+
+
+def setting(
+    default: T,
+    help: str,
+    parse: Callable[[str], Any],
+    *,
+    shown: str | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> T:
+    """A dataclass field that is also a declared setting."""
+    shown = shown if shown is not None else str(default).lower()
+    declared = Setting(help, parse, shown, choices)
+    result: T = field(default=default, metadata={"setting": declared})
+    return result
+
+
+# --- parsers: each takes the text of a variable or flag, raises ValueError on bad input ------
+
+
+def parse_bool(text: str) -> bool:
+    """true/false, 1/0, yes/no, on/off (any case); empty is false."""
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"'{text}' is not a boolean: use true or false (1/0, yes/no, on/off)")
+
+
+def parse_optional_text(text: str) -> str | None:
+    return text or None
+
+
+def parse_optional_path(text: str) -> Path | None:
+    return Path(text) if text else None
+
+
+def parse_fixtures(text: str) -> Path:
+    return Path(text) if text else DEFAULT_FIXTURES
+
+
+def parse_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"'{text}' is not a whole number") from None
+
+
+def parse_float(text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"'{text}' is not a finite number")
+    return value
+
+
+def at_least_one(text: str) -> int:
+    value = parse_int(text)
+    if value < 1:
+        raise ValueError(f"must be at least 1, not {value}")
+    return value
+
+
+def seconds_at_least(minimum: float) -> Callable[[str], float]:
+    """Seconds, raised to `minimum` when smaller."""
+
+    def parse(text: str) -> float:
+        return max(minimum, parse_float(text))
+
+    return parse
+
+
+def parse_photo_not_found_code(text: str) -> str:
+    """ImageNotFound or ErrorEntityNotFound, in any case; written as Graph writes it."""
+    for code in PHOTO_NOT_FOUND_CODES:
+        if text.strip().lower() == code.lower():
+            return code
+    raise ValueError(f"'{text}' is not one of {', '.join(PHOTO_NOT_FOUND_CODES)}")
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise ValueError(f"'{text}' is not one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def parse_origins(text: str) -> tuple[str, ...]:
+    """`*` (any origin), `none`, or origins separated by commas."""
+    value = text.strip()
+    if value.lower() in ("", "none", "off"):
+        return ()
+    return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+
+
+def parse_url(text: str) -> str | None:
+    value = text.strip().rstrip("/")
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError(f"'{text}' is not an http:// or https:// URL")
+    return value or None
+
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
-class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    fixtures: Path = field(default=DEFAULT_FIXTURES)
+class Declared:
+    """Reading a settings dataclass from MOCKGRAPH_* variables, by its declarations."""
+
+    @classmethod
+    def declared(cls) -> Iterator[tuple[str, Setting]]:
+        """Each declared field's name and declaration, in order."""
+        for item in fields(cls):
+            declared = item.metadata.get("setting")
+            if declared is not None:
+                yield item.name, declared
+
+    @staticmethod
+    def env_name(name: str) -> str:
+        return ENV_PREFIX + name.upper()
+
+    @staticmethod
+    def flag_name(name: str) -> str:
+        return "--" + name.replace("_", "-")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], **given: Any) -> Self:
+        """The settings the variables set (`given` values win); ValueError names the variable."""
+        values: dict[str, Any] = {}
+        for name, declared in cls.declared():
+            env = cls.env_name(name)
+            if name in given or env not in environ:
+                continue
+            try:
+                values[name] = declared.parse(environ[env])
+            except ValueError as exc:
+                raise ValueError(f"{env}: {exc}") from None
+        return cls(**values, **given)
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser, only: Sequence[str] = ()) -> None:
+        """One flag per declared setting (or per one of `only`), parsed by its declaration.
+
+        Only flags given on the command line land in the namespace, so that `from_args`
+        takes the others from their variables, or the defaults.
+        """
+        for name, declared in cls.declared():
+            if only and name not in only:
+                continue
+            options: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS}
+            if declared.parse is parse_bool:
+                options["action"] = argparse.BooleanOptionalAction
+            else:
+                options["type"] = _argument_type(declared.parse)
+                options["metavar"] = name.rsplit("_", 1)[-1].upper()
+            parser.add_argument(
+                cls.flag_name(name), help=declared.describe(cls.env_name(name)), **options
+            )
+
+    @classmethod
+    def from_args(
+        cls,
+        args: argparse.Namespace,
+        environ: Mapping[str, str] | None = None,
+        only: Sequence[str] = (),
+    ) -> Self:
+        """The flags given, then the variables, then the defaults (with `only`, the other
+        settings keep their defaults)."""
+        environ = os.environ if environ is None else environ
+        if only:
+            wanted = {cls.env_name(name) for name in only}
+            environ = {k: v for k, v in environ.items() if k in wanted}
+        given = {name: getattr(args, name) for name, _ in cls.declared() if hasattr(args, name)}
+        return cls.from_environ(environ, **given)
+
+
+def _argument_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
+@dataclass(frozen=True)
+class Settings(Declared):
+    """How one mockgraph server runs."""
+
+    host: str = setting("127.0.0.1", "address to listen on", str)
+    port: int = setting(8000, "port to listen on", parse_int)
+    fixtures: Path = setting(
+        DEFAULT_FIXTURES, "the seed file", parse_fixtures, shown="the bundled fixtures"
+    )
     # A PEM RSA private key to sign tokens with; None generates one at start.
-    signing_key: Path | None = None
+    signing_key: Path | None = setting(
+        None,
+        "PEM RSA key to sign tokens with",
+        parse_optional_path,
+        shown="one generated at start",
+    )
     # Graph's docs ask for the calling app's id as sessionId; the live service accepts any.
-    strict_session_id: bool = False
-    # Requests with a larger body are refused with 413.
-    max_body_bytes: int = 1024 * 1024
-    log_level: str = "info"
+    strict_session_id: bool = setting(
+        False, "setPresence's sessionId must be the caller's app id", parse_bool
+    )
+    max_body_bytes: int = setting(
+        1024 * 1024, "requests with a larger body are refused with 413", at_least_one
+    )
+    log_level: str = setting(
+        "info",
+        "critical, error, warning, info (a line per call) or debug (uvicorn's access lines too)",
+        one_of(*LOG_LEVELS),
+        choices=LOG_LEVELS,
+    )
+    log_format: str = setting(
+        "text",
+        "text (coloured on a terminal) or json (one object per line)",
+        one_of(*LOG_FORMATS),
+        choices=LOG_FORMATS,
+    )
+    quiet: bool = setting(False, "leave out the start-up banner", parse_bool)
     # When set, every /_mockgraph call but health and the CA certificate needs it as a bearer.
-    admin_key: str | None = None
-    # How many Graph calls the request journal keeps; older ones are dropped and counted.
-    journal_size: int = 10_000
-    # Requests per window per app per tenant; None: no throttling (see throttle.parse_limit).
-    throttle: Limit | None = None
-    # How many tenants the store keeps; a token for one more is refused with 403.
-    max_tenants: int = 1000
-    # The CA certificate clients should trust when mockgraph serves HTTPS with its own CA;
-    # served at /_mockgraph/ca.pem.
-    tls_ca: Path | None = None
-    # Graph demands https notification URLs; a local test receiver rarely has it.
-    webhook_https_only: bool = False
+    admin_key: str | None = setting(
+        None, "require this bearer key on /_mockgraph calls", parse_optional_text, shown="none"
+    )
+    journal_size: int = setting(10_000, "Graph calls the request journal keeps", at_least_one)
+    throttle: Limit | None = setting(
+        None,
+        "off, graph (1500 per 30 s per app per tenant) or N/Ss such as 100/10s",
+        parse_limit,
+        shown="off",
+    )
+    max_tenants: int = setting(
+        1000, "tenants kept at most; a token for one more gets 403", at_least_one
+    )
+    webhook_https_only: bool = setting(
+        False, "notification URLs must be https, as in Graph", parse_bool
+    )
     # Delivery attempts per notification (then it is given up), the first retry's delay in
     # seconds (doubling each time), and how long an endpoint may take to answer.
-    webhook_attempts: int = 5
-    webhook_backoff: float = 0.2
-    webhook_timeout: float = 3.0
+    webhook_attempts: int = setting(
+        5, "delivery attempts per notification before it is given up", at_least_one
+    )
+    webhook_backoff: float = setting(
+        0.2, "seconds before the first retry, doubling after", seconds_at_least(0.0)
+    )
+    webhook_timeout: float = setting(
+        3.0, "seconds a webhook may take to answer", seconds_at_least(0.1), shown="3"
+    )
     # Where the whole state is saved (atomically) at shutdown and every interval, and loaded
     # from at start; None keeps it in memory only.
-    state_file: Path | None = None
-    state_save_interval: float = 10.0
-    # Origins a browser may call from ("*": any); () turns CORS off.
-    cors_origins: tuple[str, ...] = ("*",)
-    # The national cloud whose Graph root @odata.context names when the Host is none of
-    # Graph's (clouds.py: global, usgov, dod, china).
-    cloud: str = "global"
-    # The code of a missing photo's 404: ImageNotFound (documented) or ErrorEntityNotFound
-    # (what the service sends today, directory-reference.md §4.4).
-    photo_not_found_code: str = "ImageNotFound"
+    state_file: Path | None = setting(
+        None,
+        "save the whole state here at shutdown and every interval, and load it at start",
+        parse_optional_path,
+        shown="none",
+    )
+    state_save_interval: float = setting(
+        10.0,
+        "seconds between saves of the state file; 0 saves at shutdown only",
+        seconds_at_least(0.0),
+        shown="10",
+    )
+    cors_origins: tuple[str, ...] = setting(
+        ("*",),
+        "origins browsers may call from: *, none, or a comma-separated list",
+        parse_origins,
+        shown="*",
+    )
+    tls: bool = setting(
+        False,
+        "serve HTTPS with a certificate for localhost signed by a CA mockgraph makes",
+        parse_bool,
+    )
+    tls_cert: Path | None = setting(
+        None, "serve HTTPS with this PEM certificate", parse_optional_path, shown="none"
+    )
+    tls_key: Path | None = setting(
+        None, "the PEM key of the certificate", parse_optional_path, shown="none"
+    )
+    tls_ca_file: Path | None = setting(
+        None,
+        "where --tls writes its CA certificate",
+        parse_optional_path,
+        shown="a new temporary folder, named at start",
+    )
+    cloud: str = setting(
+        "global",
+        "the national cloud @odata.context names when the Host is not one of Graph's: "
+        "global, usgov, dod or china",
+        one_of(*CLOUDS),
+        choices=CLOUDS,
+    )
+    photo_not_found_code: str = setting(
+        "ImageNotFound",
+        "the code of a missing photo's 404: ImageNotFound (documented) or "
+        "ErrorEntityNotFound (what Graph sends today)",
+        parse_photo_not_found_code,
+        shown="ImageNotFound",
+        choices=PHOTO_NOT_FOUND_CODES,
+    )
+    # The CA certificate clients should trust when mockgraph serves HTTPS with its own CA;
+    # served at /_mockgraph/ca.pem. Set by the server at start, not by a variable.
+    tls_ca: Path | None = None
+
+    @property
+    def https(self) -> bool:
+        """Whether the server serves HTTPS (its own CA, or a given certificate)."""
+        return self.tls or self.tls_cert is not None
+
+
+@dataclass(frozen=True)
+class ClientSettings(Declared):
+    """Where the client commands and the pytest plugin find a running server."""
+
+    url: str | None = setting(None, "a running server", parse_url, shown=DEFAULT_URL)
+    admin_key: str | None = setting(
+        None, "the server's admin key, if it has one", parse_optional_text, shown="none"
+    )
+
+    @property
+    def base_url(self) -> str:
+        return self.url or DEFAULT_URL

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mockgraph.clock import Clock
 from mockgraph.domain.group import Group
 from mockgraph.domain.keys import UserKey
@@ -14,9 +12,6 @@ from mockgraph.faults import Faults
 from mockgraph.fixtures import Fixtures, SeedUser, paused_gc
 from mockgraph.limits import Limit
 from mockgraph.throttle import Throttle
-
-if TYPE_CHECKING:
-    from mockgraph.notifications.service import Subscription
 
 
 class TenantLimitReached(Forbidden):
@@ -37,8 +32,6 @@ class Tenant:
         self._upn_stamp = (0, -1)
         self.faults = Faults()
         self.throttle = Throttle(throttle)
-        # Presence subscriptions, by id (see notifications/service.py).
-        self.subscriptions: dict[str, Subscription] = {}
 
     def user(self, user_id: str) -> UserState | None:
         return self.users.get(user_id.lower())

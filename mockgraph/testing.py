@@ -62,7 +62,17 @@ class InProcessTransport(httpx.BaseTransport):
 
 
 class ControlPlaneError(AssertionError):
-    """A control-plane call answered with an error."""
+    """A control-plane call answered with an error.
+
+    Attributes:
+        status: the HTTP status of the answer.
+        message: the error's own message (Graph's `error.message`), or the body's text.
+    """
+
+    def __init__(self, text: str, status: int = 0, message: str = "") -> None:
+        super().__init__(text)
+        self.status = status
+        self.message = message or text
 
 
 class _Part:
@@ -238,7 +248,9 @@ class MockGraphAdmin:
         response = self.http.request(method, f"/_mockgraph{path}", json=body, params=query)
         if response.status_code != 200:
             raise ControlPlaneError(
-                f"{method} /_mockgraph{path} answered {response.status_code}: {response.text}"
+                f"{method} /_mockgraph{path} answered {response.status_code}: {response.text}",
+                response.status_code,
+                _error_message(response),
             )
         answer: dict[str, Any] = response.json()
         return answer
@@ -291,6 +303,11 @@ class MockGraphAdmin:
     def load_state(self, state: dict[str, Any]) -> None:
         self._call("PUT", "/state", state)
 
+    def users(self) -> builtins.list[dict[str, Any]]:
+        """The tenant's users with what another user reading their presence sees."""
+        value: builtins.list[dict[str, Any]] = self._call("GET", "/users")["value"]
+        return value
+
     def add_user(self, user: dict[str, Any]) -> None:
         """Add a user, in the fixture file's user format."""
         self._call("POST", "/users", user)
@@ -313,6 +330,14 @@ class MockGraphAdmin:
 
     def close(self) -> None:
         self.http.close()
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        message = response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return response.text
+    return message if isinstance(message, str) else response.text
 
 
 def _iso_duration(delta: timedelta) -> str:

@@ -3,6 +3,7 @@ host on a free loopback port, and put through the end-to-end suite."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -51,14 +52,33 @@ def built(pytestconfig: pytest.Config) -> Built:
     if shutil.which("bash") is None:
         pytest.skip("no bash to run the image build script")
     started = time.monotonic()
-    result = subprocess.run(
-        ["bash", str(BUILD), IMAGE], capture_output=True, text=True, timeout=1800, check=False
-    )
-    if result.returncode == 3:
-        pytest.skip(f"Docker is not available here: {result.stderr.strip().splitlines()[-1]}")
-    assert result.returncode == 0, result.stderr[-3000:]
-    base, image = result.stdout.strip().splitlines()[-2:]
+    code, stdout, stderr = build_image(pytestconfig)
+    if code == 3:
+        pytest.skip(f"Docker is not available here: {stderr.strip().splitlines()[-1]}")
+    assert code == 0, stderr[-3000:]
+    base, image = stdout.strip().splitlines()[-2:]
     return Built(base, image, time.monotonic() - started)
+
+
+def build_image(config: pytest.Config) -> tuple[int, str, str]:
+    """Run the build script, showing its progress (what it installs or starts, and docker
+    build's steps) on the terminal as it goes, past pytest's capture."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    lines: list[str] = []
+    with subprocess.Popen(
+        ["bash", str(BUILD), IMAGE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            sys.stderr.write("\n")
+            for line in process.stderr:
+                lines.append(line)
+                sys.stderr.write(f"  {line}")
+                sys.stderr.flush()
+        stdout = process.stdout.read()
+        code = process.wait(timeout=1800)
+    return code, stdout, "".join(lines)
 
 
 @dataclass

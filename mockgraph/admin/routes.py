@@ -62,6 +62,15 @@ def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
 TenantDep = Annotated[Tenant, Depends(_tenant)]
 
 
+@router.get("")
+async def index(request: Request) -> Listing:
+    """Every control-plane call: method, path and what it does."""
+    state = request.app.state
+    if getattr(state, "control_plane_index", None) is None:
+        state.control_plane_index = service.endpoints(request.app.openapi(), router.prefix)
+    return Listing(value=state.control_plane_index)
+
+
 @router.get("/health", response_model=Health)
 async def health() -> Health:
     """200 once the server is ready."""
@@ -115,6 +124,13 @@ async def import_state(
     """Replace one tenant's state with an export; all or nothing."""
     import_tenant(tenant, document)
     return export_tenant(tenant)
+
+
+@router.get("/users", response_model=Listing)
+async def list_users(tenant: TenantDep) -> Listing:
+    """The tenant's users, each with the presence another user reading it sees now (no
+    status-message dates, as in Graph), and how many sessions hold it."""
+    return Listing(value=service.users_as_read(tenant))
 
 
 @router.post("/users")
@@ -174,11 +190,13 @@ async def add_fault(spec: FaultSpec, tenant: TenantDep) -> dict[str, Any]:
 
 @router.get("/faults", response_model=Listing)
 async def list_faults(tenant: TenantDep) -> Listing:
+    """The faults in place for this tenant, with the calls each has left."""
     return Listing(value=[f.as_json() for f in tenant.faults.rules])
 
 
 @router.delete("/faults", response_model=Cleared)
 async def clear_faults(tenant: TenantDep) -> Cleared:
+    """Remove every fault of this tenant."""
     count = len(tenant.faults.rules)
     tenant.faults.clear()
     return Cleared(cleared=count)

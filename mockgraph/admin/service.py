@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, TokenResponse
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.domain.guid import checked_guid
+from mockgraph.domain.rendering import OTHER, entity_dict
 from mockgraph.domain.times import parse_duration
 from mockgraph.errors import BadRequest, Conflict
 from mockgraph.faults import Fault
@@ -97,3 +100,35 @@ def set_throttling(tenant: Tenant, spec: ThrottlingSpec) -> None:
     if window <= 0:
         raise BadRequest("window must be a positive duration, such as PT30S.")
     tenant.throttle.reset(None if spec.limit is None else Limit(spec.limit, window))
+
+
+def users_as_read(tenant: Tenant) -> list[dict[str, Any]]:
+    """Each user of the tenant with what a reader (another user) sees: the presence entity
+    as Graph's GET /users/{id}/presence answers it now."""
+    now = tenant.clock.timestamp()
+    listed = []
+    for user in tenant.users.values():
+        user.current(now)
+        listed.append(
+            {
+                "id": user.id,
+                "displayName": user.display_name,
+                "userPrincipalName": user.user_principal_name,
+                "presence": entity_dict(user, OTHER),
+                "sessions": len(user.sessions),
+            }
+        )
+    return listed
+
+
+def endpoints(openapi: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """The control plane's calls, from the app's OpenAPI (the first paragraph of each doc)."""
+    listed = []
+    for path, operations in openapi["paths"].items():
+        if not path.startswith(prefix):
+            continue
+        for method, operation in operations.items():
+            text = operation.get("description") or operation.get("summary") or ""
+            first = " ".join(text.split("\n\n")[0].split())
+            listed.append({"method": method.upper(), "path": path, "description": first})
+    return listed

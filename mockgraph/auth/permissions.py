@@ -17,6 +17,7 @@ class Access(Enum):
     BULK_READ = "bulk_read"
     WRITE = "write"
     LOCATION = "location"
+    SUBSCRIBE = "subscribe"  # a presence subscription (change notifications)
 
 
 # (delegated scopes on one's own presence, delegated scopes on another's, application roles);
@@ -38,6 +39,12 @@ _MATRIX: dict[Access, tuple[frozenset[str], frozenset[str] | None, frozenset[str
         frozenset({"Presence.ReadWrite.All"}),
     ),
     Access.LOCATION: (frozenset({"Presence.ReadWrite"}), None, None),
+    # Delegated Presence.Read.All only; Graph supports no application permission here.
+    Access.SUBSCRIBE: (
+        frozenset({"Presence.Read.All"}),
+        frozenset({"Presence.Read.All"}),
+        None,
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from typing import Any
 
@@ -14,8 +15,17 @@ from mockgraph.errors import InvalidAuthenticationToken
 
 GRAPH_AUDIENCES = frozenset({"https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"})
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
+# Graph's change-tracking app: the `azp` of the validation tokens in rich notifications.
+GRAPH_NOTIFICATIONS_APP = "0bf30f3b-4a52-48df-9a82-234910c4a086"
+_GRAPH_NOTIFICATIONS_OBJECT = str(uuid.uuid5(uuid.NAMESPACE_URL, "mockgraph:graph-notifications"))
 # Principal lives in domain/ (the journal records it); re-exported for its importers.
-__all__ = ["Principal", "TokenAuthority", "check_lifetime", "issuer_for"]
+__all__ = [
+    "GRAPH_NOTIFICATIONS_APP",
+    "Principal",
+    "TokenAuthority",
+    "check_lifetime",
+    "issuer_for",
+]
 # Longer tokens are refused before any parsing.
 MAX_TOKEN_CHARS = 16 * 1024
 _CACHE_LIMIT = 50_000
@@ -99,6 +109,27 @@ class TokenAuthority:
         """Any JWT signed with the server's key (ID tokens, for the token endpoint)."""
         return jwt.encode(
             claims, self.key.private, algorithm="RS256", headers={"kid": self.key.kid, "typ": "JWT"}
+        )
+
+    def validation_token(self, *, now: float, tenant_id: str, app_id: str) -> str:
+        """A rich notification's validation token: Graph's change-tracking app vouching, to
+        the subscribing app (`aud`), for the notifications of one tenant."""
+        issued = int(now)
+        return self.sign(
+            {
+                "aud": app_id,
+                "iss": f"https://sts.windows.net/{tenant_id}/",
+                "iat": issued,
+                "nbf": issued,
+                "exp": issued + 3600,
+                "azp": GRAPH_NOTIFICATIONS_APP,
+                "azpacr": "2",
+                "tid": tenant_id,
+                "ver": "1.0",
+                "oid": _GRAPH_NOTIFICATIONS_OBJECT,
+                "sub": _GRAPH_NOTIFICATIONS_OBJECT,
+                "uti": secrets.token_urlsafe(16),
+            }
         )
 
     def public_jwk(self) -> dict[str, Any]:

@@ -70,7 +70,7 @@ ensure_base() {
 # saying why); a failing `docker build` of mockgraph's own Dockerfile fails them.
 ensure_docker || exit 3
 ensure_base || { log "could not build the stand-in base image (see $STATE/debootstrap.log)"; exit 3; }
-log "docker build on $BASE"
-docker build --quiet --network host --build-arg PYTHON_IMAGE="$BASE" -t "$IMAGE" . >&2
+log "docker build on $BASE (its steps follow)"
+docker build --network host --build-arg PYTHON_IMAGE="$BASE" -t "$IMAGE" . >&2
 echo "$BASE"
 echo "$IMAGE"

@@ -1,0 +1,233 @@
+"""Control-plane commands over a running server: reset, clock, users, requests, faults, state.
+
+Each drives the server through `MockGraphAdmin`, finds it by --url or MOCKGRAPH_URL, and
+exits 1 with one line when the server cannot be reached or refuses the call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import httpx
+
+from mockgraph.settings import ClientSettings
+from mockgraph.testing import ControlPlaneError, MockGraphAdmin
+
+EXIT_FAILED = 1
+# How often `requests --follow` asks for new entries, in seconds.
+FOLLOW_INTERVAL = 0.5
+
+Command = Callable[[MockGraphAdmin, argparse.Namespace], None]
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class CommandFailed(Exception):
+    """A command that cannot go on; its message is the one line shown."""
+
+
+def client_settings(args: argparse.Namespace) -> ClientSettings:
+    return ClientSettings.from_args(args)
+
+
+def add_control_commands(commands: Commands) -> None:
+    """reset, clock, users, requests, faults and state, each with --url and --tenant."""
+    reset = _command(commands, "reset", "put a running server back to its fixtures", _reset)
+    reset.add_argument("--all", action="store_true", help="every tenant, not just one")
+
+    clock = _command(commands, "clock", "show or move a tenant's clock", _clock)
+    moves = clock.add_subparsers(dest="move", metavar="MOVE")
+    moves.add_parser("advance", help="move on by an ISO 8601 duration").add_argument(
+        "duration", help="such as PT10M"
+    )
+    moves.add_parser("set", help="go to a date-time").add_argument(
+        "time", help="such as 2026-01-05T09:00:00Z"
+    )
+    moves.add_parser("freeze", help="stop the clock")
+    moves.add_parser("resume", help="let it run again")
+
+    _command(commands, "users", "list a tenant's users and their presence", _users)
+
+    requests = _command(commands, "requests", "list the Graph calls made", _requests)
+    requests.add_argument("--method", help="such as GET")
+    requests.add_argument("--status", type=int, help="such as 403")
+    requests.add_argument("--path", help="a glob over the full path, such as '/v1.0/users/*'")
+    requests.add_argument("--follow", action="store_true", help="keep printing new calls")
+
+    faults = _command(commands, "faults", "add, list or clear injected failures", _faults)
+    actions = faults.add_subparsers(dest="action", metavar="ACTION")
+    add = actions.add_parser("add", help="make matching Graph calls fail")
+    add.add_argument("path", help="a glob over the full path, such as /v1.0/me/presence")
+    add.add_argument("--method")
+    add.add_argument("--status", type=int, help="the status to fail with, such as 503")
+    add.add_argument("--times", type=int, help="how many calls (default: until cleared)")
+    add.add_argument("--retry-after", type=int, help="seconds, for 429 and 503")
+    add.add_argument("--delay-ms", type=int, default=0, help="answer this late")
+    add.add_argument("--code", help="the Graph error code")
+    add.add_argument("--message", help="the error message")
+    actions.add_parser("list", help="the faults in place")
+    actions.add_parser("clear", help="remove them all")
+
+    state = _command(commands, "state", "export or import a tenant's whole state", _state)
+    directions = state.add_subparsers(dest="direction", metavar="DIRECTION", required=True)
+    directions.add_parser("export", help="write it to FILE (- for stdout)").add_argument("file")
+    directions.add_parser("import", help="load it from FILE (- for stdin)").add_argument("file")
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    run: Command,
+) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
+    ClientSettings.add_arguments(parser)
+    parser.add_argument("--tenant", help="tenant id (default: the fixtures' tenant)")
+    parser.set_defaults(run=lambda args: _run(run, args))
+    return parser
+
+
+def _run(command: Command, args: argparse.Namespace) -> int:
+    try:
+        client = client_settings(args)
+    except ValueError as exc:
+        print(f"mockgraph: {exc}", file=sys.stderr)
+        return 2
+    tenant = args.tenant if not getattr(args, "all", False) else None
+    admin = MockGraphAdmin(client.base_url, tenant=tenant, admin_key=client.admin_key)
+    try:
+        with _reported(client.base_url):
+            command(admin, args)
+    except CommandFailed as exc:
+        print(f"mockgraph: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        pass
+    finally:
+        admin.close()
+    return 0
+
+
+@contextmanager
+def _reported(url: str) -> Iterator[None]:
+    """Transport failures and refused calls as one line each."""
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise CommandFailed(f"cannot reach {url}: {exc or type(exc).__name__}") from None
+    except ControlPlaneError as exc:
+        raise CommandFailed(f"the server answered {exc.status}: {exc.message}") from None
+
+
+def post_token(client: ClientSettings, body: dict[str, object]) -> int:
+    """`mockgraph token` against a running server."""
+    admin = MockGraphAdmin(client.base_url, admin_key=client.admin_key)
+    try:
+        with _reported(client.base_url):
+            print(admin._call("POST", "/tokens", body)["access_token"])
+    except CommandFailed as exc:
+        print(f"mockgraph: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        admin.close()
+    return 0
+
+
+def _reset(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
+    admin.reset()
+    print("reset: every tenant" if args.all else "reset: back to the fixtures")
+
+
+def _clock(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
+    moves: dict[str | None, Callable[[], dict[str, Any]]] = {
+        None: admin.clock.now,
+        "advance": lambda: admin.clock.advance(args.duration),
+        "set": lambda: admin.clock.set(args.time),
+        "freeze": admin.clock.freeze,
+        "resume": admin.clock.resume,
+    }
+    state = moves[args.move]()
+    frozen = " (frozen)" if state["frozen"] else ""
+    print(f"{state['now']}{frozen}, offset {state['offset']}")
+
+
+def _users(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
+    for user in admin.users():
+        presence = user["presence"]
+        status = presence["statusMessage"]
+        message = f"  {status['message']['content']!r}" if status else ""
+        away = "  out of office" if presence["outOfOfficeSettings"]["isOutOfOffice"] else ""
+        print(
+            f"{user['id']}  {user['displayName']:<20} "
+            f"{presence['availability']}/{presence['activity']}{message}{away}"
+        )
+
+
+def _requests(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
+    def fetch() -> list[dict[str, Any]]:
+        return admin.requests.list(method=args.method, path=args.path, status=args.status)
+
+    seen = 0
+    for entry in fetch():
+        print(_request_line(entry))
+        seen = max(seen, entry["sequence"])
+    while args.follow:
+        sys.stdout.flush()
+        time.sleep(FOLLOW_INTERVAL)
+        for entry in fetch():
+            if entry["sequence"] > seen:
+                print(_request_line(entry))
+                seen = entry["sequence"]
+
+
+def _request_line(entry: dict[str, Any]) -> str:
+    query = f"?{entry['query']}" if entry["query"] else ""
+    who = " ".join(
+        f"{kind}={entry[key]}" for kind, key in (("user", "userId"), ("app", "appId")) if entry[key]
+    )
+    line = f"{entry['time']}  {entry['method']} {entry['path']}{query} {entry['status']}  {who}"
+    return line.rstrip()
+
+
+def _faults(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
+    if args.action == "add":
+        added = admin.faults.add(
+            args.path,
+            method=args.method,
+            status=args.status,
+            times=args.times,
+            retry_after=args.retry_after,
+            delay_ms=args.delay_ms,
+            code=args.code,
+            message=args.message,
+        )
+        print(f"added: {json.dumps(added)}")
+    elif args.action == "clear":
+        admin.faults.clear()
+        print("cleared")
+    else:
+        for fault in admin.faults.list():
+            print(json.dumps(fault))
+
+
+def _state(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
+    if args.direction == "export":
+        text = json.dumps(admin.state(), indent=2) + "\n"
+        if args.file == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.file).write_text(text)
+        return
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
+        state = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise CommandFailed(f"cannot read the state from {args.file}: {exc}") from None
+    admin.load_state(state)
+    print(f"imported {args.file}")

@@ -1,0 +1,198 @@
+"""The request log: one line per Graph and Entra call (and per control-plane change) at info.
+
+Each line names the method, path, status, latency and caller (user and app, by display name
+and id), and for an error its code and message. Bodies, tokens, secrets and passwords are
+never logged. How a line looks (coloured text or JSON) is the formatter's business (logs.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from mockgraph.fixtures import Fixtures
+from mockgraph.http import Message, Receive, Scope, Send
+from mockgraph.identity.routes import is_identity_path
+from mockgraph.journal import Entry
+from mockgraph.logs import describe
+from mockgraph.store import Store
+
+log = logging.getLogger("mockgraph.requests")
+GRAPH_PREFIXES = ("/v1.0/", "/beta/")
+CONTROL_PLANE = "/_mockgraph"
+# An error body or an Entra form larger than this is not read for the log.
+MAX_CAPTURE = 64 * 1024
+
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Call:
+    """One request as the log sees it, gathered while it runs."""
+
+    started: float
+    status: int = 0
+    error_body: bytes = b""
+    form: bytes = b""
+    entries: list[Entry] = field(default_factory=list)
+
+
+_current: ContextVar[_Call | None] = ContextVar("mockgraph_request_log", default=None)
+
+
+class RequestLog:
+    """Wraps the app's ASGI entry point; a journal listener hands it each Graph call's caller.
+
+    Args:
+        fixtures: for app names (and Entra callers).
+        store: for user names, the tenant's own users included.
+    """
+
+    def __init__(self, fixtures: Fixtures, store: Store) -> None:
+        self.fixtures = fixtures
+        self.store = store
+        self._users = {u.id: u.profile.name for u in fixtures.users}
+        self._users_by_upn = {u.user_principal_name.lower(): u for u in fixtures.users}
+
+    def on_entry(self, entry: Entry) -> None:
+        """Journal listener: keep the entry for the line of the call that made it."""
+        call = _current.get()
+        if call is not None:
+            call.entries.append(entry)
+
+    async def serve(self, app: App, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run `app` for one request, then log it; a no-op wrapper when info is off."""
+        if not log.isEnabledFor(logging.INFO):
+            await app(scope, receive, send)
+            return
+        call = _Call(time.perf_counter())
+        token = _current.set(call)
+        try:
+            await app(scope, _capturing_receive(call, receive, scope), _capturing_send(call, send))
+        finally:
+            _current.reset(token)
+            self._log(scope, call)
+
+    def _log(self, scope: Scope, call: _Call) -> None:
+        path: str = scope["path"]
+        latency = round((time.perf_counter() - call.started) * 1000, 1)
+        base = {"method": scope["method"], "path": path, "latencyMs": latency}
+        if path.startswith(GRAPH_PREFIXES):
+            # A $batch's own requests come first, then the batch itself.
+            for index, entry in enumerate(call.entries):
+                outer = index == len(call.entries) - 1
+                fields = {**base, "status": entry.status, **self._caller(entry)}
+                if outer:
+                    fields.update(_graph_error(call))
+                else:
+                    fields.update(method=entry.method, path=entry.path, latencyMs=None)
+                _emit("graph", fields, logging.INFO)
+        elif path.startswith(CONTROL_PLANE):
+            level = logging.DEBUG if scope["method"] in ("GET", "HEAD") else logging.INFO
+            _emit("control", {**base, "status": call.status, **_graph_error(call)}, level)
+        elif is_identity_path(path):
+            fields = {
+                **base,
+                "status": call.status,
+                **self._entra_caller(call, scope["query_string"]),
+            }
+            _emit("entra", {**fields, **_entra_error(call)}, logging.INFO)
+        else:
+            _emit("other", {**base, "status": call.status}, logging.DEBUG)
+
+    def _caller(self, entry: Entry) -> dict[str, Any]:
+        principal = entry.principal
+        if principal is None:
+            return {"tenant": entry.tenant}
+        user_name = None
+        if principal.user_id is not None:
+            tenant = self.store.known(principal.tenant_id)
+            user = tenant.user(principal.user_id) if tenant is not None else None
+            user_name = user.display_name if user is not None else None
+        return {
+            "tenant": principal.tenant_id,
+            "userId": principal.user_id,
+            "userName": user_name,
+            "appId": principal.app_id,
+            "appName": self._app_name(principal.app_id),
+        }
+
+    def _entra_caller(self, call: _Call, query: bytes) -> dict[str, Any]:
+        # The form of a POST, or the query of a GET (authorize), names the client.
+        form = parse_qs((call.form or query).decode("utf-8", "replace"))
+        app_id = form.get("client_id", [""])[0]
+        username = form.get("username", [""])[0]
+        user = self._users_by_upn.get(username.lower()) if username else None
+        return {
+            "userId": user.id if user is not None else None,
+            "userName": user.profile.name if user is not None else (username or None),
+            "appId": app_id or None,
+            "appName": self._app_name(app_id),
+        }
+
+    def _app_name(self, app_id: str | None) -> str | None:
+        app = self.fixtures.app(app_id) if app_id else None
+        return app.displayName if app is not None else None
+
+
+def _capturing_receive(call: _Call, receive: Receive, scope: Scope) -> Receive:
+    """Keep an Entra form body, which names the client (its secrets are never logged)."""
+    path: str = scope["path"]
+    if path.startswith((*GRAPH_PREFIXES, CONTROL_PLANE)) or scope["method"] != "POST":
+        return receive
+
+    async def wrapped() -> Message:
+        message = await receive()
+        if message["type"] == "http.request" and len(call.form) < MAX_CAPTURE:
+            call.form += message.get("body", b"")
+        return message
+
+    return wrapped
+
+
+def _capturing_send(call: _Call, send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            call.status = message["status"]
+        elif call.status >= 400 and len(call.error_body) < MAX_CAPTURE:
+            call.error_body += message.get("body", b"")
+        await send(message)
+
+    return wrapped
+
+
+def _error_json(call: _Call) -> dict[str, Any]:
+    if call.status < 400 or not call.error_body:
+        return {}
+    try:
+        body = json.loads(call.error_body)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _graph_error(call: _Call) -> dict[str, Any]:
+    error = _error_json(call).get("error")
+    if not isinstance(error, dict):
+        return {}
+    return {"errorCode": error.get("code"), "errorMessage": error.get("message")}
+
+
+def _entra_error(call: _Call) -> dict[str, Any]:
+    body = _error_json(call)
+    if "error" not in body:
+        return _graph_error(call)
+    lines = str(body.get("error_description", "")).splitlines()
+    # Entra appends trace and correlation ids on later lines.
+    return {"errorCode": body["error"], "errorMessage": lines[0] if lines else None}
+
+
+def _emit(kind: str, fields: dict[str, Any], level: int) -> None:
+    fields = {"kind": kind, **fields}
+    log.log(level, describe(fields), extra={"request": fields})
