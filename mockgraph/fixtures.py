@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import json
 import os
@@ -167,6 +168,11 @@ class SeedUser:
 _NO_OUT_OF_OFFICE: tuple[bool, str | None] = (False, None)
 
 
+@functools.lru_cache(maxsize=1024)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
 def with_photo(profile: Profile, base: Path | None) -> Profile:
     """The profile with its photo's path made absolute (relative to `base`), and checked.
 
@@ -174,7 +180,10 @@ def with_photo(profile: Profile, base: Path | None) -> Profile:
     """
     if profile.photo is None:
         return profile
-    path = os.path.abspath(os.path.join(base or Path.cwd(), profile.photo))
+    given = os.path.join(base or Path.cwd(), profile.photo)
+    # One real path however the seed file was reached (fixtures/default.json is a link).
+    folder, name = os.path.split(os.path.abspath(given))
+    path = os.path.join(_real_folder(folder), name)
     if not os.path.isfile(path):
         raise ValueError(f"no such file '{path}'")
     return dataclasses.replace(profile, photo=path)
