@@ -9,6 +9,7 @@ is one line here; its type and validator come with it.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, StrictBool, StrictStr
@@ -51,14 +52,17 @@ class Profile:
 
 
 PROFILE_FIELDS = tuple(f.name for f in dataclasses.fields(Profile))
+# All of a record's profile values in one C call (100,000 seed users are copied at start).
+_VALUES = operator.attrgetter(*PROFILE_FIELDS)
+_UPN, _NAME = PROFILE_FIELDS.index("userPrincipalName"), PROFILE_FIELDS.index("displayName")
 
 
 def profile_of(record: Profile) -> Profile:
     """The plain Profile inside a validated record that extends it (a fixture's user), with the
     defaults written out."""
-    values = {name: getattr(record, name) for name in PROFILE_FIELDS}
-    values["userPrincipalName"], values["displayName"] = record.upn, record.name
-    return Profile(**values)
+    values = list(_VALUES(record))
+    values[_UPN], values[_NAME] = record.upn, record.name
+    return Profile(*values)
 
 
 def profile_json(profile: Profile) -> dict[str, Any]:
