@@ -12,13 +12,15 @@ from pydantic.json_schema import models_json_schema
 from mockgraph.gateway import VERSIONS, Operation, Routes
 
 DESCRIPTION = """
-A faithful, stateful emulator of the Microsoft Graph **presence** API.
+A faithful, stateful emulator of the Microsoft Graph **presence** API, and of the directory
+calls presence clients make around it (users, profile photos, groups).
 
 **Getting a token.** Every Graph call needs a bearer token signed by this server. Mint one with
 `POST /_mockgraph/tokens` (under *mockgraph control plane* below). For a user:
 
     {"userId": "fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
-     "scopes": ["Presence.Read.All", "Presence.ReadWrite"]}
+     "scopes": ["Presence.Read.All", "Presence.ReadWrite", "User.Read.All",
+                "ProfilePhoto.Read.All", "GroupMember.Read.All"]}
 
 For an app:
 
