@@ -49,6 +49,8 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "tls_cert": ("/srv/cert.pem", Path("/srv/cert.pem")),
     "tls_key": ("/srv/cert.key", Path("/srv/cert.key")),
     "tls_ca_file": ("/srv/ca.pem", Path("/srv/ca.pem")),
+    "cloud": ("USGov", "usgov"),
+    "photo_not_found_code": ("errorentitynotfound", "ErrorEntityNotFound"),
 }
 CLIENT_EXAMPLES: dict[str, tuple[str, object]] = {
     "url": ("http://127.0.0.1:9999/", "http://127.0.0.1:9999"),
