@@ -35,8 +35,9 @@ from mockgraph.http import (
     Scope,
     Send,
     graph_headers,
-    limited,
     preflight,
+    read_body,
+    replay,
     request_ids,
     too_large,
     with_cors,
@@ -190,9 +191,16 @@ class MockGraphApp(FastAPI):
             if error is not None:
                 await self.graph.send_error(scope, send, error)
                 return
+            if any(name == b"transfer-encoding" for name, _ in scope["headers"]):
+                # A streamed body is read here, so that FastAPI's pipeline keeps the same limit.
+                try:
+                    body = await read_body(receive, None, self.max_body_bytes)
+                except GraphError as too_big:
+                    await self.graph.send_error(scope, send, too_big)
+                    return
+                receive = replay(body, receive)
             request_ids(scope)
             send = with_graph_headers(scope, send)
-            receive = limited(receive, self.max_body_bytes)
         await super().__call__(scope, receive, send)
 
     def _refuse(self, scope: Scope, path: str) -> GraphError | None:

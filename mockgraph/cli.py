@@ -80,7 +80,6 @@ def serve_command(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.from_args(args)
-        configure_logging(settings)
         tls = _tls(settings)
         if tls is not None:
             settings = replace(settings, tls_ca=tls.ca)
@@ -90,6 +89,8 @@ def serve_command(args: argparse.Namespace) -> int:
     except (FixtureError, SigningKeyError, StateFileError, ValueError) as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    # Only now: a configuration that stops start-up leaves the process's logging as it was.
+    configure_logging(settings)
     if not settings.quiet:
         print_banner(app.state.runtime, settings)
     run_until_stopped(app, settings, tls)

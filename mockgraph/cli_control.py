@@ -43,14 +43,10 @@ def add_control_commands(commands: Commands) -> None:
 
     clock = _command(commands, "clock", "show or move a tenant's clock", _clock)
     moves = clock.add_subparsers(dest="move", metavar="MOVE")
-    moves.add_parser("advance", help="move on by an ISO 8601 duration").add_argument(
-        "duration", help="such as PT10M"
-    )
-    moves.add_parser("set", help="go to a date-time").add_argument(
-        "time", help="such as 2026-01-05T09:00:00Z"
-    )
-    moves.add_parser("freeze", help="stop the clock")
-    moves.add_parser("resume", help="let it run again")
+    _subcommand(moves, "advance", "move on by an ISO 8601 duration", ("duration", "such as PT10M"))
+    _subcommand(moves, "set", "go to a date-time", ("time", "such as 2026-01-05T09:00:00Z"))
+    _subcommand(moves, "freeze", "stop the clock")
+    _subcommand(moves, "resume", "let it run again")
 
     _command(commands, "users", "list a tenant's users and their presence", _users)
 
@@ -62,8 +58,12 @@ def add_control_commands(commands: Commands) -> None:
 
     faults = _command(commands, "faults", "add, list or clear injected failures", _faults)
     actions = faults.add_subparsers(dest="action", metavar="ACTION")
-    add = actions.add_parser("add", help="make matching Graph calls fail")
-    add.add_argument("path", help="a glob over the full path, such as /v1.0/me/presence")
+    add = _subcommand(
+        actions,
+        "add",
+        "make matching Graph calls fail",
+        ("path", "a glob over the full path, such as /v1.0/me/presence"),
+    )
     add.add_argument("--method")
     add.add_argument("--status", type=int, help="the status to fail with, such as 503")
     add.add_argument("--times", type=int, help="how many calls (default: until cleared)")
@@ -71,13 +71,13 @@ def add_control_commands(commands: Commands) -> None:
     add.add_argument("--delay-ms", type=int, default=0, help="answer this late")
     add.add_argument("--code", help="the Graph error code")
     add.add_argument("--message", help="the error message")
-    actions.add_parser("list", help="the faults in place")
-    actions.add_parser("clear", help="remove them all")
+    _subcommand(actions, "list", "the faults in place")
+    _subcommand(actions, "clear", "remove them all")
 
     state = _command(commands, "state", "export or import a tenant's whole state", _state)
     directions = state.add_subparsers(dest="direction", metavar="DIRECTION", required=True)
-    directions.add_parser("export", help="write it to FILE (- for stdout)").add_argument("file")
-    directions.add_parser("import", help="load it from FILE (- for stdin)").add_argument("file")
+    _subcommand(directions, "export", "write it to FILE", ("file", "a path, or - for stdout"))
+    _subcommand(directions, "import", "load it from FILE", ("file", "a path, or - for stdin"))
 
 
 def _command(
@@ -87,9 +87,26 @@ def _command(
     run: Command,
 ) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
-    ClientSettings.add_arguments(parser)
-    parser.add_argument("--tenant", help="tenant id (default: the fixtures' tenant)")
+    _server_options(parser)
     parser.set_defaults(run=lambda args: _run(run, args))
+    return parser
+
+
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    """--url, --admin-key and --tenant, on a command and on each of its subcommands."""
+    ClientSettings.add_arguments(parser)
+    parser.add_argument(
+        "--tenant", default=argparse.SUPPRESS, help="tenant id (default: the fixtures' tenant)"
+    )
+
+
+def _subcommand(
+    actions: Commands, name: str, help_text: str, *arguments: tuple[str, str]
+) -> argparse.ArgumentParser:
+    parser = actions.add_parser(name, help=help_text)
+    for argument, argument_help in arguments:
+        parser.add_argument(argument, help=argument_help)
+    _server_options(parser)
     return parser
 
 
@@ -99,7 +116,7 @@ def _run(command: Command, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return 2
-    tenant = args.tenant if not getattr(args, "all", False) else None
+    tenant = getattr(args, "tenant", None) if not getattr(args, "all", False) else None
     admin = MockGraphAdmin(client.base_url, tenant=tenant, admin_key=client.admin_key)
     try:
         with _reported(client.base_url):

@@ -158,17 +158,11 @@ async def read_body(receive: Receive, declared: bytes | None, limit: int) -> byt
     return b"".join(chunks)
 
 
-def limited(receive: Receive, limit: int) -> Receive:
-    """Wrap `receive` so that a body streamed past `limit` raises the same 413."""
-    size = 0
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands over a body already read, then the connection's own messages."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
 
-    async def wrapped() -> Message:
-        nonlocal size
-        message = await receive()
-        if message["type"] == "http.request":
-            size += len(message.get("body", b""))
-            if size > limit:
-                raise too_large(limit)
-        return message
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
 
-    return wrapped
+    return replayed

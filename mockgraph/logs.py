@@ -73,7 +73,12 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         }
     else:
         formatters = {
-            "default": {"()": "mockgraph.logs.TextFormatter", "fmt": "%(levelprefix)s %(message)s"},
+            "default": {
+                "()": "mockgraph.logs.TextFormatter",
+                "fmt": "%(levelprefix)s %(message)s",
+                # Colour only on a terminal; the default handler writes to stderr.
+                "use_colors": sys.stderr.isatty(),
+            },
             "access": {
                 "()": "uvicorn.logging.AccessFormatter",
                 "fmt": '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s',

@@ -124,8 +124,9 @@ class RequestLog:
         }
 
     def _entra_caller(self, call: _Call, query: bytes) -> dict[str, Any]:
-        # The form of a POST, or the query of a GET (authorize), names the client.
-        form = parse_qs((call.form or query).decode("utf-8", "replace"))
+        # The query (authorize) or the form (token, sign-in) names the client.
+        form = parse_qs(query.decode("latin-1"))
+        form.update(parse_qs(call.form.decode("utf-8", "replace")))
         app_id = form.get("client_id", [""])[0]
         username = form.get("username", [""])[0]
         user = self._users_by_upn.get(username.lower()) if username else None

@@ -247,3 +247,16 @@ def test_the_server_comes_from_mockgraph_url(
     )
     assert result.returncode == 0, result.stderr
     assert "Adele Vance" in result.stdout
+
+
+def test_server_options_go_before_or_after_a_subcommand(
+    admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = "11111111-2222-4333-8444-555555555555"
+    code = main(["clock", "set", "2031-01-01T00:00:00Z", "--url", server.url, "--tenant", other])
+    assert code == 0
+    other_admin = MockGraphAdmin(server.url, tenant=other)
+    assert other_admin.clock.now()["now"].startswith("2031-01-01")
+    other_admin.close()
+    assert not admin.clock.now()["now"].startswith("2031")
+    capsys.readouterr()

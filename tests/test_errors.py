@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
+from collections.abc import MutableMapping
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import ADELE, PATTI, Graph
+from tests.conftest import ADELE, PATTI, PRESENCE_SYNC, Graph
 
 
 def assert_envelope(body: dict[str, object], code: str) -> None:
@@ -125,6 +129,51 @@ def test_chunked_bodies_over_the_limit_are_413(graph: Graph) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "path", [f"/v1.0/users/{PATTI}/presence/setPresence", "/_mockgraph/tokens"]
+)
+def test_one_body_limit_for_graph_and_the_control_plane(
+    app: FastAPI, graph: Graph, path: str
+) -> None:
+    # Streamed in chunks with no Content-Length, as uvicorn passes a chunked body on: both
+    # pipelines stop reading at the same limit and answer with the same message.
+    chunks = [{"type": "http.request", "body": b"x" * 4096, "more_body": True}] * 300
+    messages = iter([*chunks, {"type": "http.request", "body": b"", "more_body": False}])
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [
+            (b"authorization", f"Bearer {graph.token(appId=PRESENCE_SYNC, roles=[])}".encode()),
+            (b"content-type", b"application/json"),
+            (b"transfer-encoding", b"chunked"),
+            (b"host", b"mockgraph.test"),
+        ],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("mockgraph.test", 80),
+        "client": ("127.0.0.1", 50000),
+        "root_path": "",
+    }
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 413
+    body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    assert_envelope(body, "RequestEntityTooLarge")
+    assert body["error"]["message"] == (
+        "The request body is larger than the 1024 KiB mockgraph accepts."
+    )
 
 
 def test_unexpected_exceptions_are_500_without_a_stack_trace(app: FastAPI, graph: Graph) -> None:

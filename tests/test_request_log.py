@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shlex
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mockgraph.logs import TextFormatter, describe
 from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, PRESENCE_WALL, TENANT
 from tests.test_reliability import Served
 
@@ -208,3 +210,29 @@ def test_quiet_leaves_the_banner_out(tmp_path: Path, extra: list[str], env: dict
     log = server.log.read_text()
     assert "mockgraph 0.1.0" not in log
     assert log.startswith("INFO:")
+
+
+def test_colour_only_on_a_terminal() -> None:
+    fields = {
+        "kind": "graph",
+        "method": "GET",
+        "path": "/v1.0/me/presence",
+        "status": 403,
+        "latencyMs": 0.5,
+        "userId": ADELE,
+        "userName": "Adele Vance",
+        "errorCode": "Forbidden",
+        "errorMessage": "No.",
+    }
+    record = logging.makeLogRecord(
+        {"msg": describe(fields), "levelno": logging.INFO, "levelname": "INFO"}
+    )
+    record.request = fields
+    plain = TextFormatter("%(levelprefix)s %(message)s", use_colors=False).format(record)
+    assert (
+        plain
+        == f"INFO:     GET /v1.0/me/presence 403 0.5 ms  user Adele Vance ({ADELE})  Forbidden: No."
+    )
+    coloured = TextFormatter("%(levelprefix)s %(message)s", use_colors=True).format(record)
+    assert "\x1b[33m403\x1b[0m" in coloured  # a 4xx in yellow
+    assert "\x1b[33mForbidden\x1b[0m: No." in coloured

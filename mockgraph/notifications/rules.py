@@ -11,10 +11,10 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 from cryptography import x509
 
 from mockgraph.auth.tokens import Principal
+from mockgraph.domain.guid import GUID
 from mockgraph.domain.times import parse_offset_datetime
 from mockgraph.domain.values import MAX_IDS
 from mockgraph.errors import BadRequest, Conflict
-from mockgraph.fixtures import GUID
 from mockgraph.notifications import crypto
 from mockgraph.notifications.models import Subscription, SubscriptionBody
 

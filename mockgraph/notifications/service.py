@@ -289,7 +289,7 @@ def _change(tenant: Tenant, subscription: Subscription, user_id: str) -> dict[st
     if subscription.certificate is not None:
         user = tenant.users.get(user_id)
         data = (
-            {"id": user_id, "availability": UNKNOWN[0], "activity": UNKNOWN[1]}
+            rendering.unknown_dict(user_id)
             if user is None
             else rendering.entity_dict(user, rendering.OTHER)
         )
