@@ -9,6 +9,7 @@ mockgraph figure is also a ratio to each baseline of the same run.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -20,11 +21,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,8 @@ import httpx
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.directory import evaluate_directory, run_directory_cases
+from benchmarks.directory import run_directory_cases
+from mockgraph.notifications.webhooks import WebhookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
@@ -59,12 +63,13 @@ def free_port() -> int:
         return port
 
 
-def write_fixtures(path: Path, users: int, *, busy: bool = False) -> None:
-    """A seed file of `users` users; with `busy`, each holds a session and a status message."""
+def write_fixtures(path: Path, users: int, *, busy: bool = False, idle: bool = False) -> None:
+    """A seed file of `users` users; with `busy`, each holds a session and a status message;
+    with `idle`, none has a session (all Offline); else every other user is Busy."""
     entries = []
     for index in range(users):
         entry: dict[str, Any] = {"id": user_id(index), "displayName": f"User {index}"}
-        if busy or index % 2 == 0:
+        if busy or (index % 2 == 0 and not idle):
             entry["presence"] = {"availability": "Busy", "activity": "InACall"}
         if busy:
             entry["statusMessage"] = {
@@ -364,6 +369,164 @@ def token(url: str, **body: Any) -> str:
     return value
 
 
+# --- case 8: notification fan-out --------------------------------------------------------
+
+# Each round moves every user to the next state, so that every change is a notification.
+FANOUT_STATES = [
+    ("Busy", "InACall"),
+    ("Away", "Away"),
+    ("DoNotDisturb", "Presenting"),
+    ("Available", "Available"),
+    ("Busy", "InAConferenceCall"),
+]
+FANOUT_SENDERS = 32
+
+
+@dataclass
+class FanOut:
+    subscriptions: int
+    changes: int
+    delivered: int
+    failed_changes: int
+    burst_s: float
+    elapsed_s: float
+    latencies_ms: list[float]
+    rss_subscribed_mib: float
+
+
+def webhook_server() -> Server:
+    port = free_port()
+    argv = [PYTHON, "-m", "uvicorn", "webhook:app", "--port", str(port)]
+    argv += ["--log-level", "warning", "--no-access-log"]
+    return Server("webhook receiver", argv, port, "/health", cwd=HERE)
+
+
+async def _subscribe_all(client: httpx.AsyncClient, webhook: str, count: int) -> None:
+    """One subscription per user, each made by that user (Graph allows one per user per app)."""
+    expiry = (datetime.now(UTC) + timedelta(minutes=55)).isoformat()
+    gate = asyncio.Semaphore(16)
+
+    async def subscribe(index: int) -> None:
+        async with gate:
+            minted = await client.post(
+                "/_mockgraph/tokens",
+                json={
+                    "userId": user_id(index),
+                    "scopes": ["Presence.Read.All"],
+                    "appId": READER_APP,
+                },
+            )
+            created = await client.post(
+                "/v1.0/subscriptions",
+                headers={"Authorization": f"Bearer {minted.json()['access_token']}"},
+                json={
+                    "changeType": "updated",
+                    "notificationUrl": webhook + "/notify",
+                    "resource": f"/communications/presences/{user_id(index)}",
+                    "expirationDateTime": expiry,
+                    "clientState": "fan-out",
+                },
+            )
+            created.raise_for_status()
+
+    await asyncio.gather(*(subscribe(i) for i in range(count)))
+
+
+async def _burst(
+    server: str, writer: str, users: int, changes: int
+) -> tuple[dict[str, list[float]], int]:
+    """`changes` setPresence calls over `users` users; when each was sent, and how many failed.
+
+    Each sender owns its own users and goes round after round through them, so one user's
+    changes are made one after the other and the k-th notification about a user answers its
+    k-th change. The calls go through mockgraph's own lean webhook client: httpx would spend
+    more CPU sending the burst than mockgraph spends serving and delivering it.
+    """
+    sent: dict[str, list[float]] = {user_id(i): [] for i in range(users)}
+    failed = 0
+    client = WebhookClient(keep=FANOUT_SENDERS)
+    headers = [("Authorization", f"Bearer {writer}"), ("Content-Type", "application/json")]
+
+    async def sender(first: int) -> None:
+        nonlocal failed
+        for index in range(changes):
+            if index % users % FANOUT_SENDERS != first:
+                continue
+            target = user_id(index % users)
+            availability, activity = FANOUT_STATES[(index // users) % len(FANOUT_STATES)]
+            body = json.dumps(
+                {
+                    "sessionId": WRITER_APP,
+                    "availability": availability,
+                    "activity": activity,
+                    "expirationDuration": "PT1H",
+                }
+            ).encode()
+            sent[target].append(time.monotonic())
+            answer = await client.post(
+                f"{server}/v1.0/users/{target}/presence/setPresence", body, headers, 30
+            )
+            failed += answer.status != 200
+
+    await asyncio.gather(*(sender(first) for first in range(FANOUT_SENDERS)))
+    return sent, failed
+
+
+async def fan_out(
+    mockgraph: Server, webhook: str, users: int, changes: int, seconds: float
+) -> FanOut:
+    """Subscribe to `users` users, change their presence `changes` times, and wait (at most
+    `seconds`) until the webhook has answered every notification."""
+    server = mockgraph.url
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        await _subscribe_all(client, webhook, users)
+        subscribed = mockgraph.rss()
+        minted = await client.post(
+            "/_mockgraph/tokens", json={"appId": WRITER_APP, "roles": ["Presence.ReadWrite.All"]}
+        )
+        writer = minted.json()["access_token"]
+        started = time.monotonic()
+        sent, failed = await _burst(server, writer, users, changes)
+        burst = time.monotonic() - started
+        while time.monotonic() < started + seconds:
+            if int((await client.get(webhook + "/count")).text) >= changes:
+                break
+            await asyncio.sleep(0.05)
+        arrivals: list[tuple[str, float]] = (await client.get(webhook + "/arrivals")).json()
+    latencies, seen = [], dict.fromkeys(sent, 0)
+    for target, stamp in arrivals:
+        index = seen[target]
+        seen[target] += 1
+        if index < len(sent[target]):
+            latencies.append((stamp - sent[target][index]) * 1000)
+    last = max((stamp for _, stamp in arrivals), default=started)
+    return FanOut(
+        users, changes, len(arrivals), failed, burst, last - started, latencies, subscribed
+    )
+
+
+class Sampler:
+    """The highest RSS of a process while a `with` block runs, sampled every 0.1 s."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.peak = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.1):
+            self.peak = max(self.peak, self.server.rss())
+
+
 # --- the run -----------------------------------------------------------------------------
 
 
@@ -393,6 +556,16 @@ class Report:
 
     def row(self, case: str, server: str) -> Row | None:
         return next((r for r in self.rows if r.case == case and r.server == server), None)
+
+
+def _percentile(ordered: Sequence[float], percent: float) -> float | None:
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
+
+
+# The groups of cases `--case` selects; `make bench` runs them all.
+CASES = ("presence", "scale", "startup", "memory", "fanout", "directory")
 
 
 class Bench:
@@ -440,15 +613,35 @@ class Bench:
         )
         return row
 
-    def run(self, peers: bool) -> Report:
-        users = 50 if self.quick else 1000
+    def run(self, peers: bool, cases: Sequence[str] = CASES) -> Report:
+        """The cases named in `cases` (every one by default), then the targets they meet."""
         many = 200 if self.quick else 100_000
+        if "presence" in cases:
+            self.presence(peers)
+        if "scale" in cases:
+            self.scale(many)
+        if "startup" in cases:
+            self.startup()
+        if "memory" in cases:
+            self.memory(many)
+        if "fanout" in cases:
+            self.fanout()
+        if "directory" in cases:
+            run_directory_cases(self)
+        self.report.machine = {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        }
+        evaluate(self.report)
+        return self.report
+
+    def presence(self, peers: bool) -> None:
+        """Cases 1 and 3 to 5 on 1,000 users, and the baselines and peers beside case 1."""
+        users = 50 if self.quick else 1000
         small = self.work / "users-small.json"
-        large = self.work / "users-large.json"
         write_fixtures(small, users)
-        write_fixtures(large, many)
-        target = user_id(1)
-        get_path = PRESENCE_BODY_PATH.format(id=target)
+        get_path = PRESENCE_BODY_PATH.format(id=user_id(1))
         print("case 1 and peers: GET a presence", flush=True)
         with running(mockgraph_server(small)) as server:
             reader = token(
@@ -465,7 +658,11 @@ class Bench:
             )
             self.cases_3_to_5(server, users)
         self.baselines(get_path, sample, peers)
+
+    def scale(self, many: int) -> None:
         print("case 2: GET with 100,000 users", flush=True)
+        large = self.work / "users-large.json"
+        write_fixtures(large, many)
         with running(mockgraph_server(large)) as server:
             reader = token(
                 server.url, userId=user_id(0), scopes=["Presence.Read.All"], appId=READER_APP
@@ -473,19 +670,51 @@ class Bench:
             self.measure(
                 "2. GET presence, 100,000 users",
                 server,
-                server.url + get_path,
+                server.url + PRESENCE_BODY_PATH.format(id=user_id(1)),
                 headers=[f"Authorization: Bearer {reader}"],
             )
-        self.startup()
-        self.memory(many)
-        run_directory_cases(self)
-        self.report.machine = {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-        }
-        evaluate(self.report)
-        return self.report
+
+    def fanout(self) -> None:
+        """Case 8: subscriptions on distinct users, a burst of changes, a local webhook."""
+        users, changes = (50, 250) if self.quick else (1000, 5000)
+        seconds = 30 if self.quick else 180
+        print(f"case 8: notification fan-out, {users:,} subscriptions", flush=True)
+        fixtures = self.work / "users-fanout.json"
+        write_fixtures(fixtures, users, idle=True)
+        with running(mockgraph_server(fixtures)) as server, running(webhook_server()) as webhook:
+            case = fan_out(server, webhook.url, users, changes, seconds)
+            with Sampler(server) as sampler:
+                try:
+                    # The whole case, subscribing included, is bounded in time.
+                    result = asyncio.run(asyncio.wait_for(case, timeout=2 * seconds))
+                except TimeoutError:
+                    self.report.skipped["8. notification fan-out"] = f"not done in {2 * seconds} s"
+                    print(f"  not done in {2 * seconds} s", flush=True)
+                    return
+            after = server.rss()
+        idle = result.rss_subscribed_mib
+        latencies = sorted(result.latencies_ms)
+        row = Row(
+            f"8. notification fan-out, {users:,} subscriptions",
+            "mockgraph",
+            rps=result.delivered / result.elapsed_s if result.elapsed_s else None,
+            p50_ms=_percentile(latencies, 50),
+            p99_ms=_percentile(latencies, 99),
+            rss_idle_mib=idle,
+            rss_after_mib=max(sampler.peak, after),
+            requests=result.delivered,
+            errors=changes - result.delivered + result.failed_changes,
+            note=f"burst of {changes:,} changes sent in {result.burst_s:.1f} s; req/s: "
+            "deliveries/s; latency: from sending the change to the webhook's 202; RSS: "
+            "subscribed, before the burst, and at its peak",
+        )
+        self.report.rows.append(row)
+        print(
+            f"  {result.delivered:,}/{changes:,} delivered in {result.elapsed_s:.1f} s: "
+            f"{row.rps or 0:.0f}/s, p50 {row.p50_ms or 0:.1f} ms, p99 {row.p99_ms or 0:.1f} ms, "
+            f"RSS {idle:.0f} -> peak {row.rss_after_mib:.0f} MiB (after {after:.0f})",
+            flush=True,
+        )
 
     def cases_3_to_5(self, server: Server, users: int) -> None:
         writer = token(server.url, appId=WRITER_APP, roles=["Presence.ReadWrite.All"])
@@ -818,7 +1047,18 @@ def evaluate(report: Report) -> None:
             crowd.rss_after_mib < 300,
             f"{crowd.rss_after_mib:.0f} MiB",
         )
-    evaluate_directory(report, target)
+    fanout = next((r for r in report.rows if r.case.startswith("8. notification fan-out")), None)
+    if fanout and fanout.rss_idle_mib and fanout.rss_after_mib:
+        target(
+            "fan-out: every change notified",
+            not fanout.errors,
+            f"{fanout.requests:,} delivered, {fanout.errors} missing or failed",
+        )
+        target(
+            "fan-out: RSS at the burst's peak <= 1.5x before it",
+            fanout.rss_after_mib <= 1.5 * fanout.rss_idle_mib,
+            f"{fanout.rss_after_mib:.0f} MiB vs {fanout.rss_idle_mib:.0f} MiB",
+        )
     errors = sum(r.errors or 0 for r in report.rows if r.server == "mockgraph")
     target("no mockgraph request failed", errors == 0, f"{errors} non-2xx answers")
 
@@ -884,6 +1124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-peers", action="store_true", help="skip WireMock and Prism")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
+        "--case",
+        action="append",
+        choices=CASES,
+        help="run only this group of cases (repeatable): presence (1, 3-5 and the baselines), "
+        "scale (2), startup (6), memory (7), fanout (8); all by default",
+    )
+    parser.add_argument(
         "--update-docs", action="store_true", help="write the table into docs/performance.md"
     )
     args = parser.parse_args(argv)
@@ -893,13 +1140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds, runs = (1.0, 1) if args.quick else (args.seconds, args.runs)
     with tempfile.TemporaryDirectory(prefix="mockgraph-bench-") as work:
         report = Bench(seconds, runs, args.quick, Path(work)).run(
-            peers=not (args.quick or args.no_peers)
+            peers=not (args.quick or args.no_peers), cases=args.case or CASES
         )
     table = markdown(report)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.md").write_text(table)
     (args.out / "latest.json").write_text(json.dumps(asdict(report), indent=2))
-    if args.update_docs:
+    if args.update_docs and not args.case:
         update_doc(table)
     print("\n" + table)
     return 0 if all(t["met"] for t in report.targets) or args.quick else 1

@@ -32,6 +32,7 @@ def test_quick_benchmark_run_writes_the_table(tmp_path: Path) -> None:
     cases = {(row["case"], row["server"]) for row in report["rows"]}
     assert ("1. GET presence, 1,000 users", "mockgraph") in cases
     assert ("1. GET presence, 1,000 users", "raw ASGI app (uvicorn)") in cases
+    assert ("8. notification fan-out, 50 subscriptions", "mockgraph") in cases
     assert all(
         row["errors"] in (None, 0) for row in report["rows"] if row["server"] == "mockgraph"
     ), report["rows"]

@@ -4,32 +4,40 @@ with backoff, the attempt log, and the ticker that notices changes nobody asked 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from mockgraph.errors import BadRequest
 from mockgraph.notifications.models import Attempt, Delivery, Subscription, when
 
 if TYPE_CHECKING:
-    import httpx
+    from mockgraph.notifications.webhooks import WebhookClient
 
 log = logging.getLogger("mockgraph.notifications")
 
 # Graph waits this long for an endpoint to echo the validation token.
 HANDSHAKE_TIMEOUT = 10.0
-# Connections kept open to webhooks, shared by every subscription's worker.
-MAX_CONNECTIONS = 64
+# Deliveries in flight at once, each on a connection of its own kept open for the next.
+MAX_CONNECTIONS = 32
+_JSON = [("Content-Type", "application/json")]
 # Logs one attempt: (attempt, status, error, perf_counter at the start, outcome).
 Record = Callable[[int, int | None, str | None, float, str], None]
 
 
 class Deliverer:
-    """Every subscription's deliveries: a queue and a worker each, so order holds per
-    subscription and no Graph call ever waits for a webhook."""
+    """Every subscription's deliveries, in order per subscription, by a bounded pool of workers
+    sharing one HTTP client; no Graph call ever waits for a webhook.
+
+    A subscription with something to deliver is in the ready queue at most once, so no two
+    workers ever post for the same subscription at the same time. A failed attempt goes back
+    to the ready queue only after its backoff, without holding a worker meanwhile.
+    """
 
     def __init__(
         self,
@@ -39,36 +47,36 @@ class Deliverer:
         backoff: float,
         timeout: float,
         log_size: int,
+        workers: int = MAX_CONNECTIONS,
     ) -> None:
         self._now = now
         self.attempts = attempts
         self.backoff = backoff
         self.timeout = timeout
         self.log: deque[Attempt] = deque(maxlen=log_size)
-        self._queues: dict[str, asyncio.Queue[Delivery]] = {}
-        self._workers: dict[str, asyncio.Task[None]] = {}
+        # What each subscription still has to deliver, the head first; no key when nothing.
+        self._pending: dict[str, deque[Delivery]] = {}
+        # The attempts made at each subscription's head so far.
+        self._tries: dict[str, int] = {}
+        self._ready: asyncio.Queue[str] = asyncio.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._size = workers
+        self._workers: list[asyncio.Task[None]] = []
         self._busy = 0
-        self._http: httpx.AsyncClient | None = None
+        self._http: WebhookClient | None = None
 
-    def _client(self) -> httpx.AsyncClient:
-        # httpx is imported on first use: it costs start-up time a server without
-        # subscriptions never needs.
-        import httpx
+    def _client(self) -> WebhookClient:
+        # Imported on first use: h11 costs start-up time a server without subscriptions never
+        # needs.
+        from mockgraph.notifications.webhooks import WebhookClient
 
         if self._http is None:
-            self._http = httpx.AsyncClient(
-                # A worker waiting for a free connection is not the webhook being slow.
-                timeout=httpx.Timeout(self.timeout, pool=None),
-                limits=httpx.Limits(
-                    max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
-                ),
-                follow_redirects=False,
-            )
+            self._http = WebhookClient(keep=self._size)
         return self._http
 
     async def handshake(self, subscription: Subscription, url: str) -> None:
         """Graph's validation request; 400 unless the endpoint echoes the token in time."""
-        import httpx
+        from mockgraph.notifications.webhooks import WebhookError
 
         token = (
             f"Validation: Testing client application reachability for subscription "
@@ -77,19 +85,21 @@ class Deliverer:
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
+        # The notification URL's own query string is kept (reference §5.2).
+        parts = urlsplit(url)
+        query = "&".join(filter(None, (parts.query, urlencode({"validationToken": token}))))
         try:
             answer = await self._client().post(
-                url,
-                params={"validationToken": token},
-                content=b"",
-                headers={"Content-Type": "text/plain; charset=utf-8"},
-                timeout=HANDSHAKE_TIMEOUT,
+                urlunsplit(parts._replace(query=query, fragment="")),
+                b"",
+                [("Content-Type", "text/plain; charset=utf-8")],
+                HANDSHAKE_TIMEOUT,
             )
-            status = answer.status_code
+            status = answer.status
             if status != 200 or answer.text != token:
                 error = "the answer was not 200 with the decoded validationToken as its body"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}" or type(exc).__name__
+        except WebhookError as exc:
+            error = str(exc)
         outcome = "failed" if error else "validated"
         self._record(Delivery(subscription, url, "validation", {"validationToken": token}))(
             1, status, error, started, outcome
@@ -103,24 +113,34 @@ class Deliverer:
 
     def enqueue(self, delivery: Delivery) -> None:
         sub_id = delivery.subscription.id
-        queue = self._queues.get(sub_id)
-        if queue is None:
-            queue = self._queues[sub_id] = asyncio.Queue()
-            self._workers[sub_id] = asyncio.get_running_loop().create_task(
-                self._work(queue), name=f"mockgraph-webhook-{sub_id}"
-            )
         self._busy += 1
-        queue.put_nowait(delivery)
+        queue = self._pending.get(sub_id)
+        if queue is not None:
+            queue.append(delivery)
+            return
+        self._pending[sub_id] = deque((delivery,))
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # Queues and tasks belong to one event loop; an app moved to another starts over.
+            self._loop, self._ready, self._workers = loop, asyncio.Queue(), []
+            for waiting in self._pending:
+                if waiting != sub_id:
+                    self._ready.put_nowait(waiting)
+        self._ready.put_nowait(sub_id)
+        if len(self._workers) < self._size:
+            self._workers.append(
+                loop.create_task(self._work(), name=f"mockgraph-webhook-{len(self._workers)}")
+            )
 
     def cancel(self, sub_id: str) -> None:
-        """Stop a subscription's worker, with whatever it still had to deliver."""
-        worker = self._workers.pop(sub_id, None)
-        self._queues.pop(sub_id, None)
-        if worker is not None and not worker.done():
-            worker.cancel()
+        """Drop whatever a subscription still had to deliver."""
+        queue = self._pending.pop(sub_id, None)
+        self._tries.pop(sub_id, None)
+        if queue is not None:
+            self._busy -= len(queue)
 
     def cancel_all(self) -> None:
-        for sub_id in list(self._workers):
+        for sub_id in list(self._pending):
             self.cancel(sub_id)
         self.log.clear()
 
@@ -131,45 +151,56 @@ class Deliverer:
             await asyncio.sleep(0.01)
         return self._busy
 
-    async def _work(self, queue: asyncio.Queue[Delivery]) -> None:
+    async def _work(self) -> None:
         while True:
-            delivery = await queue.get()
+            sub_id = await self._ready.get()
+            queue = self._pending.get(sub_id)
+            if not queue:
+                continue
             try:
-                await self._deliver(delivery)
+                await self._next(sub_id, queue)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("delivering a notification failed")
-            finally:
-                self._busy -= 1
-                queue.task_done()
 
-    async def _deliver(self, delivery: Delivery) -> None:
-        import httpx
+    async def _next(self, sub_id: str, queue: deque[Delivery]) -> None:
+        """One attempt at the head of a subscription's queue, then what follows from it."""
+        delivery = queue[0]
+        attempt = self._tries.get(sub_id, 0) + 1
+        started = time.perf_counter()
+        status, error = await self._post(delivery)
+        if self._pending.get(sub_id) is not queue:
+            return  # removed meanwhile: nothing more to say about it
+        last = attempt == self.attempts
+        outcome = "delivered" if error is None else ("gaveUp" if last else "retrying")
+        self._record(delivery)(attempt, status, error, started, outcome)
+        if error is not None and not last:
+            self._tries[sub_id] = attempt
+            asyncio.get_running_loop().call_later(
+                self.backoff * 2 ** (attempt - 1), self._ready.put_nowait, sub_id
+            )
+            return
+        self._tries.pop(sub_id, None)
+        queue.popleft()
+        self._busy -= 1
+        if queue:
+            self._ready.put_nowait(sub_id)
+        else:
+            del self._pending[sub_id]
 
-        record = self._record(delivery)
-        for attempt in range(1, self.attempts + 1):
-            started = time.perf_counter()
-            status: int | None = None
-            error: str | None = None
-            try:
-                answer = await self._client().post(delivery.url, json=delivery.payload)
-                status = answer.status_code
-                if not 200 <= status < 300:
-                    error = f"HTTP {status}"
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            last = attempt == self.attempts
-            outcome = "delivered" if error is None else ("gaveUp" if last else "retrying")
-            record(attempt, status, error, started, outcome)
-            if error is None:
-                return
-            if not last:
-                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+    async def _post(self, delivery: Delivery) -> tuple[int | None, str | None]:
+        """(status, error) of one POST of a notification; error None for a 2xx."""
+        from mockgraph.notifications.webhooks import WebhookError
 
-    def _record(
-        self, delivery: Delivery
-    ) -> Callable[[int, int | None, str | None, float, str], None]:
+        body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+        try:
+            answer = await self._client().post(delivery.url, body, _JSON, self.timeout)
+        except WebhookError as exc:
+            return None, str(exc)
+        return answer.status, None if 200 <= answer.status < 300 else f"HTTP {answer.status}"
+
+    def _record(self, delivery: Delivery) -> Record:
         """A function that logs one attempt at `delivery`."""
         subscription = delivery.subscription
 

@@ -61,6 +61,8 @@ class Subscription:
     # The (availability, activity) each user had when last notified.
     last_seen: dict[str, tuple[str, str]] = field(default_factory=dict)
     lifecycle_sent: bool = False
+    # The `resource` of its notifications; None: `communications/presences/{id}` of each item.
+    notified_resource: str | None = None
 
     def lifecycle_due_at(self, lead: float) -> float:
         """When the next thing happens to it with no call: a lifecycle event, or its end."""

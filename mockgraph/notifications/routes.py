@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from mockgraph.auth.permissions import Access, authorize
@@ -32,7 +33,7 @@ async def route(
     authorize(principal, Access.SUBSCRIBE, None)
     now = tenant.clock.timestamp()
     notifier.expire(tenant, now)
-    call = Call(notifier, tenant, principal, raw, version, now)
+    call = Call(notifier, tenant, principal, raw, version, now, sub_id or "")
     if sub_id is None:
         handler = _COLLECTION.get(method)
         if handler is None:
@@ -41,37 +42,28 @@ async def route(
                 headers={"Allow": "GET, POST"},
             )
         return await handler(call)
-    found = _ITEM.get(method)
-    call.sub_id = sub_id
     # An unknown id is 404 before the method is looked at.
     notifier.find(tenant, principal, sub_id)
-    if found is None:
+    handler = _ITEM.get(method)
+    if handler is None:
         raise MethodNotAllowed(
             "The method is not allowed here; a subscription takes GET, PATCH and DELETE.",
             headers={"Allow": "GET, PATCH, DELETE"},
         )
-    return await found(call)
+    return await handler(call)
 
 
+@dataclass(frozen=True)
 class Call:
     """One subscription call, as its handler reads it."""
 
-    def __init__(
-        self,
-        notifier: Notifier,
-        tenant: Tenant,
-        principal: Principal,
-        raw: bytes,
-        version: str,
-        now: float,
-    ) -> None:
-        self.notifier = notifier
-        self.tenant = tenant
-        self.principal = principal
-        self.raw = raw
-        self.version = version
-        self.now = now
-        self.sub_id = ""
+    notifier: Notifier
+    tenant: Tenant
+    principal: Principal
+    raw: bytes
+    version: str
+    now: float
+    sub_id: str  # "" for /subscriptions itself
 
 
 # POST /subscriptions: create subscription

@@ -42,6 +42,8 @@ class Plan:
     user_ids: tuple[str, ...]
     expires_at: float
     certificate: x509.Certificate | None
+    # What its notifications name as their resource (None: each item's own user).
+    notified_resource: str | None
 
 
 def check(body: SubscriptionBody, now: float, *, https_only: bool) -> Plan:
@@ -65,7 +67,18 @@ def check(body: SubscriptionBody, now: float, *, https_only: bool) -> Plan:
             )
         certificate = crypto.load_certificate(body.encryptionCertificate)
         crypto.check_certificate(certificate)
-    return Plan(user_ids, expires_at, certificate)
+    bulk = "?" in body.resource
+    return Plan(user_ids, expires_at, certificate, encoded_filter(user_ids) if bulk else None)
+
+
+def encoded_filter(user_ids: tuple[str, ...]) -> str:
+    """A bulk presence resource as Graph writes it in its notifications, URL-encoded:
+    `communications/presences?$filter=id+in+(%27{id}%27%2c%27{id}%27)`."""
+    return (
+        "communications/presences?$filter=id+in+("
+        + "%2c".join(f"%27{user_id}%27" for user_id in user_ids)
+        + ")"
+    )
 
 
 def check_quota(existing: list[Subscription], principal: Principal) -> None:
@@ -96,7 +109,11 @@ def expiry(text: str, now: float) -> float:
 
 def check_url(url: str, *, https_only: bool) -> None:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError:
+        raise BadRequest(f"The notification URL '{url}' has no valid port number.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadRequest(f"The notification URL '{url}' is not an absolute http(s) URL.")
     if https_only and parts.scheme != "https":
         raise BadRequest(

@@ -31,6 +31,8 @@ class Watch:
     """One tenant's subscriptions, indexed so that a scan looks only at what may have changed."""
 
     items: dict[str, Subscription] = field(default_factory=dict)
+    # By (app, creating user): Graph allows one presence subscription for each.
+    owners: dict[tuple[str, str], Subscription] = field(default_factory=dict)
     watchers: dict[str, list[Subscription]] = field(default_factory=dict)
     # Each watched user's record and view at the last scan that looked at them.
     marks: dict[str, tuple[UserState | None, View | None]] = field(default_factory=dict)
@@ -39,6 +41,7 @@ class Watch:
 
     def add(self, subscription: Subscription, users: dict[str, UserState]) -> None:
         self.items[subscription.id] = subscription
+        self.owners[subscription.app_id, subscription.creator_id] = subscription
         for user_id in subscription.user_ids:
             self.watchers.setdefault(user_id, []).append(subscription)
             if user_id not in self.marks:
@@ -49,6 +52,7 @@ class Watch:
     def drop(self, sub_id: str) -> Subscription | None:
         subscription = self.items.pop(sub_id, None)
         if subscription is not None:
+            del self.owners[subscription.app_id, subscription.creator_id]
             for user_id in subscription.user_ids:
                 watchers = self.watchers[user_id]
                 watchers.remove(subscription)
@@ -100,11 +104,10 @@ class Notifier:
     def mine(self, tenant: Tenant, principal: Principal) -> list[Subscription]:
         """The subscriptions the calling user made through the calling app."""
         watch = self._tenants.get(tenant.id)
-        return [
-            s
-            for s in (watch.items.values() if watch is not None else ())
-            if s.app_id == principal.app_id and s.creator_id == principal.user_id
-        ]
+        if watch is None or principal.app_id is None or principal.user_id is None:
+            return []
+        found = watch.owners.get((principal.app_id, principal.user_id))
+        return [] if found is None else [found]
 
     def find(self, tenant: Tenant, principal: Principal, sub_id: str) -> Subscription:
         """One of the caller's subscriptions, or Graph's 404 (another's is not found either)."""
@@ -140,6 +143,7 @@ class Notifier:
             certificate=plan.certificate,
             certificate_text=body.encryptionCertificate,
             certificate_id=body.encryptionCertificateId,
+            notified_resource=plan.notified_resource,
         )
         # Graph validates each endpoint before it creates anything.
         await self.delivery.handshake(subscription, body.notificationUrl)
@@ -277,7 +281,7 @@ def _change(tenant: Tenant, subscription: Subscription, user_id: str) -> dict[st
         "clientState": subscription.client_state,
         "changeType": "updated",
         "tenantId": tenant.id,
-        "resource": f"communications/presences/{user_id}",
+        "resource": subscription.notified_resource or f"communications/presences/{user_id}",
         "subscriptionExpirationDateTime": when(subscription.expires_at),
         "resourceData": {
             "@odata.id": f"users/{user_id}/presence",

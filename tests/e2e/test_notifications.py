@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from mockgraph.testing import WebhookReceiver, decrypt_notification
-from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PATTI, PRESENCE_SYNC, Graph
+from tests.conftest import ADELE, ALEX, BUSY_LIGHT, NESTOR, PATTI, PRESENCE_SYNC, Graph
 
 SET_BUSY = {
     "sessionId": "s",
@@ -59,6 +59,19 @@ def subscribe(
         **extra,
     }
     return live.as_user(ALEX, "Presence.Read.All").post("/v1.0/subscriptions", json=body)
+
+
+def subscribe_as(live: Graph, user_id: str, url: str, resource: str) -> httpx.Response:
+    """POST /subscriptions as `user_id` (delegated, Presence.Read.All) for 50 minutes."""
+    return live.as_user(user_id, "Presence.Read.All").post(
+        "/v1.0/subscriptions",
+        json={
+            "changeType": "updated",
+            "notificationUrl": url,
+            "resource": resource,
+            "expirationDateTime": in_minutes(live, 50),
+        },
+    )
 
 
 def flush(live: Graph) -> None:
@@ -372,3 +385,37 @@ def test_one_subscription_per_user_per_app_and_delegated_only(
         },
     )
     assert without_read_all.status_code == 403
+
+
+def test_retries_keep_the_order_and_hold_up_no_other_subscription(
+    live: Graph, webhook: WebhookReceiver
+) -> None:
+    patti = subscribe(live, webhook.url, PATTI).json()["id"]
+    with WebhookReceiver() as other:
+        created = subscribe_as(live, ADELE, other.url, f"/communications/presences/{NESTOR}")
+        assert created.status_code == 201, created.text
+        nestor = created.json()["id"]
+        webhook.fail_next(2, status=503)
+        set_busy(live, PATTI)
+        live.as_app(PRESENCE_SYNC).post(
+            f"/v1.0/users/{PATTI}/presence/setPresence",
+            json={"sessionId": "s", "availability": "Away", "activity": "Away"},
+        )
+        set_busy(live, NESTOR)
+        flush(live)
+        assert [i["resourceData"]["id"] for i in other.items()] == [NESTOR]
+    attempts = [
+        (a["subscriptionId"], a["status"], a["outcome"])
+        for a in live.admin.get("/_mockgraph/notifications").json()["value"]
+        if a["kind"] == "change"
+    ]
+    # Patti's second change waits until her first is through its two 503s.
+    assert [(s, o) for s, _, o in attempts if s == patti] == [
+        (patti, "retrying"),
+        (patti, "retrying"),
+        (patti, "delivered"),
+        (patti, "delivered"),
+    ]
+    # Nestor's went out meanwhile.
+    assert attempts.index((nestor, 202, "delivered")) < attempts.index((patti, 202, "delivered"))
+    assert len(webhook.items()) == 2

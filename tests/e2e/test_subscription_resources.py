@@ -10,7 +10,7 @@ import pytest
 
 from mockgraph.testing import WebhookReceiver
 from tests.conftest import ADELE, ALEX, PATTI, Graph
-from tests.e2e.test_notifications import flush, in_minutes, set_busy
+from tests.e2e.test_notifications import flush, set_busy, subscribe_as
 
 P, A = PATTI, ADELE
 
@@ -22,15 +22,7 @@ def webhook() -> Iterator[WebhookReceiver]:
 
 
 def subscribe(live: Graph, url: str, resource: str) -> httpx.Response:
-    return live.as_user(ALEX, "Presence.Read.All").post(
-        "/v1.0/subscriptions",
-        json={
-            "changeType": "updated",
-            "notificationUrl": url,
-            "resource": resource,
-            "expirationDateTime": in_minutes(live, 50),
-        },
-    )
+    return subscribe_as(live, ALEX, url, resource)
 
 
 # Each watches Patti and Adele.
@@ -159,3 +151,24 @@ def test_other_bad_resources_keep_their_messages(
     response = subscribe(live, webhook.url, resource)
     assert response.status_code == 400
     assert fragment in response.json()["error"]["message"]
+
+
+def test_a_bulk_resource_round_trips_through_graphs_own_notification(
+    live: Graph, webhook: WebhookReceiver
+) -> None:
+    reader = live.as_user(ALEX, "Presence.Read.All")
+    created = subscribe(live, webhook.url, f"/communications/presences?$filter=id in ('{P}','{A}')")
+    set_busy(live, A)
+    flush(live)
+    [item] = webhook.items()
+    # Graph names a bulk subscription's resource URL-encoded in each notification.
+    assert item["resource"] == (f"communications/presences?$filter=id+in+(%27{P}%27%2c%27{A}%27)")
+    assert item["resourceData"]["id"] == A
+
+    # A client renewing by recreating sends that resource back as it got it.
+    assert reader.delete(f"/v1.0/subscriptions/{created.json()['id']}").status_code == 204
+    again = subscribe(live, webhook.url, item["resource"])
+    assert again.status_code == 201, again.text
+    set_busy(live, P)
+    flush(live)
+    assert [i["resourceData"]["id"] for i in webhook.items()] == [A, P]
