@@ -35,7 +35,7 @@ import httpx
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.directory import run_directory_cases
+from benchmarks.directory import evaluate_directory, run_directory_cases
 from mockgraph.notifications.webhooks import WebhookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1059,6 +1059,7 @@ def evaluate(report: Report) -> None:
             fanout.rss_after_mib <= 1.5 * fanout.rss_idle_mib,
             f"{fanout.rss_after_mib:.0f} MiB vs {fanout.rss_idle_mib:.0f} MiB",
         )
+    evaluate_directory(report, target)
     errors = sum(r.errors or 0 for r in report.rows if r.server == "mockgraph")
     target("no mockgraph request failed", errors == 0, f"{errors} non-2xx answers")
 
