@@ -33,6 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.directory import evaluate_directory, run_directory_cases
 from mockgraph.notifications.webhooks import WebhookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -564,7 +567,7 @@ def _percentile(ordered: Sequence[float], percent: float) -> float | None:
 
 
 # The groups of cases `--case` selects; `make bench` runs them all.
-CASES = ("presence", "scale", "startup", "memory", "fanout", "proxy")
+CASES = ("presence", "scale", "startup", "memory", "fanout", "directory", "proxy")
 
 
 class Bench:
@@ -625,6 +628,8 @@ class Bench:
             self.memory(many)
         if "fanout" in cases:
             self.fanout()
+        if "directory" in cases:
+            run_directory_cases(self)
         if "proxy" in cases:
             self.proxy_case(with_case_1="presence" in cases)
         self.report.machine = {
@@ -1141,6 +1146,7 @@ def evaluate(report: Report) -> None:
             fanout.rss_after_mib <= 1.5 * fanout.rss_idle_mib,
             f"{fanout.rss_after_mib:.0f} MiB vs {fanout.rss_idle_mib:.0f} MiB",
         )
+    evaluate_directory(report, target)
     errors = sum(r.errors or 0 for r in report.rows if r.server == "mockgraph")
     target("no mockgraph request failed", errors == 0, f"{errors} non-2xx answers")
 
@@ -1227,7 +1233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         choices=CASES,
         help="run only this group of cases (repeatable): presence (1, 3-5 and the baselines), "
-        "scale (2), startup (6), memory (7), fanout (8), proxy (13); all by default",
+        "scale (2), startup (6), memory (7), fanout (8), directory (9-12), proxy (13); "
+        "all by default",
     )
     parser.add_argument(
         "--update-docs", action="store_true", help="write the table into docs/performance.md"

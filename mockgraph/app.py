@@ -18,6 +18,7 @@ from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
 from mockgraph.clouds import parse_cloud
+from mockgraph.directory import routes as directory
 from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
@@ -105,7 +106,7 @@ def create_app(
     app.include_router(discovery_router)
     _install_pages(app)
     _install_error_handlers(app, clock)
-    routes = graph_routes(runtime.notifier)
+    routes = graph_routes(runtime.notifier, settings)
     app.graph = Gateway(
         routes,
         runtime.store,
@@ -153,10 +154,11 @@ def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
     )
 
 
-def graph_routes(notifier: Notifier) -> Routes:
+def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
     """Every Graph resource's operations: the one place a new resource is plugged in."""
     routes = Routes()
     presence.register(routes)
+    directory.register(routes, settings)
     subscriptions.register(routes, notifier)
     batch.register(routes)
     metadata.register(routes)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import gc
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +23,7 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from mockgraph.domain.group import Group
 from mockgraph.domain.guid import GUID, guid_value
 from mockgraph.domain.times import (
     LocalDateTime,
@@ -113,6 +119,14 @@ class FixtureUser(Profile):
 _FIXTURE_USER = TypeAdapter(FixtureUser)
 
 
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class FixtureGroup(Group):
+    """A group of the seed file: its members are ids of the file's users and groups."""
+
+
+_FIXTURE_GROUP = TypeAdapter(FixtureGroup)
+
+
 class FixtureApp(StrictModel):
     appId: str
     displayName: str | None = None
@@ -154,8 +168,29 @@ class SeedUser:
 _NO_OUT_OF_OFFICE: tuple[bool, str | None] = (False, None)
 
 
-def seed_of(user: FixtureUser) -> SeedUser:
-    """The compact seed of a validated fixture user."""
+@functools.lru_cache(maxsize=1024)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def with_photo(profile: Profile, base: Path | None) -> Profile:
+    """The profile with its photo's path made absolute (relative to `base`), and checked.
+
+    ValueError names a file that is not there.
+    """
+    if profile.photo is None:
+        return profile
+    given = os.path.join(base or Path.cwd(), profile.photo)
+    # One real path however the seed file was reached (fixtures/default.json is a link).
+    folder, name = os.path.split(os.path.abspath(given))
+    path = os.path.join(_real_folder(folder), name)
+    if not os.path.isfile(path):
+        raise ValueError(f"no such file '{path}'")
+    return dataclasses.replace(profile, photo=path)
+
+
+def seed_of(user: FixtureUser, base: Path | None = None) -> SeedUser:
+    """The compact seed of a validated fixture user; `base`: the folder of its photo."""
     status = None
     if user.statusMessage is not None:
         given = user.statusMessage
@@ -174,7 +209,7 @@ def seed_of(user: FixtureUser) -> SeedUser:
         )
     ooo = user.outOfOfficeSettings
     return SeedUser(
-        profile=profile_of(user),
+        profile=with_photo(profile_of(user), base),
         presence=None
         if user.presence is None
         else (user.presence.availability, user.presence.activity),
@@ -191,6 +226,7 @@ class _Document(StrictModel):
     tenantId: str = DEFAULT_TENANT_ID
     users: list[dict[str, Any]] = []
     apps: list[FixtureApp] = []
+    groups: list[dict[str, Any]] = []
 
     _check_tenant = field_validator("tenantId")(guid_value)
 
@@ -202,6 +238,7 @@ class Fixtures:
     tenant_id: str = DEFAULT_TENANT_ID
     users: tuple[SeedUser, ...] = ()
     apps: tuple[FixtureApp, ...] = ()
+    groups: tuple[Group, ...] = ()
 
     def app(self, app_id: str) -> FixtureApp | None:
         return next((a for a in self.apps if a.appId == app_id.lower()), None)
@@ -229,32 +266,73 @@ def json_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def parse_fixtures(raw: bytes | str, source: str) -> Fixtures:
+def parse_fixtures(raw: bytes | str, source: str, base: Path | None = None) -> Fixtures:
     """Validated fixtures, or FixtureError naming `source` and the JSON path of the problem.
 
     Users are validated one by one into compact seeds, so that a file of 100,000 users never
-    holds 100,000 pydantic models at once.
+    holds 100,000 pydantic models at once. `base` is the folder photo paths are relative to.
     """
+    with paused_gc():
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise FixtureError(
+                f"{source}: $: Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
+        except UnicodeDecodeError:
+            raise FixtureError(f"{source}: $: Invalid JSON: not UTF-8 text") from None
+        return _parse(data, source, base)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic collection while many long-lived objects are made (100,000 users' seeds and
+    state): its passes over them would only cost time, a third of such a start-up."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise FixtureError(
-            f"{source}: $: Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except UnicodeDecodeError:
-        raise FixtureError(f"{source}: $: Invalid JSON: not UTF-8 text") from None
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse(data: Any, source: str, base: Path | None) -> Fixtures:
     document = _validated(_Document, data, source, ())
     users = document.users
     seeds = []
     for index in range(len(users)):
-        seeds.append(seed_of(_validated(_FIXTURE_USER, users[index], source, ("users", index))))
+        at = ("users", index)
+        user = _validated(_FIXTURE_USER, users[index], source, at)
+        try:
+            seeds.append(seed_of(user, base))
+        except ValueError as exc:
+            raise FixtureError(f"{source}: {json_path((*at, 'photo'))}: {exc}") from None
         users[index] = {}  # let the parsed JSON go as soon as it is read
     _no_duplicates(source, "users", [u.id for u in seeds], "id")
     _no_duplicates(
         source, "users", [u.user_principal_name.lower() for u in seeds], "userPrincipalName"
     )
     _no_duplicates(source, "apps", [a.appId for a in document.apps], "appId")
-    return Fixtures(document.tenantId, tuple(seeds), tuple(document.apps))
+    groups = tuple(
+        _validated(_FIXTURE_GROUP, given, source, ("groups", index))
+        for index, given in enumerate(document.groups)
+    )
+    checked_groups(groups, {u.id for u in seeds}, source)
+    return Fixtures(document.tenantId, tuple(seeds), tuple(document.apps), groups)
+
+
+def checked_groups(groups: tuple[Group, ...], user_ids: set[str], source: str) -> None:
+    """Group ids unique; every member a user or a group of the same file."""
+    _no_duplicates(source, "groups", [g.id for g in groups], "id")
+    known = user_ids | {g.id for g in groups}
+    for index, group in enumerate(groups):
+        for position, member in enumerate(group.members):
+            if member not in known:
+                raise FixtureError(
+                    f"{source}: $.groups[{index}].members[{position}]: '{member}' is not the "
+                    "id of a user or group of this file"
+                )
 
 
 M = TypeVar("M")
@@ -283,4 +361,4 @@ def load_fixtures(path: Path) -> Fixtures:
         raw = path.read_bytes()
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read the fixture file: {exc.strerror}") from None
-    return parse_fixtures(raw, str(path))
+    return parse_fixtures(raw, str(path), path.parent)

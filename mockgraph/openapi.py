@@ -14,7 +14,8 @@ from mockgraph.openapi_examples import Examples
 from mockgraph.openapi_security import SECURITY, security_schemes
 
 DESCRIPTION = """
-A faithful, stateful emulator of the Microsoft Graph **presence** API.
+A faithful, stateful emulator of the Microsoft Graph **presence** API, and of the directory
+calls presence clients make around it (users, profile photos, groups).
 
 **Getting a token.** Every Graph call needs a bearer token signed by this server. The quickest
 way: press **Authorize** and sign in through mockgraph's own Entra endpoints, either as a
@@ -25,7 +26,8 @@ Adele Vance, on the sign-in page) or as a fixture app (*clientCredentials*: clie
 Or mint one with `POST /_mockgraph/tokens` (under *mockgraph control plane* below). For a user:
 
     {"userId": "fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
-     "scopes": ["Presence.Read.All", "Presence.ReadWrite"]}
+     "scopes": ["Presence.Read.All", "Presence.ReadWrite", "User.Read.All",
+                "ProfilePhoto.Read.All", "GroupMember.Read.All"]}
 
 For an app:
 

@@ -54,6 +54,7 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "proxy_port": ("8443", 8443),
     "proxy_passthrough": ("pypi.org, 10.0.0.5:8080", (("pypi.org", 443), ("10.0.0.5", 8080))),
     "cloud": ("USGov", "usgov"),
+    "photo_not_found_code": ("errorentitynotfound", "ErrorEntityNotFound"),
 }
 CLIENT_EXAMPLES: dict[str, tuple[str, object]] = {
     "url": ("http://127.0.0.1:9999/", "http://127.0.0.1:9999"),

@@ -118,6 +118,11 @@ class GraphRequest:
                 return text
         return None
 
+    def raw_path(self) -> str | None:
+        """The path as the client sent it, still percent-escaped (None inside a $batch)."""
+        raw: bytes | None = self.scope.get("raw_path")
+        return raw.decode("latin-1").split("?", 1)[0] if raw else None
+
     def base_url(self) -> str:
         """scheme://host[:port] the client called, for absolute links such as @odata.nextLink."""
         scheme = self.scope.get("scheme", "http")
