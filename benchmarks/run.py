@@ -29,10 +29,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.directory import evaluate_directory, run_directory_cases
 from mockgraph.notifications.webhooks import WebhookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +50,8 @@ WRITER_APP = "7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11"
 PRESENCE_BODY_PATH = "/v1.0/users/{id}/presence"
 WIREMOCK_VERSION = "3.13.2"
 PRISM_VERSION = "5.16.0"
+PROXY_CASE = "13. GET presence via the proxy (TLS)"
+NEW_TLS_CASE = "13. one new TLS connection via the proxy"
 
 
 def user_id(index: int) -> str:
@@ -562,7 +567,7 @@ def _percentile(ordered: Sequence[float], percent: float) -> float | None:
 
 
 # The groups of cases `--case` selects; `make bench` runs them all.
-CASES = ("presence", "scale", "startup", "memory", "fanout")
+CASES = ("presence", "scale", "startup", "memory", "fanout", "directory", "proxy")
 
 
 class Bench:
@@ -623,6 +628,10 @@ class Bench:
             self.memory(many)
         if "fanout" in cases:
             self.fanout()
+        if "directory" in cases:
+            run_directory_cases(self)
+        if "proxy" in cases:
+            self.proxy_case(with_case_1="presence" in cases)
         self.report.machine = {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
@@ -710,6 +719,81 @@ class Bench:
             f"RSS {idle:.0f} -> peak {row.rss_after_mib:.0f} MiB (after {after:.0f})",
             flush=True,
         )
+
+    def proxy_case(self, with_case_1: bool) -> None:
+        """Case 13, with case 1 measured on the same server for its ratio when the presence
+        group did not run."""
+        small = self.work / "users-proxy.json"
+        write_fixtures(small, 50 if self.quick else 1000)
+        self.proxy(small, PRESENCE_BODY_PATH.format(id=user_id(1)), plain_case_1=not with_case_1)
+
+    def proxy(self, fixtures: Path, get_path: str, *, plain_case_1: bool) -> None:
+        """Case 13: GET presence as https://graph.microsoft.com through the intercepting proxy
+        (TLS, keep-alive; wrk has no CONNECT, so benchmarks/proxy_load.py drives it), and one
+        new TLS connection's cost, from CONNECT to the first byte."""
+        if TYPE_CHECKING:
+            from benchmarks import proxy_load
+        else:
+            # run.py runs as a script: its folder, not the repository, is on sys.path.
+            sys.path.insert(0, str(HERE))
+            import proxy_load
+
+        print("case 13: GET presence through the proxy, TLS, keep-alive", flush=True)
+        server = mockgraph_server(fixtures)
+        proxy_port = free_port()
+        server.argv += ["--proxy-port", str(proxy_port)]
+        with running(server):
+            reader = token(
+                server.url, userId=user_id(0), scopes=["Presence.Read.All"], appId=READER_APP
+            )
+            ca = self.work / "proxy-ca.pem"
+            ca.write_bytes(httpx.get(server.url + "/_mockgraph/ca.pem").content)
+            if plain_case_1:
+                self.measure(
+                    "1. GET presence, 1,000 users",
+                    server,
+                    server.url + get_path,
+                    headers=[f"Authorization: Bearer {reader}"],
+                )
+            idle = server.rss()
+            if not self.quick:
+                proxy_load.load(proxy_port, str(ca), get_path, reader, 3)
+            runs = [
+                proxy_load.load(proxy_port, str(ca), get_path, reader, self.seconds)
+                for _ in range(self.runs)
+            ]
+            rps = statistics.median(r.rps for r in runs)
+            row = Row(
+                PROXY_CASE,
+                server.name,
+                rps,
+                statistics.median(r.p50_ms for r in runs),
+                statistics.median(r.p99_ms for r in runs),
+                server.startup_ms,
+                idle,
+                server.rss(),
+                sum(r.requests for r in runs),
+                sum(r.errors for r in runs),
+                "32 keep-alive tunnels, asyncio client on uvloop",
+            )
+            self.report.rows.append(row)
+            handshake = proxy_load.new_connection_ms(
+                proxy_port, str(ca), get_path, reader, 20 if self.quick else 200
+            )
+            self.report.rows.append(
+                Row(
+                    NEW_TLS_CASE,
+                    server.name,
+                    p50_ms=handshake,
+                    note="median, CONNECT to the first byte of the first answer",
+                )
+            )
+            print(
+                f"  {PROXY_CASE:<34} {rps:>9.0f} req/s  p50 {row.p50_ms:6.2f} ms  "
+                f"p99 {row.p99_ms:7.2f} ms  errors {row.errors}; new TLS connection "
+                f"{handshake:.2f} ms",
+                flush=True,
+            )
 
     def cases_3_to_5(self, server: Server, users: int) -> None:
         writer = token(server.url, appId=WRITER_APP, roles=["Presence.ReadWrite.All"])
@@ -984,6 +1068,14 @@ def evaluate(report: Report) -> None:
     def target(name: str, ok: bool | None, detail: str) -> None:
         report.targets.append({"target": name, "met": ok, "detail": detail})
 
+    proxied = report.row(PROXY_CASE, "mockgraph")
+    if get1 and get1.rps and proxied and proxied.rps:
+        target(
+            "case 13 (proxy, TLS, keep-alive) >= 0.5x case 1",
+            proxied.rps >= 0.5 * get1.rps,
+            f"{proxied.rps / get1.rps:.2f}x",
+        )
+
     wiremock = next((r for r in baselines if r.server.startswith("WireMock")), None)
     raw = next((r for r in baselines if r.server.startswith("raw ASGI")), None)
     if get1 and wiremock and wiremock.rps and get1.rps and get1.p99_ms and wiremock.p99_ms:
@@ -1054,6 +1146,7 @@ def evaluate(report: Report) -> None:
             fanout.rss_after_mib <= 1.5 * fanout.rss_idle_mib,
             f"{fanout.rss_after_mib:.0f} MiB vs {fanout.rss_idle_mib:.0f} MiB",
         )
+    evaluate_directory(report, target)
     errors = sum(r.errors or 0 for r in report.rows if r.server == "mockgraph")
     target("no mockgraph request failed", errors == 0, f"{errors} non-2xx answers")
 
@@ -1101,12 +1194,29 @@ def markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_doc(table: str) -> None:
+def update_doc(table: str, chart: Path | None = None) -> None:
     text = DOC.read_text()
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if chart is not None:
+        table = f"![Throughput and latency per case and server]({chart.name})\n\n{table}"
     if start in text and end in text:
         head, rest = text.split(start, 1)
         DOC.write_text(head + start + "\n" + table + end + rest.split(end, 1)[1])
+
+
+def draw_chart(report: Report, path: Path) -> Path | None:
+    """The table as a chart, when matplotlib (the `bench` extra) is installed."""
+    if str(ROOT) not in sys.path:
+        # Run as a script, this folder is on the path but the package is not.
+        sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.chart import draw
+    except ImportError as missing:
+        print(f"benchmarks: no chart ({missing}; pip install '.[bench]')", file=sys.stderr)
+        return None
+    cpus = report.machine.get("cpus") or os.cpu_count()
+    title = f"mockgraph and its peers on one {cpus}-core machine (wrk, loopback)"
+    return draw([asdict(r) for r in report.rows], path, title=title)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1123,7 +1233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         choices=CASES,
         help="run only this group of cases (repeatable): presence (1, 3-5 and the baselines), "
-        "scale (2), startup (6), memory (7), fanout (8); all by default",
+        "scale (2), startup (6), memory (7), fanout (8), directory (9-12), proxy (13); "
+        "all by default",
     )
     parser.add_argument(
         "--update-docs", action="store_true", help="write the table into docs/performance.md"
@@ -1141,8 +1252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.md").write_text(table)
     (args.out / "latest.json").write_text(json.dumps(asdict(report), indent=2))
+    chart = draw_chart(report, args.out / "latest.png")
+    # A partial run (--case) leaves docs/performance.md as it is.
     if args.update_docs and not args.case:
-        update_doc(table)
+        if chart is not None:
+            chart = Path(shutil.copyfile(chart, DOC.with_suffix(".png")))
+        update_doc(table, chart)
     print("\n" + table)
     return 0 if all(t["met"] for t in report.targets) or args.quick else 1
 

@@ -10,12 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from mockgraph import __version__, batch
+from mockgraph import __version__, batch, metadata
 from mockgraph.admin.routes import TAG as CONTROL_PLANE
 from mockgraph.admin.routes import router as admin_router
+from mockgraph.admin.webhook import WEBHOOK_PATH
+from mockgraph.admin.webhook import router as webhook_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
+from mockgraph.clouds import parse_cloud
+from mockgraph.directory import routes as directory
 from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
@@ -43,6 +47,7 @@ from mockgraph.http import (
     with_graph_headers,
 )
 from mockgraph.identity.control import router as device_codes_router
+from mockgraph.identity.discovery import router as discovery_router
 from mockgraph.identity.errors import (
     EntraError,
     MalformedRequest,
@@ -61,10 +66,14 @@ from mockgraph.request_log import RequestLog
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
+from mockgraph.ui.routes import ASSETS_PATH, UI_PATH
+from mockgraph.ui.routes import assets as ui_assets
+from mockgraph.ui.routes import router as ui_router
 
 GRAPH_PREFIXES = tuple(f"/{version}/" for version in VERSIONS)
 # Control-plane paths that never need the admin key.
-OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem"})
+# The dashboard's page and assets hold no data (it asks for the key); Graph posts to the webhook.
+OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem", UI_PATH, WEBHOOK_PATH})
 
 
 def create_app(
@@ -93,6 +102,8 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        # Served by docs.py, with the examples that depend on the time filled in.
+        openapi_url=None,
     )
     app.state.runtime = runtime
     app.request_log = RequestLog(runtime.fixtures, runtime.store)
@@ -100,9 +111,10 @@ def create_app(
     app.include_router(admin_router)
     app.include_router(device_codes_router, tags=[CONTROL_PLANE])
     app.include_router(identity_router)
-    install_docs(app)
+    app.include_router(discovery_router)
+    _install_pages(app)
     _install_error_handlers(app, clock)
-    routes = graph_routes(runtime.notifier)
+    routes = graph_routes(runtime.notifier, settings)
     app.graph = Gateway(
         routes,
         runtime.store,
@@ -118,10 +130,19 @@ def create_app(
     return app
 
 
+def _install_pages(app: FastAPI) -> None:
+    """What a person opens: the dashboard (and / leading to it), Swagger UI, ReDoc, and the
+    webhook their subscriptions can name."""
+    app.include_router(webhook_router)
+    app.include_router(ui_router)
+    app.mount(ASSETS_PATH, ui_assets, name="ui-assets")
+    install_docs(app)
+
+
 def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
     """The live parts: state, tokens, journal, the Entra stand-in and the notifier."""
     store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
-    tokens = TokenAuthority(SigningKey(settings.signing_key))
+    tokens = TokenAuthority(SigningKey(settings.signing_key), parse_cloud(settings.cloud))
     return Runtime(
         settings=settings,
         fixtures=fixtures,
@@ -141,12 +162,14 @@ def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
     )
 
 
-def graph_routes(notifier: Notifier) -> Routes:
+def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
     """Every Graph resource's operations: the one place a new resource is plugged in."""
     routes = Routes()
     presence.register(routes)
+    directory.register(routes, settings)
     subscriptions.register(routes, notifier)
     batch.register(routes)
+    metadata.register(routes)
     return routes
 
 
@@ -217,7 +240,12 @@ class MockGraphApp(FastAPI):
                 return too_large(self.max_body_bytes)
             if name == b"authorization":
                 authorization = value
-        if self.admin_key and path.startswith("/_mockgraph/") and path not in OPEN_ADMIN_PATHS:
+        if (
+            self.admin_key
+            and path.startswith("/_mockgraph/")
+            and path not in OPEN_ADMIN_PATHS
+            and not path.startswith(ASSETS_PATH + "/")
+        ):
             given = authorization.removeprefix(b"Bearer ").strip()
             if not hmac.compare_digest(given, self.admin_key):
                 return Unauthorized(

@@ -3,6 +3,7 @@ faults and journal as a direct call."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -19,6 +20,8 @@ _KEPT_HEADERS = {
     b"retry-after": "Retry-After",
     b"cache-control": "Cache-Control",
     b"location": "Location",
+    b"etag": "ETag",
+    b"x-ms-resource-unit": "x-ms-resource-unit",
 }
 
 Router = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -114,14 +117,18 @@ async def run_batch(
 ) -> dict[str, Any]:
     """Run every request of the batch; the answer's `responses` keep the request order."""
     items = _items(raw)
-    authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+    # Each request is the batch's caller, on the host (and so the cloud) the batch was sent to;
+    # links in the answers (nextLink) name that address too.
+    inherited = [(k, v) for k, v in scope["headers"] if k in (b"authorization", b"host")]
     results: dict[str, dict[str, Any]] = {}
     for item in _ordered(items):
         failed = [d for d in item.get("dependsOn", []) if results[d.lower()]["status"] >= 400]
         if failed:
             results[item["id"].lower()] = _failed_dependency(item, failed, now)
             continue
-        results[item["id"].lower()] = await _run_one(version, item, authorization, router)
+        results[item["id"].lower()] = await _run_one(
+            version, item, inherited, router, scope.get("scheme", "http")
+        )
     return {"responses": [results[item["id"].lower()] for item in items]}
 
 
@@ -142,13 +149,15 @@ def _failed_dependency(item: dict[str, Any], failed: list[str], now: datetime) -
 
 
 async def _run_one(
-    version: str, item: dict[str, Any], authorization: bytes | None, router: Router
+    version: str,
+    item: dict[str, Any],
+    inherited: list[tuple[bytes, bytes]],
+    router: Router,
+    scheme: str = "http",
 ) -> dict[str, Any]:
     url: str = item["url"]
     path, _, query = url.partition("?")
-    headers: list[tuple[bytes, bytes]] = []
-    if authorization is not None:
-        headers.append((b"authorization", authorization))
+    headers = list(inherited)
     for name, value in item.get("headers", {}).items():
         headers.append((str(name).lower().encode("latin-1"), str(value).encode("latin-1")))
     body = b""
@@ -165,7 +174,7 @@ async def _run_one(
         "query_string": query.encode(),
         "headers": headers,
         "http_version": "1.1",
-        "scheme": "http",
+        "scheme": scheme,
     }
     sent = False
 
@@ -192,5 +201,15 @@ async def _run_one(
         },
     }
     if content:
-        answer["body"] = json.loads(content)
+        answer["body"] = _body(content, answer["headers"].get("Content-Type", ""))
     return answer
+
+
+def _body(content: bytes, content_type: str) -> Any:
+    """JSON as JSON, text as a string, anything else (a photo) as a base64 string."""
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == "application/json" or not kind:
+        return json.loads(content)
+    if kind.startswith("text/"):
+        return content.decode()
+    return base64.b64encode(content).decode()

@@ -7,7 +7,6 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -17,13 +16,11 @@ from mockgraph.admin.service import mint_token
 from mockgraph.auth.keys import SigningKey, SigningKeyError
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.cli_control import add_control_commands, client_settings, post_token
+from mockgraph.cli_proxy import add_proxy_commands, tls_files
 from mockgraph.clock import Clock
 from mockgraph.errors import GraphError
 from mockgraph.fixtures import FixtureError, load_fixtures
 from mockgraph.settings import ClientSettings, Settings
-
-if TYPE_CHECKING:
-    from mockgraph.tls import TlsFiles
 
 EXIT_CONFIG = 2
 # The server settings `mockgraph token` reads to sign a token itself.
@@ -62,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(run=token_command)
 
     add_control_commands(commands)
+    add_proxy_commands(commands)
     return parser
 
 
@@ -80,9 +78,10 @@ def serve_command(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.from_args(args)
-        tls = _tls(settings)
-        if tls is not None:
-            settings = replace(settings, tls_ca=tls.ca)
+        tls, proxy_tls = tls_files(settings)
+        ca = proxy_tls or tls
+        if ca is not None:
+            settings = replace(settings, tls_ca=ca.ca)
         app = create_app(settings)
         if settings.state_file is not None:
             load(app.state.runtime.store, settings.state_file)
@@ -93,32 +92,14 @@ def serve_command(args: argparse.Namespace) -> int:
     configure_logging(settings)
     if not settings.quiet:
         print_banner(app.state.runtime, settings)
-    run_until_stopped(app, settings, tls)
+    try:
+        run_until_stopped(app, settings, tls, proxy_tls)
+    finally:
+        # The leaf's key made for this run goes with it (never one the user gave).
+        for made in (tls, proxy_tls):
+            if made is not None and made.ca is not None:
+                made.key.unlink(missing_ok=True)
     return 0
-
-
-def _tls(settings: Settings) -> TlsFiles | None:
-    cert, key = settings.tls_cert, settings.tls_key
-    if cert or key:
-        if not (cert and key):
-            raise ValueError("--tls-cert and --tls-key go together")
-        for path in (cert, key):
-            if not path.is_file():
-                raise ValueError(f"{path}: no such file")
-        from mockgraph.tls import TlsFiles
-
-        return TlsFiles(cert, key, None)
-    if not settings.tls:
-        return None
-    from mockgraph.tls import make_certificates
-
-    tls = make_certificates(ca_file=settings.tls_ca_file)
-    print(
-        f"mockgraph: serving HTTPS; clients should trust the CA certificate {tls.ca} "
-        "(also at /_mockgraph/ca.pem)",
-        file=sys.stderr,
-    )
-    return tls
 
 
 def token_command(args: argparse.Namespace) -> int:

@@ -27,6 +27,9 @@ class Cloud:
     graph_host: str
     login_hosts: tuple[str, ...]
     sts_host: str
+    # OIDC's and user realm's `cloud_instance_name`; instance discovery's `preferred_cache`.
+    instance_name: str = "microsoftonline.com"
+    cache_host: str | None = None
 
     @property
     def graph_root(self) -> str:
@@ -54,6 +57,7 @@ GLOBAL = Cloud(
     "graph.microsoft.com",
     ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"),
     "sts.windows.net",
+    cache_host="login.windows.net",
 )
 # US Government L4 (GCC High) and L5 (DoD) share the login hosts; the scope asked for decides.
 US_GOV = Cloud(
@@ -61,12 +65,14 @@ US_GOV = Cloud(
     "graph.microsoft.us",
     ("login.microsoftonline.us", "login.usgovcloudapi.net"),
     "sts.windows.net",
+    instance_name="microsoftonline.us",
 )
 US_DOD = Cloud(
     "dod",
     "dod-graph.microsoft.us",
     ("login.microsoftonline.us", "login.usgovcloudapi.net"),
     "sts.windows.net",
+    instance_name="microsoftonline.us",
 )
 # Entra's docs name login.partner.microsoftonline.cn, Graph's docs login.chinacloudapi.cn;
 # both are aliases of one instance-discovery group (reference §6.1).
@@ -75,6 +81,7 @@ CHINA = Cloud(
     "microsoftgraph.chinacloudapi.cn",
     ("login.partner.microsoftonline.cn", "login.chinacloudapi.cn"),
     "sts.chinacloudapi.cn",
+    instance_name="partner.microsoftonline.cn",
 )
 
 CLOUDS: tuple[Cloud, ...] = (GLOBAL, US_GOV, US_DOD, CHINA)
@@ -82,6 +89,13 @@ BY_NAME = {cloud.name: cloud for cloud in CLOUDS}
 _BY_GRAPH_HOST = {cloud.graph_host: cloud for cloud in CLOUDS}
 # L4 first: a login.microsoftonline.us host means L4 unless the scope names DoD's Graph.
 _BY_LOGIN_HOST = {host: cloud for cloud in reversed(CLOUDS) for host in cloud.login_hosts}
+
+# Instance discovery's groups beyond the four clouds: Entra still lists them (reference §5.1),
+# mockgraph does not answer as them.
+OTHER_INSTANCE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("login.microsoftonline.de",),
+    ("login-us.microsoftonline.com",),
+)
 
 GRAPH_HOSTS: frozenset[str] = frozenset(_BY_GRAPH_HOST)
 LOGIN_HOSTS: frozenset[str] = frozenset(_BY_LOGIN_HOST)
@@ -116,6 +130,11 @@ def cloud_for_graph_host(host: str) -> Cloud | None:
 def cloud_for_login_host(host: str) -> Cloud | None:
     """The cloud whose Entra host this is (L4 for the shared US host), or None."""
     return _BY_LOGIN_HOST.get(_bare(host))
+
+
+def same_login_hosts(a: Cloud, b: Cloud) -> bool:
+    """Whether one Entra instance issues for both (US Gov L4 and DoD)."""
+    return a.login_hosts == b.login_hosts
 
 
 def cloud_for_resource(resource: str) -> Cloud | None:

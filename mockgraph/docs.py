@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import fastapi_offline
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from mockgraph.openapi_examples import Examples, fresh
+from mockgraph.openapi_security import SIGN_IN_SCOPES
 
 # The assets ship in the fastapi-offline package; nothing is fetched from the internet.
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -46,8 +49,16 @@ def install_docs(app: FastAPI) -> None:
         return Response(redoc_js[0], media_type="application/javascript")
 
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="docs-assets")
-    openapi_url = app.openapi_url or "/openapi.json"
+    openapi_url = "/openapi.json"
     redirect_url = "/docs/oauth2-redirect"
+
+    @app.get(openapi_url, include_in_schema=False)
+    async def openapi_document(request: Request) -> JSONResponse:
+        # Examples that must lie ahead in time, or name this server, are filled in per request.
+        tenant = request.app.state.runtime.store.tenant(
+            request.app.state.runtime.fixtures.tenant_id
+        )
+        return JSONResponse(fresh(app.openapi(), str(request.base_url), tenant.clock.now()))
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
@@ -59,6 +70,7 @@ def install_docs(app: FastAPI) -> None:
             swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
             swagger_ui_parameters=SWAGGER_PARAMETERS,
+            init_oauth=_init_oauth(app),
         )
 
     @app.get(redirect_url, include_in_schema=False)
@@ -74,3 +86,15 @@ def install_docs(app: FastAPI) -> None:
             redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
             with_google_fonts=False,
         )
+
+
+def _init_oauth(app: FastAPI) -> dict[str, object]:
+    """Authorize signs in through mockgraph's own endpoints: the fixtures' public client, PKCE."""
+    examples = Examples(app.state.runtime.fixtures)
+    client = examples.public_client or examples.delegated_app
+    return {
+        "clientId": client.appId if client is not None else "",
+        "usePkceWithAuthorizationCodeGrant": True,
+        "scopes": " ".join(SIGN_IN_SCOPES),
+        "appName": "mockgraph Swagger UI",
+    }

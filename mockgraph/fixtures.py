@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import dataclasses
+import functools
+import gc
 import json
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from mockgraph.certificates import AppCertificate, load_certificates
+from mockgraph.domain.group import Group
 from mockgraph.domain.guid import GUID, guid_value
 from mockgraph.domain.times import (
     LocalDateTime,
@@ -118,6 +120,14 @@ class FixtureUser(Profile):
 _FIXTURE_USER = TypeAdapter(FixtureUser)
 
 
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class FixtureGroup(Group):
+    """A group of the seed file: its members are ids of the file's users and groups."""
+
+
+_FIXTURE_GROUP = TypeAdapter(FixtureGroup)
+
+
 class FixtureApp(StrictModel):
     appId: str
     displayName: str | None = None
@@ -142,42 +152,6 @@ class FixtureApp(StrictModel):
     @property
     def name(self) -> str:
         return self.displayName or self.appId
-
-
-@dataclass(frozen=True, slots=True)
-class AppCertificate:
-    """A registered certificate: its key and the thumbprints (base64url) assertions name it by."""
-
-    x5t: str  # SHA-1 of the DER certificate
-    x5t_s256: str  # SHA-256 of the DER certificate
-    public_key: CertificatePublicKeyTypes
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def load_certificate(entry: str, base: Path | None) -> AppCertificate:
-    """A certificate from inline PEM or a file (the first certificate in it); ValueError says
-    what is wrong."""
-    if entry.lstrip().startswith("-----BEGIN"):
-        data = entry.encode()
-    else:
-        path = (base / entry) if base is not None else Path(entry)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ValueError(f"cannot read the certificate file {path}: {exc.strerror}") from None
-    try:
-        certificate = x509.load_pem_x509_certificates(data)[0]
-    except ValueError:
-        raise ValueError("not a PEM certificate (-----BEGIN CERTIFICATE-----)") from None
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    return AppCertificate(
-        _b64url(hashlib.sha1(der).digest()),
-        _b64url(hashlib.sha256(der).digest()),
-        certificate.public_key(),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +183,29 @@ class SeedUser:
 _NO_OUT_OF_OFFICE: tuple[bool, str | None] = (False, None)
 
 
-def seed_of(user: FixtureUser) -> SeedUser:
-    """The compact seed of a validated fixture user."""
+@functools.lru_cache(maxsize=1024)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def with_photo(profile: Profile, base: Path | None) -> Profile:
+    """The profile with its photo's path made absolute (relative to `base`), and checked.
+
+    ValueError names a file that is not there.
+    """
+    if profile.photo is None:
+        return profile
+    given = os.path.join(base or Path.cwd(), profile.photo)
+    # One real path however the seed file was reached (fixtures/default.json is a link).
+    folder, name = os.path.split(os.path.abspath(given))
+    path = os.path.join(_real_folder(folder), name)
+    if not os.path.isfile(path):
+        raise ValueError(f"no such file '{path}'")
+    return dataclasses.replace(profile, photo=path)
+
+
+def seed_of(user: FixtureUser, base: Path | None = None) -> SeedUser:
+    """The compact seed of a validated fixture user; `base`: the folder of its photo."""
     status = None
     if user.statusMessage is not None:
         given = user.statusMessage
@@ -229,7 +224,7 @@ def seed_of(user: FixtureUser) -> SeedUser:
         )
     ooo = user.outOfOfficeSettings
     return SeedUser(
-        profile=profile_of(user),
+        profile=with_photo(profile_of(user), base),
         presence=None
         if user.presence is None
         else (user.presence.availability, user.presence.activity),
@@ -246,6 +241,7 @@ class _Document(StrictModel):
     tenantId: str = DEFAULT_TENANT_ID
     users: list[dict[str, Any]] = []
     apps: list[FixtureApp] = []
+    groups: list[dict[str, Any]] = []
 
     _check_tenant = field_validator("tenantId")(guid_value)
 
@@ -257,6 +253,7 @@ class Fixtures:
     tenant_id: str = DEFAULT_TENANT_ID
     users: tuple[SeedUser, ...] = ()
     apps: tuple[FixtureApp, ...] = ()
+    groups: tuple[Group, ...] = ()
     # Each app's registered certificates, by appId.
     certificates: Mapping[str, tuple[AppCertificate, ...]] = field(default_factory=dict)
 
@@ -289,48 +286,80 @@ def json_path(loc: tuple[Any, ...]) -> str:
 def parse_fixtures(raw: bytes | str, source: str, base: Path | None = None) -> Fixtures:
     """Validated fixtures, or FixtureError naming `source` and the JSON path of the problem.
 
-    Certificate paths are relative to `base` (the fixture file's folder).
-
     Users are validated one by one into compact seeds, so that a file of 100,000 users never
-    holds 100,000 pydantic models at once.
+    holds 100,000 pydantic models at once. `base` is the folder photo and certificate paths
+    are relative to.
     """
+    with paused_gc():
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise FixtureError(
+                f"{source}: $: Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
+        except UnicodeDecodeError:
+            raise FixtureError(f"{source}: $: Invalid JSON: not UTF-8 text") from None
+        return _parse(data, source, base)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic collection while many long-lived objects are made (100,000 users' seeds and
+    state): its passes over them would only cost time, a third of such a start-up."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise FixtureError(
-            f"{source}: $: Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except UnicodeDecodeError:
-        raise FixtureError(f"{source}: $: Invalid JSON: not UTF-8 text") from None
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse(data: Any, source: str, base: Path | None) -> Fixtures:
     document = _validated(_Document, data, source, ())
     users = document.users
     seeds = []
     for index in range(len(users)):
-        seeds.append(seed_of(_validated(_FIXTURE_USER, users[index], source, ("users", index))))
+        at = ("users", index)
+        user = _validated(_FIXTURE_USER, users[index], source, at)
+        try:
+            seeds.append(seed_of(user, base))
+        except ValueError as exc:
+            raise FixtureError(f"{source}: {json_path((*at, 'photo'))}: {exc}") from None
         users[index] = {}  # let the parsed JSON go as soon as it is read
     _no_duplicates(source, "users", [u.id for u in seeds], "id")
     _no_duplicates(
         source, "users", [u.user_principal_name.lower() for u in seeds], "userPrincipalName"
     )
     _no_duplicates(source, "apps", [a.appId for a in document.apps], "appId")
+    groups = tuple(
+        _validated(_FIXTURE_GROUP, given, source, ("groups", index))
+        for index, given in enumerate(document.groups)
+    )
+    checked_groups(groups, {u.id for u in seeds}, source)
     certificates = {}
     for index, app in enumerate(document.apps):
-        if app.certificates:
-            certificates[app.appId] = _certificates(app, source, index, base)
-    return Fixtures(document.tenantId, tuple(seeds), tuple(document.apps), certificates)
-
-
-def _certificates(
-    app: FixtureApp, source: str, index: int, base: Path | None
-) -> tuple[AppCertificate, ...]:
-    loaded = []
-    for position, entry in enumerate(app.certificates):
         try:
-            loaded.append(load_certificate(entry, base))
+            certificates[app.appId] = load_certificates(app.certificates, base)
         except ValueError as exc:
-            where = json_path(("apps", index, "certificates", position))
-            raise FixtureError(f"{source}: {where}: {exc}") from None
-    return tuple(loaded)
+            where = json_path(("apps", index, "certificates"))
+            raise FixtureError(f"{source}: {where}{exc}") from None
+    return Fixtures(
+        document.tenantId, tuple(seeds), tuple(document.apps), groups, certificates=certificates
+    )
+
+
+def checked_groups(groups: tuple[Group, ...], user_ids: set[str], source: str) -> None:
+    """Group ids unique; every member a user or a group of the same file."""
+    _no_duplicates(source, "groups", [g.id for g in groups], "id")
+    known = user_ids | {g.id for g in groups}
+    for index, group in enumerate(groups):
+        for position, member in enumerate(group.members):
+            if member not in known:
+                raise FixtureError(
+                    f"{source}: $.groups[{index}].members[{position}]: '{member}' is not the "
+                    "id of a user or group of this file"
+                )
 
 
 M = TypeVar("M")

@@ -37,6 +37,26 @@ class Entry:
     body_size: int
     request_id: str
     client_request_id: str
+    # How long the call took, and what it answered (None when too large to keep).
+    latency_ms: float = 0.0
+    response: bytes | None = None
+    response_size: int = 0
+
+    @property
+    def held(self) -> int:
+        """The bytes of body this entry keeps, for the journal's bound."""
+        return len(self.body or b"") + len(self.response or b"")
+
+    @property
+    def error_code(self) -> str | None:
+        """Graph's error code of a failed call, from the error it answered."""
+        if self.status < 400 or not self.response:
+            return None
+        try:
+            code = json.loads(self.response)["error"]["code"]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            return None
+        return code if isinstance(code, str) else None
 
     @property
     def user_id(self) -> str | None:
@@ -65,6 +85,9 @@ class Entry:
             "body": _body(self.body, self.body_size),
             "clientRequestId": self.client_request_id,
             "requestId": self.request_id,
+            "latencyMs": round(self.latency_ms, 2),
+            "response": _body(self.response, self.response_size),
+            "errorCode": self.error_code,
         }
 
 
@@ -141,15 +164,30 @@ class Journal:
     def add(self, entry: Entry) -> None:
         entries = self._entries
         entries.append(entry)
-        if entry.body is not None:
-            self._held += len(entry.body)
+        self._held += entry.held
         while len(entries) > self.size or self._held > self.body_bytes:
             oldest = entries.popleft()
-            if oldest.body is not None:
-                self._held -= len(oldest.body)
+            self._held -= oldest.held
             self.dropped += 1
         for listener in self.listeners:
             listener(entry)
+
+    @property
+    def last_sequence(self) -> int:
+        """The sequence number of the latest call; it moves with every call."""
+        return self._sequence
+
+    def after(self, sequence: int, tenant: str | None = None, limit: int = 200) -> list[Entry]:
+        """The latest calls after `sequence` (of one tenant), oldest first, at most `limit`;
+        it reads from the newest end, so a look at what is new costs what is new."""
+        found: list[Entry] = []
+        for entry in reversed(self._entries):
+            if entry.sequence <= sequence or len(found) >= limit:
+                break
+            if tenant is None or entry.tenant == tenant:
+                found.append(entry)
+        found.reverse()
+        return found
 
     def find(self, query: Query) -> list[Entry]:
         return [e for e in self._entries if query.matches(e)]
@@ -161,7 +199,7 @@ class Journal:
             self.dropped = 0
         else:
             self._entries = deque(e for e in self._entries if e.tenant != tenant)
-        self._held = sum(len(e.body) for e in self._entries if e.body is not None)
+        self._held = sum(e.held for e in self._entries)
 
     def __len__(self) -> int:
         return len(self._entries)

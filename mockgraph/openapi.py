@@ -10,23 +10,33 @@ from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
 from mockgraph.gateway import VERSIONS, Operation, Routes
+from mockgraph.openapi_examples import Examples
+from mockgraph.openapi_security import SECURITY, security_schemes
 
 DESCRIPTION = """
-A faithful, stateful emulator of the Microsoft Graph **presence** API.
+A faithful, stateful emulator of the Microsoft Graph **presence** API, and of the directory
+calls presence clients make around it (users, profile photos, groups).
 
-**Getting a token.** Every Graph call needs a bearer token signed by this server. Mint one with
-`POST /_mockgraph/tokens` (under *mockgraph control plane* below). For a user:
+**Getting a token.** Every Graph call needs a bearer token signed by this server. The quickest
+way: press **Authorize** and sign in through mockgraph's own Entra endpoints, either as a
+fixture user (*authorizationCode*, with PKCE; the client id is filled in: pick a user, such as
+Adele Vance, on the sign-in page) or as a fixture app (*clientCredentials*: client id
+`7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11`, secret `presence-sync-secret`).
+
+Or mint one with `POST /_mockgraph/tokens` (under *mockgraph control plane* below). For a user:
 
     {"userId": "fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
-     "scopes": ["Presence.Read.All", "Presence.ReadWrite"]}
+     "scopes": ["Presence.Read.All", "Presence.ReadWrite", "User.Read.All",
+                "ProfilePhoto.Read.All", "GroupMember.Read.All"]}
 
 For an app:
 
     {"appId": "7d3c6a52-3b8f-4d5e-9c1a-2f4e8b6d0a11", "roles": ["Presence.ReadWrite.All"]}
 
- Copy `access_token`, press **Authorize** and paste it.
+ Copy `access_token`, press **Authorize** and paste it under *bearer*.
 
-Each Graph operation is listed under its Graph name, at `/v1.0` and `/beta`.
+Each Graph operation is listed under its Graph name, at `/v1.0` and `/beta`. Every pre-filled
+example runs as it stands against the bundled fixtures.
 """
 
 _ERROR_SCHEMA: dict[str, Any] = {
@@ -72,23 +82,18 @@ def build_openapi(app: FastAPI, routes: Routes) -> dict[str, Any]:
     components = schema.setdefault("components", {})
     components.setdefault("schemas", {}).update(definitions.get("$defs", {}))
     components["schemas"]["ODataError"] = _ERROR_SCHEMA
-    components["securitySchemes"] = {
-        "bearer": {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "A token from POST /_mockgraph/tokens (or the token endpoint).",
-        }
-    }
+    examples = Examples(app.state.runtime.fixtures)
+    components["securitySchemes"] = security_schemes(examples.fixtures)
     paths: dict[str, Any] = {}
     for version in VERSIONS:
         for op in shown:
             paths.setdefault(f"/{version}{op.path}", {})[op.method.lower()] = _operation(
-                op, version
+                op, version, examples
             )
     for path, item in schema.get("paths", {}).items():
-        for operation in item.values():
+        for method, operation in item.items():
             operation["responses"] = _non_graph_responses(path, operation["responses"])
+            examples.add_to(path, method, operation)
     schema["paths"] = {**paths, **schema.get("paths", {})}
     app.openapi_schema = schema
     return schema
@@ -98,7 +103,7 @@ def _operation_id(version: str, name: str) -> str:
     return f"{version}_{name}".replace(".", "_")
 
 
-def _operation(op: Operation, version: str) -> dict[str, Any]:
+def _operation(op: Operation, version: str, examples: Examples) -> dict[str, Any]:
     """One operation's OpenAPI, from its declaration."""
     doc = op.doc
     assert doc is not None
@@ -109,6 +114,10 @@ def _operation(op: Operation, version: str) -> dict[str, Any]:
             for name, link in response.get("links", {}).items()
         }
         responses[status] = {**response, "links": links} if links else dict(response)
+        answer = examples.graph_response(op.method, op.path, version)
+        shown = responses[status].get("content", {}).get("application/json")
+        if answer is not None and shown is not None and status.startswith("2"):
+            responses[status]["content"] = {"application/json": {**shown, "example": answer}}
     for status, text in doc.errors.items():
         responses[status] = _graph_error(text)
     operation: dict[str, Any] = {"tags": [doc.tag], "summary": doc.summary}
@@ -116,9 +125,9 @@ def _operation(op: Operation, version: str) -> dict[str, Any]:
         operation["description"] = doc.description
     operation["operationId"] = _operation_id(version, doc.operation_id)
     if doc.parameters:
-        operation["parameters"] = [dict(p) for p in doc.parameters]
+        operation["parameters"] = [examples.graph_parameter(op.path, p) for p in doc.parameters]
     operation["responses"] = responses
-    operation["security"] = [{"bearer": []}]
+    operation["security"] = SECURITY
     body_schema = (
         {"$ref": f"#/components/schemas/{op.body.__name__}"}
         if op.body is not None
@@ -126,8 +135,9 @@ def _operation(op: Operation, version: str) -> dict[str, Any]:
     )
     if body_schema is not None:
         content: dict[str, Any] = {"schema": dict(body_schema)}
-        if doc.example is not None:
-            content["example"] = doc.example
+        example = examples.graph_request(op.method, op.path, doc.example)
+        if example is not None:
+            content["example"] = example
         operation["requestBody"] = {
             "required": doc.body_required,
             "content": {"application/json": content},
@@ -167,7 +177,7 @@ def _non_graph_responses(path: str, responses: dict[str, Any]) -> dict[str, Any]
                 "content": {**html, "application/json": {"schema": _ENTRA_ERROR}},
             },
         }
-    if "/oauth2/v2.0/" in path or path.startswith("/{tenant}/"):
+    if "/oauth2/v2.0/" in path or path.startswith(("/{tenant}/", "/common/")):
         entra = {"application/json": {"schema": _ENTRA_ERROR}}
         return {
             "200": {
@@ -185,8 +195,10 @@ def _non_graph_responses(path: str, responses: dict[str, Any]) -> dict[str, Any]
             },
             "404": _graph_error("mockgraph is not serving HTTPS with its own CA"),
         }
+    accepted = {k: v for k, v in responses.items() if k.startswith("2") and k != "200"}
     return {
         "200": ok,
+        **accepted,
         "400": _graph_error("A bad request: the body, a value or a glob"),
         "401": _graph_error("The admin key is missing or wrong (MOCKGRAPH_ADMIN_KEY)"),
         "403": _graph_error("Past the tenant limit (MOCKGRAPH_MAX_TENANTS)"),

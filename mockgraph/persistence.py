@@ -52,8 +52,16 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
+def remove_leftovers(path: Path) -> None:
+    """Remove the temporary files of writes that a killed run left half done beside `path`
+    (their names are write_atomically's own; the state file itself is never touched)."""
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 def load(store: Store, path: Path) -> int:
     """Load a state file into `store` (all of it or nothing); the number of tenants."""
+    remove_leftovers(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

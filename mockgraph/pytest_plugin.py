@@ -12,6 +12,7 @@ Registered through the `pytest11` entry point, so installing mockgraph is enough
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +22,7 @@ import httpx
 import pytest
 
 from mockgraph.app import create_app
+from mockgraph.pytest_intercept import mockgraph_intercept  # noqa: F401  (a fixture)
 from mockgraph.server import ServerThread
 from mockgraph.settings import ClientSettings, Settings
 from mockgraph.testing import InProcessTransport, MockGraphAdmin, WebhookReceiver
@@ -71,12 +73,25 @@ class _Servers:
             settings = (
                 self.settings if fixtures is None else replace(self.settings, fixtures=fixtures)
             )
-            server = self._running[fixtures] = ServerThread(create_app(settings)).start()
+            # With its intercepting proxy (for mockgraph_intercept) and the proxy's CA.
+            from mockgraph.tls import make_certificates
+
+            tls = make_certificates()
+            app = create_app(replace(settings, tls_ca=tls.ca))
+            server = self._running[fixtures] = ServerThread(app, proxy=tls).start()
         return server
+
+    def find(self, url: str) -> ServerThread | None:
+        """The running server at `url`, if this session started it."""
+        return next((s for s in self._running.values() if s.url == url), None)
 
     def stop(self) -> None:
         for server in self._running.values():
             server.stop()
+            # The proxy's certificate and key, made for this session only.
+            ca = server.app.state.runtime.settings.tls_ca
+            if ca is not None:
+                shutil.rmtree(ca.parent, ignore_errors=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:

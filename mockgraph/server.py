@@ -21,6 +21,7 @@ from mockgraph.logs import logging_config
 from mockgraph.settings import Settings
 
 if TYPE_CHECKING:
+    from mockgraph.proxy import Proxy
     from mockgraph.tls import TlsFiles
 
 log = logging.getLogger("mockgraph")
@@ -33,16 +34,27 @@ class ServerThread:
         app: the ASGI app, usually from `create_app`.
         host: a loopback address to listen on.
         port: 0 picks a free port; `url` tells which.
+        tls: serve HTTPS with these files.
+        proxy: also run the intercepting proxy with this leaf, on a free port of `host`
+            (`proxy_url` tells which), tunnelling the `passthrough` hosts.
     """
 
     def __init__(
-        self, app: FastAPI, host: str = "127.0.0.1", port: int = 0, *, tls: TlsFiles | None = None
+        self,
+        app: FastAPI,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tls: TlsFiles | None = None,
+        proxy: TlsFiles | None = None,
+        passthrough: tuple[tuple[str, int], ...] = (),
     ) -> None:
         self.app = app
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = _bound(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
+        self._proxy_tls, self._passthrough = proxy, passthrough
+        self._proxy_socket = _bound(host, 0) if proxy is not None else None
+        self.proxy_port = self._proxy_socket.getsockname()[1] if self._proxy_socket else None
         self.scheme = "https" if tls is not None else "http"
         config = uvicorn.Config(
             app,
@@ -61,12 +73,30 @@ class ServerThread:
     def url(self) -> str:
         return f"{self.scheme}://{self.host}:{self.port}"
 
+    @property
+    def proxy_url(self) -> str | None:
+        """http://host:port of the intercepting proxy, for HTTPS_PROXY; None without one."""
+        return f"http://{self.host}:{self.proxy_port}" if self.proxy_port else None
+
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            self.loop.run_until_complete(self._server.serve(sockets=[self._socket]))
+            self.loop.run_until_complete(self._serve())
         finally:
             self.loop.close()
+
+    async def _serve(self) -> None:
+        proxy = None
+        if self._proxy_tls is not None and self._proxy_socket is not None:
+            from mockgraph.proxy import for_server
+
+            proxy = for_server(self._server, self._proxy_tls, self.host, self._passthrough)
+            await proxy.start(self.host, sock=self._proxy_socket)
+        try:
+            await self._server.serve(sockets=[self._socket])
+        finally:
+            if proxy is not None:
+                proxy.close()
 
     def start(self, timeout: float = 10.0) -> ServerThread:
         self._thread.start()
@@ -81,6 +111,8 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+        if self._proxy_socket is not None:
+            self._proxy_socket.close()
 
     def __enter__(self) -> ServerThread:
         return self.start()
@@ -92,6 +124,14 @@ class ServerThread:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _bound(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
 
 
 class GracefulServer(uvicorn.Server):
@@ -135,19 +175,32 @@ def uvicorn_config(app: FastAPI, settings: Settings, tls: TlsFiles | None) -> uv
     )
 
 
-def run_until_stopped(app: FastAPI, settings: Settings, tls: TlsFiles | None) -> None:
+def run_until_stopped(
+    app: FastAPI, settings: Settings, tls: TlsFiles | None, proxy_tls: TlsFiles | None = None
+) -> None:
     """Serve until SIGTERM or SIGINT; then finish in-flight requests and pending webhook
-    deliveries, save the state file, and return."""
+    deliveries, save the state file, and return. With `proxy_tls`, the intercepting proxy
+    listens on settings.proxy_port too."""
     config = uvicorn_config(app, settings, tls)
     server = GracefulServer(config)
+    proxy = None
+    if proxy_tls is not None and settings.proxy_port is not None:
+        from mockgraph.proxy import for_server
+
+        proxy = for_server(server, proxy_tls, settings.host, settings.proxy_passthrough)
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(_serve(server, app, settings))
+        runner.run(_serve(server, app, settings, proxy))
 
 
-async def _serve(server: uvicorn.Server, app: FastAPI, settings: Settings) -> None:
+async def _serve(
+    server: uvicorn.Server, app: FastAPI, settings: Settings, proxy: Proxy | None = None
+) -> None:
     from mockgraph.persistence import snapshot, write_atomically
 
     runtime = app.state.runtime
+    if proxy is not None and settings.proxy_port is not None:
+        port = await proxy.start(settings.host, settings.proxy_port)
+        log.info("intercepting proxy on http://%s:%d (HTTPS_PROXY)", settings.host, port)
     saver = None
     if settings.state_file is not None and settings.state_save_interval > 0:
         saver = asyncio.get_running_loop().create_task(
@@ -158,6 +211,8 @@ async def _serve(server: uvicorn.Server, app: FastAPI, settings: Settings) -> No
     finally:
         if saver is not None:
             saver.cancel()
+        if proxy is not None:
+            proxy.close()
         left = await runtime.notifier.flush(timeout=10)
         if left:
             log.warning("shutting down with %d webhook deliveries still pending", left)

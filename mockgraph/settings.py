@@ -7,20 +7,46 @@ through these declarations. A leaf: it imports nothing of mockgraph's but limits
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
+from mockgraph.hostports import parse_passthrough
 from mockgraph.limits import Limit, parse_limit
+from mockgraph.parsers import (
+    CLOUD_NAMES,
+    DEFAULT_FIXTURES,
+    PHOTO_NOT_FOUND_CODES,
+    at_least_one,
+    one_of,
+    parse_bool,
+    parse_fixtures,
+    parse_int,
+    parse_optional_path,
+    parse_optional_port,
+    parse_optional_text,
+    parse_origins,
+    parse_photo_not_found_code,
+    parse_url,
+    seconds_at_least,
+)
 
-DEFAULT_FIXTURES = Path(__file__).with_name("default_fixtures.json")
+# Re-exported: the declarations' users import these from here.
+__all__ = [
+    "CLOUD_NAMES",
+    "DEFAULT_FIXTURES",
+    "DEFAULT_URL",
+    "ClientSettings",
+    "Declared",
+    "Limit",
+    "Settings",
+    "parse_bool",
+]
 DEFAULT_URL = "http://127.0.0.1:8000"
+# MOCKGRAPH_CLOUD's values (clouds.py names them) and the codes of a missing photo's 404.
 ENV_PREFIX = "MOCKGRAPH_"
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("", "0", "false", "no", "off")
 
 T = TypeVar("T")
 
@@ -52,89 +78,6 @@ def setting(
     declared = Setting(help, parse, shown, choices)
     result: T = field(default=default, metadata={"setting": declared})
     return result
-
-
-# --- parsers: each takes the text of a variable or flag, raises ValueError on bad input ------
-
-
-def parse_bool(text: str) -> bool:
-    """true/false, 1/0, yes/no, on/off (any case); empty is false."""
-    value = text.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(f"'{text}' is not a boolean: use true or false (1/0, yes/no, on/off)")
-
-
-def parse_optional_text(text: str) -> str | None:
-    return text or None
-
-
-def parse_optional_path(text: str) -> Path | None:
-    return Path(text) if text else None
-
-
-def parse_fixtures(text: str) -> Path:
-    return Path(text) if text else DEFAULT_FIXTURES
-
-
-def parse_int(text: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ValueError(f"'{text}' is not a whole number") from None
-
-
-def parse_float(text: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise ValueError(f"'{text}' is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"'{text}' is not a finite number")
-    return value
-
-
-def at_least_one(text: str) -> int:
-    value = parse_int(text)
-    if value < 1:
-        raise ValueError(f"must be at least 1, not {value}")
-    return value
-
-
-def seconds_at_least(minimum: float) -> Callable[[str], float]:
-    """Seconds, raised to `minimum` when smaller."""
-
-    def parse(text: str) -> float:
-        return max(minimum, parse_float(text))
-
-    return parse
-
-
-def one_of(*choices: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        value = text.strip().lower()
-        if value not in choices:
-            raise ValueError(f"'{text}' is not one of {', '.join(choices)}")
-        return value
-
-    return parse
-
-
-def parse_origins(text: str) -> tuple[str, ...]:
-    """`*` (any origin), `none`, or origins separated by commas."""
-    value = text.strip()
-    if value.lower() in ("", "none", "off"):
-        return ()
-    return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
-
-
-def parse_url(text: str) -> str | None:
-    value = text.strip().rstrip("/")
-    if value and not value.startswith(("http://", "https://")):
-        raise ValueError(f"'{text}' is not an http:// or https:// URL")
-    return value or None
 
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -333,6 +276,45 @@ class Settings(Declared):
         "where --tls writes its CA certificate",
         parse_optional_path,
         shown="a new temporary folder, named at start",
+    )
+    tls_ca_cert: Path | None = setting(
+        None,
+        "sign the server's and the proxy's certificate with this CA (from `mockgraph ca create`)",
+        parse_optional_path,
+        shown="a new CA each run",
+    )
+    tls_ca_key: Path | None = setting(
+        None, "the PEM key of --tls-ca-cert", parse_optional_path, shown="none"
+    )
+    # The proxy route (issue 12): clients with HTTPS_PROXY reach mockgraph as Graph and Entra.
+    proxy_port: int | None = setting(
+        None,
+        "also listen on this port of --host as an HTTP proxy (HTTPS_PROXY) that answers as "
+        "Graph's and Entra's own hosts",
+        parse_optional_port,
+        shown="no proxy",
+    )
+    proxy_passthrough: tuple[tuple[str, int], ...] = setting(
+        (),
+        "HOST[:PORT],... the proxy tunnels unchanged; any other host not Graph's or Entra's "
+        "gets 403",
+        parse_passthrough,
+        shown="none",
+    )
+    cloud: str = setting(
+        "global",
+        "the national cloud mockgraph's own address answers as; Graph's and Entra's own hosts "
+        "decide for themselves",
+        one_of(*CLOUD_NAMES),
+        choices=CLOUD_NAMES,
+    )
+    photo_not_found_code: str = setting(
+        "ImageNotFound",
+        "the code of a missing photo's 404: ImageNotFound (documented) or "
+        "ErrorEntityNotFound (what Graph sends today)",
+        parse_photo_not_found_code,
+        shown="ImageNotFound",
+        choices=PHOTO_NOT_FOUND_CODES,
     )
     # The CA certificate clients should trust when mockgraph serves HTTPS with its own CA;
     # served at /_mockgraph/ca.pem. Set by the server at start, not by a variable.

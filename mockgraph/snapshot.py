@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ConfigDict, ValidationError, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from mockgraph.domain.group import Group, group_json
 from mockgraph.domain.presence import (
     Preferred,
     Session,
@@ -31,7 +32,13 @@ from mockgraph.domain.values import (
     known_availability,
 )
 from mockgraph.errors import BadRequest, GraphError, describe_validation_error
-from mockgraph.fixtures import StrictModel
+from mockgraph.fixtures import (
+    FixtureError,
+    FixtureGroup,
+    StrictModel,
+    checked_groups,
+    with_photo,
+)
 from mockgraph.store import Tenant
 
 SEQUENCE = re.compile(r"^A(\d{10})$")
@@ -90,6 +97,7 @@ def export_tenant(tenant: Tenant) -> dict[str, Any]:
         "tenantId": tenant.id,
         "clock": {"now": format_timestamp(now), "frozen": tenant.clock.frozen},
         "users": users,
+        "groups": [group_json(g) for g in tenant.groups.values()],
     }
 
 
@@ -169,6 +177,7 @@ class _State(StrictModel):
     tenantId: str | None = None
     clock: _Clock | None = None
     users: list[_User]
+    groups: list[FixtureGroup] | None = None
 
 
 def import_tenant(tenant: Tenant, document: Any) -> None:
@@ -190,6 +199,7 @@ def import_tenant(tenant: Tenant, document: Any) -> None:
         if user.id in users:
             raise BadRequest(f"{where}.id '{user.id}' appears twice in the state.")
         users[user.id] = user
+    groups = _groups(state, set(users))
     # Nothing is changed until the whole document has been read.
     if state.clock is not None and clock_now is not None:
         tenant.clock.resume()
@@ -197,6 +207,26 @@ def import_tenant(tenant: Tenant, document: Any) -> None:
         if state.clock.frozen:
             tenant.clock.freeze()
     tenant.users = users
+    if groups is not None:
+        tenant.groups = {g.id: g for g in groups}
+
+
+def _profile(given: _User, where: str) -> Profile:
+    try:
+        return with_photo(profile_of(given), None)
+    except ValueError as exc:
+        raise BadRequest(f"{where}.photo: {exc}") from None
+
+
+def _groups(state: _State, user_ids: set[str]) -> tuple[Group, ...] | None:
+    if state.groups is None:
+        return None
+    groups = tuple(state.groups)
+    try:
+        checked_groups(groups, user_ids, "state")
+    except FixtureError as exc:
+        raise BadRequest(str(exc).removeprefix("state: $.")) from None
+    return groups
 
 
 def _at(text: str, field: str) -> datetime:
@@ -210,7 +240,7 @@ def _user(given: _User, where: str, now: float) -> UserState:
             f"{where}.sequenceNumber '{given.sequenceNumber}' is not of the form A0000000001."
         )
     user = UserState(
-        profile_of(given),
+        _profile(given, where),
         out_of_office=(given.outOfOfficeSettings.isOutOfOffice, given.outOfOfficeSettings.message),
     )
     try:

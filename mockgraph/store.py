@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from mockgraph.clock import Clock
+from mockgraph.domain.group import Group
+from mockgraph.domain.keys import UserKey
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
 from mockgraph.domain.times import format_timestamp
 from mockgraph.errors import Forbidden
 from mockgraph.faults import Faults
-from mockgraph.fixtures import Fixtures, SeedUser
+from mockgraph.fixtures import Fixtures, SeedUser, paused_gc
 from mockgraph.limits import Limit
 from mockgraph.throttle import Throttle
 
@@ -23,11 +25,30 @@ class Tenant:
         self.id = tenant_id
         self.clock = clock
         self.users: dict[str, UserState] = {}
+        # The directory's groups, by id (see directory/groups.py).
+        self.groups: dict[str, Group] = {}
+        # userPrincipalName -> user, rebuilt when the user table changes (find_user).
+        self._by_upn: dict[str, UserState] = {}
+        self._upn_stamp = (0, -1)
         self.faults = Faults()
         self.throttle = Throttle(throttle)
 
     def user(self, user_id: str) -> UserState | None:
         return self.users.get(user_id.lower())
+
+    def find_user(self, key: UserKey) -> UserState | None:
+        """The user a key names in any of Graph's forms: by object id, or by UPN (any case)."""
+        guid = key.guid
+        if guid is not None:
+            return self.users.get(guid)
+        upn = key.upn
+        if upn is None:
+            return None
+        stamp = (id(self.users), len(self.users))
+        if self._upn_stamp != stamp:
+            self._by_upn = {u.user_principal_name.lower(): u for u in self.users.values()}
+            self._upn_stamp = stamp
+        return self._by_upn.get(upn)
 
 
 def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserState:
@@ -83,7 +104,9 @@ class Store:
         tenant = Tenant(tenant_id, Clock(parent=self.clock), self.throttle)
         now = tenant.clock.timestamp()
         published = format_timestamp(now)
-        tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
+        with paused_gc():
+            tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
+        tenant.groups = {g.id: g for g in self.fixtures.groups}
         return tenant
 
     def reset(self, tenant_id: str | None = None) -> None:

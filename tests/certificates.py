@@ -75,6 +75,10 @@ def make_certificate(name: str = "presence-sync") -> Certificate:
 def fixtures_with(path: Path, changes: dict[str, dict[str, Any]]) -> Path:
     """The bundled fixtures with some apps' keys changed, written to `path`."""
     document = json.loads(DEFAULT_FIXTURES.read_text())
+    for user in document["users"]:
+        # Photos are relative to the bundled file: keep them found from `path`'s folder.
+        if isinstance(user.get("photo"), str):
+            user["photo"] = str(DEFAULT_FIXTURES.resolve().parent / user["photo"])
     for app in document["apps"]:
         app.update(changes.get(app["appId"], {}))
     path.write_text(json.dumps(document))

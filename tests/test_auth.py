@@ -157,16 +157,28 @@ def test_claims_graph_would_refuse_are_401(
     }
 
 
-def test_wrong_kid_and_other_keys_are_401(graph: Graph, key_file: Path) -> None:
+def test_other_keys_are_401(graph: Graph, key_file: Path) -> None:
     claims, kid = genuine(graph)
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    for token in (
-        sign(key_file, claims, "another-kid"),
-        jwt.encode(claims, other_key, algorithm="RS256", headers={"kid": kid}),
-    ):
-        response = get_own(graph, f"Bearer {token}")
+    token = jwt.encode(claims, other_key, algorithm="RS256", headers={"kid": kid})
+    response = get_own(graph, f"Bearer {token}")
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "Access token validation failure."
+
+
+def test_a_token_of_an_earlier_run_is_401_with_how_to_get_a_new_one(
+    graph: Graph, key_file: Path
+) -> None:
+    claims, _ = genuine(graph)
+    for kid, named in (("an-earlier-kid", "(kid 'an-earlier-kid')"), ("<b>", "have:")):
+        response = get_own(graph, f"Bearer {sign(key_file, claims, kid)}")
         assert response.status_code == 401
-        assert response.json()["error"]["message"] == "Access token validation failure."
+        error = response.json()["error"]
+        assert error["code"] == "InvalidAuthenticationToken"
+        assert error["message"].startswith("Access token validation failure. ")
+        assert named in error["message"]
+        assert "earlier run of mockgraph" in error["message"]
+        assert "POST /_mockgraph/tokens" in error["message"]
 
 
 def _b64(data: bytes) -> bytes:

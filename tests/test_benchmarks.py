@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,3 +38,57 @@ def test_quick_benchmark_run_writes_the_table(tmp_path: Path) -> None:
         row["errors"] in (None, 0) for row in report["rows"] if row["server"] == "mockgraph"
     ), report["rows"]
     assert "| target | met | figure |" in (tmp_path / "latest.md").read_text()
+
+
+def test_the_chart_draws_each_loaded_row(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="matplotlib (the bench extra) is not installed")
+    from matplotlib.patches import Rectangle
+
+    from benchmarks.chart import draw, figure
+
+    rows: list[dict[str, Any]] = [
+        {
+            "case": "1. GET presence, 1,000 users",
+            "server": "mockgraph",
+            "rps": 25000.0,
+            "p50_ms": 1.2,
+            "p99_ms": 2.5,
+        },
+        {
+            "case": "1. GET presence, 1,000 users",
+            "server": "WireMock (static stub, defaults)",
+            "rps": 19000.0,
+            "p50_ms": 1.1,
+            "p99_ms": 119.0,
+        },
+        # Start-up and memory rows carry no load: not drawn.
+        {
+            "case": "6. start-up to healthy",
+            "server": "mockgraph",
+            "rps": None,
+            "p50_ms": None,
+            "p99_ms": None,
+        },
+    ]
+    throughput, latency = figure(rows, "synthetic").axes
+    labels = [t.get_text() for t in throughput.get_yticklabels()]
+    # mockgraph's rows first, at the top.
+    assert labels == [
+        "mockgraph · GET presence, 1,000 users",
+        "WireMock · GET presence, 1,000 users",
+    ]
+    assert sorted(b.get_width() for b in throughput.patches if isinstance(b, Rectangle)) == [
+        19000.0,
+        25000.0,
+    ]
+    assert sorted(b.get_width() for b in latency.patches if isinstance(b, Rectangle)) == [
+        1.1,
+        1.2,
+        2.5,
+        119.0,
+    ]
+    assert latency.get_xscale() == "log"
+
+    path = draw(rows, tmp_path / "chart.png", "synthetic")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 5_000

@@ -210,3 +210,135 @@ def test_own_fixtures_can_be_mounted(built: Built, tmp_path: Path) -> None:
         assert missing.status_code == 404
     finally:
         docker("rm", "-f", mounted.name, check=False)
+
+
+# The client container's script: Entra's and Graph's own addresses, resolved by Docker's DNS
+# to mockgraph's network aliases, trusted through SSL_CERT_FILE alone (no proxy anywhere).
+DNS_ROUTE_CLIENT = """
+import sys, time, httpx
+tenant, app, secret, user = sys.argv[1:5]
+deadline = time.monotonic() + 60
+while True:
+    try:
+        discovery = httpx.get(
+            "https://login.microsoftonline.com/common/discovery/instance",
+            params={"api-version": "1.1", "authorization_endpoint":
+                    "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"},
+        )
+        break
+    except httpx.ConnectError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.5)
+assert discovery.status_code == 200, discovery.text
+token = httpx.post(
+    f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+    data={"grant_type": "client_credentials", "client_id": app, "client_secret": secret,
+          "scope": "https://graph.microsoft.com/.default"},
+).json()["access_token"]
+presence = httpx.get(
+    f"https://graph.microsoft.com/v1.0/users/{user}/presence",
+    headers={"Authorization": f"Bearer {token}"},
+).json()
+print(presence["@odata.context"].split("$")[0], presence["availability"])
+"""
+
+
+def test_dns_route_through_network_aliases(built: Built, tmp_path: Path) -> None:
+    """Compose-style: mockgraph on 443 with Graph's and Entra's names as aliases on an
+    internal network; a client container calls those names with only the CA trusted."""
+    from mockgraph.tls import load_authority, new_authority, write_authority
+    from tests.conftest import PRESENCE_SYNC, TENANT
+
+    ca_dir = tmp_path / "ca"
+    write_authority(new_authority(), ca_dir)
+    load_authority(ca_dir / "ca.pem", ca_dir / "ca-key.pem")
+    # A throwaway CA: readable by the image's unprivileged user through the mount.
+    ca_dir.chmod(0o755)
+    for item in ca_dir.iterdir():
+        item.chmod(0o644)
+    network = f"mockgraph-dns-{uuid.uuid4().hex[:8]}"
+    server = f"{network}-server"
+    docker("network", "create", "--internal", network)
+    aliases = [
+        arg
+        for host in ("graph.microsoft.com", "login.microsoftonline.com", "login.windows.net")
+        for arg in ("--network-alias", host)
+    ]
+    try:
+        docker(
+            "run",
+            "-d",
+            "--rm",
+            "--name",
+            server,
+            "--network",
+            network,
+            *aliases,
+            # Port 443 as the image's unprivileged user (Docker >= 20.10 sets this already).
+            "--sysctl",
+            "net.ipv4.ip_unprivileged_port_start=443",
+            "-v",
+            f"{ca_dir}:/ca:ro",
+            "-e",
+            "MOCKGRAPH_PORT=443",
+            "-e",
+            "MOCKGRAPH_TLS=true",
+            "-e",
+            "MOCKGRAPH_TLS_CA_CERT=/ca/ca.pem",
+            "-e",
+            "MOCKGRAPH_TLS_CA_KEY=/ca/ca-key.pem",
+            built.image,
+        )
+        client = docker(
+            "run",
+            "--rm",
+            "--network",
+            network,
+            "-v",
+            f"{ca_dir}:/ca:ro",
+            "-e",
+            "SSL_CERT_FILE=/ca/ca.pem",
+            "--entrypoint",
+            "/opt/mockgraph/bin/python",
+            built.image,
+            "-c",
+            DNS_ROUTE_CLIENT,
+            TENANT,
+            PRESENCE_SYNC,
+            "presence-sync-secret",
+            ADELE,
+        )
+        assert client.splitlines()[-1] == "https://graph.microsoft.com/v1.0/ Available"
+    finally:
+        logs = docker("logs", server, check=False)
+        docker("rm", "-f", server, check=False)
+        docker("network", "rm", network, check=False)
+        print(logs[-2000:])
+
+
+def test_testcontainers_module_runs_the_image(
+    built: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("testcontainers", reason="the testcontainers extra is not installed")
+    from testcontainers.core.config import testcontainers_config
+
+    from mockgraph.testcontainers import MockGraphContainer
+
+    # Ryuk, the reaper, is an image from a registry this machine may not reach; leaving the
+    # with-block removes the container anyway.
+    monkeypatch.setattr(testcontainers_config, "ryuk_disabled", True)
+    with MockGraphContainer(built.image, host_network=True, admin_key="sesame") as mockgraph:
+        assert mockgraph.graph_url == f"{mockgraph.url}/v1.0"
+        # The control plane needs the key, which admin() sends.
+        assert httpx.post(f"{mockgraph.url}/_mockgraph/reset").status_code == 401
+        admin = mockgraph.admin()
+        admin.reset()
+        token = admin.token(ADELE, ["Presence.Read"])
+        me = httpx.get(
+            f"{mockgraph.graph_url}/me/presence", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert me.status_code == 200
+        assert me.json()["id"] == ADELE
+        name = mockgraph.get_wrapped_container().name
+    assert docker("ps", "-a", "-q", "--filter", f"name={name}") == ""

@@ -27,7 +27,12 @@ def assert_envelope(body: dict[str, object], code: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/v1.0/me/messages", "/v1.0/users", "/beta/me/presence/x/y", "/v1.0/me/presence/setMood"],
+    [
+        "/v1.0/me/messages",
+        "/v1.0/users/adele.vance@contoso.example/events",
+        "/beta/me/presence/x/y",
+        "/v1.0/me/presence/setMood",
+    ],
 )
 def test_unknown_graph_paths_are_404(graph: Graph, path: str) -> None:
     response = graph.as_user(ADELE).get(path)

@@ -128,13 +128,47 @@ def test_unknown_user_is_404(graph: Graph) -> None:
     assert response.json()["error"]["code"] == "NotFound"
 
 
-def test_user_principal_name_is_not_an_id(graph: Graph) -> None:
-    response = graph.as_app(PRESENCE_WALL, "Presence.Read.All").get(
-        "/v1.0/users/adele.vance@contoso.example/presence"
+@pytest.mark.parametrize(
+    "key",
+    [
+        "adele.vance@contoso.example",
+        "ADELE.VANCE%40contoso.example",
+        ADELE.upper(),
+    ],
+)
+def test_every_user_key_form_reaches_the_same_presence(graph: Graph, key: str) -> None:
+    """Issue 13, fault 5: /users/{key}/presence takes every key Graph takes for a user."""
+    reader = graph.as_app(PRESENCE_WALL, "Presence.Read.All")
+    for path in (
+        f"/v1.0/users/{key}/presence",
+        f"/v1.0/users('{key}')/presence",
+        "/v1.0/users(userPrincipalName='adele.vance@contoso.example')/presence",
+    ):
+        response = reader.get(path)
+        assert response.status_code == 200, (path, response.text)
+        assert response.json()["id"] == ADELE
+
+
+def test_a_write_by_upn_reaches_the_same_presence(graph: Graph) -> None:
+    writer = graph.as_app()
+    response = writer.post(
+        "/v1.0/users/adele.vance@contoso.example/presence/setPresence",
+        json={"sessionId": "s", "availability": "Busy", "activity": "InACall"},
     )
 
-    assert response.status_code == 400
-    assert "object id" in response.json()["error"]["message"]
+    assert response.status_code == 200
+    assert graph.presence(ADELE)["availability"] == "Busy"
+
+
+def test_unknown_upn_or_bad_key_on_presence(graph: Graph) -> None:
+    reader = graph.as_app(PRESENCE_WALL, "Presence.Read.All")
+
+    assert reader.get("/v1.0/users/nobody@contoso.example/presence").status_code == 404
+    bad = reader.get("/v1.0/users('unterminated)/presence")
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "Request_BadRequest")
+    # The presence entity's own key, at /communications/presences/{id}, is the object id.
+    by_upn = reader.get("/v1.0/communications/presences/adele.vance@contoso.example")
+    assert by_upn.status_code == 400
 
 
 def test_segments_are_case_insensitive_and_actions_may_be_qualified(graph: Graph) -> None:
@@ -158,6 +192,35 @@ def test_every_response_carries_graph_headers(graph: Graph) -> None:
     assert "ServerInfo" in response.headers["x-ms-ags-diagnostic"]
     unsent = graph.as_user(ADELE).get("/v1.0/me/presence")
     assert unsent.headers["client-request-id"] == unsent.headers["request-id"]
+
+
+def test_out_of_office_and_available_reads_out_of_office(graph: Graph) -> None:
+    """Issue 13, fault 3: Teams' state table maps Available + out of office to
+    Available/OutOfOffice; a call stays Busy/InACall with out of office."""
+    graph.admin.post(
+        "/_mockgraph/users",
+        json={
+            "id": "44444444-4444-4444-8444-444444444444",
+            "presence": {"availability": "Available", "activity": "Available"},
+            "outOfOfficeSettings": {"isOutOfOffice": True, "message": "Away until May."},
+        },
+    )
+    graph.admin.post(
+        "/_mockgraph/users",
+        json={
+            "id": "55555555-5555-4555-8555-555555555555",
+            "presence": {"availability": "Busy", "activity": "InACall"},
+            "outOfOfficeSettings": {"isOutOfOffice": True},
+        },
+    )
+
+    available = graph.presence("44444444-4444-4444-8444-444444444444")
+    in_a_call = graph.presence("55555555-5555-4555-8555-555555555555")
+
+    assert (available["availability"], available["activity"]) == ("Available", "OutOfOffice")
+    assert available["outOfOfficeSettings"]["isOutOfOffice"] is True
+    assert (in_a_call["availability"], in_a_call["activity"]) == ("Busy", "InACall")
+    assert in_a_call["outOfOfficeSettings"]["isOutOfOffice"] is True
 
 
 def test_openapi_presence_has_exactly_the_members_a_read_returns(graph: Graph) -> None:

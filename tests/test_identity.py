@@ -66,7 +66,12 @@ def test_client_credentials_gives_an_app_token_with_the_apps_roles(graph: Graph)
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] > 3000
     token = claims(body["access_token"])
-    assert token["roles"] == ["Presence.ReadWrite.All"]
+    assert token["roles"] == [
+        "Presence.ReadWrite.All",
+        "User.Read.All",
+        "ProfilePhoto.Read.All",
+        "GroupMember.Read.All",
+    ]
     assert (token["appid"], token["tid"], token["idtyp"]) == (PRESENCE_SYNC, TENANT, "app")
     presence = graph.admin.get(
         f"/v1.0/users/{ADELE}/presence", headers={"Authorization": f"Bearer {body['access_token']}"}
@@ -82,7 +87,12 @@ def test_client_secret_basic_is_accepted(graph: Graph) -> None:
         headers={"Authorization": f"Basic {basic}"},
     )
     assert response.status_code == 200, response.text
-    assert claims(response.json()["access_token"])["roles"] == ["Presence.Read.All"]
+    assert claims(response.json()["access_token"])["roles"] == [
+        "Presence.Read.All",
+        "User.Read.All",
+        "ProfilePhoto.Read.All",
+        "GroupMember.Read.All",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,8 @@ import httpx
 import jwt
 import pytest
 
+from mockgraph.fixtures import load_fixtures
+from mockgraph.settings import DEFAULT_FIXTURES
 from tests.conftest import ADELE, BUSY_LIGHT, PRESENCE_SYNC, TENANT, Graph
 from tests.test_identity import assert_entra_error, password_form
 
@@ -86,10 +88,11 @@ def test_on_behalf_of_gives_a_graph_token_of_the_same_user(graph: Graph) -> None
 def test_default_scope_is_the_middle_tiers_delegated_permissions(graph: Graph) -> None:
     incoming = user_token(graph, f"{DASHBOARD}/.default")
     response = exchange(graph, incoming, "https://graph.microsoft.com/.default")
-    assert set(claims(response.json()["access_token"])["scp"].split()) == {
-        "Presence.Read",
-        "Presence.Read.All",
-    }
+    dashboard = load_fixtures(DEFAULT_FIXTURES).app(DASHBOARD)
+    assert dashboard is not None
+    scp = claims(response.json()["access_token"])["scp"].split()
+    assert set(scp) == set(dashboard.delegatedPermissions)
+    assert "Presence.ReadWrite" not in scp
 
 
 def test_every_on_behalf_of_error(graph: Graph) -> None:

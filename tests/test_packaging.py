@@ -17,6 +17,7 @@ from mockgraph.settings import DEFAULT_FIXTURES
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_SEED = ROOT / "fixtures" / "default.json"
 PACKAGED_SEED = "mockgraph/default_fixtures.json"
+PHOTOS = ("adele", "alex", "megan", "lee", "nestor")
 
 
 def test_the_public_seed_path_reads_the_packaged_file() -> None:
@@ -74,6 +75,9 @@ def test_the_wheel_ships_the_seed_file(built: tuple[Path, str]) -> None:
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read(PACKAGED_SEED) == DEFAULT_FIXTURES.read_bytes()
         assert "mockgraph/py.typed" in archive.namelist()
+        # The seed's photos, relative to it, ship beside it.
+        photos = {n for n in archive.namelist() if n.startswith("mockgraph/photos/")}
+        assert photos == {f"mockgraph/photos/{name}.jpg" for name in PHOTOS}
         metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         assert "License-Expression: MIT" in archive.read(metadata).decode()
 

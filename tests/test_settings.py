@@ -51,6 +51,12 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "tls_cert": ("/srv/cert.pem", Path("/srv/cert.pem")),
     "tls_key": ("/srv/cert.key", Path("/srv/cert.key")),
     "tls_ca_file": ("/srv/ca.pem", Path("/srv/ca.pem")),
+    "tls_ca_cert": ("/srv/ci-ca.pem", Path("/srv/ci-ca.pem")),
+    "tls_ca_key": ("/srv/ci-ca-key.pem", Path("/srv/ci-ca-key.pem")),
+    "proxy_port": ("8443", 8443),
+    "proxy_passthrough": ("pypi.org, 10.0.0.5:8080", (("pypi.org", 443), ("10.0.0.5", 8080))),
+    "cloud": ("USGov", "usgov"),
+    "photo_not_found_code": ("errorentitynotfound", "ErrorEntityNotFound"),
 }
 CLIENT_EXAMPLES: dict[str, tuple[str, object]] = {
     "url": ("http://127.0.0.1:9999/", "http://127.0.0.1:9999"),

@@ -13,6 +13,8 @@ class _Body(BaseModel):
 
 class Health(BaseModel):
     status: str = "ok"
+    # The intercepting proxy's port on the server's host (`mockgraph env` reads it).
+    proxyPort: int | None = None
 
 
 class TokenRequest(_Body):

@@ -71,10 +71,10 @@ async def index(request: Request) -> Listing:
     return Listing(value=state.control_plane_index)
 
 
-@router.get("/health", response_model=Health)
-async def health() -> Health:
+@router.get("/health", response_model=Health, response_model_exclude_none=True)
+async def health(runtime: RuntimeDep) -> Health:
     """200 once the server is ready."""
-    return Health()
+    return Health(proxyPort=runtime.settings.proxy_port)
 
 
 @router.get("/ca.pem", response_class=PlainTextResponse)

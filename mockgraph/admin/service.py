@@ -63,7 +63,11 @@ def add_user(tenant: Tenant, fixture: FixtureUser) -> None:
     upn = fixture.upn.lower()
     if any(u.user_principal_name.lower() == upn for u in tenant.users.values()):
         raise Conflict(f"The userPrincipalName '{fixture.upn}' is already taken in this tenant.")
-    tenant.users[fixture.id] = seed_user(seed_of(fixture), tenant.clock.timestamp())
+    try:
+        seed = seed_of(fixture)
+    except ValueError as exc:
+        raise BadRequest(f"photo: {exc}") from None
+    tenant.users[fixture.id] = seed_user(seed, tenant.clock.timestamp())
 
 
 def add_fault(tenant: Tenant, spec: FaultSpec) -> Fault:

@@ -78,3 +78,92 @@ def authorize(principal: Principal, access: Access, target_user_id: str | None) 
 
 def _hint(needed: frozenset[str], kind: str) -> str:
     return f"{INSUFFICIENT} It needs one of these {kind} permissions: {', '.join(sorted(needed))}."
+
+
+# --- The directory slice (directory-reference.md §6.1) ---------------------------------
+
+
+class Directory(Enum):
+    """What a directory call reads, which decides the permissions it needs."""
+
+    USER = "user"  # /me, /users/{key}
+    USERS = "users"  # /users, /users/$count
+    PHOTO = "photo"
+    GROUP = "group"  # /groups/{id}
+    MEMBERS = "members"  # /groups/{id}/members
+    MEMBER_OF = "member_of"  # /me/memberOf, /users/{key}/memberOf
+
+
+class Sight(Enum):
+    """How much of a directory object the caller sees (§6.3, limited-information rule §5.2)."""
+
+    FULL = "full"
+    BASIC = "basic"  # User.ReadBasic.All: non-basic properties read as null
+    LIMITED = "limited"  # only @odata.type and id
+
+
+_USER_FULL = frozenset(
+    {"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+)
+_USER_BASIC = frozenset({"User.ReadBasic.All"})
+_OWN = frozenset({"User.Read", "User.ReadWrite", "Directory.AccessAsUser.All"})
+_GROUP_READ = frozenset(
+    {
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    }
+)
+_PHOTO = frozenset({"ProfilePhoto.Read.All", "ProfilePhoto.ReadWrite.All"})
+# (delegated, application) permissions each directory call needs, one of a set being enough.
+_DIRECTORY: dict[Directory, tuple[frozenset[str], frozenset[str] | None]] = {
+    Directory.USER: (_USER_FULL | _USER_BASIC, _USER_FULL | _USER_BASIC),
+    Directory.USERS: (_USER_FULL | _USER_BASIC, _USER_FULL | _USER_BASIC),
+    Directory.PHOTO: (
+        _PHOTO | _OWN | _USER_BASIC | _USER_FULL,
+        _PHOTO | _USER_BASIC | frozenset({"User.Read.All", "User.ReadWrite.All"}),
+    ),
+    Directory.GROUP: (_GROUP_READ, _GROUP_READ),
+    Directory.MEMBERS: (_GROUP_READ, _GROUP_READ),
+    Directory.MEMBER_OF: (
+        _GROUP_READ | frozenset({"User.Read.All"}),
+        frozenset({"Directory.Read.All", "Directory.ReadWrite.All"}),
+    ),
+}
+
+
+def _denied() -> Forbidden:
+    return Forbidden(INSUFFICIENT, code="Authorization_RequestDenied")
+
+
+def authorize_directory(principal: Principal, access: Directory, own: bool) -> None:
+    """Graph's 403 Authorization_RequestDenied unless the token may make this call.
+
+    `own`: the call is about the signed-in user (/me, or their own id or UPN).
+    """
+    granted = principal.permissions
+    delegated, app = _DIRECTORY[access]
+    if principal.delegated:
+        if own and access in (Directory.USER, Directory.MEMBER_OF) and granted & _OWN:
+            return
+        if not granted & delegated:
+            raise _denied()
+    elif app is None or not granted & app:
+        raise _denied()
+
+
+def user_sight(principal: Principal, own: bool) -> Sight:
+    """What the caller sees of a user: all of it, the basic profile, or only the id."""
+    granted = principal.permissions
+    if (own and principal.delegated) or granted & _USER_FULL:
+        return Sight.FULL
+    if granted & _USER_BASIC:
+        return Sight.BASIC
+    return Sight.LIMITED
+
+
+def group_sight(principal: Principal) -> Sight:
+    return Sight.FULL if principal.permissions & _GROUP_READ else Sight.LIMITED

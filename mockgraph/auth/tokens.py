@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 from typing import Any
@@ -10,11 +11,13 @@ from typing import Any
 import jwt
 
 from mockgraph.auth.keys import SigningKey
+from mockgraph.clouds import CLOUDS, GLOBAL, Cloud
 from mockgraph.domain.principal import Principal
 from mockgraph.errors import InvalidAuthenticationToken
 
-GRAPH_AUDIENCES = frozenset({"https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"})
-GRAPH_AUDIENCE = "https://graph.microsoft.com"
+GRAPH_AUDIENCE = GLOBAL.graph_root
+# Every token mockgraph signs says so (reference §10): it can never pass for a real one.
+EMULATOR_CLAIM = "xms_emulated"
 # Graph's change-tracking app: the `azp` of the validation tokens in rich notifications.
 GRAPH_NOTIFICATIONS_APP = "0bf30f3b-4a52-48df-9a82-234910c4a086"
 _GRAPH_NOTIFICATIONS_OBJECT = str(uuid.uuid5(uuid.NAMESPACE_URL, "mockgraph:graph-notifications"))
@@ -36,15 +39,34 @@ INVALID = "Access token validation failure."
 BAD_AUDIENCE = "Access token validation failure. Invalid audience."
 BAD_ISSUER = "Access token validation failure. Invalid issuer."
 EXPIRED = "Access token has expired or is not yet valid."
+_KID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def issuer_for(tenant_id: str) -> str:
-    """The `iss` of an Entra v2 token for `tenant_id`."""
-    return f"https://login.microsoftonline.com/{tenant_id}/v2.0"
+def unknown_key(kid: object) -> str:
+    """Graph's 401 message for a token signed with a key this run does not have, with a hint:
+    mockgraph makes a new key at each start, so a kept token (Swagger UI's) stops working."""
+    named = f" (kid '{kid}')" if isinstance(kid, str) and _KID.match(kid) else ""
+    return (
+        f"{INVALID} The token is signed with a key this server does not have{named}: most "
+        "likely it comes from an earlier run of mockgraph, which makes a new signing key at "
+        "each start. Get a new token (POST /_mockgraph/tokens, the token endpoint, or "
+        "Authorize again in /docs), or start mockgraph with a fixed --signing-key."
+    )
 
 
-def _accepted_issuers(tenant_id: str) -> tuple[str, str]:
-    return (issuer_for(tenant_id), f"https://sts.windows.net/{tenant_id}/")
+def issuer_for(tenant_id: str, cloud: Cloud = GLOBAL) -> str:
+    """The `iss` of an Entra v2 token for `tenant_id` in `cloud`."""
+    return cloud.v2_issuer(tenant_id)
+
+
+def _accepted_issuers(tenant_id: str, aud: str) -> set[str]:
+    """v2 issuers on any login host, and the v1 issuer, of the clouds whose Graph is `aud`."""
+    accepted: set[str] = set()
+    for cloud in CLOUDS:
+        if cloud.accepts_audience(aud):
+            accepted.add(cloud.v1_issuer(tenant_id))
+            accepted.update(cloud.v2_issuer(tenant_id, host) for host in cloud.login_hosts)
+    return accepted
 
 
 # Entra tolerates this much clock skew on `nbf`.
@@ -75,8 +97,10 @@ _SIGNATURE_ONLY: jwt.types.Options = {
 class TokenAuthority:
     """Signs tokens with the server's key and verifies bearer tokens the way Graph does."""
 
-    def __init__(self, key: SigningKey) -> None:
+    def __init__(self, key: SigningKey, cloud: Cloud = GLOBAL) -> None:
         self.key = key
+        # The cloud of tokens minted without one named (mockgraph's own address; MOCKGRAPH_CLOUD).
+        self.cloud = cloud
         self._verified: dict[str, Principal] = {}
 
     def mint(
@@ -90,12 +114,19 @@ class TokenAuthority:
         scopes: list[str] | None = None,
         roles: list[str] | None = None,
         extra: dict[str, Any] | None = None,
+        cloud: Cloud | None = None,
+        audience: Cloud | None = None,
     ) -> str:
-        """A v2 access token for Graph: delegated when `user_id` is given, else an app token."""
+        """A v2 access token for Graph: delegated when `user_id` is given, else an app token.
+
+        `cloud` issues it (its `iss`), `audience` is the Graph it is for (`aud`); both default
+        to the authority's cloud. They differ only for US Gov: L4's login hosts issue DoD's.
+        """
         issued = int(now)
+        cloud = cloud or self.cloud
         claims: dict[str, Any] = {
-            "aud": GRAPH_AUDIENCE,
-            "iss": issuer_for(tenant_id),
+            "aud": (audience or cloud).graph_root,
+            "iss": issuer_for(tenant_id, cloud),
             "iat": issued,
             "nbf": issued,
             "exp": issued + lifetime,
@@ -104,6 +135,7 @@ class TokenAuthority:
             "appid": app_id,
             "uti": uuid.uuid4().hex,
             "ver": "2.0",
+            EMULATOR_CLAIM: True,
         }
         if user_id is not None:
             claims.update(oid=user_id, sub=user_id, idtyp="user", scp=" ".join(scopes or []))
@@ -118,7 +150,10 @@ class TokenAuthority:
     def sign(self, claims: dict[str, Any]) -> str:
         """Any JWT signed with the server's key (ID tokens, for the token endpoint)."""
         return jwt.encode(
-            claims, self.key.private, algorithm="RS256", headers={"kid": self.key.kid, "typ": "JWT"}
+            {**claims, EMULATOR_CLAIM: True},
+            self.key.private,
+            algorithm="RS256",
+            headers={"kid": self.key.kid, "typ": "JWT"},
         )
 
     def signed_claims(self, token: str) -> dict[str, Any] | None:
@@ -185,8 +220,10 @@ class TokenAuthority:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise InvalidAuthenticationToken(UNPARSABLE) from None
-        if header.get("alg") != "RS256" or header.get("kid") != self.key.kid:
+        if header.get("alg") != "RS256":
             raise InvalidAuthenticationToken(INVALID)
+        if header.get("kid") != self.key.kid:
+            raise InvalidAuthenticationToken(unknown_key(header.get("kid")))
         try:
             claims = self._decode(token)
         except jwt.PyJWTError:
@@ -195,12 +232,13 @@ class TokenAuthority:
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
-    if claims.get("aud") not in GRAPH_AUDIENCES:
+    aud = claims.get("aud")
+    if not isinstance(aud, str) or not any(cloud.accepts_audience(aud) for cloud in CLOUDS):
         raise InvalidAuthenticationToken(BAD_AUDIENCE)
     tenant_id = claims.get("tid")
     if not isinstance(tenant_id, str) or not tenant_id:
         raise InvalidAuthenticationToken(INVALID)
-    if claims.get("iss") not in _accepted_issuers(tenant_id):
+    if claims.get("iss") not in _accepted_issuers(tenant_id, aud):
         raise InvalidAuthenticationToken(BAD_ISSUER)
     exp, nbf = claims.get("exp"), claims.get("nbf", claims.get("iat"))
     if not isinstance(exp, int | float) or not isinstance(nbf, int | float):
@@ -222,11 +260,12 @@ def _principal(claims: dict[str, Any]) -> Principal:
             frozenset(scp.split()),
             float(nbf),
             float(exp),
+            aud,
         )
     if roles is not None and scp is None:
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles) or not app_id:
             raise InvalidAuthenticationToken(INVALID)
         return Principal(
-            "app", tenant_id.lower(), None, app_id, frozenset(roles), float(nbf), float(exp)
+            "app", tenant_id.lower(), None, app_id, frozenset(roles), float(nbf), float(exp), aud
         )
     raise InvalidAuthenticationToken(INVALID)

@@ -167,6 +167,10 @@ class UserState:
                 key=lambda item: (SESSION_RANK.get(item[0], 0), item[2]),
             )
             availability, activity = ranked[0], ranked[1]
+        if self.out_of_office[0] and availability == "Available":
+            # Teams' "Available, out of office" reads Available/OutOfOffice (manage-state
+            # table, presence-reference §3.1); "In a call, out of office" stays Busy/InACall.
+            activity = "OutOfOffice"
         return View(availability, activity, self.status, self.work_location(), self.out_of_office)
 
     def work_location(self) -> tuple[str, str, str | None]:

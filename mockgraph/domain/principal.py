@@ -17,6 +17,8 @@ class Principal:
     permissions: frozenset[str]  # `scp` for delegated tokens, `roles` for app tokens
     not_before: float
     expires_at: float
+    # `aud`: each Graph host takes only tokens for its own cloud (Cloud.accepts_audience).
+    audience: str = "https://graph.microsoft.com"
 
     @property
     def delegated(self) -> bool:

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from pydantic import BaseModel
 
 from mockgraph.auth.permissions import Access, reject_app_on_me
+from mockgraph.clouds import Cloud
 from mockgraph.domain.bodies import GraphBody, parse_json_body
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class GraphRequest:
         "_now",
         "_principal",
         "_tenant",
+        "cloud",
         "gateway",
         "headers",
         "operation",
@@ -70,6 +72,14 @@ class GraphRequest:
         self._now: float | None = None
         self.target: str | None = None  # the user the permission check was made for
         self.raw: bytes | None = None
+        # The cloud of the Graph host called (MOCKGRAPH_CLOUD's on mockgraph's own address).
+        self.cloud: Cloud = gateway.cloud
+
+    @property
+    def service_root(self) -> str:
+        """https://graph.microsoft.com, or the national root of the Graph host called: the
+        root of @odata.context and @odata.id."""
+        return self.cloud.graph_root
 
     @property
     def principal(self) -> Principal:
@@ -107,6 +117,11 @@ class GraphRequest:
                 text: str = value.decode("latin-1")
                 return text
         return None
+
+    def raw_path(self) -> str | None:
+        """The path as the client sent it, still percent-escaped (None inside a $batch)."""
+        raw: bytes | None = self.scope.get("raw_path")
+        return raw.decode("latin-1").split("?", 1)[0] if raw else None
 
     def base_url(self) -> str:
         """scheme://host[:port] the client called, for absolute links such as @odata.nextLink."""

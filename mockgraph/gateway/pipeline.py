@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import cast
 
 from mockgraph.auth.permissions import authorize
-from mockgraph.auth.tokens import EMPTY, UNPARSABLE, TokenAuthority, check_lifetime
+from mockgraph.auth.tokens import (
+    BAD_AUDIENCE,
+    EMPTY,
+    UNPARSABLE,
+    TokenAuthority,
+    check_lifetime,
+)
+from mockgraph.clouds import Cloud, cloud_for_graph_host, parse_cloud
 from mockgraph.domain.principal import Principal
 from mockgraph.errors import (
     GraphError,
@@ -18,14 +26,14 @@ from mockgraph.errors import (
 )
 from mockgraph.faults import throttled_error
 from mockgraph.gateway.operation import GraphRequest, Reply
-from mockgraph.gateway.routing import Routes
+from mockgraph.gateway.routing import Routes, normalise_path
 from mockgraph.http import ODATA_JSON, Receive, Scope, Send, read_body, request_ids, respond
 from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
 _WANTED_HEADERS = frozenset(
-    {b"authorization", b"content-type", b"content-length", b"transfer-encoding"}
+    {b"authorization", b"content-type", b"content-length", b"transfer-encoding", b"host"}
 )
 _JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
 
@@ -52,23 +60,48 @@ class Gateway:
         self.journal = journal
         self.settings = settings
         self.answered = answered
+        self.cloud = parse_cloud(settings.cloud)
+        self._clouds: dict[bytes, Cloud] = {}
+
+    def cloud_of(self, host: bytes | None) -> Cloud:
+        """The cloud a Host header names: a Graph host's own, else MOCKGRAPH_CLOUD's."""
+        if host is None:
+            return self.cloud
+        cloud = self._clouds.get(host)
+        if cloud is None:
+            if len(self._clouds) >= 1024:
+                self._clouds.clear()
+            found = cloud_for_graph_host(host.decode("latin-1"))
+            cloud = self._clouds[host] = found or self.cloud
+        return cloud
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        path = scope["path"]
+        # Graph forgives `//` and a trailing `/` (msgraph-sdk's default base URL sends
+        # /v1.0//users/...): routed, and journaled, as if they were not there.
+        if "//" in path or path.endswith("/"):
+            scope["path"] = normalise_path(path)
         request = GraphRequest(scope, self)
         try:
             reply = await self._handle(request, receive)
         except GraphError as error:
             status = error.status
-            await self.send_error(scope, send, error)
+            answer = await self.send_error(scope, send, error)
         except Exception as exc:
             status = 500
-            await self.send_error(scope, send, unexpected(scope["method"], scope["path"], exc))
+            answer = await self.send_error(
+                scope, send, unexpected(scope["method"], scope["path"], exc)
+            )
         else:
             status = reply.status
+            # The journal keeps JSON answers; a photo's bytes are not worth showing.
+            json_body = reply.content_type is None or b"json" in reply.content_type
+            answer = reply.body if json_body else b""
             await _send(scope, send, reply)
             if request._tenant is not None and self.answered is not None:
                 self.answered(request._tenant)
-        self._record(request, status)
+        self._record(request, status, answer, (time.perf_counter() - started) * 1000)
 
     async def _handle(self, request: GraphRequest, receive: Receive) -> Reply:
         scope = request.scope
@@ -76,6 +109,7 @@ class Gateway:
         headers = request.headers = {
             name: value for name, value in scope["headers"] if name in _WANTED_HEADERS
         }
+        request.cloud = self.cloud_of(headers.get(b"host"))
         match = self.routes.match(scope["path"])
         if match is not None and match.public:
             operation = match.operation(method)
@@ -110,6 +144,9 @@ class Gateway:
         """Token, then its lifetime, then the tenant (so an expired token is 401 even at the
         tenant cap), throttling and faults."""
         principal = request._principal = self._authenticate(request.headers.get(b"authorization"))
+        # Each Graph host takes only tokens for its own cloud's audience.
+        if not request.cloud.accepts_audience(principal.audience):
+            raise InvalidAuthenticationToken(BAD_AUDIENCE)
         store = self.store
         tenant = request._tenant = store.known(principal.tenant_id)
         now = request._now = (tenant.clock if tenant is not None else store.clock).timestamp()
@@ -137,7 +174,7 @@ class Gateway:
             raise InvalidAuthenticationToken(EMPTY if not scheme else UNPARSABLE)
         return self.tokens.verify(token.strip())
 
-    async def send_error(self, scope: Scope, send: Send, error: GraphError) -> None:
+    async def send_error(self, scope: Scope, send: Send, error: GraphError) -> bytes:
         """Graph's error envelope, with the request's ids and the error's own headers."""
         request_id, client_request_id = request_ids(scope)
         body = render_error(
@@ -148,8 +185,9 @@ class Gateway:
         )
         extra = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
         await respond(send, scope, error.status, body, b"application/json", extra)
+        return body
 
-    def _record(self, request: GraphRequest, status: int) -> None:
+    def _record(self, request: GraphRequest, status: int, answer: bytes, latency_ms: float) -> None:
         scope, tenant, raw = request.scope, request._tenant, request.raw
         request_id, client_request_id = request_ids(scope)
         size = len(raw) if raw is not None else 0
@@ -170,6 +208,9 @@ class Gateway:
                 body_size=size,
                 request_id=request_id,
                 client_request_id=client_request_id,
+                latency_ms=latency_ms,
+                response=answer if len(answer) <= MAX_BODY_CHARS else None,
+                response_size=len(answer),
             )
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -9,6 +10,19 @@ from mockgraph.errors import MethodNotAllowed
 from mockgraph.gateway.operation import Operation
 
 VERSIONS = ("v1.0", "beta")
+_KEYED = re.compile(r"^(users|groups)\((.*)\)$", re.IGNORECASE | re.DOTALL)
+
+
+_SLASHES = re.compile(r"/{2,}")
+
+
+def normalise_path(path: str) -> str:
+    """What Graph routes `path` as: `//` as `/`, no trailing `/`."""
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
+    return path.rstrip("/") or "/"
+
+
 NAMESPACE = "microsoft.graph."
 ANY = "*"
 
@@ -109,6 +123,11 @@ class Routes:
         segments = parts[2:]
         while segments and not segments[-1]:
             segments.pop()
+        keyed = _KEYED.match(segments[0]) if segments else None
+        if keyed is not None:
+            # OData's key-in-parentheses forms, users('{key}') and
+            # users(userPrincipalName='{upn}'): routed as users/{id} with the key as written.
+            segments[0:1] = [keyed.group(1), f"({keyed.group(2)})"]
         values: list[str] = []
         node = _walk(self._root, segments, 0, values)
         if node is None:

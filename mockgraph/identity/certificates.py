@@ -6,7 +6,8 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 from mockgraph.auth.assertions import MalformedJws, read_jws, signature_valid
-from mockgraph.fixtures import AppCertificate, FixtureApp
+from mockgraph.certificates import AppCertificate
+from mockgraph.fixtures import FixtureApp
 from mockgraph.identity.errors import (
     AssertionAudience,
     AssertionLifetime,

@@ -1,10 +1,8 @@
 """Entra ID's errors, each AADSTS code named once, and the one place that renders them.
 
-As moto's per-service `exceptions` modules: a class per upstream error, carrying its OAuth
-`error` value, its AADSTS number, its HTTP status and the template of its description.
-Raise them anywhere under identity/; `entra_error_response` renders Entra's envelope
-(reference §1.4): error, error_description with the AADSTS code and the trace lines,
-error_codes, timestamp, trace_id, correlation_id, error_uri and, for some, suberror.
+As moto's per-service `exceptions` modules: a class per upstream error with its OAuth `error`,
+AADSTS number, HTTP status and description template. `entra_error_response` renders Entra's
+envelope (reference §1.4), suberror included where Entra sends one.
 """
 
 from __future__ import annotations
@@ -86,6 +84,11 @@ class MalformedRequest(EntraError):
         super().__init__(detail=detail)
         self.code = MissingParameter.code if status == 400 else TenantNotFound.code
         self.status = 400 if status < 500 else status
+
+
+class InvalidInstance(EntraError):
+    error, code = "invalid_instance", 50049
+    template = "Unknown or invalid instance."
 
 
 class MissingParameter(EntraError):

@@ -15,6 +15,7 @@ DELEGATED = [
     "User.Read",
     "User.ReadBasic.All",
     "User.Read.All",
+    "ProfilePhoto.Read.All",
     "GroupMember.Read.All",
     "Directory.Read.All",
 ]

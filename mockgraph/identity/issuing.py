@@ -45,6 +45,8 @@ class Issuer:
             tenant_id=call.tenant.id,
             app_id=call.app.appId,
             roles=list(call.app.applicationPermissions),
+            cloud=call.cloud,
+            audience=call.audience,
         )
         return {
             "token_type": "Bearer",
@@ -75,6 +77,8 @@ class Issuer:
             user_id=user.id,
             scopes=[short(s) for s in grant.scopes],
             extra=extra,
+            cloud=call.cloud,
+            audience=call.audience,
         )
         answer: dict[str, Any] = {
             "token_type": "Bearer",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockgraph.clouds import GLOBAL, Cloud
 from mockgraph.fixtures import FixtureApp
 from mockgraph.store import Tenant
 
@@ -23,6 +24,10 @@ class TokenCall:
     base_url: str = "https://login.microsoftonline.com"
     # Whether the client presented a credential (a secret or an assertion) that was right.
     authenticated: bool = False
+    # The cloud whose login host was called issues the tokens (`iss`); the Graph the scope
+    # names is their audience (`aud`: DoD's, from L4's shared login host).
+    cloud: Cloud = GLOBAL
+    audience: Cloud = GLOBAL
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockgraph.auth.tokens import TokenAuthority, issuer_for
+from mockgraph.clouds import Cloud
 from mockgraph.store import Tenant
 
 # Tenant names Entra accepts in place of a tenant id, for user sign-ins.
@@ -13,8 +14,11 @@ SHARED_TENANTS = ("common", "organizations")
 CLAIMS = ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "nonce", "oid"]
 
 
-def openid_configuration(tenant: Tenant, segment: str, base_url: str) -> dict[str, Any]:
-    """`/{tenant}/v2.0/.well-known/openid-configuration`; the endpoints are where it was asked."""
+def openid_configuration(
+    tenant: Tenant, segment: str, base_url: str, cloud: Cloud
+) -> dict[str, Any]:
+    """`/{tenant}/v2.0/.well-known/openid-configuration`: the endpoints on the host asked,
+    the issuer and Graph of its cloud."""
     shared = segment.lower() in SHARED_TENANTS
     root = f"{base_url.rstrip('/')}/{segment if shared else tenant.id}"
     return {
@@ -30,9 +34,9 @@ def openid_configuration(tenant: Tenant, segment: str, base_url: str) -> dict[st
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": issuer_for("{tenantid}" if shared else tenant.id),
+        "issuer": issuer_for("{tenantid}" if shared else tenant.id, cloud),
         "request_uri_parameter_supported": False,
-        "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+        "userinfo_endpoint": f"{cloud.graph_root}/oidc/userinfo",
         "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
         "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
         "end_session_endpoint": f"{root}/oauth2/v2.0/logout",
@@ -41,13 +45,13 @@ def openid_configuration(tenant: Tenant, segment: str, base_url: str) -> dict[st
         "code_challenge_methods_supported": ["S256", "plain"],
         "claims_supported": [*CLAIMS, "preferred_username", "tid", "ver"],
         "tenant_region_scope": "NA",
-        "cloud_instance_name": "microsoftonline.com",
+        "cloud_instance_name": cloud.instance_name,
         "cloud_graph_host_name": "graph.windows.net",
-        "msgraph_host": "graph.microsoft.com",
+        "msgraph_host": cloud.graph_host,
         "rbac_url": "https://pas.windows.net",
     }
 
 
-def keys(tokens: TokenAuthority, tenant: Tenant) -> dict[str, Any]:
+def keys(tokens: TokenAuthority, tenant: Tenant, cloud: Cloud) -> dict[str, Any]:
     """`/{tenant}/discovery/v2.0/keys`: the key that signs every token."""
-    return {"keys": [{**tokens.public_jwk(), "issuer": issuer_for(tenant.id)}]}
+    return {"keys": [{**tokens.public_jwk(), "issuer": issuer_for(tenant.id, cloud)}]}

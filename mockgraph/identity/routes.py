@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from mockgraph.errors import GraphError
 from mockgraph.identity import pages
+from mockgraph.identity.discovery import request_cloud
 from mockgraph.identity.errors import (
     NO_STORE,
     EntraError,
@@ -51,6 +52,7 @@ def is_identity_path(path: str) -> bool:
         or "/discovery/v2.0/keys" in path
         or path.startswith("/common/userrealm/")
         or path == "/devicelogin"
+        or path.startswith("/common/discovery/")
     )
 
 
@@ -82,7 +84,7 @@ async def token(tenant: TenantName, request: Request, identity: IdentityDep) -> 
     certificate assertion), password, authorization_code (with PKCE), refresh_token, device
     code polling and on-behalf-of (jwt-bearer) grants, as Entra ID answers them."""
     form = await _form(request)
-    answer = identity.token(tenant, form, _basic(request), _origin(request))
+    answer = identity.token(tenant, form, _basic(request), _origin(request), request_cloud(request))
     return JSONResponse(answer, headers=NO_STORE)
 
 
@@ -94,7 +96,7 @@ async def device_authorization(
     enter at `verification_uri` (mockgraph's /devicelogin page) and a `device_code` to poll the
     token endpoint with (grant_type=urn:ietf:params:oauth:grant-type:device_code)."""
     form = await _form(request)
-    answer = identity.device_authorization(tenant, form, _origin(request))
+    answer = identity.device_authorization(tenant, form, _origin(request), request_cloud(request))
     return JSONResponse(answer, headers=NO_STORE)
 
 
@@ -170,13 +172,15 @@ async def openid_configuration(
 ) -> Response:
     """OIDC discovery, consistent with the tokens' `iss` and the signing key; it names the
     device authorization endpoint too."""
-    return JSONResponse(identity.openid_configuration(tenant, _origin(request)))
+    return JSONResponse(
+        identity.openid_configuration(tenant, _origin(request), request_cloud(request))
+    )
 
 
 @router.get("/{tenant}/discovery/v2.0/keys", response_model=None)
 async def keys(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
     """The JWKS: the key that signs every token, with its `kid`."""
-    return JSONResponse(identity.keys(tenant))
+    return JSONResponse(identity.keys(tenant, request_cloud(request)))
 
 
 @router.get("/devicelogin", response_class=HTMLResponse)
@@ -203,13 +207,13 @@ async def device_login_chosen(request: Request, identity: IdentityDep) -> HTMLRe
 
 
 @router.get("/common/userrealm/{username}")
-async def user_realm(username: str) -> dict[str, Any]:
+async def user_realm(username: str, request: Request) -> dict[str, Any]:
     """What MSAL's username/password flow asks first: every account is a managed one."""
     domain = username.rsplit("@", 1)[-1] if "@" in username else username
     return {
         "ver": "1.0",
         "account_type": "Managed",
         "domain_name": domain,
-        "cloud_instance_name": "microsoftonline.com",
+        "cloud_instance_name": request_cloud(request).instance_name,
         "cloud_audience_urn": "urn:federation:MicrosoftOnline",
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mockgraph.clouds import CLOUDS, GRAPH_APP_ID
+from mockgraph.clouds import CLOUDS, GRAPH_APP_ID, Cloud, cloud_for_resource, same_login_hosts
 from mockgraph.fixtures import FixtureApp
 from mockgraph.identity.errors import (
     ConsentRequired,
@@ -99,6 +99,19 @@ def read_scopes(raw: str, tenant: str, apis: ApiResolver = _no_apis) -> Requeste
         )
     api = next(iter(resources.values()), None)
     return Requested(tuple(named), frozenset(oidc), default, api)
+
+
+def issuing_clouds(cloud: Cloud, raw: str, tenant: str) -> tuple[Cloud, Cloud]:
+    """(the cloud that issues, the Graph the tokens are for) of a request on `cloud`'s login
+    host; a Graph of a cloud with other login hosts is not found there (500011)."""
+    for scope in raw.split():
+        named = cloud_for_resource(scope)
+        if named is None:
+            continue
+        if not same_login_hosts(named, cloud):
+            raise ResourceNotFound(resource=named.graph_root, tenant=tenant)
+        return cloud, named
+    return cloud, cloud
 
 
 def grant(app: FixtureApp, requested: Requested) -> Grant:

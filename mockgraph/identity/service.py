@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockgraph.auth.tokens import TokenAuthority
-from mockgraph.clouds import cloud_for_login_host
+from mockgraph.clouds import Cloud, cloud_for_login_host
 from mockgraph.domain.guid import GUID
 from mockgraph.domain.presence import UserState
 from mockgraph.fixtures import FixtureApp, Fixtures
@@ -20,6 +20,7 @@ from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import TokenCall
 from mockgraph.identity.obo import JWT_BEARER_GRANT, on_behalf_of
 from mockgraph.identity.oidc import SHARED_TENANTS
+from mockgraph.identity.scopes import issuing_clouds
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
@@ -128,7 +129,12 @@ class Identity:
         return {f"{o}/{n}/oauth2/v2.0/token" for o in origins for n in names}
 
     def _call(
-        self, segment: str, form: dict[str, str], basic: tuple[str, str] | None, base_url: str
+        self,
+        segment: str,
+        form: dict[str, str],
+        basic: tuple[str, str] | None,
+        base_url: str,
+        cloud: Cloud | None,
     ) -> TokenCall:
         """The tenant, the app and whether it proved who it is, for any token-endpoint call."""
         tenant = self.tenant(segment)
@@ -143,7 +149,10 @@ class Identity:
             self.token_endpoints(segment, tenant, base_url),
             tenant.clock.timestamp(),
         )
-        return TokenCall(tenant, app, form, base_url, authenticated)
+        issuer, audience = issuing_clouds(
+            cloud or self.tokens.cloud, form.get("scope", ""), tenant.id
+        )
+        return TokenCall(tenant, app, form, base_url, authenticated, issuer, audience)
 
     def token(
         self,
@@ -151,8 +160,9 @@ class Identity:
         form: dict[str, str],
         basic: tuple[str, str] | None,
         base_url: str = "https://login.microsoftonline.com",
+        cloud: Cloud | None = None,
     ) -> dict[str, Any]:
-        """POST /{tenant}/oauth2/v2.0/token."""
+        """POST /{tenant}/oauth2/v2.0/token, on a login host of `cloud`."""
         self.tenant(segment)
         grant = form.get("grant_type")
         if not grant:
@@ -160,13 +170,13 @@ class Identity:
         handler = self._grants.get(grant)
         if handler is None:
             raise UnsupportedGrantType(grant=grant, supported=", ".join(self._grants))
-        return handler(self._call(segment, form, basic, base_url))
+        return handler(self._call(segment, form, basic, base_url, cloud))
 
     def device_authorization(
-        self, segment: str, form: dict[str, str], base_url: str
+        self, segment: str, form: dict[str, str], base_url: str, cloud: Cloud | None = None
     ) -> dict[str, Any]:
         """POST /{tenant}/oauth2/v2.0/devicecode."""
-        return self.device_codes.start(self._call(segment, form, None, base_url))
+        return self.device_codes.start(self._call(segment, form, None, base_url, cloud))
 
     # --- the authorization endpoint ---------------------------------------------------
 
@@ -180,8 +190,12 @@ class Identity:
 
     # --- discovery --------------------------------------------------------------------
 
-    def openid_configuration(self, segment: str, base_url: str) -> dict[str, Any]:
-        return oidc.openid_configuration(self.tenant(segment), segment, base_url)
+    def openid_configuration(
+        self, segment: str, base_url: str, cloud: Cloud | None = None
+    ) -> dict[str, Any]:
+        """The OIDC document; every URL on the host called (`base_url`), `cloud`'s issuer."""
+        cloud = cloud or self.tokens.cloud
+        return oidc.openid_configuration(self.tenant(segment), segment, base_url, cloud)
 
-    def keys(self, segment: str) -> dict[str, Any]:
-        return oidc.keys(self.tokens, self.tenant(segment))
+    def keys(self, segment: str, cloud: Cloud | None = None) -> dict[str, Any]:
+        return oidc.keys(self.tokens, self.tenant(segment), cloud or self.tokens.cloud)

@@ -101,6 +101,11 @@ class Notifier:
 
     # --- the subscriptions -----------------------------------------------------------
 
+    def of(self, tenant: Tenant) -> list[Subscription]:
+        """Every live subscription of one tenant, whoever made it (the dashboard's view)."""
+        watch = self._tenants.get(tenant.id)
+        return list(watch.items.values()) if watch is not None else []
+
     def mine(self, tenant: Tenant, principal: Principal) -> list[Subscription]:
         """The subscriptions the calling user made through the calling app."""
         watch = self._tenants.get(tenant.id)

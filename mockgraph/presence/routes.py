@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from mockgraph.domain.keys import parse_user_key
 from mockgraph.domain.presence import UserState
 from mockgraph.gateway import GraphRequest, Handler, Operation, Reply, Routes, signed_in_user
 from mockgraph.presence import service
@@ -23,7 +24,7 @@ _DONE = Reply(200, b"")
 def register(routes: Routes) -> None:
     """Every presence operation at each of its addresses, and getPresencesByUserId."""
     for form, address in ADDRESSES:
-        subject = signed_in_user if form == ME else _user_in_path
+        subject = {ME: signed_in_user, USERS: user_in_path, COMMUNICATIONS: _presence_id}[form]
         for action in PRESENCE_OPERATIONS:
             path = address + (f"/{action.action}" if action.action else "")
             if action.me_only and form != ME:
@@ -32,7 +33,7 @@ def register(routes: Routes) -> None:
                         action.method,
                         path,
                         _only_at_me(action),
-                        subject=_user_in_path,
+                        subject=subject,
                         qualified=True,
                     )
                 )
@@ -66,7 +67,19 @@ def register(routes: Routes) -> None:
     )
 
 
-def _user_in_path(request: GraphRequest) -> str:
+def user_in_path(request: GraphRequest) -> str:
+    """The user of /users/{key}/…: any key form Graph takes reaches the same user."""
+    key = parse_user_key(request.params["id"], request.raw_path())
+    user = request.tenant.find_user(key)
+    if user is not None:
+        return user.id
+    if key.guid is not None:
+        return key.guid  # unknown: the permission check first, then the handler's 404
+    raise service.unknown_user(key.text)
+
+
+def _presence_id(request: GraphRequest) -> str:
+    """A presence entity's key is its user's object id (communications/presences/{id})."""
     return service.checked_user_id(request.params["id"])
 
 
@@ -88,12 +101,12 @@ def _get_presence(form: str) -> Handler:
         if select:
             fields = service.checked_select(select)
             document = {
-                "@odata.context": context_url(request.version, form, user.id, fields),
+                "@odata.context": context_url(request, form, user.id, fields),
                 **service.selected(user, request.now, kind, fields),
             }
             return Reply(200, json.dumps(document, separators=(",", ":")).encode())
         entity = service.entity(user, request.now, kind)
-        prefix = f'{{"@odata.context":"{context_url(request.version, form, user.id, [])}",'
+        prefix = f'{{"@odata.context":"{context_url(request, form, user.id, [])}",'
         return Reply(200, prefix.encode() + entity[1:])
 
     return get_presence
@@ -120,7 +133,7 @@ def get_presences_by_user_id(request: GraphRequest) -> Reply:
     entries = service.presences_by_user_id(
         request.tenant.users, ids, request.principal.user_id, request.now
     )
-    context = f"https://graph.microsoft.com/{request.version}/$metadata#"
+    context = f"{request.service_root}/{request.version}/$metadata#"
     head = f'{{"@odata.context":"{context}Collection(microsoft.graph.presence)","value":['
     return Reply(200, b"".join((head.encode(), b",".join(entries), b"]}")))
 
@@ -138,9 +151,10 @@ def _unknown_action(request: GraphRequest) -> Reply:
     raise service.unknown_action(request.params["action"])
 
 
-def context_url(version: str, form: str, user_id: str, select: list[str]) -> str:
-    """@odata.context as Graph writes it; /me is resolved to the caller's id."""
-    base = f"https://graph.microsoft.com/{version}/$metadata#"
+def context_url(request: GraphRequest, form: str, user_id: str, select: list[str]) -> str:
+    """@odata.context as Graph writes it, under the Graph host called; /me is resolved to the
+    caller's id."""
+    base = f"{request.service_root}/{request.version}/$metadata#"
     chosen = f"({','.join(select)})" if select else ""
     if form == COMMUNICATIONS:
         return f"{base}communications/presences{chosen}/$entity"

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ADELE, ALEX, Graph
+from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, Graph
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -63,11 +63,16 @@ def browser() -> Iterator[Any]:
 
 
 def wait_for(driver: Any, xpath: str, timeout: float = 20) -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [e for e in driver.find_elements(By.XPATH, xpath) if e.is_displayed()]
+        try:
+            found = [e for e in driver.find_elements(By.XPATH, xpath) if e.is_displayed()]
+        except StaleElementReferenceException:
+            # A live page replaced it while we looked; look again.
+            found = []
         if found:
             return found[0]
         time.sleep(0.1)
@@ -138,3 +143,79 @@ def test_redoc_loads_offline(live: Graph, browser: Any) -> None:
         if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname not in LOOPBACK
     ]
     assert outside == []
+
+
+def click(driver: Any, xpath: str) -> None:
+    """Click what `xpath` finds, again if the page replaced it meanwhile."""
+    from selenium.common.exceptions import (
+        ElementClickInterceptedException,
+        StaleElementReferenceException,
+    )
+
+    for _ in range(50):
+        try:
+            wait_for(driver, xpath).click()
+            return
+        except (StaleElementReferenceException, ElementClickInterceptedException):
+            time.sleep(0.1)
+    raise AssertionError(f"could not click {xpath}")
+
+
+def execute_get_me_presence(driver: Any) -> str:
+    """Open GET /v1.0/me/presence, execute it, and return the response's status cell."""
+    click(driver, "//*[contains(@class, 'opblock-tag') and contains(., 'presence: get')]")
+    click(driver, "//div[contains(@class, 'opblock-get')]//*[@data-path='/v1.0/me/presence']")
+    operation = "//div[contains(@class, 'opblock-get') and contains(@class, 'is-open')]"
+    click(driver, f"{operation}//button[contains(., 'Try it out')]")
+    click(driver, f"{operation}//button[contains(., 'Execute')]")
+    live_response = f"{operation}//table[contains(@class, 'live-responses-table')]//tbody"
+    status: str = wait_for(
+        driver, f"{live_response}//td[contains(@class, 'response-col_status')]"
+    ).text
+    return status.strip()
+
+
+def test_authorize_signs_in_a_fixture_user_with_pkce(live: Graph, browser: Any) -> None:
+    browser.get(f"{live.base_url}/docs")
+    click(browser, "//button[contains(@class, 'authorize')]")
+    section = "//div[contains(@class, 'auth-container')][.//h4[contains(., 'authorizationCode')]]"
+    # The client id is filled in; the person only signs in.
+    client_id = wait_for(browser, f"{section}//input[@id='client_id_authorizationCode']")
+    assert client_id.get_attribute("value") == BUSY_LIGHT
+    main = browser.current_window_handle
+    click(browser, f"{section}//button[contains(@class, 'authorize')]")
+    deadline = time.monotonic() + 20
+    while len(browser.window_handles) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    browser.switch_to.window(next(h for h in browser.window_handles if h != main))
+    click(browser, f"//button[@name='mockgraph_user' and @value='{ADELE}']")
+    browser.switch_to.window(main)
+    wait_for(browser, f"{section}//button[contains(., 'Logout')]")
+    click(browser, "//button[contains(@class, 'btn-done') or contains(., 'Close')]")
+
+    assert execute_get_me_presence(browser).startswith("200")
+    OUTPUT.mkdir(exist_ok=True)
+    browser.save_screenshot(str(OUTPUT / "swagger-ui-signed-in.png"))
+    outside = [
+        url
+        for url in requested_urls(browser)
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname not in LOOPBACK
+    ]
+    assert outside == []
+
+
+def test_authorize_signs_in_a_fixture_app_with_its_secret(live: Graph, browser: Any) -> None:
+    browser.get(f"{live.base_url}/docs")
+    click(browser, "//button[contains(@class, 'authorize')]")
+    section = "//div[contains(@class, 'auth-container')][.//h4[contains(., 'clientCredentials')]]"
+    client_id = wait_for(browser, f"{section}//input[@id='client_id_clientCredentials']")
+    client_id.clear()
+    client_id.send_keys(PRESENCE_SYNC)
+    wait_for(browser, f"{section}//input[@id='client_secret_clientCredentials']").send_keys(
+        "presence-sync-secret"
+    )
+    click(browser, f"{section}//button[contains(@class, 'authorize')]")
+    wait_for(browser, f"{section}//button[contains(., 'Logout')]")
+    click(browser, "//button[contains(@class, 'btn-done') or contains(., 'Close')]")
+    # An app token on /me: Graph's own 400 says why.
+    assert execute_get_me_presence(browser).startswith("400")

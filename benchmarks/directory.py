@@ -1,0 +1,140 @@
+"""The directory cases of `make bench` (issue 13; `--case directory`): paging, lookup, photos.
+
+Imported by run.py; each case loads a mockgraph started on a seed of N users with profiles.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from benchmarks.run import Bench
+
+PAGE_CASE = "9. GET /users $top=999 paging, 100,000 users"
+FILTER_CASE = "10. GET /users $filter=mail eq, 100,000 users"
+PHOTO_CASE = "11. GET /users/{id}/photo/$value"
+STARTUP_CASE = "12. start-up, 100,000 users with profiles"
+SELECT = "$select=id,displayName,mail&$top=999"
+
+
+def user_id(index: int) -> str:
+    return str(uuid.UUID(int=0x20000000_0000_4000_8000_000000000000 + index))
+
+
+def mail(index: int) -> str:
+    return f"user.{index}@contoso.example"
+
+
+def write_profiles(path: Path, users: int, photo: Path) -> None:
+    """A seed of `users` users with whole profiles; every tenth has a photo."""
+    (path.parent / "photo.jpg").write_bytes(photo.read_bytes())
+    entries = []
+    for index in range(users):
+        entry: dict[str, Any] = {
+            "id": user_id(index),
+            "userPrincipalName": mail(index),
+            "displayName": f"User {index:06d}",
+            "mail": mail(index),
+            "givenName": "User",
+            "surname": f"{index:06d}",
+            "jobTitle": ("Engineer", "Designer", "Director")[index % 3],
+            "department": ("R&D", "Marketing", "Sales")[index % 3],
+            "officeLocation": f"{index % 40}/{index % 1000}",
+            "businessPhones": [f"+1 425 555 {index % 10000:04d}"],
+            "preferredLanguage": "en-US",
+            "proxyAddresses": [f"SMTP:{mail(index)}"],
+        }
+        if index % 10 == 0:
+            entry["photo"] = "photo.jpg"
+        entries.append(entry)
+    apps = [{"appId": APP, "applicationPermissions": ["User.Read.All", "ProfilePhoto.Read.All"]}]
+    path.write_text(json.dumps({"users": entries, "apps": apps}))
+
+
+APP = "6b1c0d3e-5f7a-4b9c-8d1e-2f3a4b5c6d7e"
+
+
+def run_directory_cases(bench: Bench) -> None:
+    from benchmarks.run import ROOT, lua, lua_list, mockgraph_server, running, token
+
+    many = 2_000 if bench.quick else 100_000
+    seed = bench.work / "directory" / "users-profiles.json"
+    seed.parent.mkdir(exist_ok=True)
+    write_profiles(seed, many, ROOT / "mockgraph" / "photos" / "adele.jpg")
+    print("cases 9 to 12: the directory", flush=True)
+    with running(mockgraph_server(seed)) as server:
+        rss = server.rss()
+        from benchmarks.run import Row
+
+        bench.report.rows.append(
+            Row(STARTUP_CASE, "mockgraph", startup_ms=server.startup_ms, rss_after_mib=rss)
+        )
+        print(f"  start-up {server.startup_ms:.0f} ms, RSS {rss:.0f} MiB", flush=True)
+        bearer = token(server.url, appId=APP, roles=["User.Read.All", "ProfilePhoto.Read.All"])
+        auth = f"Authorization: Bearer {bearer}"
+        # Every page's address, found by following nextLink once; wrk then rotates over them.
+        pages, url = [], f"/v1.0/users?{SELECT}"
+        with httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {bearer}"}, timeout=60
+        ) as client:
+            while url:
+                pages.append(url)
+                link = client.get(url).raise_for_status().json().get("@odata.nextLink")
+                url = link.removeprefix(server.url) if link else ""
+        paging = lua(bench.work / "pages.lua", _rotate(lua_list(pages)))
+        bench.measure(
+            PAGE_CASE,
+            server,
+            server.url,
+            script=paging,
+            headers=[auth],
+            note=f"{len(pages)} pages of up to 999",
+        )
+        lookups = [
+            f"/v1.0/users?$filter=mail%20eq%20'{mail(i)}'"
+            for i in range(0, many, max(1, many // 500))
+        ]
+        lookup = lua(bench.work / "lookup.lua", _rotate(lua_list(lookups)))
+        bench.measure(FILTER_CASE, server, server.url, script=lookup, headers=[auth])
+        photo = f"/v1.0/users/{user_id(0)}/photo/$value"
+        bench.measure(PHOTO_CASE, server, server.url + photo, headers=[auth])
+
+
+def _rotate(paths: str) -> str:
+    return f"""
+local paths = {paths}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+"""
+
+
+def evaluate_directory(report: Any, target: Any) -> None:
+    """The issue's targets for the directory cases."""
+    page = report.row(PAGE_CASE, "mockgraph")
+    lookup = report.row(FILTER_CASE, "mockgraph")
+    if page and lookup and page.p99_ms and lookup.p99_ms:
+        target(
+            "case 10 p99 <= 2x case 9's",
+            lookup.p99_ms <= 2 * page.p99_ms,
+            f"{lookup.p99_ms:.2f} ms vs {page.p99_ms:.2f} ms per page",
+        )
+    start = report.row(STARTUP_CASE, "mockgraph")
+    if start and start.startup_ms and start.rss_after_mib:
+        target(
+            "start-up with 100,000 profiles < 3 s",
+            start.startup_ms < 3000,
+            f"{start.startup_ms:.0f} ms",
+        )
+        target(
+            "RSS with 100,000 profiles < 400 MiB",
+            start.rss_after_mib < 400,
+            f"{start.rss_after_mib:.0f} MiB",
+        )

@@ -1,0 +1,1 @@
+"""The directory slice presence clients use: users, photos, groups (directory-reference.md)."""

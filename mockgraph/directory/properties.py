@@ -1,0 +1,221 @@
+"""The user and group property catalogs: default sets, what $select may name, what is basic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any, Protocol
+
+from mockgraph.domain.group import Group
+from mockgraph.domain.user import Profile
+
+
+class DirectoryUser(Protocol):
+    """What the directory reads of a user record."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def user_principal_name(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def profile(self) -> Profile: ...
+
+
+# v1.0's default set, in the order Graph writes it: ten alphabetically, then id (§2.2).
+V1_DEFAULT: tuple[str, ...] = (
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+)
+# beta returns every property the mock stores (§2.2 [mock-rec]): id first, then alphabetically.
+BETA_DEFAULT: tuple[str, ...] = (
+    "id",
+    "accountEnabled",
+    "businessPhones",
+    "department",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "proxyAddresses",
+    "surname",
+    "userPrincipalName",
+)
+# What User.ReadBasic.All reads of another user (§6.3); everything else reads as null or [].
+BASIC: frozenset[str] = frozenset(
+    {"displayName", "givenName", "id", "mail", "securityIdentifier", "surname", "userPrincipalName"}
+)
+# Collection-valued properties: [] when unset or hidden, never null.
+COLLECTIONS: frozenset[str] = frozenset(
+    {
+        "assignedLicenses",
+        "assignedPlans",
+        "businessPhones",
+        "identities",
+        "imAddresses",
+        "interests",
+        "licenseAssignmentStates",
+        "onPremisesProvisioningErrors",
+        "otherMails",
+        "pastProjects",
+        "provisionedPlans",
+        "proxyAddresses",
+        "responsibilities",
+        "schools",
+        "serviceProvisioningErrors",
+        "skills",
+    }
+)
+# Served by SharePoint: selecting them on the /users collection is Graph's 501 (§2.4).
+SHAREPOINT: frozenset[str] = frozenset(
+    {
+        "aboutMe",
+        "birthday",
+        "hireDate",
+        "interests",
+        "mySite",
+        "pastProjects",
+        "preferredName",
+        "responsibilities",
+        "schools",
+        "skills",
+        "mailboxSettings",
+    }
+)
+# The structural properties of microsoft.graph.user (v1.0 CSDL) that $select may name.
+_OTHER_USER_PROPERTIES = (
+    "ageGroup authorizationInfo city companyName consentProvidedForMinor country "
+    "createdDateTime creationType customSecurityAttributes deletedDateTime employeeHireDate "
+    "employeeId employeeLeaveDateTime employeeOrgData employeeType externalUserState "
+    "externalUserStateChangeDateTime faxNumber isManagementRestricted isResourceAccount "
+    "lastPasswordChangeDateTime legalAgeGroupClassification mailNickname "
+    "onPremisesDistinguishedName onPremisesDomainName onPremisesExtensionAttributes "
+    "onPremisesImmutableId onPremisesLastSyncDateTime onPremisesSamAccountName "
+    "onPremisesSecurityIdentifier onPremisesSyncEnabled onPremisesUserPrincipalName "
+    "passwordPolicies passwordProfile postalCode preferredDataLocation print "
+    "securityIdentifier showInAddressList signInActivity signInSessionsValidFromDateTime "
+    "state streetAddress usageLocation userType"
+).split()
+USER_PROPERTIES: dict[str, str] = {
+    name.lower(): name
+    for name in (*BETA_DEFAULT, *COLLECTIONS, *SHAREPOINT, *_OTHER_USER_PROPERTIES)
+}
+
+_GETTERS: dict[str, Callable[[DirectoryUser], Any]] = {
+    "id": lambda u: u.id,
+    "userPrincipalName": lambda u: u.user_principal_name,
+    "displayName": lambda u: u.display_name,
+    "businessPhones": lambda u: list(u.profile.businessPhones),
+    "proxyAddresses": lambda u: list(u.profile.proxyAddresses),
+    "userType": lambda u: "Member",
+}
+# The profile's own properties read as they are stored.
+_STORED = (
+    "mail",
+    "givenName",
+    "surname",
+    "jobTitle",
+    "department",
+    "officeLocation",
+    "mobilePhone",
+    "preferredLanguage",
+    "accountEnabled",
+)
+for _name in _STORED:
+    _GETTERS[_name] = attrgetter(f"profile.{_name}")
+
+
+def user_value(user: DirectoryUser, name: str, basic_only: bool) -> Any:
+    """The value of property `name` (Graph's spelling); hidden or unset: null, or [] for lists."""
+    getter = _GETTERS.get(name)
+    if getter is None or (basic_only and name not in BASIC):
+        return [] if name in COLLECTIONS else None
+    return getter(user)
+
+
+def user_document(user: DirectoryUser, names: tuple[str, ...], basic_only: bool) -> dict[str, Any]:
+    return {name: user_value(user, name, basic_only) for name in names}
+
+
+# GET /groups/{id}: the group default set, in the order of Graph's example (§5.1).
+GROUP_DEFAULT: tuple[str, ...] = (
+    "id",
+    "deletedDateTime",
+    "classification",
+    "createdDateTime",
+    "description",
+    "displayName",
+    "expirationDateTime",
+    "groupTypes",
+    "isAssignableToRole",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "membershipRule",
+    "membershipRuleProcessingState",
+    "onPremisesDomainName",
+    "onPremisesLastSyncDateTime",
+    "onPremisesNetBiosName",
+    "onPremisesSamAccountName",
+    "onPremisesSecurityIdentifier",
+    "onPremisesSyncEnabled",
+    "preferredDataLocation",
+    "preferredLanguage",
+    "proxyAddresses",
+    "renewedDateTime",
+    "resourceBehaviorOptions",
+    "resourceProvisioningOptions",
+    "securityEnabled",
+    "securityIdentifier",
+    "theme",
+    "visibility",
+    "onPremisesProvisioningErrors",
+)
+GROUP_PROPERTIES: dict[str, str] = {name.lower(): name for name in GROUP_DEFAULT}
+_GROUP_COLLECTIONS = frozenset(
+    {
+        "groupTypes",
+        "proxyAddresses",
+        "resourceBehaviorOptions",
+        "resourceProvisioningOptions",
+        "onPremisesProvisioningErrors",
+    }
+)
+
+
+def group_value(group: Group, name: str, readable: bool) -> Any:
+    """A group property; a group the caller may not read shows only its id (§5.2)."""
+    if name == "id":
+        return group.id
+    if not readable:
+        return [] if name in _GROUP_COLLECTIONS else None
+    if name == "displayName":
+        return group.displayName
+    if name == "description":
+        return group.description
+    if name == "mail":
+        return group.mail
+    if name in ("mailEnabled",):
+        return group.mail is not None
+    if name == "securityEnabled":
+        return True
+    if name == "mailNickname":
+        return group.mail.split("@", 1)[0] if group.mail else None
+    if name == "proxyAddresses":
+        return [f"SMTP:{group.mail}"] if group.mail else []
+    if name == "visibility":
+        return "Private"
+    return [] if name in _GROUP_COLLECTIONS else None

@@ -1,0 +1,128 @@
+"""$search for directory objects (reference §3.4): "property:text" clauses, AND/OR, parentheses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from mockgraph.directory.exceptions import RequestUnsupportedQuery, unsupported_clause
+from mockgraph.directory.properties import USER_PROPERTIES, DirectoryUser, user_value
+from mockgraph.errors import GraphError
+
+Match = Callable[[DirectoryUser], bool]
+# Words of a display name: letter runs split where lower case turns upper, digit runs, and
+# each symbol alone (spaces separate).
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^\sA-Za-z\d]")
+# Properties that $search may name besides displayName: they match like startsWith.
+_PREFIX_SEARCHABLE = frozenset(
+    {"mail", "userPrincipalName", "givenName", "surname", "jobTitle", "mobilePhone", "department"}
+)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _syntax(character: str, position: int, text: str) -> GraphError:
+    return GraphError(
+        f"Syntax error: character '{character}' is not valid at position {position} in '{text}'."
+    )
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.at = 0
+
+    def skip(self) -> None:
+        while self.at < len(self.text) and self.text[self.at] == " ":
+            self.at += 1
+
+    def expression(self) -> Match:
+        terms = [self.term()]
+        joins: list[str] = []
+        self.skip()
+        while self.text.startswith(("AND", "OR"), self.at):
+            join = "AND" if self.text.startswith("AND", self.at) else "OR"
+            self.at += len(join)
+            joins.append(join)
+            terms.append(self.term())
+            self.skip()
+        result = terms[0]
+        for join, term in zip(joins, terms[1:], strict=True):
+            result = _and(result, term) if join == "AND" else _or(result, term)
+        return result
+
+    def term(self) -> Match:
+        self.skip()
+        if self.at < len(self.text) and self.text[self.at] == "(":
+            self.at += 1
+            inner = self.expression()
+            self.skip()
+            if self.at >= len(self.text) or self.text[self.at] != ")":
+                raise self.bad()
+            self.at += 1
+            return inner
+        if self.at >= len(self.text) or self.text[self.at] != '"':
+            raise self.bad()
+        return self.clause()
+
+    def clause(self) -> Match:
+        self.at += 1
+        chars: list[str] = []
+        while self.at < len(self.text) and self.text[self.at] != '"':
+            if self.text[self.at] == "\\" and self.at + 1 < len(self.text):
+                self.at += 1
+            chars.append(self.text[self.at])
+            self.at += 1
+        if self.at >= len(self.text):
+            raise _syntax('"', self.text.rfind('"'), self.text)
+        self.at += 1
+        prop, colon, value = "".join(chars).partition(":")
+        if not colon:
+            raise RequestUnsupportedQuery(
+                f"The $search clause '{''.join(chars)}' must name a property: \"property:text\"."
+            )
+        return _clause(prop.strip(), value)
+
+    def bad(self) -> GraphError:
+        """An unquoted clause: Graph names its first character that may not stand there."""
+        rest = self.text[self.at :]
+        found = re.search(r"[^A-Za-z0-9 ]", rest)
+        if found is None:
+            return _syntax(rest[:1] or " ", self.at, self.text)
+        return _syntax(found.group(), self.at + found.start(), self.text)
+
+
+def _and(a: Match, b: Match) -> Match:
+    return lambda u: a(u) and b(u)
+
+
+def _or(a: Match, b: Match) -> Match:
+    return lambda u: a(u) or b(u)
+
+
+def _clause(written: str, text: str) -> Match:
+    prop = USER_PROPERTIES.get(written.lower())
+    if prop == "displayName":
+        wanted = words(text)
+        return lambda u: _words_match(wanted, words(u.display_name))
+    if prop not in _PREFIX_SEARCHABLE:
+        raise unsupported_clause(written)
+    prefix = text.lower()
+    return lambda u: str(user_value(u, prop, False) or "").lower().startswith(prefix)
+
+
+def _words_match(wanted: list[str], have: list[str]) -> bool:
+    """Every searched word starts some word of the name, in any order (not "contains")."""
+    return all(any(h.startswith(w) for h in have) for w in wanted)
+
+
+def parse_search(text: str) -> Match:
+    """A predicate for a $search value, or Graph's 400 for a malformed one."""
+    parser = _Parser(text.strip())
+    match = parser.expression()
+    parser.skip()
+    if parser.at != len(parser.text):
+        raise parser.bad()
+    return match

@@ -1,0 +1,182 @@
+"""Users: GET /me, /users/{key}, /users and /users/$count as Graph answers them (§2, §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from mockgraph.directory.exceptions import (
+    NotImplementedTarget,
+    RequestBadRequest,
+    RequestUnsupportedQuery,
+    resource_not_found,
+)
+from mockgraph.directory.filter import parse_filter
+from mockgraph.directory.index import UserIndex
+from mockgraph.directory.properties import (
+    BETA_DEFAULT,
+    SHAREPOINT,
+    USER_PROPERTIES,
+    V1_DEFAULT,
+    DirectoryUser,
+    user_document,
+)
+from mockgraph.directory.query import (
+    DEFAULT_TOP,
+    Options,
+    decode_skiptoken,
+    encode_skiptoken,
+    next_link,
+    select_list,
+)
+from mockgraph.directory.rules import compile_filter
+from mockgraph.directory.search import parse_search
+from mockgraph.domain.keys import UserKey
+
+SORTABLE = {"displayname": "displayName", "userprincipalname": "userPrincipalName"}
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One directory read: where it was sent, its options, and what the caller may see."""
+
+    version: str
+    root: str  # the Graph root of the cloud called, for @odata.context
+    address: str  # scheme://host[:port]/{version}/{path} as called, for @odata.nextLink
+    options: Options
+    eventual: bool  # the request carries ConsistencyLevel: eventual
+    basic_only: bool  # User.ReadBasic.All: non-basic properties read as null
+
+    def context(self, entity_set: str, select: str | None, entity: bool) -> str:
+        chosen = f"({select})" if select else ""
+        suffix = "/$entity" if entity else ""
+        return f"{self.root}/{self.version}/$metadata#{entity_set}{chosen}{suffix}"
+
+    @property
+    def defaults(self) -> tuple[str, ...]:
+        return BETA_DEFAULT if self.version == "beta" else V1_DEFAULT
+
+
+def find_user(index: UserIndex, key: UserKey) -> DirectoryUser:
+    """The user a key names (GUID: by id; otherwise by UPN, ignoring case), or Graph's 404."""
+    user: DirectoryUser | None = None
+    if key.guid is not None:
+        user = index.by_id.get(key.guid)
+    elif key.upn is not None:
+        user = index.by_upn.get(key.upn)
+    if user is None:
+        raise resource_not_found(key.text)
+    return user
+
+
+def get_user(user: DirectoryUser, read: Read) -> dict[str, Any]:
+    """GET /me or /users/{key}: the default set, or exactly the $select list."""
+    if read.options.expand is not None:
+        raise _no_expand(read.options.expand)
+    selected = select_list(read.options.select, USER_PROPERTIES, "user")
+    names, written = selected if selected is not None else (read.defaults, None)
+    return {
+        "@odata.context": read.context("users", written, entity=True),
+        **user_document(user, names, read.basic_only),
+    }
+
+
+def _no_expand(expand: str) -> RequestBadRequest:
+    return RequestBadRequest(
+        f"mockgraph does not emulate $expand ('{expand}') on directory objects; "
+        "read the related resource instead."
+    )
+
+
+def _advanced(read: Read) -> bool:
+    return read.eventual and read.options.count
+
+
+def _matching(index: UserIndex, read: Read, advanced: bool) -> Iterable[DirectoryUser]:
+    """The users the options choose, in the order they ask for."""
+    options = read.options
+    if options.search is not None and not read.eventual:
+        raise RequestUnsupportedQuery(
+            "Request with $search query parameter only works through MSGraph with a special "
+            "request header: 'ConsistencyLevel: eventual'"
+        )
+    compiled = None
+    if options.filter is not None:
+        compiled = compile_filter(
+            parse_filter(options.filter), advanced=advanced, basic_only=read.basic_only
+        )
+    source: Iterable[DirectoryUser] = index.ordered
+    if options.orderby is not None:
+        if options.filter is not None and not advanced:
+            raise RequestUnsupportedQuery("Sorting not supported for current query.")
+        source = index.sorted_by(*_sort(options.orderby))
+    elif compiled is not None and compiled.keys is not None:
+        prop, values = compiled.keys
+        found = {id(u): u for value in values for u in index.find(prop, value)}
+        source = [u for u in index.ordered if id(u) in found] if len(found) > 1 else found.values()
+    if options.search is not None:
+        match = parse_search(options.search)
+        source = (u for u in source if match(u))
+    if compiled is not None:
+        predicate = compiled.predicate
+        source = (u for u in source if predicate(u))
+    return source
+
+
+def _sort(orderby: str) -> tuple[str, bool]:
+    words = orderby.split()
+    if not words or len(words) > 2 or "," in orderby:
+        raise RequestUnsupportedQuery(f"Unsupported sort property '{orderby}' for 'User'.")
+    prop = SORTABLE.get(words[0].lower())
+    if prop is None:
+        raise RequestUnsupportedQuery(f"Unsupported sort property '{words[0]}' for 'User'.")
+    direction = words[1].lower() if len(words) == 2 else "asc"
+    if direction not in ("asc", "desc"):
+        raise RequestUnsupportedQuery(f"Unsupported sort property '{orderby}' for 'User'.")
+    return prop, direction == "desc"
+
+
+def list_users(index: UserIndex, read: Read) -> dict[str, Any]:
+    """GET /users: one page, with @odata.count (first page, advanced only) and nextLink."""
+    options = read.options
+    if options.expand is not None:
+        raise _no_expand(options.expand)
+    selected = select_list(options.select, USER_PROPERTIES, "user")
+    names, written = selected if selected is not None else (read.defaults, None)
+    if any(name in SHAREPOINT for name in names):
+        raise NotImplementedTarget("This operation target is not yet supported.")
+    offset, advanced = 0, _advanced(read)
+    if options.skiptoken is not None:
+        offset, granted = decode_skiptoken(options.skiptoken, options)
+        advanced = advanced or granted
+    matching = _matching(index, read, advanced)
+    top = options.top or DEFAULT_TOP
+    page: dict[str, Any] = {"@odata.context": read.context("users", written, entity=False)}
+    count_now = advanced and read.options.count and options.skiptoken is None
+    if count_now:
+        matching = list(matching)
+        page["@odata.count"] = len(matching)
+    window = list(islice(_from(matching, offset), top + 1))
+    if len(window) > top:
+        token = encode_skiptoken(offset + top, options, advanced)
+        page["@odata.nextLink"] = next_link(read.address, options, token)
+    page["value"] = [user_document(u, names, read.basic_only) for u in window[:top]]
+    return page
+
+
+def _from(users: Iterable[DirectoryUser], offset: int) -> Iterator[DirectoryUser]:
+    if isinstance(users, list):
+        return iter(users[offset:])
+    return islice(users, offset, None)
+
+
+def count_users(index: UserIndex, read: Read) -> int:
+    """GET /users/$count: needs ConsistencyLevel: eventual (§3.3)."""
+    if not read.eventual:
+        raise RequestBadRequest("$count is not currently supported.")
+    options = read.options
+    if options.filter is None and options.search is None:
+        return len(index.ordered)
+    return sum(1 for _ in _matching(index, read, True))

@@ -1,0 +1,24 @@
+"""The intercepting forward proxy: `CONNECT graph.microsoft.com:443` lands on mockgraph.
+
+A client with HTTPS_PROXY pointing here sends `CONNECT host:443` without resolving the host.
+For a Graph or Entra host (clouds.INTERCEPTED_HOSTS) the proxy answers 200, terminates TLS
+with mockgraph's leaf (SNI checked against the allowlist and the CONNECT host), and hands the
+decrypted connection to the same uvicorn HTTP protocol the server's own port runs: same app,
+routes, journal, faults and limits, and the server's graceful shutdown covers it too. Hosts
+named in --proxy-passthrough are tunnelled unchanged; everything else gets a 403 that says
+why. The proxy never opens a connection of its own accord (reference §10).
+"""
+
+from __future__ import annotations
+
+from mockgraph.hostports import parse_passthrough
+from mockgraph.proxy.listener import Proxy, ProxyPolicy, allowed_clients, for_server, tls_context
+
+__all__ = [
+    "Proxy",
+    "ProxyPolicy",
+    "allowed_clients",
+    "for_server",
+    "parse_passthrough",
+    "tls_context",
+]

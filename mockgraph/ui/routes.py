@@ -1,0 +1,134 @@
+"""The dashboard at /_mockgraph/ui: a page shipped with the package, and what it reads.
+
+The page changes nothing by itself: it mints a token at /_mockgraph/tokens and calls the real
+Graph endpoints (or the control plane), so every change goes through Graph's rules, the
+journal and the notifications, and every error it shows is the API's own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from mockgraph import __version__
+from mockgraph.admin.routes import RuntimeDep, TenantDep
+from mockgraph.domain.values import PREFERRED_PRESENCE_PAIRS, SET_PRESENCE_PAIRS
+from mockgraph.runtime import Runtime
+from mockgraph.store import Tenant
+from mockgraph.ui.board import Page, board, journal_rows, version_of
+
+STATIC = Path(__file__).parent / "static"
+UI_PATH = "/_mockgraph/ui"
+ASSETS_PATH = f"{UI_PATH}/assets"
+# The journal rows the page gets at most per look; it keeps its own window of them.
+JOURNAL_ROWS = 200
+DELIVERY_ROWS = 100
+
+router = APIRouter(include_in_schema=False)
+assets = StaticFiles(directory=STATIC)
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    """The dashboard; it links to /docs."""
+    return RedirectResponse(UI_PATH, status_code=307)
+
+
+@router.get(
+    UI_PATH, include_in_schema=True, tags=["mockgraph control plane"], response_class=HTMLResponse
+)
+async def dashboard() -> HTMLResponse:
+    """The dashboard, for a person: every user's presence live, the controls to change it
+    through the Graph API, the journal, subscriptions and their deliveries, faults, the clock."""
+    return HTMLResponse(
+        (STATIC / "index.html").read_text(encoding="utf-8"),
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@router.get(f"{UI_PATH}/meta")
+async def meta(runtime: RuntimeDep) -> dict[str, Any]:
+    """What the page's menus offer: tenants, fixture apps and Graph's presence pairs."""
+    fixtures = runtime.fixtures
+    return {
+        "version": __version__,
+        "defaultTenant": fixtures.tenant_id,
+        "tenants": sorted(runtime.store.tenants),
+        "apps": [
+            {
+                "appId": a.appId,
+                "displayName": a.displayName or a.appId,
+                "delegatedPermissions": a.delegatedPermissions,
+                "applicationPermissions": a.applicationPermissions,
+            }
+            for a in fixtures.apps
+        ],
+        "setPresencePairs": sorted(SET_PRESENCE_PAIRS),
+        "preferredPresencePairs": sorted(PREFERRED_PRESENCE_PAIRS),
+    }
+
+
+@router.get(f"{UI_PATH}/changes")
+async def changes(
+    runtime: RuntimeDep,
+    tenant: TenantDep,
+    search: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    pageSize: Annotated[int, Query(ge=1, le=200)] = 48,
+    board_version: Annotated[str, Query(alias="board", max_length=64)] = "",
+    journal_after: Annotated[int, Query(alias="journal", ge=0)] = 0,
+    deliveries_version: Annotated[str, Query(alias="deliveries", max_length=64)] = "",
+    faults_version: Annotated[str, Query(alias="faults", max_length=64)] = "",
+) -> dict[str, Any]:
+    """What changed since the versions the page holds; unchanged parts are left out."""
+    clock = tenant.clock
+    answer: dict[str, Any] = {
+        "tenant": tenant.id,
+        "clock": {"now": int(clock.timestamp() * 1000), "frozen": clock.frozen},
+        "journal": _journal(runtime, tenant, journal_after),
+    }
+    parts = {
+        "board": (board_version, board(tenant, runtime.fixtures, Page(search, page, pageSize))),
+        "deliveries": (deliveries_version, _deliveries(runtime, tenant)),
+        "faults": (faults_version, {"rules": [f.as_json() for f in tenant.faults.rules]}),
+    }
+    for name, (known, part) in parts.items():
+        version = version_of(part)
+        if version != known:
+            answer[name] = {**part, "version": version}
+    return answer
+
+
+def _journal(runtime: Runtime, tenant: Tenant, after: int) -> dict[str, Any]:
+    journal = runtime.journal
+    # A journal that went back (a server restart) starts the page's window afresh.
+    restart = after > journal.last_sequence
+    entries = journal.after(0 if restart else after, tenant.id, JOURNAL_ROWS)
+    return {
+        "last": journal.last_sequence,
+        "restart": restart,
+        "entries": journal_rows(entries, tenant, runtime.fixtures),
+    }
+
+
+def _deliveries(runtime: Runtime, tenant: Tenant) -> dict[str, Any]:
+    apps = {a.appId.lower(): a.displayName or a.appId for a in runtime.fixtures.apps}
+    subscriptions = []
+    for s in runtime.notifier.of(tenant):
+        creator = tenant.user(s.creator_id)
+        subscriptions.append(
+            {
+                "id": s.id,
+                "resource": s.resource,
+                "app": apps.get(s.app_id.lower(), s.app_id),
+                "creator": creator.display_name if creator is not None else s.creator_id,
+                "notificationUrl": s.notification_url,
+                "expiresAt": int(s.expires_at * 1000),
+            }
+        )
+    attempts = [a.as_json() for a in runtime.notifier.log if a.tenant == tenant.id]
+    return {"subscriptions": subscriptions, "attempts": attempts[-DELIVERY_ROWS:]}

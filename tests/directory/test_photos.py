@@ -1,0 +1,154 @@
+"""Profile photos: bytes, metadata, the nine sizes, the 404s and $batch (§4)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from mockgraph.app import create_app
+from mockgraph.settings import Settings
+from mockgraph.testing import InProcessTransport
+from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_WALL, UNKNOWN, Graph
+
+NOT_FOUND = (
+    "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown."
+)
+
+
+def _size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG"
+        return image.size
+
+
+def test_me_photo_value_is_raw_jpeg_with_an_etag(graph: Graph) -> None:
+    response = graph.as_user(ADELE, "User.Read").get("/v1.0/me/photo/$value")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["etag"].startswith('"')
+    assert len(response.headers["etag"]) == 10
+    assert response.content[:3] == b"\xff\xd8\xff"
+    assert _size(response.content) == (240, 240)
+
+
+def test_photo_metadata(graph: Graph) -> None:
+    body = graph.as_user(ADELE, "User.Read").get("/v1.0/me/photo").json()
+
+    assert body == {
+        "@odata.context": (
+            f"https://graph.microsoft.com/v1.0/$metadata#users('{ADELE}')/photo/$entity"
+        ),
+        "@odata.mediaContentType": "image/jpeg",
+        "@odata.mediaEtag": body["@odata.mediaEtag"],
+        "id": "240x240",
+        "width": 240,
+        "height": 240,
+    }
+
+
+@pytest.mark.parametrize("size", [48, 64, 96, 120, 240])
+def test_each_size_up_to_the_stored_one(graph: Graph, size: int) -> None:
+    client = graph.as_app(PRESENCE_WALL, "ProfilePhoto.Read.All")
+    value = client.get(f"/v1.0/users/{ALEX}/photos/{size}X{size}/$value")
+    meta = client.get(f"/v1.0/users/{ALEX}/photos/{size}x{size}").json()
+
+    assert _size(value.content) == (size, size)
+    assert (meta["id"], meta["width"], meta["height"]) == (f"{size}x{size}", size, size)
+
+
+def test_photos_lists_the_available_sizes(graph: Graph) -> None:
+    body = graph.as_user(ADELE, "User.Read").get("/v1.0/me/photos").json()
+
+    assert [p["id"] for p in body["value"]] == ["48x48", "64x64", "96x96", "120x120", "240x240"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/v1.0/users/{PATTI}/photo/$value",  # no photo
+        f"/v1.0/users/{PATTI}/photo",
+        f"/v1.0/users/{ADELE}/photos/360x360/$value",  # larger than stored
+        f"/v1.0/users/{ADELE}/photos/50x50",  # not one of the nine
+        f"/v1.0/users/{UNKNOWN}/photo/$value",  # no such user
+    ],
+)
+def test_missing_photos_are_image_not_found(graph: Graph, path: str) -> None:
+    response = graph.as_app(PRESENCE_WALL, "ProfilePhoto.Read.All").get(path)
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == "ImageNotFound"
+    assert response.json()["error"]["message"] == NOT_FOUND
+
+
+def test_photo_with_a_size_on_the_singular_segment_is_a_routing_400(graph: Graph) -> None:
+    response = graph.as_user(ADELE, "User.Read").get("/v1.0/me/photo/48x48/$value")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Resource not found for the segment '48x48'."
+
+
+def test_not_found_code_can_be_the_current_services() -> None:
+    app = create_app(Settings(photo_not_found_code="ErrorEntityNotFound"))
+    with InProcessTransport(app) as transport:
+        graph = Graph(transport, "http://mockgraph.test")
+        response = graph.as_user(PATTI, "User.Read").get("/v1.0/me/photo/$value")
+        graph.close()
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "ErrorEntityNotFound"
+
+
+def test_photos_in_a_batch_are_base64(graph: Graph) -> None:
+    requests = [
+        {"id": str(i), "method": "GET", "url": f"/users/{user}/photo/$value"}
+        for i, user in enumerate([ADELE, ALEX, PATTI])
+    ]
+    client = graph.as_app(PRESENCE_WALL, "ProfilePhoto.Read.All")
+    answer = client.post("/v1.0/$batch", json={"requests": requests}).json()["responses"]
+
+    assert [r["status"] for r in answer] == [200, 200, 404]
+    assert answer[0]["headers"]["Content-Type"] == "image/jpeg"
+    assert answer[0]["headers"]["ETag"].startswith('"')
+    assert answer[0]["body"].startswith("/9j/")
+    assert _size(base64.b64decode(answer[1]["body"])) == (240, 240)
+    assert answer[2]["body"]["error"]["code"] == "ImageNotFound"
+
+
+def test_an_unreadable_photo_file_is_a_404_not_a_500(tmp_path: Path) -> None:
+    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
+    fixture = tmp_path / "fixtures.json"
+    fixture.write_text(
+        '{"users": [{"id": "' + ADELE + '", "photo": "broken.jpg"}]}', encoding="utf-8"
+    )
+    app = create_app(Settings(fixtures=fixture))
+    with InProcessTransport(app) as transport:
+        graph = Graph(transport, "http://mockgraph.test")
+        response = graph.as_user(ADELE, "User.Read").get("/v1.0/me/photo/$value")
+        graph.close()
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "ImageNotFound"
+
+
+def test_a_missing_photo_file_stops_start_up(tmp_path: Path) -> None:
+    from mockgraph.fixtures import FixtureError, load_fixtures
+
+    fixture = tmp_path / "fixtures.json"
+    fixture.write_text('{"users": [{"id": "' + ADELE + '", "photo": "gone.jpg"}]}')
+
+    with pytest.raises(FixtureError, match=r"\$\.users\[0\]\.photo: no such file"):
+        load_fixtures(fixture)
+
+
+def test_reading_photos_needs_a_photo_permission(graph: Graph) -> None:
+    client = graph.as_app(PRESENCE_WALL, "Presence.Read.All")
+    response = client.get(f"/v1.0/users/{ADELE}/photo/$value")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "Authorization_RequestDenied"
