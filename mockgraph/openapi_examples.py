@@ -72,6 +72,7 @@ class Examples:
         return self._bodies
 
     def _control_plane(self) -> dict[tuple[str, str], Any]:
+        device_client = self.public_client or self.delegated_app
         state = export_tenant(self.tenant)
         state.pop("clock", None)
         wall = self.confidential_app
@@ -97,6 +98,14 @@ class Examples:
             },
             ("put", "/_mockgraph/throttling"): {"limit": 1500, "window": "PT30S"},
             ("post", "/_mockgraph/clock"): {"advance": "PT10M"},
+            ("post", "/{tenant}/oauth2/v2.0/devicecode"): {
+                "client_id": device_client.appId if device_client else "",
+                "scope": "https://graph.microsoft.com/Presence.Read openid offline_access",
+            },
+            ("post", "/_mockgraph/device-codes/{user_code}"): {
+                "userId": self.user,
+                "decision": "approve",
+            },
             ("post", "/{tenant}/oauth2/v2.0/token"): {
                 "grant_type": "client_credentials",
                 "client_id": wall.appId if wall else "",
@@ -143,7 +152,7 @@ class Examples:
             ]
         if body is None:
             return
-        if path.endswith("/oauth2/v2.0/token"):
+        if path.endswith(("/oauth2/v2.0/token", "/oauth2/v2.0/devicecode")):
             form = {
                 "schema": {"type": "object", "additionalProperties": {"type": "string"}},
                 "example": body,

@@ -102,7 +102,17 @@ def test_every_example_runs_as_it_stands(server: httpx.Client) -> None:
         # The subscription calls follow the one that created it; the rest stand alone.
         if not path.endswith(("/subscriptions", "/subscriptions/{id}")) or method == "post":
             assert server.post("/_mockgraph/reset").status_code == 200
-        url, headers, body = example_request(path, operation, known if subscription else {})
+        if path.endswith("/device-codes/{user_code}"):
+            # A device code to decide: one the bundled public client asks for.
+            started = server.post(
+                f"/{TENANT}/oauth2/v2.0/devicecode",
+                data={"client_id": BUSY_LIGHT, "scope": "Presence.Read"},
+            )
+            known = {"user_code": started.json()["user_code"]}
+        decides = path.endswith("/device-codes/{user_code}")
+        url, headers, body = example_request(
+            path, operation, known if subscription or decides else {}
+        )
         if operation.get("security"):
             headers["Authorization"] = f"Bearer {token}"
         response = server.request(method.upper(), url, headers=headers, content=body)
