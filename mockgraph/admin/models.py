@@ -30,6 +30,11 @@ class TokenRequest(_Body):
     roles: list[str] | None = Field(None, examples=[["Presence.ReadWrite.All"]])
     expiresIn: int = Field(3600, ge=1, le=366 * 86400, description="Lifetime in seconds.")
     tenantId: str | None = Field(None, description="Defaults to the fixtures' tenant.")
+    cloud: str | None = Field(
+        None,
+        description="The national cloud whose Graph the token is for (its `iss` and `aud`): "
+        "global, usgov, dod or china. Defaults to MOCKGRAPH_CLOUD.",
+    )
 
 
 class TokenResponse(BaseModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, TokenResponse
 from mockgraph.auth.tokens import TokenAuthority
+from mockgraph.clouds import parse_cloud
 from mockgraph.domain.guid import checked_guid
 from mockgraph.domain.rendering import OTHER, entity_dict
 from mockgraph.domain.times import parse_duration
@@ -26,6 +27,12 @@ def mint_token(
 ) -> TokenResponse:
     """A delegated (userId, scopes) or application (appId, roles) token, whatever is granted."""
     tenant_id = checked_guid(request.tenantId or fixtures.tenant_id, "tenantId")
+    cloud = None
+    if request.cloud is not None:
+        try:
+            cloud = parse_cloud(request.cloud)
+        except ValueError as exc:
+            raise BadRequest(f"cloud: {exc}.") from None
     if request.userId is not None:
         if request.roles is not None:
             raise BadRequest("A delegated token (userId) carries scopes, not roles.")
@@ -39,6 +46,8 @@ def mint_token(
             app_id=checked_guid(app_id, "appId"),
             user_id=checked_guid(request.userId, "userId"),
             scopes=request.scopes or [],
+            cloud=cloud,
+            audience=cloud,
         )
     else:
         if request.appId is None:
@@ -53,6 +62,8 @@ def mint_token(
             tenant_id=tenant_id,
             app_id=checked_guid(request.appId, "appId"),
             roles=request.roles or [],
+            cloud=cloud,
+            audience=cloud,
         )
     return TokenResponse(access_token=token, expires_in=request.expiresIn)
 

@@ -86,6 +86,7 @@ _SIZE = {
     "required": True,
     "description": "One of Exchange's nine sizes, 48x48 to 648x648.",
     "schema": {"type": "string", "enum": ["48x48", "64x64", "96x96", "120x120", "240x240"]},
+    "example": "48x48",
 }
 _CONSISTENCY = {
     "name": "ConsistencyLevel",
@@ -159,7 +160,7 @@ _KINDS: dict[str, tuple[str, str, dict[str, Any], tuple[dict[str, Any], ...]]] =
         "user",
         "Count users (needs ConsistencyLevel: eventual)",
         _COUNT,
-        (_query("$filter", "As for the list."), _CONSISTENCY),
+        (_query("$filter", "As for the list."), {**_CONSISTENCY, "example": "eventual"}),
     ),
     "getGroup": ("group", "Get a group", _json(_GROUP_EXAMPLE), (_SELECT,)),
     "listMembers": (

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mockgraph.clouds import cloud_for_graph_host
 from tests.conftest import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL, Graph
 
 ROOT = "https://graph.microsoft.com"
@@ -280,8 +281,12 @@ def test_orderby(reader: httpx.Client) -> None:
     ],
 )
 def test_context_names_the_cloud_called_and_next_link_the_address(
-    reader: httpx.Client, host: str, root: str
+    graph: Graph, host: str, root: str
 ) -> None:
+    # Each Graph host takes only its own cloud's tokens.
+    cloud = cloud_for_graph_host(host)
+    extra = {"cloud": cloud.name} if cloud is not None else {}
+    reader = graph.as_app(PRESENCE_WALL, "User.Read.All", **extra)
     page = reader.get("/v1.0/users?$top=5", headers={"Host": host}).json()
 
     assert page["@odata.context"] == f"{root}/v1.0/$metadata#users"

@@ -45,6 +45,7 @@ def example_request(
 ) -> tuple[str, dict[str, str], bytes | None]:
     """(url, headers, body) from the operation's examples; `known` fills ids made earlier."""
     query: dict[str, str] = {}
+    header_examples: dict[str, str] = {}
     for parameter in operation.get("parameters", []):
         value = known.get(parameter["name"], parameter.get("example"))
         if value is None:
@@ -54,7 +55,9 @@ def example_request(
             path = path.replace("{" + parameter["name"] + "}", str(value))
         elif parameter["in"] == "query":
             query[parameter["name"]] = str(value)
-    headers: dict[str, str] = {}
+        elif parameter["in"] == "header":
+            header_examples[parameter["name"]] = str(value)
+    headers: dict[str, str] = dict(header_examples)
     body: bytes | None = None
     for media, content in operation.get("requestBody", {}).get("content", {}).items():
         example = content.get("example")
@@ -75,7 +78,17 @@ def test_every_example_runs_as_it_stands(server: httpx.Client) -> None:
         json={
             "userId": ADELE,
             "appId": BUSY_LIGHT,
-            "scopes": ["Presence.Read", "Presence.Read.All", "Presence.ReadWrite"],
+            # What Authorize gets for the bundled Busy Light app (.default: its delegated
+            # permissions).
+            "scopes": [
+                "Presence.Read",
+                "Presence.Read.All",
+                "Presence.ReadWrite",
+                "User.Read",
+                "User.ReadBasic.All",
+                "ProfilePhoto.Read.All",
+                "GroupMember.Read.All",
+            ],
         },
     ).json()["access_token"]
     failures: list[str] = []
