@@ -7,6 +7,7 @@ never logged. How a line looks (coloured text or JSON) is the formatter's busine
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from mockgraph.fixtures import Fixtures
+from mockgraph.fixtures import Fixtures, SeedUser
 from mockgraph.http import Message, Receive, Scope, Send
 from mockgraph.identity.routes import is_identity_path
 from mockgraph.journal import Entry
@@ -57,8 +58,12 @@ class RequestLog:
     def __init__(self, fixtures: Fixtures, store: Store) -> None:
         self.fixtures = fixtures
         self.store = store
-        self._users = {u.id: u.profile.name for u in fixtures.users}
-        self._users_by_upn = {u.user_principal_name.lower(): u for u in fixtures.users}
+
+    @functools.cached_property
+    def _users_by_upn(self) -> dict[str, SeedUser]:
+        """The fixture users by UPN, for Entra sign-ins' lines: built on the first sign-in
+        that names a user, not at start-up (a large fixture file takes a while)."""
+        return {u.user_principal_name.lower(): u for u in self.fixtures.users}
 
     def on_entry(self, entry: Entry) -> None:
         """Journal listener: keep the entry for the line of the call that made it."""

@@ -5,6 +5,7 @@ trailing slash, and $metadata."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,8 +15,8 @@ import pytest
 from mockgraph.app import create_app
 from mockgraph.clouds import INTERCEPTED_HOSTS, LOGIN_HOSTS
 from mockgraph.settings import CLOUD_NAMES, Settings
-from mockgraph.testing import InProcessTransport
-from tests.conftest import ADELE, PRESENCE_SYNC, TENANT, Graph
+from mockgraph.testing import InProcessTransport, WebhookReceiver
+from tests.conftest import ADELE, BUSY_LIGHT, PRESENCE_SYNC, TENANT, Graph
 
 SECRET = "presence-sync-secret"
 
@@ -273,3 +274,40 @@ def test_metadata_is_a_csdl_document(graph: Graph, version: str) -> None:
     assert b'<EntityType Name="presence"' in answer.content
     assert b'<Action Name="setPresence" IsBound="true">' in answer.content
     assert b'<Singleton Name="me" Type="graph.user" />' in answer.content
+
+
+def test_subscriptions_answer_in_the_cloud_of_the_host_called(graph: Graph) -> None:
+    # A delegated US Government token (a subscription takes no application permission).
+    signed_in = at(graph, "login.microsoftonline.us").post(
+        f"/{TENANT}/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": BUSY_LIGHT,
+            "username": "adele.vance@contoso.example",
+            "password": "Adele-Pa55!",
+            "scope": "https://graph.microsoft.us/Presence.Read.All",
+        },
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    token = signed_in.json()["access_token"]
+    us = at(graph, "graph.microsoft.us")
+    us.headers["Authorization"] = f"Bearer {token}"
+    root = "https://graph.microsoft.us/v1.0/$metadata#subscriptions"
+    now = datetime.fromisoformat(graph.admin.get("/_mockgraph/clock").json()["now"][:19])
+    expires = (now + timedelta(minutes=30)).isoformat() + "Z"
+    with WebhookReceiver() as webhook:
+        created = us.post(
+            "/v1.0/subscriptions",
+            json={
+                "changeType": "updated",
+                "notificationUrl": webhook.url,
+                "resource": f"/communications/presences/{ADELE}",
+                "expirationDateTime": expires,
+            },
+        )
+    assert created.status_code == 201, created.text
+    assert created.json()["@odata.context"] == f"{root}/$entity"
+    sub_id = created.json()["id"]
+    listed = us.get("/v1.0/subscriptions")
+    assert listed.json()["@odata.context"] == root
+    assert us.get(f"/v1.0/subscriptions/{sub_id}").json()["@odata.context"] == f"{root}/$entity"

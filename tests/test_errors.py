@@ -40,6 +40,14 @@ def test_unknown_graph_paths_are_404(graph: Graph, path: str) -> None:
     assert_envelope(response.json(), "NotFound")
 
 
+@pytest.mark.parametrize("path", ["/v1.0/me/messages", "/beta/sites/root"])
+def test_an_unknown_graph_path_says_what_is_served(graph: Graph, path: str) -> None:
+    message = graph.as_user(ADELE).get(path).json()["error"]["message"]
+    assert message.startswith(f"mockgraph does not emulate GET {path}: ")
+    for served in ("presence", "users and /me", "photos", "groups", "subscriptions", "$batch"):
+        assert served in message, served
+
+
 def test_unknown_paths_outside_graph_are_404_in_graphs_envelope(graph: Graph) -> None:
     response = graph.admin.get("/nowhere", headers={"client-request-id": "abc"})
     assert response.status_code == 404

@@ -12,7 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from mockgraph.app import MockGraphApp, create_app
 from mockgraph.logs import TextFormatter, describe
+from mockgraph.settings import Settings
+from mockgraph.testing import InProcessTransport
 from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, PRESENCE_WALL, TENANT
 from tests.test_reliability import Served
 
@@ -236,3 +239,27 @@ def test_colour_only_on_a_terminal() -> None:
     coloured = TextFormatter("%(levelprefix)s %(message)s", use_colors=True).format(record)
     assert "\x1b[33m403\x1b[0m" in coloured  # a 4xx in yellow
     assert "\x1b[33mForbidden\x1b[0m: No." in coloured
+
+
+def test_sign_in_names_are_looked_up_on_first_use_not_at_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="mockgraph.requests")
+    app = create_app(Settings())
+    assert isinstance(app, MockGraphApp)
+    # Start-up builds no map of the fixture users (it is slow with 100,000 of them).
+    assert "_users_by_upn" not in vars(app.request_log)
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://127.0.0.1:8000") as c:
+        signed_in = c.post(
+            TOKEN_URL,
+            data={
+                "grant_type": "password",
+                "client_id": BUSY_LIGHT,
+                "username": "ADELE.VANCE@contoso.example",
+                "password": "Adele-Pa55!",
+                "scope": "Presence.Read",
+            },
+        )
+    assert signed_in.status_code == 200
+    (line,) = [r.__dict__["request"] for r in caplog.records if r.name == "mockgraph.requests"]
+    assert (line["kind"], line["userId"], line["userName"]) == ("entra", ADELE, "Adele Vance")

@@ -191,6 +191,7 @@ def test_with_an_admin_key_the_page_opens_and_its_data_does_not() -> None:
         assert c.get("/_mockgraph/ui/changes").status_code == 401
         keyed = c.get("/_mockgraph/ui/changes", headers={"Authorization": "Bearer sesame"})
         assert keyed.status_code == 200
+        assert c.get(f"/_mockgraph/ui/photos/{ADELE}").status_code == 401
 
 
 def test_the_built_in_webhook_answers_graphs_handshake(graph: Graph) -> None:
@@ -199,3 +200,26 @@ def test_the_built_in_webhook_answers_graphs_handshake(graph: Graph) -> None:
     assert (echoed.status_code, echoed.text) == (200, token)
     assert echoed.headers["content-type"].startswith("text/plain")
     assert graph.admin.post("/_mockgraph/webhook", json={"value": []}).status_code == 202
+
+
+def test_a_user_with_a_photo_shows_it_and_one_without_shows_initials(graph: Graph) -> None:
+    answer = changes(graph)
+    board, tenant = answer["board"], answer["tenant"]
+    assert card(board, ADELE)["hasPhoto"] is True
+    assert card(board, PATTI)["hasPhoto"] is False
+    shown = graph.admin.get(f"/_mockgraph/ui/photos/{ADELE}", params={"tenant": tenant})
+    assert shown.status_code == 200
+    assert shown.headers["content-type"] == "image/jpeg"
+    assert shown.content.startswith(b"\xff\xd8")
+    # The same stored photo Graph serves, cut to the board's size.
+    graph_photo = graph.as_user(ADELE, "User.Read").get("/v1.0/me/photos/96x96/$value")
+    assert graph_photo.status_code == 200
+    assert shown.content == graph_photo.content
+    again = graph.admin.get(
+        f"/_mockgraph/ui/photos/{ADELE}", headers={"If-None-Match": shown.headers["etag"]}
+    )
+    assert again.status_code == 304
+    for missing in (PATTI, "00000000-0000-0000-0000-000000000000", "<script>"):
+        none = graph.admin.get(f"/_mockgraph/ui/photos/{missing}")
+        assert none.status_code == 404, missing
+        assert none.json()["error"]["code"] == "NotFound"

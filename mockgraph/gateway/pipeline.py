@@ -125,8 +125,9 @@ class Gateway:
                 )
             if match is None:
                 raise NotFound(
-                    f"mockgraph does not emulate {method} {scope['path']}: only the "
-                    "presence API is served (see /docs)."
+                    f"mockgraph does not emulate {method} {scope['path']}: it serves "
+                    "presence, users and /me, photos, groups, subscriptions and $batch "
+                    "(see /docs)."
                 )
             operation = match.operation(method)
         request.operation = operation

@@ -70,10 +70,10 @@ class Subscription:
             return self.expires_at - lead
         return self.expires_at
 
-    def as_json(self, version: str) -> dict[str, Any]:
+    def as_json(self, root: str, version: str) -> dict[str, Any]:
+        """The subscription as Graph answers it; `root`: the Graph root the client called."""
         return {
-            "@odata.context": f"https://graph.microsoft.com/{version}/$metadata#subscriptions"
-            "/$entity",
+            "@odata.context": f"{root}/{version}/$metadata#subscriptions/$entity",
             "id": self.id,
             "resource": self.resource,
             "applicationId": self.app_id,

@@ -28,12 +28,13 @@ async def route(
     sub_id: str | None,
     raw: bytes,
     version: str,
+    root: str,
 ) -> Answer:
     """/subscriptions and /subscriptions/{id}: Graph's permission, then the operation."""
     authorize(principal, Access.SUBSCRIBE, None)
     now = tenant.clock.timestamp()
     notifier.expire(tenant, now)
-    call = Call(notifier, tenant, principal, raw, version, now, sub_id or "")
+    call = Call(notifier, tenant, principal, raw, version, root, now, sub_id or "")
     if sub_id is None:
         handler = _COLLECTION.get(method)
         if handler is None:
@@ -62,6 +63,7 @@ class Call:
     principal: Principal
     raw: bytes
     version: str
+    root: str  # the Graph root the client called (its cloud's), for @odata.context
     now: float
     sub_id: str  # "" for /subscriptions itself
 
@@ -70,17 +72,19 @@ class Call:
 async def create_subscription(call: Call) -> Answer:
     body = parse_body(SubscriptionBody, call.raw, "subscription")
     created = await call.notifier.create(call.tenant, call.principal, body, call.now)
-    return 201, _json(created.as_json(call.version))
+    return 201, _json(created.as_json(call.root, call.version))
 
 
 # GET /subscriptions: list subscriptions (the calling app's, made by the calling user)
 async def list_subscriptions(call: Call) -> Answer:
-    mine = [s.as_json(call.version) for s in call.notifier.mine(call.tenant, call.principal)]
+    mine = [
+        s.as_json(call.root, call.version) for s in call.notifier.mine(call.tenant, call.principal)
+    ]
     for item in mine:
         del item["@odata.context"]
     return 200, _json(
         {
-            "@odata.context": f"https://graph.microsoft.com/{call.version}/$metadata#subscriptions",
+            "@odata.context": f"{call.root}/{call.version}/$metadata#subscriptions",
             "value": mine,
         }
     )
@@ -89,7 +93,7 @@ async def list_subscriptions(call: Call) -> Answer:
 # GET /subscriptions/{id}: get subscription
 async def get_subscription(call: Call) -> Answer:
     found = call.notifier.find(call.tenant, call.principal, call.sub_id)
-    return 200, _json(found.as_json(call.version))
+    return 200, _json(found.as_json(call.root, call.version))
 
 
 # PATCH /subscriptions/{id}: update subscription (renew it)
@@ -97,7 +101,7 @@ async def update_subscription(call: Call) -> Answer:
     found = call.notifier.find(call.tenant, call.principal, call.sub_id)
     renewal = parse_body(RenewalBody, call.raw, "subscription")
     call.notifier.renew(call.tenant, found, renewal.expirationDateTime, call.now)
-    return 200, _json(found.as_json(call.version))
+    return 200, _json(found.as_json(call.root, call.version))
 
 
 # DELETE /subscriptions/{id}: delete subscription
@@ -155,6 +159,7 @@ def register(routes: Routes, notifier: Notifier) -> None:
             request.params.get("id"),
             request.raw or b"",
             request.version,
+            request.service_root,
         )
         return Reply(status, body)
 

@@ -58,6 +58,8 @@ def user_card(user: UserState, now: float, apps: dict[str, str]) -> dict[str, An
         "id": user.id,
         "displayName": user.display_name,
         "userPrincipalName": user.user_principal_name,
+        # The page shows it from /_mockgraph/ui/photos/{id}; initials when there is none.
+        "hasPhoto": user.profile.photo is not None,
         "availability": entity["availability"],
         "activity": entity["activity"],
         "statusMessage": None

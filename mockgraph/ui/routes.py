@@ -10,13 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from mockgraph import __version__
 from mockgraph.admin.routes import RuntimeDep, TenantDep
+from mockgraph.directory.photos import Photos
 from mockgraph.domain.values import PREFERRED_PRESENCE_PAIRS, SET_PRESENCE_PAIRS
+from mockgraph.errors import GraphError, NotFound
 from mockgraph.runtime import Runtime
 from mockgraph.store import Tenant
 from mockgraph.ui.board import Page, board, journal_rows, version_of
@@ -27,9 +29,13 @@ ASSETS_PATH = f"{UI_PATH}/assets"
 # The journal rows the page gets at most per look; it keeps its own window of them.
 JOURNAL_ROWS = 200
 DELIVERY_ROWS = 100
+# The board's avatars: 48 px shown, 96 px sent for sharp high-density screens.
+AVATAR_SIZE = 96
 
 router = APIRouter(include_in_schema=False)
 assets = StaticFiles(directory=STATIC)
+# The same stored photos Graph serves at /users/{id}/photo/$value, read and cut on demand.
+photos = Photos()
 
 
 @router.get("/")
@@ -132,3 +138,27 @@ def _deliveries(runtime: Runtime, tenant: Tenant) -> dict[str, Any]:
         )
     attempts = [a.as_json() for a in runtime.notifier.log if a.tenant == tenant.id]
     return {"subscriptions": subscriptions, "attempts": attempts[-DELIVERY_ROWS:]}
+
+
+@router.get(f"{UI_PATH}/photos/{{user_id}}")
+async def photo(
+    user_id: str,
+    tenant: TenantDep,
+    if_none_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    """A user's photo for the board, as Graph's GET /users/{id}/photos/96x96/$value would
+    give it, without a Graph token per image; 404 when the user has none (the page then
+    shows initials)."""
+    user = tenant.user(user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id!r} in tenant {tenant.id}.")
+    try:
+        original = photos.get(user.profile.photo, None)
+        side = min(original.width, original.height)
+        found = original if side <= AVATAR_SIZE else photos.get(user.profile.photo, AVATAR_SIZE)
+    except GraphError:
+        raise NotFound(f"User {user_id!r} has no photo.") from None
+    headers = {"ETag": found.etag, "Cache-Control": "private, no-cache"}
+    if if_none_match == found.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(found.data, media_type="image/jpeg", headers=headers)

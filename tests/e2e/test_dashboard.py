@@ -53,6 +53,10 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
     assert browser.current_url.endswith("/_mockgraph/ui")
     assert availability_of(browser, ALEX) == "DoNotDisturb"
     assert availability_of(browser, PATTI) == "Offline"
+    # A user with a photo shows it; one without shows initials.
+    wait_for(browser, f"{card(ALEX)}//div[contains(@class, 'avatar')]/img", 10)
+    patti = wait_for(browser, f"{card(PATTI)}//div[contains(@class, 'avatar')]")
+    assert patti.text.startswith("PF")
     shot(browser, "dashboard.png")
 
     # A setPresence sent to Graph shows on the board without a reload.

@@ -152,6 +152,31 @@ function initials(name) {
   const words = String(name).split(/[\s.@_-]+/).filter(Boolean);
   return ((words[0] || "?")[0] + (words.length > 1 ? words[words.length - 1][0] : "")).toUpperCase();
 }
+// A user's photo, from this server's control plane (no Graph token); initials until it loads,
+// and for good when the user has none or it fails. With an admin key, <img> cannot send it,
+// so the photo is fetched with it once and kept as an object URL.
+const photoUrls = new Map();
+function photoUrl(user) {
+  const path = `/_mockgraph/ui/photos/${encodeURIComponent(user.id)}?tenant=${encodeURIComponent(state.tenant)}`;
+  if (!state.adminKey) return Promise.resolve(path);
+  if (!photoUrls.has(path)) {
+    photoUrls.set(path, fetch(path, { headers: { Authorization: `Bearer ${state.adminKey}` } })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
+      .then((blob) => URL.createObjectURL(blob))
+      .catch((error) => { photoUrls.delete(path); throw error; }));
+  }
+  return photoUrls.get(path);
+}
+function avatar(user) {
+  const node = el("div", { class: "avatar", style: `background:${colourOf(user.id)}` }, initials(user.displayName), dot(user.availability, user.activity));
+  if (user.hasPhoto) {
+    photoUrl(user).then((src) => {
+      const img = el("img", { alt: "", src });
+      img.addEventListener("load", () => { node.firstChild.replaceWith(img); }, { once: true });
+    }).catch(() => {});
+  }
+  return node;
+}
 function dot(availability, activity) {
   return el("span", { class: `dot av-${availability} act-${activity}`, title: `${availability} / ${activity}`, "aria-hidden": "true" });
 }
@@ -179,7 +204,7 @@ function renderCard(user) {
     class: `card${selected ? " selected" : ""}`, tabindex: "0", dataset: { userId: user.id },
     onclick: () => selectUser(user), onkeydown: (e) => { if (e.key === "Enter") selectUser(user); },
   },
-    el("div", { class: "avatar", style: `background:${colourOf(user.id)}` }, initials(user.displayName), dot(user.availability, user.activity)),
+    avatar(user),
     el("div", { class: "who" },
       el("div", { class: "name" }, user.displayName),
       el("div", { class: "upn" }, user.userPrincipalName),
