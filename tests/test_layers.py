@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import logging
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,20 @@ OVERSIZED_FUNCTIONS: dict[str, str] = {}
 def test_layers_and_cycles(capsys: pytest.CaptureFixture[str]) -> None:
     """The contracts in pyproject.toml ([tool.importlinter]): each layer imports only the
     layers below it, every module has a layer, and no package's modules import in a cycle."""
-    status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    # import-linter configures logging as a command would, disabling every logger that exists;
+    # the loggers of the tests that follow must keep working.
+    loggers = [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.disabled
+    ]
+    try:
+        status = lint_imports(
+            config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True
+        )
+    finally:
+        for logger in loggers:
+            logger.disabled = False
     assert status == 0, capsys.readouterr().out
 
 

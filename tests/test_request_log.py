@@ -245,11 +245,16 @@ def test_sign_in_names_are_looked_up_on_first_use_not_at_start(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="mockgraph.requests")
+    # Listened to directly: an earlier test's logging set-up may stop it propagating to root.
+    requests_log = logging.getLogger("mockgraph.requests")
+    requests_log.addHandler(caplog.handler)
     app = create_app(Settings())
     assert isinstance(app, MockGraphApp)
     # Start-up builds no map of the fixture users (it is slow with 100,000 of them).
     assert "_users_by_upn" not in vars(app.request_log)
-    with httpx.Client(transport=InProcessTransport(app), base_url="http://127.0.0.1:8000") as c:
+    with (
+        httpx.Client(transport=InProcessTransport(app), base_url="http://127.0.0.1:8000") as c,
+    ):
         signed_in = c.post(
             TOKEN_URL,
             data={
@@ -260,6 +265,8 @@ def test_sign_in_names_are_looked_up_on_first_use_not_at_start(
                 "scope": "Presence.Read",
             },
         )
+    requests_log.removeHandler(caplog.handler)
     assert signed_in.status_code == 200
-    (line,) = [r.__dict__["request"] for r in caplog.records if r.name == "mockgraph.requests"]
+    records = {id(r): r for r in caplog.records if r.name == "mockgraph.requests"}
+    (line,) = [r.__dict__["request"] for r in records.values()]
     assert (line["kind"], line["userId"], line["userName"]) == ("entra", ADELE, "Adele Vance")
