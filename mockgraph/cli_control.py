@@ -13,18 +13,20 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeAlias
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from mockgraph.settings import ClientSettings
-from mockgraph.testing import ControlPlaneError, MockGraphAdmin
+
+if TYPE_CHECKING:
+    # httpx (under MockGraphAdmin) is imported only when a command runs: `mockgraph serve`
+    # starts without it.
+    from mockgraph.testing import MockGraphAdmin
 
 EXIT_FAILED = 1
 # How often `requests --follow` asks for new entries, in seconds.
 FOLLOW_INTERVAL = 0.5
 
-Command = Callable[[MockGraphAdmin, argparse.Namespace], None]
+Command: TypeAlias = Callable[["MockGraphAdmin", argparse.Namespace], None]
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
@@ -116,6 +118,8 @@ def _run(command: Command, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return 2
+    from mockgraph.testing import MockGraphAdmin
+
     tenant = getattr(args, "tenant", None) if not getattr(args, "all", False) else None
     admin = MockGraphAdmin(client.base_url, tenant=tenant, admin_key=client.admin_key)
     try:
@@ -134,6 +138,10 @@ def _run(command: Command, args: argparse.Namespace) -> int:
 @contextmanager
 def _reported(url: str) -> Iterator[None]:
     """Transport failures and refused calls as one line each."""
+    import httpx
+
+    from mockgraph.testing import ControlPlaneError
+
     try:
         yield
     except httpx.TransportError as exc:
@@ -144,6 +152,8 @@ def _reported(url: str) -> Iterator[None]:
 
 def post_token(client: ClientSettings, body: dict[str, object]) -> int:
     """`mockgraph token` against a running server."""
+    from mockgraph.testing import MockGraphAdmin
+
     admin = MockGraphAdmin(client.base_url, admin_key=client.admin_key)
     try:
         with _reported(client.base_url):
