@@ -69,7 +69,13 @@ def register(routes: Routes) -> None:
 
 def user_in_path(request: GraphRequest) -> str:
     """The user of /users/{key}/…: any key form Graph takes reaches the same user."""
-    key = parse_user_key(request.params["id"], request.raw_path())
+    param = request.params["id"]
+    # The common case, a known user's object id as sent: one look-up, nothing to parse.
+    if len(param) == 36:
+        known = request.tenant.user(param)
+        if known is not None:
+            return known.id
+    key = parse_user_key(param, request.raw_path())
     user = request.tenant.find_user(key)
     if user is not None:
         return user.id
