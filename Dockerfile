@@ -11,10 +11,12 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_CERT=${PIP_CERT}
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY mockgraph ./mockgraph
-# Build the wheel, then install it with its dependencies into a venv of its own.
+# Build the wheel, then install it with its dependencies into a venv of its own; what serving
+# never imports (setuptools, and uvicorn[standard]'s YAML, websockets and reload parts) goes.
 RUN python3 -m venv /opt/mockgraph \
  && /opt/mockgraph/bin/pip wheel --quiet --no-deps --wheel-dir /wheels . \
  && /opt/mockgraph/bin/pip install --quiet /wheels/*.whl \
+ && /opt/mockgraph/bin/pip uninstall --quiet --yes setuptools pyyaml websockets watchfiles \
  && /opt/mockgraph/bin/pip uninstall --quiet --yes pip \
  && rm -rf /opt/mockgraph/lib/python3*/site-packages/pip* \
  && find /opt/mockgraph -name '*.pyi' -delete

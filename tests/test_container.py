@@ -120,7 +120,10 @@ def run_container(image: str, *extra: str) -> Container:
 
 @pytest.fixture(scope="module")
 def container(built: Built, pytestconfig: pytest.Config) -> Iterator[Container]:
-    running = run_container(built.image)
+    # With its proxy on, so that the end-to-end suite's unmodified clients reach it too.
+    running = run_container(
+        built.image, "-e", "MOCKGRAPH_HOST=127.0.0.1", "-e", f"MOCKGRAPH_PROXY_PORT={free_port()}"
+    )
     try:
         yield running
     finally:

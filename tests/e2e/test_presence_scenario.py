@@ -8,7 +8,11 @@ from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_SYNC, PRESENCE_WALL, Gra
 def test_health(live: Graph) -> None:
     response = live.admin.get("/_mockgraph/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    health = response.json()
+    assert health["status"] == "ok"
+    # A server started with --proxy-port names it (the plugin's and the container test's do).
+    assert set(health) <= {"status", "proxyPort"}
+    assert isinstance(health.get("proxyPort", 0), int)
 
 
 def test_busy_light_scenario(live: Graph) -> None:
