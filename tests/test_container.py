@@ -336,8 +336,11 @@ def test_testcontainers_module_runs_the_image(
         # The control plane needs the key, which admin() sends.
         assert httpx.post(f"{mockgraph.url}/_mockgraph/reset").status_code == 401
         admin = mockgraph.admin()
-        admin.reset()
-        token = admin.token(ADELE, ["Presence.Read"])
+        try:
+            admin.reset()
+            token = admin.token(ADELE, ["Presence.Read"])
+        finally:
+            admin.close()
         me = httpx.get(
             f"{mockgraph.graph_url}/me/presence", headers={"Authorization": f"Bearer {token}"}
         )
