@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from mockgraph.app import create_app
 from mockgraph.server import ServerThread
 from tests.conftest import Graph
+from tests.e2e.browser import chromium
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +32,10 @@ def live(server_url: str) -> Iterator[Graph]:
     assert graph.admin.post("/_mockgraph/reset").status_code == 200
     yield graph
     graph.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium, reaching loopback only (skips when it is not installed)."""
+    with chromium() as driver:
+        yield driver

@@ -5,17 +5,18 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from tests.conftest import ALEX, MEGAN, PATTI, PRESENCE_SYNC, PRESENCE_WALL, Graph
-from tests.e2e.test_swagger_ui import (
-    LOOPBACK,
+from tests.e2e.browser import (
     OUTPUT,
-    browser,  # noqa: F401 (a fixture)
-    pytestmark,  # noqa: F401 (skips without Chromium)
-    requested_urls,
+    click,
+    needs_chromium,
+    outside_loopback,
+    text_of,
     wait_for,
 )
+
+pytestmark = needs_chromium
 
 
 def card(user_id: str) -> str:
@@ -23,20 +24,15 @@ def card(user_id: str) -> str:
 
 
 def availability_of(driver: Any, user_id: str) -> str | None:
+    """The availability the user's card shows now, or None for a card that shows none."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    found = driver.find_elements(By.XPATH, f"{card(user_id)}//b[contains(@class, 'availability')]")
-    return found[0].text if found else None
-
-
-def click(driver: Any, xpath: str) -> None:
-    """Click what `xpath` finds; the page re-renders live, so a found element may go stale."""
-    from selenium.common.exceptions import StaleElementReferenceException
-
+    xpath = f"{card(user_id)}//b[contains(@class, 'availability')]"
     for _ in range(50):
         try:
-            wait_for(driver, xpath).click()
-            return
+            found = driver.find_elements(By.XPATH, xpath)
+            return str(found[0].text) if found else None
         except StaleElementReferenceException:
             time.sleep(0.05)
     raise AssertionError(f"{xpath} kept going stale")
@@ -47,7 +43,7 @@ def shot(driver: Any, name: str) -> None:
     driver.save_screenshot(str(OUTPUT / name))
 
 
-def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None:  # noqa: F811
+def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None:
     browser.get(f"{live.base_url}/")
     wait_for(browser, f"{card(ALEX)}//*[contains(@class, 'name') and text()='Alex Wilber']")
     assert browser.current_url.endswith("/_mockgraph/ui")
@@ -55,8 +51,7 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
     assert availability_of(browser, PATTI) == "Offline"
     # A user with a photo shows it; one without shows initials.
     wait_for(browser, f"{card(ALEX)}//div[contains(@class, 'avatar')]/img", 10)
-    patti = wait_for(browser, f"{card(PATTI)}//div[contains(@class, 'avatar')]")
-    assert patti.text.startswith("PF")
+    assert text_of(browser, f"{card(PATTI)}//div[contains(@class, 'avatar')]").startswith("PF")
     shot(browser, "dashboard.png")
 
     # A setPresence sent to Graph shows on the board without a reload.
@@ -79,7 +74,7 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
     message = "Lunch with <b>Alex</b> & co"
     field = wait_for(browser, "//input[@id='status-text']")
     field.send_keys(message)
-    wait_for(browser, "//button[@id='set-status']").click()
+    click(browser, "//button[@id='set-status']")
     wait_for(browser, "//div[@id='user-result' and contains(., '200')]")
     status = live.presence(MEGAN)["statusMessage"]
     assert status["message"]["content"] == message
@@ -90,7 +85,7 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
     duration = wait_for(browser, "//input[@id='session-duration']")
     duration.clear()
     duration.send_keys("PT1M")
-    wait_for(browser, "//button[@id='set-session']").click()
+    click(browser, "//button[@id='set-session']")
     wait_for(browser, "//div[@id='user-result' and contains(., 'ExpirationDuration')]")
     shot(browser, "dashboard-user.png")
 
@@ -98,20 +93,18 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
     advance = wait_for(browser, "//input[@id='clock-advance']")
     advance.clear()
     advance.send_keys("PT10M")
-    wait_for(browser, "//button[@id='advance']").click()
+    click(browser, "//button[@id='advance']")
     wait_for(browser, f"{card(PATTI)}//b[contains(@class, 'availability') and text()='Offline']")
     assert live.presence(PATTI)["availability"] == "Offline"
 
     # The journal lists the calls; one opens with its body, response and error code.
-    wait_for(browser, "//div[@class='tabs']//button[@data-tab='journal']").click()
+    click(browser, "//div[@class='tabs']//button[@data-tab='journal']")
     click(browser, "//table[@id='journal']//td[contains(., '/setStatusMessage')]")
     wait_for(browser, "//pre[contains(@class, 'request-body') and contains(., 'Lunch with')]")
     wait_for(
         browser, "//table[@id='journal']//td[contains(., '/setPresence')]/..//span[text()='400']"
     )
-    wait_for(
-        browser, "//table[@id='journal']//td[contains(., '/setPresence')]/..//span[text()='400']"
-    ).click()
+    click(browser, "//table[@id='journal']//td[contains(., '/setPresence')]/..//span[text()='400']")
     wait_for(browser, "//div[@id='journal-detail']//dd[text()='InvalidArgument']")
     shot(browser, "dashboard-journal.png")
 
@@ -165,11 +158,7 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None: 
         time.sleep(0.1)
     assert live.presence(MEGAN)["statusMessage"] is None
 
-    outside = [
-        url
-        for url in requested_urls(browser)
-        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname not in LOOPBACK
-    ]
+    outside = outside_loopback(browser)
     assert outside == [], f"requests left loopback: {outside}"
 
 
