@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -63,9 +63,10 @@ from mockgraph.notifications.service import Notifier
 from mockgraph.openapi import DESCRIPTION, build_openapi
 from mockgraph.presence import routes as presence
 from mockgraph.request_log import RequestLog
+from mockgraph.request_log import log as request_log
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
-from mockgraph.store import Store, Tenant
+from mockgraph.store import Store
 from mockgraph.ui.routes import ASSETS_PATH, UI_PATH
 from mockgraph.ui.routes import assets as ui_assets
 from mockgraph.ui.routes import router as ui_router
@@ -121,7 +122,10 @@ def create_app(
         runtime.tokens,
         runtime.journal,
         settings,
-        answered=_notify(runtime.notifier),
+        # Presence that changed may owe subscribers a notification (sent in the background);
+        # only a tenant with subscriptions is scanned after its calls.
+        answered=runtime.notifier.scan,
+        watched=runtime.notifier.watched(),
     )
     app.max_body_bytes = settings.max_body_bytes
     app.admin_key = (settings.admin_key or "").encode()
@@ -173,15 +177,6 @@ def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
     return routes
 
 
-def _notify(notifier: Notifier) -> Callable[[Tenant], None]:
-    def answered(tenant: Tenant) -> None:
-        # Presence that changed may owe subscribers a notification (sent in the background);
-        # the scan returns at once for a tenant without subscriptions.
-        notifier.scan(tenant)
-
-    return answered
-
-
 class MockGraphApp(FastAPI):
     """FastAPI for the control plane and the docs; Graph calls skip its middleware entirely.
 
@@ -196,7 +191,7 @@ class MockGraphApp(FastAPI):
     cors_origins: frozenset[bytes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and request_log.isEnabledFor(logging.INFO):
             await self.request_log.serve(self._serve, scope, receive, send)
         else:
             await self._serve(scope, receive, send)

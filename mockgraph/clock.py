@@ -36,7 +36,8 @@ class Clock:
         frozen = self._frozen_at
         if frozen is not None:
             return frozen
-        return self._base() + self._offset
+        parent = self._parent  # _base(), inlined: every Graph call reads the clock
+        return (parent.timestamp() if parent is not None else time.time()) + self._offset
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp(), UTC)

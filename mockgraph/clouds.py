@@ -7,7 +7,7 @@ aliases, issuers) and §8.3 (the hosts a client may contact). A leaf: imports no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Graph's own application id: some tokens carry it as `aud` instead of the Graph root.
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -30,11 +30,11 @@ class Cloud:
     # OIDC's and user realm's `cloud_instance_name`; instance discovery's `preferred_cache`.
     instance_name: str = "microsoftonline.com"
     cache_host: str | None = None
+    # The service root, e.g. https://graph.microsoft.com (made once: every Graph call reads it).
+    graph_root: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def graph_root(self) -> str:
-        """The service root, e.g. https://graph.microsoft.com."""
-        return f"https://{self.graph_host}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "graph_root", f"https://{self.graph_host}")
 
     @property
     def login_host(self) -> str:

@@ -22,6 +22,7 @@ DIAGNOSTIC = (
     b'{"ServerInfo":{"DataCenter":"mockgraph","Slice":"E","Ring":"5","ScaleUnit":"000",'
     b'"RoleInstance":"mockgraph"}}'
 )
+_DIAGNOSTIC_HEADER = (b"x-ms-ags-diagnostic", DIAGNOSTIC)
 # Where the request ids of one request live in its ASGI scope.
 REQUEST_IDS = "mockgraph.request_ids"
 
@@ -56,7 +57,7 @@ def graph_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     return [
         (b"request-id", request_id.encode()),
         (b"client-request-id", client_request_id.encode("latin-1")),
-        (b"x-ms-ags-diagnostic", DIAGNOSTIC),
+        _DIAGNOSTIC_HEADER,
     ]
 
 
@@ -68,8 +69,13 @@ async def respond(
     content_type: bytes | None,
     extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    headers = graph_headers(scope)
-    headers.append((b"content-length", str(len(body)).encode()))
+    request_id, client_request_id = request_ids(scope)
+    headers = [
+        (b"request-id", request_id.encode()),
+        (b"client-request-id", client_request_id.encode("latin-1")),
+        _DIAGNOSTIC_HEADER,
+        (b"content-length", b"%d" % len(body)),
+    ]
     if content_type is not None:
         headers.append((b"content-type", content_type))
     if extra:

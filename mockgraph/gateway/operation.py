@@ -45,31 +45,34 @@ class GraphRequest:
     """One Graph call as it runs through the gateway, and as a handler reads it."""
 
     __slots__ = (
-        "_now",
-        "_principal",
-        "_tenant",
         "cloud",
         "gateway",
         "headers",
+        "now",
         "operation",
         "params",
+        "principal",
         "raw",
         "scope",
         "target",
+        "tenant",
         "version",
     )
+
+    # Set once the token is checked, and never on a public operation ($batch): who calls, the
+    # caller's tenant (its users, clock, faults and throttling) and the tenant's clock at this
+    # call. Plain attributes, not properties: a handler reads them on every call.
+    principal: Principal
+    tenant: Tenant
+    now: float
 
     def __init__(self, scope: Scope, gateway: Gateway) -> None:
         self.scope = scope
         self.gateway = gateway
-        self.headers: dict[bytes, bytes] = {}  # authorization, content-type and length only
+        self.headers: dict[bytes, bytes] = {}  # the few the pipeline reads
         self.version = ""
         self.params: Mapping[str, str] = {}
         self.operation: Operation | None = None
-        # Set once the token is checked: absent on a public operation ($batch).
-        self._principal: Principal | None = None
-        self._tenant: Tenant | None = None
-        self._now: float | None = None
         self.target: str | None = None  # the user the permission check was made for
         self.raw: bytes | None = None
         # The cloud of the Graph host called (MOCKGRAPH_CLOUD's on mockgraph's own address).
@@ -80,24 +83,6 @@ class GraphRequest:
         """https://graph.microsoft.com, or the national root of the Graph host called: the
         root of @odata.context and @odata.id."""
         return self.cloud.graph_root
-
-    @property
-    def principal(self) -> Principal:
-        """Who calls, from the verified token."""
-        assert self._principal is not None, "a public operation has no caller"
-        return self._principal
-
-    @property
-    def tenant(self) -> Tenant:
-        """The caller's tenant: its users, clock, faults and throttling."""
-        assert self._tenant is not None, "a public operation has no tenant"
-        return self._tenant
-
-    @property
-    def now(self) -> float:
-        """The tenant's clock at this call."""
-        assert self._now is not None, "a public operation has no tenant clock"
-        return self._now
 
     @property
     def method(self) -> str:

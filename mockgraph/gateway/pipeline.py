@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Container
 from typing import cast
 
 from mockgraph.auth.permissions import authorize
@@ -24,16 +24,33 @@ from mockgraph.errors import (
     render_error,
     unexpected,
 )
-from mockgraph.faults import throttled_error
+from mockgraph.faults import Fault, throttled_error
 from mockgraph.gateway.operation import GraphRequest, Reply
 from mockgraph.gateway.routing import Routes, normalise_path
-from mockgraph.http import ODATA_JSON, Receive, Scope, Send, read_body, request_ids, respond
+from mockgraph.http import (
+    ODATA_JSON,
+    REQUEST_IDS,
+    Receive,
+    Scope,
+    Send,
+    new_request_id,
+    read_body,
+    request_ids,
+    respond,
+)
 from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
 from mockgraph.settings import Settings
 from mockgraph.store import Store, Tenant
 
 _WANTED_HEADERS = frozenset(
-    {b"authorization", b"content-type", b"content-length", b"transfer-encoding", b"host"}
+    {
+        b"authorization",
+        b"client-request-id",
+        b"content-type",
+        b"content-length",
+        b"transfer-encoding",
+        b"host",
+    }
 )
 _JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
 
@@ -53,6 +70,7 @@ class Gateway:
         journal: Journal,
         settings: Settings,
         answered: Callable[[Tenant], None] | None = None,
+        watched: Container[str] = frozenset(),
     ) -> None:
         self.routes = routes
         self.store = store
@@ -60,6 +78,7 @@ class Gateway:
         self.journal = journal
         self.settings = settings
         self.answered = answered
+        self.watched = watched
         self.cloud = parse_cloud(settings.cloud)
         self._clouds: dict[bytes, Cloud] = {}
 
@@ -83,6 +102,17 @@ class Gateway:
         if "//" in path or path.endswith("/"):
             scope["path"] = normalise_path(path)
         request = GraphRequest(scope, self)
+        # The one pass over the headers: what the pipeline reads, and the request's ids.
+        headers = request.headers = {
+            name: value for name, value in scope["headers"] if name in _WANTED_HEADERS
+        }
+        if REQUEST_IDS not in scope:
+            request_id = new_request_id()
+            client = headers.get(b"client-request-id")
+            scope[REQUEST_IDS] = (
+                request_id,
+                client.decode("latin-1") if client is not None else request_id,
+            )
         try:
             reply = await self._handle(request, receive)
         except GraphError as error:
@@ -94,21 +124,22 @@ class Gateway:
                 scope, send, unexpected(scope["method"], scope["path"], exc)
             )
         else:
-            status = reply.status
+            status, body, content_type, extra = reply
             # The journal keeps JSON answers; a photo's bytes are not worth showing.
-            json_body = reply.content_type is None or b"json" in reply.content_type
-            answer = reply.body if json_body else b""
-            await _send(scope, send, reply)
-            if request._tenant is not None and self.answered is not None:
-                self.answered(request._tenant)
+            answer = body if content_type is None or b"json" in content_type else b""
+            if content_type is None and body:
+                content_type = ODATA_JSON
+                extra = [*_JSON_EXTRA, *extra] if extra else _JSON_EXTRA
+            await respond(send, scope, status, body, content_type, extra)
+            tenant = getattr(request, "tenant", None)
+            if tenant is not None and tenant.id in self.watched and self.answered is not None:
+                self.answered(tenant)
         self._record(request, status, answer, (time.perf_counter() - started) * 1000)
 
     async def _handle(self, request: GraphRequest, receive: Receive) -> Reply:
         scope = request.scope
         method = scope["method"]
-        headers = request.headers = {
-            name: value for name, value in scope["headers"] if name in _WANTED_HEADERS
-        }
+        headers = request.headers
         request.cloud = self.cloud_of(headers.get(b"host"))
         match = self.routes.match(scope["path"])
         if match is not None and match.public:
@@ -117,7 +148,9 @@ class Gateway:
                 receive, headers.get(b"content-length"), self.settings.max_body_bytes
             )
         else:
-            await self._admit(request)
+            fault = self._admit(request)
+            if fault is not None:
+                await self._inject(fault, request)
             # A GET carries no body worth waiting for; everything else is read in full.
             if method != "GET" or b"content-length" in headers or b"transfer-encoding" in headers:
                 request.raw = await read_body(
@@ -141,31 +174,36 @@ class Gateway:
             return await cast(Awaitable[Reply], operation.handler(request))
         return cast(Reply, operation.handler(request))
 
-    async def _admit(self, request: GraphRequest) -> None:
+    def _admit(self, request: GraphRequest) -> Fault | None:
         """Token, then its lifetime, then the tenant (so an expired token is 401 even at the
-        tenant cap), throttling and faults."""
-        principal = request._principal = self._authenticate(request.headers.get(b"authorization"))
+        tenant cap), then throttling; the fault this call is to meet, if one is set."""
+        principal = request.principal = self._authenticate(request.headers.get(b"authorization"))
         # Each Graph host takes only tokens for its own cloud's audience.
         if not request.cloud.accepts_audience(principal.audience):
             raise InvalidAuthenticationToken(BAD_AUDIENCE)
         store = self.store
-        tenant = request._tenant = store.known(principal.tenant_id)
-        now = request._now = (tenant.clock if tenant is not None else store.clock).timestamp()
+        tenant = store.known(principal.tenant_id)
+        if tenant is not None:
+            request.tenant = tenant
+        now = request.now = (tenant.clock if tenant is not None else store.clock).timestamp()
         check_lifetime(principal, now)
         if tenant is None:
-            tenant = request._tenant = store.tenant(principal.tenant_id)
-            now = request._now = tenant.clock.timestamp()
+            tenant = request.tenant = store.tenant(principal.tenant_id)
+            now = request.now = tenant.clock.timestamp()
         retry_after = tenant.throttle.check(principal.app_id or "", now)
         if retry_after is not None:
             raise throttled_error(retry_after)
-        fault = tenant.faults.hit(request.scope["method"], request.scope["path"])
-        if fault is not None:
-            if fault.delay_ms:
-                await asyncio.sleep(fault.delay_ms / 1000)
-            error = fault.error()
-            if error is not None:
-                raise error
-            request._now = tenant.clock.timestamp()
+        return tenant.faults.hit(request.scope["method"], request.scope["path"])
+
+    @staticmethod
+    async def _inject(fault: Fault, request: GraphRequest) -> None:
+        """A fault set through the control plane: its delay, then its error if it has one."""
+        if fault.delay_ms:
+            await asyncio.sleep(fault.delay_ms / 1000)
+        error = fault.error()
+        if error is not None:
+            raise error
+        request.now = request.tenant.clock.timestamp()
 
     def _authenticate(self, header: bytes | None) -> Principal:
         if header is None:
@@ -189,36 +227,34 @@ class Gateway:
         return body
 
     def _record(self, request: GraphRequest, status: int, answer: bytes, latency_ms: float) -> None:
-        scope, tenant, raw = request.scope, request._tenant, request.raw
-        request_id, client_request_id = request_ids(scope)
+        scope, raw = request.scope, request.raw
+        # A public operation ($batch), or a call refused before its token was checked, has
+        # no tenant, caller or tenant clock.
+        tenant: Tenant | None = getattr(request, "tenant", None)
+        now: float | None = getattr(request, "now", None)
+        request_id, client_request_id = scope[REQUEST_IDS]
         size = len(raw) if raw is not None else 0
+        # A body or answer too large to show is kept as its size only.
+        body = raw if size <= MAX_BODY_CHARS else None
+        kept = answer if len(answer) <= MAX_BODY_CHARS else None
+        # Positional, in Entry's field order: keywords cost more than the rest of the record.
         self.journal.add(
             Entry(
-                sequence=self.journal.next_sequence(),
-                timestamp=request._now
-                if request._now is not None
-                else self.store.clock.timestamp(),
-                tenant=tenant.id if tenant is not None else None,
-                method=scope["method"],
-                path=scope["path"],
-                query=scope["query_string"],
-                status=status,
-                principal=request._principal,
-                # A body too large to show is kept as its size only.
-                body=raw if size <= MAX_BODY_CHARS else None,
-                body_size=size,
-                request_id=request_id,
-                client_request_id=client_request_id,
-                latency_ms=latency_ms,
-                response=answer if len(answer) <= MAX_BODY_CHARS else None,
-                response_size=len(answer),
+                self.journal.next_sequence(),
+                now if now is not None else self.store.clock.timestamp(),
+                tenant.id if tenant is not None else None,
+                scope["method"],
+                scope["path"],
+                scope["query_string"],
+                status,
+                getattr(request, "principal", None),
+                body,
+                size,
+                request_id,
+                client_request_id,
+                latency_ms,
+                kept,
+                len(answer),
+                len(body or b"") + len(kept or b""),
             )
         )
-
-
-async def _send(scope: Scope, send: Send, reply: Reply) -> None:
-    status, body, content_type, headers = reply
-    if content_type is None and body:
-        content_type = ODATA_JSON
-        headers = [*_JSON_EXTRA, *headers] if headers else _JSON_EXTRA
-    await respond(send, scope, status, body, content_type, headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,11 @@ class Notifier:
     def _now(self, tenant_id: str) -> float:
         tenant = self.store.known(tenant_id)
         return (tenant.clock if tenant is not None else self.store.clock).timestamp()
+
+    def watched(self) -> Container[str]:
+        """The ids of the tenants that have subscriptions: the gateway calls `scan` after a
+        tenant's call only when its id is in here (a live view, not a copy)."""
+        return self._tenants
 
     # --- the subscriptions -----------------------------------------------------------
 
