@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from mockgraph import __version__, batch, metadata
 from mockgraph.admin.routes import TAG as CONTROL_PLANE
+from mockgraph.admin.routes import health_router
 from mockgraph.admin.routes import router as admin_router
 from mockgraph.admin.webhook import WEBHOOK_PATH
 from mockgraph.admin.webhook import router as webhook_router
@@ -71,6 +72,8 @@ from mockgraph.ui.routes import ASSETS_PATH, UI_PATH
 from mockgraph.ui.routes import assets as ui_assets
 from mockgraph.ui.routes import router as ui_router
 
+# Set in a scope once the request log wraps it, so that the call it makes is not wrapped again.
+_LOGGED = "mockgraph.logged"
 GRAPH_PREFIXES = tuple(f"/{version}/" for version in VERSIONS)
 # Control-plane paths that never need the admin key.
 # The dashboard's page and assets hold no data (it asks for the key); Graph posts to the webhook.
@@ -109,6 +112,7 @@ def create_app(
     app.state.runtime = runtime
     app.request_log = RequestLog(runtime.fixtures, runtime.store)
     runtime.journal.listeners.append(app.request_log.on_entry)
+    app.include_router(health_router)
     app.include_router(admin_router)
     app.include_router(device_codes_router, tags=[CONTROL_PLANE])
     app.include_router(identity_router)
@@ -191,15 +195,14 @@ class MockGraphApp(FastAPI):
     cors_origins: frozenset[bytes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and request_log.isEnabledFor(logging.INFO):
-            await self.request_log.serve(self._serve, scope, receive, send)
-        else:
-            await self._serve(scope, receive, send)
-
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            if _LOGGED not in scope and request_log.isEnabledFor(logging.INFO):
+                # The request log wraps the whole call, and comes back here to make it.
+                scope[_LOGGED] = True
+                await self.request_log.serve(self, scope, receive, send)
+                return
             if self.cors_origins:
-                origin = next((v for k, v in scope["headers"] if k == b"origin"), None)
+                origin = _origin(scope)
                 if origin is not None and (
                     b"*" in self.cors_origins or origin in self.cors_origins
                 ):
@@ -248,6 +251,14 @@ class MockGraphApp(FastAPI):
                     "Authorization: Bearer <MOCKGRAPH_ADMIN_KEY>."
                 )
         return None
+
+
+def _origin(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == b"origin":
+            origin: bytes = value
+            return origin
+    return None
 
 
 def _error_response(request: Request, error: GraphError, clock: Clock) -> Response:

@@ -39,9 +39,14 @@ from mockgraph.store import Tenant
 TAG = "mockgraph control plane"
 
 router = APIRouter(prefix="/_mockgraph", tags=[TAG])
+# Health alone: FastAPI prepares a router's routes on its first request, so the first probe
+# (a container's healthcheck, a test waiting for start-up) does not wait on the other twenty.
+health_router = APIRouter(prefix="/_mockgraph", tags=[TAG])
 
 
-def _runtime(request: Request) -> Runtime:
+# The dependencies are coroutines: FastAPI runs a plain `def` one in a worker thread, and these
+# read and make tenants, which only the event loop touches.
+async def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -53,7 +58,7 @@ TenantParam = Annotated[
 ]
 
 
-def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
+async def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
     return runtime.store.tenant(
         service.checked_guid(tenant, "tenant") if tenant else runtime.fixtures.tenant_id
     )
@@ -71,7 +76,7 @@ async def index(request: Request) -> Listing:
     return Listing(value=state.control_plane_index)
 
 
-@router.get("/health", response_model=Health, response_model_exclude_none=True)
+@health_router.get("/health", response_model=Health, response_model_exclude_none=True)
 async def health(runtime: RuntimeDep) -> Health:
     """200 once the server is ready."""
     return Health(proxyPort=runtime.settings.proxy_port)

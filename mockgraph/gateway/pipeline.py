@@ -103,9 +103,10 @@ class Gateway:
             scope["path"] = normalise_path(path)
         request = GraphRequest(scope, self)
         # The one pass over the headers: what the pipeline reads, and the request's ids.
-        headers = request.headers = {
-            name: value for name, value in scope["headers"] if name in _WANTED_HEADERS
-        }
+        headers = request.headers
+        for name, value in scope["headers"]:  # a loop: 3.11 makes a comprehension a call
+            if name in _WANTED_HEADERS:
+                headers[name] = value
         if REQUEST_IDS not in scope:
             request_id = new_request_id()
             client = headers.get(b"client-request-id")

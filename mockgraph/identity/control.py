@@ -48,7 +48,7 @@ class DeviceCodeListing(BaseModel):
     value: list[DeviceCodeInfo]
 
 
-def _codes(request: Request) -> DeviceCodes:
+async def _codes(request: Request) -> DeviceCodes:
     runtime: Runtime = request.app.state.runtime
     return runtime.identity.device_codes
 

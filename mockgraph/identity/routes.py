@@ -29,7 +29,7 @@ TAG = "Entra ID (token endpoint)"
 router = APIRouter(tags=[TAG])
 
 
-def _identity(request: Request) -> Identity:
+async def _identity(request: Request) -> Identity:
     runtime: Runtime = request.app.state.runtime
     return runtime.identity
 
