@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, Protocol
@@ -140,14 +141,29 @@ for _name in _STORED:
 
 def user_value(user: DirectoryUser, name: str, basic_only: bool) -> Any:
     """The value of property `name` (Graph's spelling); hidden or unset: null, or [] for lists."""
-    getter = _GETTERS.get(name)
-    if getter is None or (basic_only and name not in BASIC):
-        return [] if name in COLLECTIONS else None
-    return getter(user)
+    return _getter(name, basic_only)(user)
 
 
 def user_document(user: DirectoryUser, names: tuple[str, ...], basic_only: bool) -> dict[str, Any]:
-    return {name: user_value(user, name, basic_only) for name in names}
+    """The user with properties `names`, as `user_value` gives each."""
+    return {name: getter(user) for name, getter in _getters(names, basic_only)}
+
+
+@functools.lru_cache(maxsize=256)
+def _getters(
+    names: tuple[str, ...], basic_only: bool
+) -> tuple[tuple[str, Callable[[DirectoryUser], Any]], ...]:
+    """`user_value`'s choice for each name, made once per selection (a page of 999 users
+    asks the same question 999 times)."""
+    return tuple((name, _getter(name, basic_only)) for name in names)
+
+
+def _getter(name: str, basic_only: bool) -> Callable[[DirectoryUser], Any]:
+    getter = _GETTERS.get(name)
+    if getter is None or (basic_only and name not in BASIC):
+        # Hidden or unset: null, or [] for a collection (a new one each time).
+        return (lambda _user: []) if name in COLLECTIONS else (lambda _user: None)
+    return getter
 
 
 # GET /groups/{id}: the group default set, in the order of Graph's example (§5.1).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import struct
 from dataclasses import dataclass
@@ -56,6 +57,10 @@ class Options:
         return hashlib.sha256(text.encode()).digest()[:8]
 
 
+# Clients send the same few query strings again and again (a roster looked up by mail, the
+# same page of users): each is parsed once. Bounded; a refused one is not kept (its 400 is
+# raised again each time).
+@functools.lru_cache(maxsize=4096)
 def parse_options(query_string: str, version: str) -> Options:
     """Options from a query string; Graph's 400 for a repeated, unknown or malformed one."""
     seen: dict[str, str] = {}

@@ -27,7 +27,7 @@ def call_of(request: GraphRequest) -> Call:
         groups=tenant.groups,
         query=request.scope["query_string"].decode("latin-1"),
         eventual=(request.header("ConsistencyLevel") or "").strip().lower() == "eventual",
-        host=request.header("host"),
+        cloud=request.cloud,
         address=request.base_url() + path,
     )
 

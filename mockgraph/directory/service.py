@@ -20,7 +20,7 @@ from mockgraph.auth.permissions import (
     user_sight,
 )
 from mockgraph.auth.tokens import Principal
-from mockgraph.clouds import Cloud, cloud_for_graph_host
+from mockgraph.clouds import Cloud
 from mockgraph.directory import groups as group_ops
 from mockgraph.directory import users as user_ops
 from mockgraph.directory.exceptions import (
@@ -55,7 +55,7 @@ class Call:
     groups: Mapping[str, Group]
     query: str  # the raw query string
     eventual: bool  # ConsistencyLevel: eventual
-    host: str | None  # the Host header
+    cloud: Cloud  # the cloud of the Graph host called (its root begins @odata.context)
     address: str  # scheme://host[:port]/{version}/... as called, without the query
 
 
@@ -63,8 +63,12 @@ class Call:
 DIRECTORY_HEADERS = [(b"cache-control", b"no-cache"), (b"x-ms-resource-unit", b"1")]
 
 
+# One encoder for every answer: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def _json(document: Mapping[str, Any]) -> Answer:
-    body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    body = _ENCODE(document).encode()
     return Answer(200, body, JSON, [(b"odata-version", b"4.0"), *DIRECTORY_HEADERS])
 
 
@@ -77,10 +81,9 @@ class DirectoryService:
         self.photos = Photos(photo_not_found_code)
 
     def _read(self, call: Call, basic_only: bool) -> user_ops.Read:
-        cloud = (cloud_for_graph_host(call.host) if call.host else None) or self.cloud
         return user_ops.Read(
             call.version,
-            cloud.graph_root,
+            call.cloud.graph_root,
             call.address,
             parse_options(call.query, call.version),
             call.eventual,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -31,7 +32,7 @@ from mockgraph.directory.query import (
     next_link,
     select_list,
 )
-from mockgraph.directory.rules import compile_filter
+from mockgraph.directory.rules import CompiledFilter, compile_filter
 from mockgraph.directory.search import parse_search
 from mockgraph.domain.keys import UserKey
 
@@ -104,9 +105,7 @@ def _matching(index: UserIndex, read: Read, advanced: bool) -> Iterable[Director
         )
     compiled = None
     if options.filter is not None:
-        compiled = compile_filter(
-            parse_filter(options.filter), advanced=advanced, basic_only=read.basic_only
-        )
+        compiled = _compiled_filter(options.filter, advanced, read.basic_only)
     source: Iterable[DirectoryUser] = index.ordered
     if options.orderby is not None:
         if options.filter is not None and not advanced:
@@ -123,6 +122,13 @@ def _matching(index: UserIndex, read: Read, advanced: bool) -> Iterable[Director
         predicate = compiled.predicate
         source = (u for u in source if predicate(u))
     return source
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled_filter(text: str, advanced: bool, basic_only: bool) -> CompiledFilter:
+    """A $filter parsed and checked against Graph's rules once per text and mode (a refused
+    one is not kept: its 400 is raised again each time)."""
+    return compile_filter(parse_filter(text), advanced=advanced, basic_only=basic_only)
 
 
 def _sort(orderby: str) -> tuple[str, bool]:
@@ -145,7 +151,7 @@ def list_users(index: UserIndex, read: Read) -> dict[str, Any]:
         raise _no_expand(options.expand)
     selected = select_list(options.select, USER_PROPERTIES, "user")
     names, written = selected if selected is not None else (read.defaults, None)
-    if any(name in SHAREPOINT for name in names):
+    if not SHAREPOINT.isdisjoint(names):
         raise NotImplementedTarget("This operation target is not yet supported.")
     offset, advanced = 0, _advanced(read)
     if options.skiptoken is not None:
