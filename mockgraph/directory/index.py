@@ -14,22 +14,34 @@ class UserIndex:
         self.by_id = users
         self.ordered: Sequence[DirectoryUser] = list(users.values())
         self.by_upn: dict[str, DirectoryUser] = {}
-        self.by_mail: dict[str, list[DirectoryUser]] = {}
+        # A mail names one user, or (rarely) several: those are listed apart, so that a
+        # tenant of 100,000 users does not hold 100,000 one-user lists for the collector to
+        # walk (a full collection went from under 1 ms to 20 ms).
+        self.by_mail: dict[str, DirectoryUser] = {}
+        self.shared_mail: dict[str, list[DirectoryUser]] = {}
         for user in self.ordered:
             self.by_upn[user.user_principal_name.lower()] = user
             mail = user.profile.mail
-            if mail is not None:
-                self.by_mail.setdefault(mail.lower(), []).append(user)
+            if mail is None:
+                continue
+            key = mail.lower()
+            first = self.by_mail.setdefault(key, user)
+            if first is not user:
+                self.shared_mail.setdefault(key, [first]).append(user)
         self._sorted: dict[tuple[str, bool], list[DirectoryUser]] = {}
 
     def find(self, prop: str, value: str) -> list[DirectoryUser]:
+        """The users whose id, userPrincipalName or mail (`prop`) is `value` (lower case)."""
         if prop == "id":
             user = self.by_id.get(value)
-            return [user] if user is not None else []
-        if prop == "userPrincipalName":
+        elif prop == "userPrincipalName":
             user = self.by_upn.get(value)
-            return [user] if user is not None else []
-        return self.by_mail.get(value, [])
+        else:
+            shared = self.shared_mail.get(value)
+            if shared is not None:
+                return shared
+            user = self.by_mail.get(value)
+        return [user] if user is not None else []
 
     def sorted_by(self, prop: str, descending: bool) -> list[DirectoryUser]:
         key = (prop, descending)

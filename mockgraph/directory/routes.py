@@ -19,16 +19,18 @@ def call_of(request: GraphRequest) -> Call:
     """What the directory needs of a request."""
     tenant = request.tenant
     path = request.raw_path() or request.scope["path"]
+    consistency = request.headers.get(b"consistencylevel")  # kept by the gateway's header pass
+    # Positional, in Call's field order: every directory call builds one.
     return Call(
-        version=request.version,
-        principal=request.principal,
-        tenant_id=tenant.id,
-        users=tenant.users,
-        groups=tenant.groups,
-        query=request.scope["query_string"].decode("latin-1"),
-        eventual=(request.header("ConsistencyLevel") or "").strip().lower() == "eventual",
-        cloud=request.cloud,
-        address=request.base_url() + path,
+        request.version,
+        request.principal,
+        tenant.id,
+        tenant.users,
+        tenant.groups,
+        request.scope["query_string"].decode("latin-1"),
+        consistency is not None and consistency.strip().lower() == b"eventual",
+        request.cloud,
+        request.base_url() + path,
     )
 
 

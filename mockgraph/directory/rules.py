@@ -61,6 +61,8 @@ class CompiledFilter:
     # The (property, lower-cased values) an indexed eq/in pins the result to; None: scan.
     keys: tuple[str, tuple[str, ...]] | None
     advanced_only: bool  # some construct needs the advanced-query parameters
+    # The filter is that eq/in alone: the index's answer is the filter's, with nothing to check.
+    exact: bool = False
 
 
 def _property(written: str) -> str:
@@ -200,7 +202,9 @@ def compile_filter(node: Node, *, advanced: bool, basic_only: bool) -> CompiledF
     """Check `node` against Graph's rules, in Graph's order (§3.6), and compile it."""
     checker = _Checker(advanced, basic_only)
     predicate = checker.compile(node)
-    return CompiledFilter(predicate, _keys(node), checker.used_advanced)
+    keys = _keys(node)
+    exact = keys is not None and isinstance(node, (Compare, In))
+    return CompiledFilter(predicate, keys, checker.used_advanced, exact)
 
 
 __all__ = ["AuthorizationRequestDenied", "CompiledFilter", "compile_filter"]

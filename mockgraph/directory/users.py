@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockgraph.directory.exceptions import (
     NotImplementedTarget,
@@ -39,9 +38,9 @@ from mockgraph.domain.keys import UserKey
 SORTABLE = {"displayname": "displayName", "userprincipalname": "userPrincipalName"}
 
 
-@dataclass(frozen=True, slots=True)
-class Read:
-    """One directory read: where it was sent, its options, and what the caller may see."""
+class Read(NamedTuple):
+    """One directory read: where it was sent, its options, and what the caller may see (a
+    tuple: every directory read builds one)."""
 
     version: str
     root: str  # the Graph root of the cloud called, for @odata.context
@@ -107,18 +106,24 @@ def _matching(index: UserIndex, read: Read, advanced: bool) -> Iterable[Director
     if options.filter is not None:
         compiled = _compiled_filter(options.filter, advanced, read.basic_only)
     source: Iterable[DirectoryUser] = index.ordered
+    checked = False  # the source already holds only users the filter matches
     if options.orderby is not None:
         if options.filter is not None and not advanced:
             raise RequestUnsupportedQuery("Sorting not supported for current query.")
         source = index.sorted_by(*_sort(options.orderby))
     elif compiled is not None and compiled.keys is not None:
         prop, values = compiled.keys
-        found = {id(u): u for value in values for u in index.find(prop, value)}
-        source = [u for u in index.ordered if id(u) in found] if len(found) > 1 else found.values()
+        if len(values) == 1:
+            source = index.find(prop, values[0])
+        else:
+            found = {id(u): u for value in values for u in index.find(prop, value)}
+            many = len(found) > 1
+            source = [u for u in index.ordered if id(u) in found] if many else found.values()
+        checked = compiled.exact
     if options.search is not None:
         match = parse_search(options.search)
         source = (u for u in source if match(u))
-    if compiled is not None:
+    if compiled is not None and not checked:
         predicate = compiled.predicate
         source = (u for u in source if predicate(u))
     return source
@@ -164,7 +169,7 @@ def list_users(index: UserIndex, read: Read) -> dict[str, Any]:
     if count_now:
         matching = list(matching)
         page["@odata.count"] = len(matching)
-    window = list(islice(_from(matching, offset), top + 1))
+    window = _window(matching, offset, top + 1)
     if len(window) > top:
         token = encode_skiptoken(offset + top, options, advanced)
         page["@odata.nextLink"] = next_link(read.address, options, token)
@@ -172,10 +177,11 @@ def list_users(index: UserIndex, read: Read) -> dict[str, Any]:
     return page
 
 
-def _from(users: Iterable[DirectoryUser], offset: int) -> Iterator[DirectoryUser]:
+def _window(users: Iterable[DirectoryUser], offset: int, size: int) -> list[DirectoryUser]:
+    """Up to `size` users from position `offset` (a list is sliced, not walked or copied)."""
     if isinstance(users, list):
-        return iter(users[offset:])
-    return islice(users, offset, None)
+        return users[offset : offset + size]
+    return list(islice(users, offset, offset + size))
 
 
 def count_users(index: UserIndex, read: Read) -> int:

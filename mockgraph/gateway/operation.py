@@ -111,7 +111,8 @@ class GraphRequest:
     def base_url(self) -> str:
         """scheme://host[:port] the client called, for absolute links such as @odata.nextLink."""
         scheme = self.scope.get("scheme", "http")
-        host = self.header("host")
+        kept = self.headers.get(b"host")  # the pipeline's header pass keeps Host
+        host = kept.decode("latin-1") if kept is not None else self.header("host")
         if host is None:
             server = self.scope.get("server") or ("127.0.0.1", None)
             host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"

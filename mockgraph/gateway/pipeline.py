@@ -50,6 +50,7 @@ _WANTED_HEADERS = frozenset(
         b"content-length",
         b"transfer-encoding",
         b"host",
+        b"consistencylevel",  # the directory's advanced queries
     }
 )
 _JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]

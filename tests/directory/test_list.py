@@ -116,6 +116,10 @@ def test_skiptoken_is_bound_to_its_query(reader: httpx.Client) -> None:
         ("proxyAddresses/any(p:p eq 'smtp:alex.wilber@contoso.example')", [ALEX]),
         ("startswith(displayName,'a')", [ADELE, ALEX]),
         (f"id in ('{LEE}','{PATTI}')", [LEE, PATTI]),
+        (f"id in ('{PATTI}','{LEE}')", [LEE, PATTI]),  # directory order, not the list's
+        (f"id eq '{LEE.upper()}'", [LEE]),
+        # The index finds Megan by mail; the rest of the clause still has to hold.
+        ("mail eq 'megan.bowen@contoso.example' and jobTitle eq 'Director'", []),
         ("accountEnabled eq true and startswith(givenName,'M')", [MEGAN]),
         ("mail eq 'nobody@contoso.example'", []),
         ("jobTitle eq 'Director'", [LEE, NESTOR]),
@@ -142,6 +146,17 @@ def test_doubled_apostrophe_in_filter(graph: Graph, reader: httpx.Client) -> Non
 
     found = reader.get("/v1.0/users", params={"$filter": "userPrincipalName eq 'o''b@x.example'"})
     assert _ids(found) == [user["id"]]
+
+
+def test_a_mail_shared_by_two_users_finds_both(graph: Graph, reader: httpx.Client) -> None:
+    shared = "desk@contoso.example"
+    ids = ["44444444-4444-4444-8444-444444444441", "44444444-4444-4444-8444-444444444442"]
+    for number, user_id in enumerate(ids):
+        user = {"id": user_id, "userPrincipalName": f"desk{number}@x.example", "mail": shared}
+        graph.admin.post("/_mockgraph/users", json=user).raise_for_status()
+
+    found = reader.get("/v1.0/users", params={"$filter": "mail eq 'DESK@contoso.example'"})
+    assert _ids(found) == ids
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,20 @@ def test_beta_returns_the_wide_set(graph: Graph) -> None:
     assert list(body)[1] == "id"
 
 
+def test_names_are_written_in_utf8_as_graph_writes_them(graph: Graph) -> None:
+    user = {
+        "id": "33333333-3333-4333-8333-333333333333",
+        "userPrincipalName": "zoe@contoso.example",
+        "displayName": "Zoë Ngô 王",
+    }
+    graph.admin.post("/_mockgraph/users", json=user).raise_for_status()
+
+    response = graph.as_app(PRESENCE_WALL, "User.Read.All").get(f"/v1.0/users/{user['id']}")
+
+    assert "Zoë Ngô 王".encode() in response.content
+    assert response.json()["displayName"] == "Zoë Ngô 王"
+
+
 def test_unset_properties_are_null_and_empty_lists(graph: Graph) -> None:
     body = graph.as_user(ALEX, "User.Read").get("/v1.0/me").json()
 
