@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mockgraph.clouds import parse_cloud
 from mockgraph.directory.docs import directory_doc
 from mockgraph.directory.service import Answer, Call, DirectoryService
 from mockgraph.domain.keys import UserKey, parse_user_key, segment_not_found
@@ -50,7 +49,7 @@ Serve = Callable[[DirectoryService, GraphRequest], Answer]
 
 def register(routes: Routes, settings: Settings) -> None:
     """Users, photos, groups and memberships, at /me and at /users/{id} in every key form."""
-    service = DirectoryService(parse_cloud(settings.cloud), settings.photo_not_found_code)
+    service = DirectoryService(settings.photo_not_found_code)
 
     def add(path: str, read: Serve, operation_id: str) -> None:
         def handler(request: GraphRequest) -> Reply:

@@ -117,8 +117,7 @@ def _matching(index: UserIndex, read: Read, advanced: bool) -> Iterable[Director
             source = index.find(prop, values[0])
         else:
             found = {id(u): u for value in values for u in index.find(prop, value)}
-            many = len(found) > 1
-            source = [u for u in index.ordered if id(u) in found] if many else found.values()
+            source = index.in_order(found.values())
         checked = compiled.exact
     if options.search is not None:
         match = parse_search(options.search)
