@@ -17,7 +17,7 @@ from mockgraph.domain.presence import FIXTURE_SESSION_ID
 from mockgraph.fixtures import FixtureApp, Fixtures
 from mockgraph.presence.service import OTHER, SELF, entity_dict
 from mockgraph.snapshot import export_tenant
-from mockgraph.store import Tenant, seed_user
+from mockgraph.store import Tenant, UserTable, seed_user
 
 WEBHOOK = "/_mockgraph/webhook"
 # Stand-ins when the fixtures have no users or apps of a kind (the bundled ones have all).
@@ -53,7 +53,7 @@ class Examples:
         """The first three fixture users, freshly seeded."""
         tenant = Tenant(self.fixtures.tenant_id, Clock(), None)
         now = tenant.clock.timestamp()
-        tenant.users = {u.id: seed_user(u, now) for u in self.fixtures.users[:3]}
+        tenant.users = UserTable((u.id, seed_user(u, now)) for u in self.fixtures.users[:3])
         return tenant
 
     def parameters(self) -> dict[str, Any]:

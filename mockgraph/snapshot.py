@@ -39,7 +39,7 @@ from mockgraph.fixtures import (
     checked_groups,
     with_photo,
 )
-from mockgraph.store import Tenant
+from mockgraph.store import Tenant, UserTable
 
 SEQUENCE = re.compile(r"^A(\d{10})$")
 
@@ -206,7 +206,7 @@ def import_tenant(tenant: Tenant, document: Any) -> None:
         tenant.clock.set(clock_now)
         if state.clock.frozen:
             tenant.clock.freeze()
-    tenant.users = users
+    tenant.users = UserTable(users.items())
     if groups is not None:
         tenant.groups = {g.id: g for g in groups}
 

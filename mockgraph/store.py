@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
 from mockgraph.clock import Clock
 from mockgraph.domain.group import Group
 from mockgraph.domain.keys import UserKey
@@ -12,6 +16,50 @@ from mockgraph.faults import Faults
 from mockgraph.fixtures import Fixtures, SeedUser, paused_gc
 from mockgraph.limits import Limit
 from mockgraph.throttle import Throttle
+
+# Every state of every user table has its own version, from one counter: a table built anew
+# (a reset, an imported state) can never be taken for an older one, even at the same address.
+_VERSIONS = itertools.count(1)
+
+
+class UserTable(dict[str, UserState]):
+    """A tenant's users by id, with a `version` that changes with every change to the table:
+    what is built over it (the UPN map below, the directory's index) is rebuilt when the
+    version differs. Reads are plain dict reads."""
+
+    __slots__ = ("version",)
+
+    def __init__(self, users: Iterable[tuple[str, UserState]] = ()) -> None:
+        super().__init__(users)
+        self.version = next(_VERSIONS)
+
+    def __setitem__(self, user_id: str, user: UserState) -> None:
+        super().__setitem__(user_id, user)
+        self.version = next(_VERSIONS)
+
+    def __delitem__(self, user_id: str) -> None:
+        super().__delitem__(user_id)
+        self.version = next(_VERSIONS)
+
+    def pop(self, user_id: str, *default: Any) -> Any:
+        self.version = next(_VERSIONS)
+        return super().pop(user_id, *default)
+
+    def popitem(self) -> tuple[str, UserState]:
+        self.version = next(_VERSIONS)
+        return super().popitem()
+
+    def setdefault(self, user_id: str, user: UserState) -> UserState:
+        self.version = next(_VERSIONS)
+        return super().setdefault(user_id, user)
+
+    def update(self, *others: Any, **more: UserState) -> None:
+        super().update(*others, **more)
+        self.version = next(_VERSIONS)
+
+    def clear(self) -> None:
+        super().clear()
+        self.version = next(_VERSIONS)
 
 
 class TenantLimitReached(Forbidden):
@@ -24,12 +72,12 @@ class Tenant:
     def __init__(self, tenant_id: str, clock: Clock, throttle: Limit | None) -> None:
         self.id = tenant_id
         self.clock = clock
-        self.users: dict[str, UserState] = {}
+        self.users = UserTable()
         # The directory's groups, by id (see directory/groups.py).
         self.groups: dict[str, Group] = {}
         # userPrincipalName -> user, rebuilt when the user table changes (find_user).
         self._by_upn: dict[str, UserState] = {}
-        self._upn_stamp = (0, -1)
+        self._upn_version = 0  # the user table's version _by_upn was built from
         self.faults = Faults()
         self.throttle = Throttle(throttle)
 
@@ -44,10 +92,10 @@ class Tenant:
         upn = key.upn
         if upn is None:
             return None
-        stamp = (id(self.users), len(self.users))
-        if self._upn_stamp != stamp:
-            self._by_upn = {u.user_principal_name.lower(): u for u in self.users.values()}
-            self._upn_stamp = stamp
+        users = self.users
+        if self._upn_version != users.version:
+            self._by_upn = {u.user_principal_name.lower(): u for u in users.values()}
+            self._upn_version = users.version
         return self._by_upn.get(upn)
 
 
@@ -105,7 +153,8 @@ class Store:
         now = tenant.clock.timestamp()
         published = format_timestamp(now)
         with paused_gc():
-            tenant.users = {f.id: seed_user(f, now, published) for f in self.fixtures.users}
+            seeded = ((f.id, seed_user(f, now, published)) for f in self.fixtures.users)
+            tenant.users = UserTable(seeded)
         tenant.groups = {g.id: g for g in self.fixtures.groups}
         return tenant
 

@@ -69,16 +69,16 @@ class UserIndex:
 
 
 class Indexes:
-    """One UserIndex per tenant, rebuilt when the tenant's user table changes size or object."""
+    """One UserIndex per tenant, rebuilt when the tenant's user table is at another version
+    (store.UserTable: every change to the table, or a new table, gives a new one)."""
 
     def __init__(self) -> None:
-        self._built: dict[str, tuple[int, int, UserIndex]] = {}
+        self._built: dict[str, tuple[int, UserIndex]] = {}
 
-    def of(self, tenant_id: str, users: Mapping[str, DirectoryUser]) -> UserIndex:
-        stamp = (id(users), len(users))
+    def of(self, tenant_id: str, users: Mapping[str, DirectoryUser], version: int) -> UserIndex:
         cached = self._built.get(tenant_id)
-        if cached is not None and cached[:2] == stamp:
-            return cached[2]
+        if cached is not None and cached[0] == version:
+            return cached[1]
         index = UserIndex(users)
-        self._built[tenant_id] = (*stamp, index)
+        self._built[tenant_id] = (version, index)
         return index

@@ -25,6 +25,7 @@ def call_of(request: GraphRequest) -> Call:
         request.principal,
         tenant.id,
         tenant.users,
+        tenant.users.version,
         tenant.groups,
         request.scope["query_string"].decode("latin-1"),
         consistency is not None and consistency.strip().lower() == b"eventual",

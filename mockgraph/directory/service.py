@@ -51,6 +51,7 @@ class Call(NamedTuple):
     principal: Principal
     tenant_id: str
     users: Mapping[str, DirectoryUser]
+    users_version: int  # changes with every change to the user table (store.UserTable)
     groups: Mapping[str, Group]
     query: str  # the raw query string
     eventual: bool  # ConsistencyLevel: eventual
@@ -92,7 +93,7 @@ class DirectoryService:
         )
 
     def index(self, call: Call) -> UserIndex:
-        return self.indexes.of(call.tenant_id, call.users)
+        return self.indexes.of(call.tenant_id, call.users, call.users_version)
 
     def subject(self, call: Call, key: UserKey | None) -> tuple[DirectoryUser, bool]:
         """The user a call is about (None key: /me), and whether it is the caller."""

@@ -11,7 +11,7 @@ from mockgraph.app import create_app
 from mockgraph.fixtures import FixtureError, load_fixtures
 from mockgraph.persistence import load, snapshot
 from mockgraph.settings import DEFAULT_FIXTURES, Settings
-from tests.conftest import ADELE, ALEX, PRESENCE_WALL, Graph
+from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_WALL, Graph
 
 MARKETING = "02bd9fd6-8f93-4758-87c3-1fb73740a315"
 NEW = "66666666-6666-4666-8666-666666666666"
@@ -85,6 +85,31 @@ def test_control_plane_add_user_carries_the_profile(graph: Graph) -> None:
         "/_mockgraph/users", json={"id": ALEX.replace("6", "7"), "photo": "/nowhere.jpg"}
     )
     assert missing.status_code == 400
+
+
+def test_a_user_removed_then_another_added_is_seen_at_once(graph: Graph) -> None:
+    """The table keeps its size: every lookup built over it must still see the change."""
+    reader = graph.as_app(PRESENCE_WALL, "User.Read.All", "Presence.Read.All")
+    patti_upn = "patti.fernandez@contoso.example"
+    assert reader.get("/v1.0/users", params={"$select": "id"}).status_code == 200
+    assert reader.get(f"/v1.0/users/{patti_upn}/presence").status_code == 200
+
+    graph.admin.delete(f"/_mockgraph/users/{PATTI}").raise_for_status()
+    user = {
+        "id": NEW,
+        "userPrincipalName": "new.user@contoso.example",
+        "mail": "new@contoso.example",
+    }
+    graph.admin.post("/_mockgraph/users", json=user).raise_for_status()
+
+    listed = [u["id"] for u in reader.get("/v1.0/users", params={"$select": "id"}).json()["value"]]
+    assert PATTI not in listed
+    assert NEW in listed
+    found = reader.get("/v1.0/users", params={"$filter": "mail eq 'new@contoso.example'"})
+    assert [u["id"] for u in found.json()["value"]] == [NEW]
+    assert reader.get(f"/v1.0/users/{patti_upn}").status_code == 404
+    assert reader.get(f"/v1.0/users/{patti_upn}/presence").status_code == 404
+    assert reader.get("/v1.0/users/new.user@contoso.example/presence").status_code == 200
 
 
 def test_state_export_and_import_keep_profiles_and_groups(graph: Graph) -> None:
