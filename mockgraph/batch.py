@@ -9,9 +9,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from mockgraph import jsontext
 from mockgraph.errors import UNREADABLE_JSON, BadRequest, GraphError, render_error
 from mockgraph.gateway import GRAPH_ERRORS, Doc, GraphRequest, Operation, Reply, Routes
 from mockgraph.http import Message, Receive, Scope, Send, new_request_id
+from mockgraph.jsontext import NotUnicode
 
 MAX_REQUESTS = 20
 # Response headers worth returning inside a batch item.
@@ -59,7 +61,9 @@ async def json_batch(request: GraphRequest) -> Reply:
 def _items(raw: bytes) -> list[dict[str, Any]]:
     """The batch's requests, validated (Graph's 400 for a malformed batch)."""
     try:
-        document = json.loads(raw)
+        document = jsontext.loads(raw)
+    except NotUnicode as exc:
+        raise BadRequest(f"{UNREADABLE_JSON} ({exc})") from None
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(UNREADABLE_JSON) from None
     if not isinstance(document, dict) or not isinstance(document.get("requests"), list):

@@ -8,8 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from mockgraph import jsontext
 from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import GraphError
+from mockgraph.jsontext import NotUnicode
 from mockgraph.snapshot import export_tenant, import_tenant
 from mockgraph.store import Store
 
@@ -69,7 +71,9 @@ def load(store: Store, path: Path) -> int:
     except OSError as exc:
         raise StateFileError(f"{path}: cannot read the state file: {exc.strerror}") from None
     try:
-        document: Any = json.loads(raw)
+        document: Any = jsontext.loads(raw)
+    except NotUnicode as exc:
+        raise StateFileError(f"{path}: {exc}; the file is left untouched") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise StateFileError(
             f"{path}: not a complete mockgraph state file (invalid JSON: "

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from mockgraph import jsontext
 from mockgraph.admin import service
 from mockgraph.admin.models import (
     Cleared,
@@ -32,13 +33,25 @@ from mockgraph.errors import BadRequest, NotFound
 from mockgraph.fixtures import FixtureUser
 from mockgraph.journal import Query as JournalQuery
 from mockgraph.journal import compile_glob
+from mockgraph.jsontext import NotUnicode
 from mockgraph.runtime import Runtime
 from mockgraph.snapshot import export_tenant, import_tenant
 from mockgraph.store import Tenant
 
 TAG = "mockgraph control plane"
 
-router = APIRouter(prefix="/_mockgraph", tags=[TAG])
+
+async def _text_body(request: Request) -> None:
+    """A body holding a lone UTF-16 surrogate is refused before any route sees it (FastAPI
+    parses control-plane bodies; jsontext says why)."""
+    if request.method in ("POST", "PUT", "PATCH"):
+        try:
+            jsontext.check(await request.body())
+        except NotUnicode as exc:
+            raise BadRequest(str(exc)) from None
+
+
+router = APIRouter(prefix="/_mockgraph", tags=[TAG], dependencies=[Depends(_text_body)])
 # Health alone: FastAPI prepares a router's routes on its first request, so the first probe
 # (a container's healthcheck, a test waiting for start-up) does not wait on the other twenty.
 health_router = APIRouter(prefix="/_mockgraph", tags=[TAG])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from mockgraph import jsontext
 from mockgraph.errors import UNREADABLE_JSON, BadRequest, describe_validation_error
+from mockgraph.jsontext import NotUnicode
 
 M = TypeVar("M", bound="GraphBody")
 JSON_TYPES = (b"application/json", b"text/json")
@@ -32,7 +33,9 @@ def parse_body(model: type[M], raw: bytes, operation: str) -> M:
         data: Any = {}
     else:
         try:
-            data = json.loads(raw)
+            data = jsontext.loads(raw)
+        except NotUnicode as exc:
+            raise BadRequest(f"{UNREADABLE_JSON} ({exc})") from None
         except (ValueError, UnicodeDecodeError):
             raise BadRequest(UNREADABLE_JSON) from None
     if not isinstance(data, dict):
