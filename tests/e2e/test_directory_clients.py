@@ -6,21 +6,19 @@ import asyncio
 import base64
 import json
 import os
-import shutil
 import subprocess
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 import httpx
 import pytest
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
 from tests.conftest import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL, Graph
+from tests.e2e.node import NODE, node_packages
 from tests.e2e.test_msgraph_sdk import run, sdk_client
 from tests.e2e.test_real_clients import TlsServer, tls_server, trusting
 
 ALL = [ADELE, ALEX, MEGAN, LEE, NESTOR, PATTI]
-NODE = Path(__file__).parent / "node"
 __all__ = ["tls_server", "trusting"]  # fixtures this module uses
 
 
@@ -108,19 +106,7 @@ def test_batch_of_photos_through_the_sdk(live: Graph) -> None:
 
 def test_node_graph_client_lists_users_with_paging(trusting: TlsServer) -> None:
     """The Node client sends its token to https hosts only: this one runs over TLS."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed; the Node client test needs them")
-    if not (NODE / "node_modules" / "@microsoft" / "microsoft-graph-client").exists():
-        install = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--silent"],
-            cwd=NODE,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if install.returncode != 0:
-            pytest.skip(f"npm could not install the Node packages: {install.stderr[-300:]}")
+    node_packages()
     minted = httpx.post(
         f"{trusting.base}/_mockgraph/tokens",
         json={"appId": PRESENCE_WALL, "roles": ["User.Read.All"]},

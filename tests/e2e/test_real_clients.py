@@ -41,6 +41,7 @@ from mockgraph.server import ServerThread
 from mockgraph.settings import Settings
 from mockgraph.tls import make_certificates
 from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PATTI, PRESENCE_SYNC, TENANT
+from tests.e2e.node import NODE, node_packages
 
 ADELE_UPN, ADELE_PASSWORD = "adele.vance@contoso.example", "Adele-Pa55!"
 ALEX_UPN, ALEX_PASSWORD = "alex.wilber@contoso.example", "Alex-Pa55!"
@@ -291,31 +292,6 @@ def test_ca_certificate_is_served(trusting: TlsServer) -> None:
     served = httpx.get(f"{trusting.base}/_mockgraph/ca.pem", verify=trusting.context())
     assert served.status_code == 200
     assert served.text == trusting.ca.read_text()
-
-
-NODE = Path(__file__).parent / "node"
-
-
-def node_packages() -> None:
-    """Install the Node clients' packages from npm once, or skip the test saying why not."""
-    import shutil
-    import subprocess
-
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed; the Node client test needs them")
-    if not (NODE / "node_modules" / "@azure" / "msal-node").exists():
-        install = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--silent"],
-            cwd=NODE,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if install.returncode != 0:
-            pytest.skip(
-                f"npm could not install the Node client's packages: {install.stderr.strip()[-300:]}"
-            )
 
 
 def test_node_client_with_msal_node_and_graph_client(trusting: TlsServer) -> None:

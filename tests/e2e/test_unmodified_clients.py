@@ -29,11 +29,11 @@ from mockgraph.intercept import client_environment
 from mockgraph.pytest_intercept import Intercept
 from mockgraph.pytest_plugin import MockGraph
 from tests.conftest import ADELE, BUSY_LIGHT, PATTI, PRESENCE_SYNC, TENANT
+from tests.e2e.node import NODE, node_packages
 
 SYNC_SECRET = "presence-sync-secret"
 ADELE_UPN, ADELE_PASSWORD = "adele.vance@contoso.example", "Adele-Pa55!"
 GRAPH = "https://graph.microsoft.com"
-NODE = Path(__file__).parent / "node"
 JAVA = Path(__file__).parent / "java"
 AIOHTTP_CLIENT = """
 import asyncio, sys, aiohttp
@@ -203,19 +203,7 @@ def test_us_government_l4_end_to_end(mockgraph: MockGraph, mockgraph_intercept: 
 def test_node_client_by_environment_only(
     mockgraph: MockGraph, mockgraph_intercept: Intercept
 ) -> None:
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed; the Node client test needs them")
-    if not (NODE / "node_modules" / "@azure" / "msal-node").exists():
-        install = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--silent"],
-            cwd=NODE,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if install.returncode != 0:
-            pytest.skip(f"npm could not install the Node client's packages: {install.stderr}")
+    node_packages()
     run = subprocess.run(
         ["node", "unmodified-client.mjs", TENANT, PRESENCE_SYNC, SYNC_SECRET, PATTI],
         cwd=NODE,
