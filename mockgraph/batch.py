@@ -13,7 +13,7 @@ from mockgraph import jsontext
 from mockgraph.errors import UNREADABLE_JSON, BadRequest, GraphError, render_error
 from mockgraph.gateway import GRAPH_ERRORS, Doc, GraphRequest, Operation, Reply, Routes
 from mockgraph.http import Message, Receive, Scope, Send, new_request_id
-from mockgraph.jsontext import NotUnicode
+from mockgraph.jsontext import NotUnicode, TooDeep
 
 MAX_REQUESTS = 20
 # Response headers worth returning inside a batch item.
@@ -58,11 +58,19 @@ async def json_batch(request: GraphRequest) -> Reply:
     return Reply(200, json.dumps(answer, separators=(",", ":")).encode())
 
 
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _items(raw: bytes) -> list[dict[str, Any]]:
     """The batch's requests, validated (Graph's 400 for a malformed batch)."""
     try:
         document = jsontext.loads(raw)
-    except NotUnicode as exc:
+    except (NotUnicode, TooDeep) as exc:
         raise BadRequest(f"{UNREADABLE_JSON} ({exc})") from None
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(UNREADABLE_JSON) from None
@@ -81,8 +89,16 @@ def _items(raw: bytes) -> list[dict[str, Any]]:
         if item["id"].lower() in seen:
             raise BadRequest(f"Batch request contains duplicate request Id '{item['id']}'.")
         seen.add(item["id"].lower())
-        if not isinstance(item.get("headers", {}), dict):
+        headers = item.get("headers", {})
+        if not isinstance(headers, dict):
             raise BadRequest(f"requests[{index}].headers must be a JSON object.")
+        for name, value in headers.items():
+            # HTTP carries header names and values as ISO-8859-1 text.
+            if not (name.isascii() and _latin1(str(value))):
+                raise BadRequest(
+                    f"requests[{index}].headers['{name}'] must be ISO-8859-1 text, as HTTP "
+                    "headers are."
+                )
         depends = item.get("dependsOn", [])
         if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
             raise BadRequest(f"requests[{index}].dependsOn must be an array of request ids.")
@@ -163,7 +179,7 @@ async def _run_one(
     path, _, query = url.partition("?")
     headers = list(inherited)
     for name, value in item.get("headers", {}).items():
-        headers.append((str(name).lower().encode("latin-1"), str(value).encode("latin-1")))
+        headers.append((name.lower().encode("latin-1"), str(value).encode("latin-1")))
     body = b""
     if "body" in item:
         given = item["body"]

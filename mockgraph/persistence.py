@@ -11,7 +11,7 @@ from typing import Any
 from mockgraph import jsontext
 from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import GraphError
-from mockgraph.jsontext import NotUnicode
+from mockgraph.jsontext import NotUnicode, TooDeep
 from mockgraph.snapshot import export_tenant, import_tenant
 from mockgraph.store import Store
 
@@ -72,7 +72,7 @@ def load(store: Store, path: Path) -> int:
         raise StateFileError(f"{path}: cannot read the state file: {exc.strerror}") from None
     try:
         document: Any = jsontext.loads(raw)
-    except NotUnicode as exc:
+    except (NotUnicode, TooDeep) as exc:
         raise StateFileError(f"{path}: {exc}; the file is left untouched") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise StateFileError(

@@ -164,6 +164,14 @@ def test_each_sub_request_is_authorized(graph: Graph) -> None:
             {"requests": [{"id": "1", "method": "POST", "url": "/x", "body": "text"}]},
             "no Content-Type",
         ),
+        (
+            {
+                "requests": [
+                    {"id": "1", "method": "GET", "url": "/me/presence", "headers": {"x-n": "x€"}}
+                ]
+            },
+            "ISO-8859-1",
+        ),
     ],
 )
 def test_malformed_batches_are_400(graph: Graph, body: dict[str, Any], fragment: str) -> None:

@@ -35,6 +35,55 @@ def test_a_graph_body_with_a_lone_surrogate_is_a_400_and_changes_nothing(graph: 
     assert graph.presence(ADELE)["statusMessage"] is None
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Half a pair spelled in UTF-8 bytes: not UTF-8 text at all.
+        b'{"statusMessage": {"message": {"content": "x\xed\xa0\x80", "contentType": "text"}}}',
+        # Escaped, in UTF-16 (JSON's other encodings are read as such).
+        '{"statusMessage": {"message": {"content": "x\\udc00"}}}'.encode("utf-16-le"),
+    ],
+    ids=["utf8-bytes", "utf16-escape"],
+)
+def test_every_spelling_of_one_is_refused(graph: Graph, body: bytes) -> None:
+    response = graph.as_user(ADELE, "Presence.ReadWrite").post(
+        "/v1.0/me/presence/setStatusMessage",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert graph.presence(ADELE)["statusMessage"] is None
+
+
+@pytest.mark.parametrize("path", ["/v1.0/me/presence/setStatusMessage", "/v1.0/$batch"])
+def test_a_body_nested_too_deeply_to_read_is_a_400(graph: Graph, path: str) -> None:
+    response = graph.as_user(ADELE, "Presence.ReadWrite").post(
+        path, content=b"[" * 5000 + b"]" * 5000, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id": "' + NEW.encode() + b'", "displayName": "x\xed\xa0\x80"}',
+        ('{"id": "' + NEW + '", "displayName": "x\\ud800"}').encode("utf-16-le"),
+        b"[" * 5000 + b'"\\ud83d\\ude00"' + b"]" * 5000,
+    ],
+    ids=["utf8-bytes", "utf16-escape", "nested-too-deeply"],
+)
+@pytest.mark.parametrize("path", ["/_mockgraph/users", "/_mockgraph/reset"])
+def test_the_control_plane_refuses_every_spelling(graph: Graph, path: str, body: bytes) -> None:
+    response = graph.admin.post(path, content=body, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 400, response.text
+    listed = graph.admin.get("/_mockgraph/users").json()["value"]
+    assert NEW not in [user["id"] for user in listed]
+
+
 def test_a_batch_holding_one_is_refused_whole(graph: Graph) -> None:
     reader = graph.as_app(PRESENCE_WALL, "User.Read.All")
     body = b'{"requests": [{"id": "1", "method": "GET", "url": ' + LONE + b"}]}"
@@ -77,4 +126,12 @@ def test_a_seed_file_holding_one_stops_start_up_naming_where(tmp_path: Path) -> 
     path.write_bytes(b'{"users": [' + user[:-1].encode() + b', "jobTitle": ' + LONE + b"}]}")
 
     with pytest.raises(FixtureError, match=r"fixtures.json: \$\.users\[0\]\.jobTitle: a lone"):
+        load_fixtures(path)
+
+
+def test_a_seed_file_with_one_in_utf8_bytes_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "fixtures.json"
+    path.write_bytes(b'{"users": [{"id": "' + ADELE.encode() + b'", "jobTitle": "x\xed\xa0\x80"}]}')
+
+    with pytest.raises(FixtureError, match="not UTF-8 text"):
         load_fixtures(path)

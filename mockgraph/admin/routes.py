@@ -33,7 +33,7 @@ from mockgraph.errors import BadRequest, NotFound
 from mockgraph.fixtures import FixtureUser
 from mockgraph.journal import Query as JournalQuery
 from mockgraph.journal import compile_glob
-from mockgraph.jsontext import NotUnicode
+from mockgraph.jsontext import NotUnicode, TooDeep
 from mockgraph.runtime import Runtime
 from mockgraph.snapshot import export_tenant, import_tenant
 from mockgraph.store import Tenant
@@ -47,7 +47,7 @@ async def _text_body(request: Request) -> None:
     if request.method in ("POST", "PUT", "PATCH"):
         try:
             jsontext.check(await request.body())
-        except NotUnicode as exc:
+        except (NotUnicode, TooDeep) as exc:
             raise BadRequest(str(exc)) from None
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from mockgraph import jsontext
 from mockgraph.errors import UNREADABLE_JSON, BadRequest, describe_validation_error
-from mockgraph.jsontext import NotUnicode
+from mockgraph.jsontext import NotUnicode, TooDeep
 
 M = TypeVar("M", bound="GraphBody")
 JSON_TYPES = (b"application/json", b"text/json")
@@ -34,7 +34,7 @@ def parse_body(model: type[M], raw: bytes, operation: str) -> M:
     else:
         try:
             data = jsontext.loads(raw)
-        except NotUnicode as exc:
+        except (NotUnicode, TooDeep) as exc:
             raise BadRequest(f"{UNREADABLE_JSON} ({exc})") from None
         except (ValueError, UnicodeDecodeError):
             raise BadRequest(UNREADABLE_JSON) from None
