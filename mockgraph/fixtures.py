@@ -36,7 +36,7 @@ from mockgraph.domain.times import (
 from mockgraph.domain.user import Profile, profile_of
 from mockgraph.domain.values import known_activity, known_availability
 from mockgraph.errors import GraphError
-from mockgraph.jsontext import NotUnicode, TooDeep
+from mockgraph.jsontext import NotUnicode
 
 DEFAULT_TENANT_ID = "2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77"
 # Kept for the modules that still import the pattern from here.
@@ -299,14 +299,14 @@ def parse_fixtures(raw: bytes | str, source: str, base: Path | None = None) -> F
             )
         except NotUnicode as exc:
             raise FixtureError(f"{source}: {exc}") from None
-        except TooDeep as exc:
-            raise FixtureError(f"{source}: $: Invalid JSON: {exc}") from None
         except json.JSONDecodeError as exc:
             raise FixtureError(
                 f"{source}: $: Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from None
         except UnicodeDecodeError:
             raise FixtureError(f"{source}: $: Invalid JSON: not UTF-8 text") from None
+        except ValueError as exc:  # TooDeep, or an integer of more than 4,300 digits
+            raise FixtureError(f"{source}: $: Invalid JSON: {exc}") from None
         return _parse(data, source, base)
 
 

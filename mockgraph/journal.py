@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fnmatch import translate
 from typing import Any
 
+from mockgraph import jsontext
 from mockgraph.domain.principal import Principal
 from mockgraph.domain.times import format_timestamp
 from mockgraph.errors import BadRequest
@@ -95,8 +96,8 @@ def _body(raw: bytes | None, size: int) -> object:
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return jsontext.loads(raw)  # a body refused as not text is shown as text, not read
+    except ValueError:
         return raw.decode("utf-8", "replace")
 
 

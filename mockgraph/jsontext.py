@@ -42,7 +42,8 @@ def loads(raw: bytes) -> Any:
     """The document `raw` holds (UTF-8, or UTF-16/32 as JSON allows).
 
     Raises json.JSONDecodeError, UnicodeDecodeError (not text in its encoding, surrogates
-    spelled in UTF-8 included), NotUnicode or TooDeep: each a ValueError.
+    spelled in UTF-8 included), NotUnicode, TooDeep, or a plain ValueError (an integer of
+    more than 4,300 digits): each a ValueError.
     """
     text = raw.decode(json.detect_encoding(raw))  # strict: a surrogate's bytes are refused
     try:
@@ -65,7 +66,7 @@ def check(raw: bytes) -> None:
     try:
         loads(raw)
     except UnicodeDecodeError:
-        raise NotUnicode("$", "the body is not UTF-8 text") from None
+        raise NotUnicode("$", "the body is not text in its encoding (UTF-8, -16 or -32)") from None
     except (NotUnicode, TooDeep):
         raise
     except ValueError:

@@ -42,16 +42,17 @@ TAG = "mockgraph control plane"
 
 
 async def _text_body(request: Request) -> None:
-    """A body holding a lone UTF-16 surrogate is refused before any route sees it (FastAPI
-    parses control-plane bodies; jsontext says why)."""
-    if request.method in ("POST", "PUT", "PATCH"):
-        try:
-            jsontext.check(await request.body())
-        except (NotUnicode, TooDeep) as exc:
-            raise BadRequest(str(exc)) from None
+    """A JSON body that is not text (a lone UTF-16 surrogate) or too deep to read is refused
+    before its route sees it: FastAPI parses control-plane bodies, and jsontext says why. On
+    the routes that take a body only; the others ignore theirs."""
+    try:
+        jsontext.check(await request.body())
+    except (NotUnicode, TooDeep) as exc:
+        raise BadRequest(str(exc)) from None
 
 
-router = APIRouter(prefix="/_mockgraph", tags=[TAG], dependencies=[Depends(_text_body)])
+TEXT_BODY = [Depends(_text_body)]
+router = APIRouter(prefix="/_mockgraph", tags=[TAG])
 # Health alone: FastAPI prepares a router's routes on its first request, so the first probe
 # (a container's healthcheck, a test waiting for start-up) does not wait on the other twenty.
 health_router = APIRouter(prefix="/_mockgraph", tags=[TAG])
@@ -104,7 +105,7 @@ async def ca_certificate(runtime: RuntimeDep) -> PlainTextResponse:
     return PlainTextResponse(path.read_text(), media_type="application/x-pem-file")
 
 
-@router.post("/tokens", response_model=TokenResponse)
+@router.post("/tokens", response_model=TokenResponse, dependencies=TEXT_BODY)
 async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenResponse:
     """Mint a bearer token signed by this server: delegated (`userId`, `scopes`) or
     application (`appId`, `roles`). Any scopes or roles may be minted, whatever the
@@ -135,7 +136,7 @@ async def export_state(tenant: TenantDep) -> dict[str, Any]:
     return export_tenant(tenant)
 
 
-@router.put("/state")
+@router.put("/state", dependencies=TEXT_BODY)
 async def import_state(
     tenant: TenantDep, document: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
@@ -151,7 +152,7 @@ async def list_users(tenant: TenantDep) -> Listing:
     return Listing(value=service.users_as_read(tenant))
 
 
-@router.post("/users")
+@router.post("/users", dependencies=TEXT_BODY)
 async def add_user(user: FixtureUser, tenant: TenantDep) -> dict[str, Any]:
     """Add a user, in the fixture file's user format."""
     service.add_user(tenant, user)
@@ -200,7 +201,7 @@ async def clear_requests(runtime: RuntimeDep, tenant: TenantParam = None) -> Cle
     return Cleared(cleared=before - len(runtime.journal))
 
 
-@router.post("/faults")
+@router.post("/faults", dependencies=TEXT_BODY)
 async def add_fault(spec: FaultSpec, tenant: TenantDep) -> dict[str, Any]:
     """Make matching Graph calls of this tenant fail or answer late."""
     return service.add_fault(tenant, spec).as_json()
@@ -250,7 +251,7 @@ async def get_throttling(tenant: TenantDep) -> ThrottlingState:
     return _throttling(tenant)
 
 
-@router.put("/throttling", response_model=ThrottlingState)
+@router.put("/throttling", response_model=ThrottlingState, dependencies=TEXT_BODY)
 async def set_throttling(spec: ThrottlingSpec, tenant: TenantDep) -> ThrottlingState:
     """Set this tenant's limit, for example Graph's `{"limit": 1500, "window": "PT30S"}`;
     `{"limit": null}` turns it off. Windows start afresh."""
@@ -273,7 +274,7 @@ async def get_clock(tenant: TenantDep) -> ClockState:
     return _clock_state(tenant)
 
 
-@router.post("/clock", response_model=ClockState)
+@router.post("/clock", response_model=ClockState, dependencies=TEXT_BODY)
 async def change_clock(change: ClockChange, tenant: TenantDep, runtime: RuntimeDep) -> ClockState:
     """Move time instead of sleeping: `{"advance": "PT10M"}`, `{"set": "2026-01-01T00:00:00Z"}`,
     `{"freeze": true}` or `{"resume": true}`."""

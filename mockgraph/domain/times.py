@@ -22,6 +22,11 @@ _LOCAL_DATETIME = re.compile(
 NEVER = "9999-12-31T23:59:59.9999999"
 
 
+# Every expiry is a date-time Graph can write (before the year 9999): a duration longer than
+# this would pass it.
+MAX_DURATION = timedelta(days=36_525)
+
+
 def parse_duration(text: str, field: str) -> timedelta:
     """An ISO 8601 duration such as PT1H; anything else is Graph's 400."""
     match = _DURATION.match(text)
@@ -31,12 +36,19 @@ def parse_duration(text: str, field: str) -> timedelta:
             "ISO 8601, for example 'PT1H' (Python's str(timedelta), such as '1:00:00', is not)."
         )
     sign, days, hours, minutes, seconds = match.groups()
-    delta = timedelta(
-        days=int(days or 0),
-        hours=int(hours or 0),
-        minutes=int(minutes or 0),
-        seconds=float(seconds or 0),
-    )
+    try:
+        delta = timedelta(
+            days=int(days or 0),
+            hours=int(hours or 0),
+            minutes=int(minutes or 0),
+            seconds=float(seconds or 0),
+        )
+    except (OverflowError, ValueError):  # past timedelta's range, or too many digits
+        delta = MAX_DURATION * 2
+    if delta > MAX_DURATION:
+        raise BadRequest(
+            f"The value '{text}' of {field} is longer than mockgraph keeps: at most 100 years."
+        )
     return -delta if sign else delta
 
 
@@ -82,7 +94,10 @@ def parse_offset_datetime(text: str, field: str) -> datetime:
             f"The value '{text}' of {field} is not a valid date-time with a time zone, "
             "for example '2026-01-01T00:00:00Z'."
         )
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise BadRequest(f"The value '{text}' of {field} is out of range.") from None
 
 
 def resolve_time_zone(name: str, field: str) -> ZoneInfo:
@@ -90,7 +105,7 @@ def resolve_time_zone(name: str, field: str) -> ZoneInfo:
     iana = WINDOWS_TO_IANA.get(name, name)
     try:
         return ZoneInfo(iana)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, a long name
         raise BadRequest(
             f"The time zone '{name}' of {field} is not known; use a Windows name such as "
             "'Pacific Standard Time' or an IANA name such as 'Europe/London'."
@@ -134,4 +149,8 @@ def parse_date_time_time_zone(date_time: str, time_zone: str | None, field: str)
     except ValueError:
         raise BadRequest(f"The value '{date_time}' of {field}.dateTime is not a date.") from None
     normalised = local.strftime("%Y-%m-%dT%H:%M:%S.") + digits
-    return LocalDateTime(normalised, zone_name, local.astimezone(UTC))
+    try:
+        utc = local.astimezone(UTC)
+    except OverflowError:
+        raise BadRequest(f"The value '{date_time}' of {field}.dateTime is out of range.") from None
+    return LocalDateTime(normalised, zone_name, utc)

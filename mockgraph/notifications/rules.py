@@ -108,7 +108,10 @@ def expiry(text: str, now: float) -> float:
 
 
 def check_url(url: str, *, https_only: bool) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [IPv6], a host that NFKC-normalises into a separator
+        raise BadRequest(f"The notification URL '{url}' is not a valid URL.") from None
     try:
         parts.port  # noqa: B018 - reading it checks it
     except ValueError:

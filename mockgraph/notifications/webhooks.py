@@ -72,7 +72,8 @@ class WebhookClient:
                 return await self._exchange(origin, target, request, body)
         except TimeoutError:
             raise WebhookError(f"no answer within {timeout:g} s") from None
-        except (OSError, h11.ProtocolError, ssl.SSLError) as exc:
+        except (OSError, h11.ProtocolError, ssl.SSLError, ValueError) as exc:
+            # ValueError: a host the resolver cannot take (an empty IDNA label, a NUL)
             raise WebhookError(f"{type(exc).__name__}: {exc}") from None
 
     async def _exchange(
