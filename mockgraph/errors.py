@@ -136,7 +136,10 @@ def describe_validation_error(error: Any, operation: str) -> str:
         "bool_type": "true or false",
     }.get(kind)
     if expected is not None:
-        given = json.dumps(error["input"], default=str)
+        try:
+            given = json.dumps(error["input"], default=str)
+        except (RecursionError, ValueError):  # nested too deeply to write back, or NaN-like
+            given = type(error["input"]).__name__
         return f"The value of '{path}' must be {expected}, not {given}."
     reason = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
     return f"The value of '{path}' is not valid: {reason}."

@@ -20,6 +20,7 @@ from mockgraph.domain.presence import (
 )
 from mockgraph.domain.rendering import sequence_number
 from mockgraph.domain.times import (
+    check_clock_time,
     format_offset_datetime,
     format_timestamp,
     parse_date_time_time_zone,
@@ -190,7 +191,7 @@ def import_tenant(tenant: Tenant, document: Any) -> None:
         ) from None
     clock_now: datetime | None = None
     if state.clock is not None:
-        clock_now = _at(state.clock.now, "clock.now")
+        clock_now = check_clock_time(_at(state.clock.now, "clock.now"), "clock.now")
     now = clock_now.timestamp() if clock_now is not None else tenant.clock.timestamp()
     users: dict[str, UserState] = {}
     for index, given in enumerate(state.users):

@@ -50,6 +50,40 @@ def test_a_clock_set_outside_the_calendar_is_a_400(graph: Graph) -> None:
     assert graph.admin.get("/_mockgraph/clock").status_code == 200
 
 
+def test_the_clock_stops_short_of_the_calendars_end(graph: Graph) -> None:
+    """Advanced 100 years at a time, it is refused before an expiry could pass 9999."""
+    answers = [
+        graph.admin.post("/_mockgraph/clock", json={"advance": "P36500D"}).status_code
+        for _ in range(80)
+    ]
+
+    assert 400 in answers
+    assert set(answers[answers.index(400) :]) == {400}
+    assert graph.admin.get("/_mockgraph/clock").status_code == 200
+    assert graph.admin.get("/_mockgraph/state").status_code == 200
+    far = graph.admin.post("/_mockgraph/clock", json={"set": "9950-01-01T00:00:00Z"})
+    assert far.status_code == 400
+
+
+def test_a_body_of_a_vertical_tab_is_not_an_empty_body(graph: Graph) -> None:
+    response = graph.as_user(ADELE, "Presence.ReadWrite").post(
+        "/v1.0/me/presence/clearUserPreferredPresence",
+        content=b"\x0b",
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+
+
+def test_a_wrong_type_nested_too_deeply_to_echo_is_a_400(graph: Graph) -> None:
+    for depth in range(850, 1000):
+        body = b'{"users": ' + b"[" * depth + b"]" * depth + b"}"
+        response = graph.admin.put(
+            "/_mockgraph/state", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code in (400, 422), (depth, response.text)
+
+
 @pytest.mark.parametrize(
     "expiry",
     [

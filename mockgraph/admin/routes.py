@@ -24,6 +24,7 @@ from mockgraph.admin.models import (
     TokenResponse,
 )
 from mockgraph.domain.times import (
+    check_clock_time,
     format_duration,
     format_offset_datetime,
     parse_duration,
@@ -286,9 +287,10 @@ async def change_clock(change: ClockChange, tenant: TenantDep, runtime: RuntimeD
         delta = parse_duration(change.advance, "advance")
         if delta.total_seconds() < 0:
             raise BadRequest("advance must not be negative; use set to go back in time.")
+        check_clock_time(clock.now() + delta, "advance")
         clock.advance(delta)
     elif change.set is not None:
-        clock.set(parse_offset_datetime(change.set, "set"))
+        clock.set(check_clock_time(parse_offset_datetime(change.set, "set"), "set"))
     elif change.freeze:
         clock.freeze()
     elif change.resume:

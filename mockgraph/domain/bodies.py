@@ -12,6 +12,7 @@ from mockgraph.jsontext import NotUnicode, TooDeep
 
 M = TypeVar("M", bound="GraphBody")
 JSON_TYPES = (b"application/json", b"text/json")
+JSON_WHITESPACE = b" \t\r\n"  # RFC 8259's; bytes.strip() would also take \x0b and \x0c
 
 
 class GraphBody(BaseModel):
@@ -29,7 +30,7 @@ class GraphBody(BaseModel):
 
 def parse_body(model: type[M], raw: bytes, operation: str) -> M:
     """Validate a request body against `model`, answering Graph's 400 with a usable message."""
-    if not raw.strip():
+    if not raw.strip(JSON_WHITESPACE):
         data: Any = {}
     else:
         try:
@@ -49,7 +50,7 @@ def parse_body(model: type[M], raw: bytes, operation: str) -> M:
 
 def parse_json_body(model: type[M], raw: bytes, content_type: bytes | None, operation: str) -> M:
     """parse_body, for a body that must also have been sent as JSON when there is one."""
-    if raw.strip():
+    if raw.strip(JSON_WHITESPACE):
         given = (content_type or b"").split(b";")[0].strip().lower()
         if given not in JSON_TYPES:
             raise BadRequest(UNREADABLE_JSON)

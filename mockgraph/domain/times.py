@@ -27,6 +27,20 @@ NEVER = "9999-12-31T23:59:59.9999999"
 MAX_DURATION = timedelta(days=36_525)
 
 
+# The virtual clock stops short of it by as much: set or advanced past this, it is a 400.
+LATEST_CLOCK = datetime(9999, 1, 1, tzinfo=UTC) - MAX_DURATION
+
+
+def check_clock_time(moment: datetime, field: str) -> datetime:
+    """`moment`, if the virtual clock may show it (every expiry from it a date Graph writes)."""
+    if moment > LATEST_CLOCK:
+        raise BadRequest(
+            f"The clock cannot pass {format_offset_datetime(LATEST_CLOCK)} ({field}): any "
+            "expiry up to 100 years from it has to stay a date Graph can write."
+        )
+    return moment
+
+
 def parse_duration(text: str, field: str) -> timedelta:
     """An ISO 8601 duration such as PT1H; anything else is Graph's 400."""
     match = _DURATION.match(text)
