@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from mockgraph.cli import main
+from mockgraph.cli.main import main
 
 raise SystemExit(main())

@@ -21,7 +21,6 @@ from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
 from mockgraph.clouds import parse_cloud
 from mockgraph.directory import routes as directory
-from mockgraph.docs import install_docs
 from mockgraph.errors import (
     BadRequest,
     GraphError,
@@ -32,7 +31,6 @@ from mockgraph.errors import (
     render_error,
     unexpected,
 )
-from mockgraph.fixtures import Fixtures, load_fixtures
 from mockgraph.gateway import VERSIONS, Gateway, Routes
 from mockgraph.http import (
     Receive,
@@ -58,16 +56,18 @@ from mockgraph.identity.errors import (
 from mockgraph.identity.routes import is_identity_path
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
-from mockgraph.journal import Journal
 from mockgraph.notifications import routes as subscriptions
 from mockgraph.notifications.service import Notifier
-from mockgraph.openapi import DESCRIPTION, build_openapi
+from mockgraph.openapi.document import DESCRIPTION, build_openapi
+from mockgraph.openapi.pages import install_docs
 from mockgraph.presence import routes as presence
 from mockgraph.request_log import RequestLog
 from mockgraph.request_log import log as request_log
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
-from mockgraph.store import Store
+from mockgraph.state.fixtures import Fixtures, load_fixtures
+from mockgraph.state.journal import Journal
+from mockgraph.state.store import Store
 from mockgraph.ui.routes import ASSETS_PATH, UI_PATH
 from mockgraph.ui.routes import assets as ui_assets
 from mockgraph.ui.routes import router as ui_router

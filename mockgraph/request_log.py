@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from mockgraph.fixtures import Fixtures, SeedUser
 from mockgraph.http import Message, Receive, Scope, Send
 from mockgraph.identity.routes import is_identity_path
-from mockgraph.journal import Entry
 from mockgraph.logs import describe
-from mockgraph.store import Store
+from mockgraph.state.fixtures import Fixtures, SeedUser
+from mockgraph.state.journal import Entry
+from mockgraph.state.store import Store
 
 # One line per request, at info; a server at warning (or quieter) skips the log entirely.
 log = logging.getLogger("mockgraph.requests")

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
-from mockgraph.fixtures import Fixtures
-from mockgraph.journal import Journal
 from mockgraph.settings import Settings
-from mockgraph.store import Store
+from mockgraph.state.fixtures import Fixtures
+from mockgraph.state.journal import Journal
+from mockgraph.state.store import Store
 
 if TYPE_CHECKING:
     # Types only: the resources' routes read the runtime, so it sits below them.

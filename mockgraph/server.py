@@ -195,7 +195,7 @@ def run_until_stopped(
 async def _serve(
     server: uvicorn.Server, app: FastAPI, settings: Settings, proxy: Proxy | None = None
 ) -> None:
-    from mockgraph.persistence import snapshot, write_atomically
+    from mockgraph.state.persistence import snapshot, write_atomically
 
     runtime = app.state.runtime
     if proxy is not None and settings.proxy_port is not None:
@@ -222,7 +222,7 @@ async def _serve(
 
 
 async def _save_every(interval: float, runtime: Any, path: Path) -> None:
-    from mockgraph.persistence import snapshot, write_atomically
+    from mockgraph.state.persistence import snapshot, write_atomically
 
     while True:
         await asyncio.sleep(interval)

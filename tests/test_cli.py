@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockgraph.cli import main
+from mockgraph.cli.main import main
 from tests.conftest import ADELE
 
 CUSTOM_USER = "0b5e2d8c-4a1f-4c3e-9b7d-6e8f0a2c4e61"

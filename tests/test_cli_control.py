@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from mockgraph.app import create_app
-from mockgraph.cli import main
+from mockgraph.cli.main import main
 from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin
 from tests.conftest import ADELE, PRESENCE_SYNC

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mockgraph.cli import main
-from mockgraph.intercept import render
+from mockgraph.cli.main import main
+from mockgraph.proxy.environment import render
 from tests.test_cli import free_port, wait_healthy
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from mockgraph.app import create_app
 from mockgraph.clock import Clock
-from mockgraph.fixtures import FixtureError, load_fixtures
 from mockgraph.settings import Settings
+from mockgraph.state.fixtures import FixtureError, load_fixtures
 from mockgraph.testing import InProcessTransport
 from tests.certificates import (
     Certificate,

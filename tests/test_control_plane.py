@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from mockgraph.app import create_app
 from mockgraph.clock import Clock
 from mockgraph.settings import Settings
+from mockgraph.state.throttle import Limit
 from mockgraph.testing import InProcessTransport
-from mockgraph.throttle import Limit
 from tests.conftest import (
     ADELE,
     ALEX,

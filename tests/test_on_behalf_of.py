@@ -9,8 +9,8 @@ import httpx
 import jwt
 import pytest
 
-from mockgraph.fixtures import load_fixtures
 from mockgraph.settings import DEFAULT_FIXTURES
+from mockgraph.state.fixtures import load_fixtures
 from tests.conftest import ADELE, BUSY_LIGHT, PRESENCE_SYNC, TENANT, Graph
 from tests.test_identity import assert_entra_error, password_form
 

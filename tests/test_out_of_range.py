@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mockgraph.fixtures import FixtureError, load_fixtures
+from mockgraph.state.fixtures import FixtureError, load_fixtures
 from tests.conftest import ADELE, ALEX, PATTI, Graph
 
 TOO_LONG = ["P1000000000D", "PT99999999999999999999H", "PT" + "1" * 400 + "S", "P36526D"]

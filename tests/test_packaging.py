@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mockgraph.fixtures import load_fixtures
 from mockgraph.settings import DEFAULT_FIXTURES
+from mockgraph.state.fixtures import load_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_SEED = ROOT / "fixtures" / "default.json"

@@ -104,7 +104,7 @@ def test_settings_fixture_can_be_overridden(pytester: pytest.Pytester) -> None:
     pytester.makeconftest("""
 import pytest
 from mockgraph.settings import Settings
-from mockgraph.throttle import Limit
+from mockgraph.state.throttle import Limit
 
 @pytest.fixture(scope="session")
 def mockgraph_settings():

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mockgraph.app import create_app
-from mockgraph.cli import build_parser, main
+from mockgraph.cli.main import build_parser, main
 from mockgraph.limits import Limit
 from mockgraph.server import ServerThread
 from mockgraph.settings import ClientSettings, Declared, Settings, parse_bool

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockgraph.throttle import Limit, parse_limit
+from mockgraph.state.throttle import Limit, parse_limit
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from mockgraph.cli import main
+from mockgraph.cli.main import main
 from mockgraph.clouds import INTERCEPTED_HOSTS
 from mockgraph.server import ServerThread
 from mockgraph.tls import (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mockgraph.fixtures import FixtureError, load_fixtures
+from mockgraph.state.fixtures import FixtureError, load_fixtures
 from tests.conftest import ADELE, PRESENCE_WALL, Graph
 
 LONE = b'"x\\udc00"'  # JSON for "x" and half of a surrogate pair

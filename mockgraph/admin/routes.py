@@ -31,13 +31,13 @@ from mockgraph.domain.times import (
     parse_offset_datetime,
 )
 from mockgraph.errors import BadRequest, NotFound
-from mockgraph.fixtures import FixtureUser
-from mockgraph.journal import Query as JournalQuery
-from mockgraph.journal import compile_glob
 from mockgraph.jsontext import NotUnicode, TooDeep
 from mockgraph.runtime import Runtime
-from mockgraph.snapshot import export_tenant, import_tenant
-from mockgraph.store import Tenant
+from mockgraph.state.fixtures import FixtureUser
+from mockgraph.state.journal import Query as JournalQuery
+from mockgraph.state.journal import compile_glob
+from mockgraph.state.snapshot import export_tenant, import_tenant
+from mockgraph.state.store import Tenant
 
 TAG = "mockgraph control plane"
 

@@ -11,10 +11,10 @@ from mockgraph.domain.guid import checked_guid
 from mockgraph.domain.rendering import OTHER, entity_dict
 from mockgraph.domain.times import parse_duration
 from mockgraph.errors import BadRequest, Conflict
-from mockgraph.faults import Fault
-from mockgraph.fixtures import Fixtures, FixtureUser, seed_of
 from mockgraph.limits import Limit
-from mockgraph.store import Tenant, seed_user
+from mockgraph.state.faults import Fault
+from mockgraph.state.fixtures import Fixtures, FixtureUser, seed_of
+from mockgraph.state.store import Tenant, seed_user
 
 METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 # The app id delegated tokens carry when neither the request nor the fixtures name one.

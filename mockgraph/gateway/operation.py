@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from mockgraph.domain.principal import Principal
     from mockgraph.gateway.pipeline import Gateway
     from mockgraph.http import Scope
-    from mockgraph.store import Tenant
+    from mockgraph.state.store import Tenant
 
 # The errors every Graph operation may answer, for the OpenAPI.
 GRAPH_ERRORS: Mapping[str, str] = MappingProxyType(

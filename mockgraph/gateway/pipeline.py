@@ -24,7 +24,6 @@ from mockgraph.errors import (
     render_error,
     unexpected,
 )
-from mockgraph.faults import Fault, throttled_error
 from mockgraph.gateway.operation import GraphRequest, Reply
 from mockgraph.gateway.routing import Routes, normalise_path
 from mockgraph.http import (
@@ -38,9 +37,10 @@ from mockgraph.http import (
     request_ids,
     respond,
 )
-from mockgraph.journal import MAX_BODY_CHARS, Entry, Journal
 from mockgraph.settings import Settings
-from mockgraph.store import Store, Tenant
+from mockgraph.state.faults import Fault, throttled_error
+from mockgraph.state.journal import MAX_BODY_CHARS, Entry, Journal
+from mockgraph.state.store import Store, Tenant
 
 _WANTED_HEADERS = frozenset(
     {

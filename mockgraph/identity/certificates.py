@@ -6,8 +6,6 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 from mockgraph.auth.assertions import MalformedJws, read_jws, signature_valid
-from mockgraph.certificates import AppCertificate
-from mockgraph.fixtures import FixtureApp
 from mockgraph.identity.errors import (
     AssertionAudience,
     AssertionLifetime,
@@ -17,6 +15,8 @@ from mockgraph.identity.errors import (
     InvalidJwt,
     MultipleAudiences,
 )
+from mockgraph.state.certificates import AppCertificate
+from mockgraph.state.fixtures import FixtureApp
 
 JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Entra allows about five minutes of clock skew either side of an assertion's lifetime.

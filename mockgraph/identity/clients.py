@@ -6,7 +6,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Collection
 
-from mockgraph.fixtures import FixtureApp, Fixtures
 from mockgraph.identity.certificates import JWT_BEARER_ASSERTION, check_client_assertion
 from mockgraph.identity.errors import (
     AppNotFound,
@@ -17,7 +16,8 @@ from mockgraph.identity.errors import (
     PublicClientCredential,
 )
 from mockgraph.identity.firstparty import FIRST_PARTY
-from mockgraph.store import Tenant
+from mockgraph.state.fixtures import FixtureApp, Fixtures
+from mockgraph.state.store import Tenant
 
 
 class Clients:

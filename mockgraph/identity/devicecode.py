@@ -21,7 +21,7 @@ from mockgraph.identity.grants import existing_user
 from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import DeviceCode, TokenCall
 from mockgraph.identity.scopes import ApiResolver, grant, read_scopes
-from mockgraph.store import Tenant
+from mockgraph.state.store import Tenant
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 LIFETIME = 900

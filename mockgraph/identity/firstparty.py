@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mockgraph.fixtures import FixtureApp
+from mockgraph.state.fixtures import FixtureApp
 
 AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"  # azure-identity's default client id
 GRAPH_CLI = "14d82eec-204b-4c2f-b7e8-296a70dab67e"  # Microsoft Graph Command Line Tools

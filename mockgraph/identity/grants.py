@@ -11,7 +11,6 @@ from dataclasses import replace
 from typing import Any
 
 from mockgraph.domain.presence import UserState
-from mockgraph.fixtures import FixtureApp
 from mockgraph.identity.errors import (
     CodeExpired,
     CodeRedeemed,
@@ -30,7 +29,8 @@ from mockgraph.identity.errors import (
 from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import CODE_LIFETIME, CodeGrant, TokenCall
 from mockgraph.identity.scopes import ApiResolver, grant, read_scopes
-from mockgraph.store import Tenant
+from mockgraph.state.fixtures import FixtureApp
+from mockgraph.state.store import Tenant
 
 
 def user_by_name(tenant: Tenant, username: str) -> UserState:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockgraph.clouds import GLOBAL, Cloud
-from mockgraph.fixtures import FixtureApp
-from mockgraph.store import Tenant
+from mockgraph.state.fixtures import FixtureApp
+from mockgraph.state.store import Tenant
 
 ACCESS_LIFETIME = 3600
 CODE_LIFETIME = 600

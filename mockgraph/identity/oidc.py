@@ -6,7 +6,7 @@ from typing import Any
 
 from mockgraph.auth.tokens import TokenAuthority, issuer_for
 from mockgraph.clouds import Cloud
-from mockgraph.store import Tenant
+from mockgraph.state.store import Tenant
 
 # Tenant names Entra accepts in place of a tenant id, for user sign-ins.
 SHARED_TENANTS = ("common", "organizations")

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mockgraph.clouds import CLOUDS, GRAPH_APP_ID, Cloud, cloud_for_resource, same_login_hosts
-from mockgraph.fixtures import FixtureApp
 from mockgraph.identity.errors import (
     ConsentRequired,
     InvalidScope,
@@ -15,6 +14,7 @@ from mockgraph.identity.errors import (
     ScopeNotExposed,
 )
 from mockgraph.identity.models import Grant
+from mockgraph.state.fixtures import FixtureApp
 
 OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
 # A Graph scope may be written bare, after any cloud's Graph root, or after Graph's app id.

@@ -11,7 +11,6 @@ from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clouds import Cloud, cloud_for_login_host
 from mockgraph.domain.guid import GUID
 from mockgraph.domain.presence import UserState
-from mockgraph.fixtures import FixtureApp, Fixtures
 from mockgraph.identity import grants, oidc
 from mockgraph.identity.clients import Clients
 from mockgraph.identity.devicecode import DEVICE_CODE_GRANT, DeviceCodes, find_user
@@ -22,7 +21,8 @@ from mockgraph.identity.obo import JWT_BEARER_GRANT, on_behalf_of
 from mockgraph.identity.oidc import SHARED_TENANTS
 from mockgraph.identity.scopes import issuing_clouds
 from mockgraph.settings import Settings
-from mockgraph.store import Store, Tenant
+from mockgraph.state.fixtures import FixtureApp, Fixtures
+from mockgraph.state.store import Store, Tenant
 
 Handler = Callable[[TokenCall], dict[str, Any]]
 

@@ -15,7 +15,7 @@ from mockgraph.errors import MethodNotAllowed
 from mockgraph.gateway import GRAPH_ERRORS, Doc, GraphRequest, Operation, Reply, Routes
 from mockgraph.notifications.models import RenewalBody, SubscriptionBody
 from mockgraph.notifications.service import Notifier
-from mockgraph.store import Tenant
+from mockgraph.state.store import Tenant
 
 Answer = tuple[int, bytes]
 

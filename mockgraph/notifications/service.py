@@ -21,7 +21,7 @@ from mockgraph.notifications.models import (
     SubscriptionBody,
     when,
 )
-from mockgraph.store import Store, Tenant
+from mockgraph.state.store import Store, Tenant
 
 UNKNOWN = ("PresenceUnknown", "PresenceUnknown")
 _LEAD = rules.LIFECYCLE_LEAD.total_seconds()

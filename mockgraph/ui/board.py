@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, UserState
-from mockgraph.fixtures import Fixtures
-from mockgraph.journal import Entry
 from mockgraph.presence.service import SELF, entity_dict
-from mockgraph.store import Tenant
+from mockgraph.state.fixtures import Fixtures
+from mockgraph.state.journal import Entry
+from mockgraph.state.store import Tenant
 
 MAX_PAGE_SIZE = 200
 MAX_SEARCH = 200

@@ -20,7 +20,7 @@ from mockgraph.directory.photos import Photos
 from mockgraph.domain.values import PREFERRED_PRESENCE_PAIRS, SET_PRESENCE_PAIRS
 from mockgraph.errors import GraphError, NotFound
 from mockgraph.runtime import Runtime
-from mockgraph.store import Tenant
+from mockgraph.state.store import Tenant
 from mockgraph.ui.board import Page, board, journal_rows, version_of
 
 STATIC = Path(__file__).parent / "static"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mockgraph.app import create_app
-from mockgraph.fixtures import FixtureError, load_fixtures
-from mockgraph.persistence import load, snapshot
 from mockgraph.settings import DEFAULT_FIXTURES, Settings
+from mockgraph.state.fixtures import FixtureError, load_fixtures
+from mockgraph.state.persistence import load, snapshot
 from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_WALL, Graph
 
 MARKETING = "02bd9fd6-8f93-4758-87c3-1fb73740a315"

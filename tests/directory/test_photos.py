@@ -137,7 +137,7 @@ def test_an_unreadable_photo_file_is_a_404_not_a_500(tmp_path: Path) -> None:
 
 
 def test_a_missing_photo_file_stops_start_up(tmp_path: Path) -> None:
-    from mockgraph.fixtures import FixtureError, load_fixtures
+    from mockgraph.state.fixtures import FixtureError, load_fixtures
 
     fixture = tmp_path / "fixtures.json"
     fixture.write_text('{"users": [{"id": "' + ADELE + '", "photo": "gone.jpg"}]}')

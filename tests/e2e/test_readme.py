@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mockgraph.fixtures import parse_fixtures
+from mockgraph.state.fixtures import parse_fixtures
 from tests.conftest import Graph
 
 README = (Path(__file__).parents[2] / "README.md").read_text()

@@ -25,9 +25,9 @@ from msgraph.generated.users.item.presence.set_presence.set_presence_post_reques
     SetPresencePostRequestBody,
 )
 
-from mockgraph.intercept import client_environment
-from mockgraph.pytest_intercept import Intercept
-from mockgraph.pytest_plugin import MockGraph
+from mockgraph.proxy.environment import client_environment
+from mockgraph.testing.pytest_intercept import Intercept
+from mockgraph.testing.pytest_plugin import MockGraph
 from tests.conftest import ADELE, BUSY_LIGHT, PATTI, PRESENCE_SYNC, TENANT
 from tests.e2e.node import NODE, node_packages
 

@@ -20,7 +20,7 @@ from mockgraph.settings import ClientSettings
 if TYPE_CHECKING:
     # httpx (under MockGraphAdmin) is imported only when a command runs: `mockgraph serve`
     # starts without it.
-    from mockgraph.testing import MockGraphAdmin
+    from mockgraph.testing.admin import MockGraphAdmin
 
 EXIT_FAILED = 1
 # How often `requests --follow` asks for new entries, in seconds.
@@ -118,7 +118,7 @@ def _run(command: Command, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return 2
-    from mockgraph.testing import MockGraphAdmin
+    from mockgraph.testing.admin import MockGraphAdmin
 
     tenant = getattr(args, "tenant", None) if not getattr(args, "all", False) else None
     admin = MockGraphAdmin(client.base_url, tenant=tenant, admin_key=client.admin_key)
@@ -140,7 +140,7 @@ def _reported(url: str) -> Iterator[None]:
     """Transport failures and refused calls as one line each."""
     import httpx
 
-    from mockgraph.testing import ControlPlaneError
+    from mockgraph.testing.admin import ControlPlaneError
 
     try:
         yield
@@ -152,7 +152,7 @@ def _reported(url: str) -> Iterator[None]:
 
 def post_token(client: ClientSettings, body: dict[str, object]) -> int:
     """`mockgraph token` against a running server."""
-    from mockgraph.testing import MockGraphAdmin
+    from mockgraph.testing.admin import MockGraphAdmin
 
     admin = MockGraphAdmin(client.base_url, admin_key=client.admin_key)
     try:

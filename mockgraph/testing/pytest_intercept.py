@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from mockgraph.intercept import client_environment
+from mockgraph.proxy.environment import client_environment
 
 if TYPE_CHECKING:
-    from mockgraph.pytest_plugin import MockGraph
+    from mockgraph.testing.pytest_plugin import MockGraph
 
 
 @dataclass(frozen=True)

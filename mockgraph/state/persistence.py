@@ -12,8 +12,8 @@ from mockgraph import jsontext
 from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import GraphError
 from mockgraph.jsontext import NotUnicode, TooDeep
-from mockgraph.snapshot import export_tenant, import_tenant
-from mockgraph.store import Store
+from mockgraph.state.snapshot import export_tenant, import_tenant
+from mockgraph.state.store import Store
 
 FORMAT = "mockgraph-state/1"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from mockgraph import __version__
-from mockgraph.fixtures import Fixtures
 from mockgraph.logs import json_line
 from mockgraph.runtime import Runtime
 from mockgraph.settings import DEFAULT_URL, Settings
+from mockgraph.state.fixtures import Fixtures
 
 # Users listed by name; the rest are counted.
 SHOWN_USERS = 20

@@ -14,8 +14,8 @@ from fastapi.openapi.docs import (
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from mockgraph.openapi_examples import Examples, fresh
-from mockgraph.openapi_security import SIGN_IN_SCOPES
+from mockgraph.openapi.examples import Examples, fresh
+from mockgraph.openapi.security import SIGN_IN_SCOPES
 
 # The assets ship in the fastapi-offline package; nothing is fetched from the internet.
 ASSETS = Path(fastapi_offline.__file__).parent / "static"

@@ -12,10 +12,10 @@ from mockgraph.domain.keys import UserKey
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, Session, StatusMessage, UserState
 from mockgraph.domain.times import format_timestamp
 from mockgraph.errors import Forbidden
-from mockgraph.faults import Faults
-from mockgraph.fixtures import Fixtures, SeedUser, paused_gc
 from mockgraph.limits import Limit
-from mockgraph.throttle import Throttle
+from mockgraph.state.faults import Faults
+from mockgraph.state.fixtures import Fixtures, SeedUser, paused_gc
+from mockgraph.state.throttle import Throttle
 
 # Every state of every user table has its own version, from one counter: a table built anew
 # (a reset, an imported state) can never be taken for an older one, even at the same address.

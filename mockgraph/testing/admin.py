@@ -12,9 +12,6 @@ from typing import Any, TypeVar
 
 import httpx
 
-# The webhook receiver stays importable from here, where test suites have always found it.
-from mockgraph.webhook_receiver import WebhookReceiver, decrypt_notification
-
 T = TypeVar("T")
 DEFAULT_SCOPES = ("Presence.Read", "Presence.Read.All", "Presence.ReadWrite")
 
@@ -352,6 +349,4 @@ __all__ = [
     "ControlPlaneError",
     "InProcessTransport",
     "MockGraphAdmin",
-    "WebhookReceiver",
-    "decrypt_notification",
 ]

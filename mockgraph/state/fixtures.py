@@ -24,7 +24,6 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from mockgraph import jsontext
-from mockgraph.certificates import AppCertificate, load_certificates
 from mockgraph.domain.group import Group
 from mockgraph.domain.guid import GUID, guid_value
 from mockgraph.domain.times import (
@@ -37,6 +36,7 @@ from mockgraph.domain.user import Profile, profile_of
 from mockgraph.domain.values import known_activity, known_availability
 from mockgraph.errors import GraphError
 from mockgraph.jsontext import NotUnicode
+from mockgraph.state.certificates import AppCertificate, load_certificates
 
 DEFAULT_TENANT_ID = "2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77"
 # Kept for the modules that still import the pattern from here.

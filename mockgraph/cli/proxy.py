@@ -89,7 +89,7 @@ def add_proxy_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from mockgraph.doctor import diagnose
+    from mockgraph.cli.doctor import diagnose
 
     return diagnose(args.timeout)
 
@@ -109,8 +109,8 @@ def _ca_create(folder: Path, days: int) -> int:
 def _env_command(args: argparse.Namespace) -> int:
     import httpx
 
-    from mockgraph.cli_control import client_settings
-    from mockgraph.intercept import client_environment, render
+    from mockgraph.cli.control import client_settings
+    from mockgraph.proxy.environment import client_environment, render
 
     try:
         settings = client_settings(args)

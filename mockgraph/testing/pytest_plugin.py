@@ -22,10 +22,11 @@ import httpx
 import pytest
 
 from mockgraph.app import create_app
-from mockgraph.pytest_intercept import mockgraph_intercept  # noqa: F401  (a fixture)
 from mockgraph.server import ServerThread
 from mockgraph.settings import ClientSettings, Settings
-from mockgraph.testing import InProcessTransport, MockGraphAdmin, WebhookReceiver
+from mockgraph.testing.admin import InProcessTransport, MockGraphAdmin
+from mockgraph.testing.pytest_intercept import mockgraph_intercept  # noqa: F401  (a fixture)
+from mockgraph.testing.webhook_receiver import WebhookReceiver
 
 
 class MockGraph(MockGraphAdmin):

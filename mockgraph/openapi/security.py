@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockgraph.fixtures import Fixtures
+from mockgraph.state.fixtures import Fixtures
 
 SIGN_IN = "signIn"
 BEARER = "bearer"

@@ -14,10 +14,10 @@ from typing import Any
 
 from mockgraph.clock import Clock
 from mockgraph.domain.presence import FIXTURE_SESSION_ID
-from mockgraph.fixtures import FixtureApp, Fixtures
 from mockgraph.presence.service import OTHER, SELF, entity_dict
-from mockgraph.snapshot import export_tenant
-from mockgraph.store import Tenant, UserTable, seed_user
+from mockgraph.state.fixtures import FixtureApp, Fixtures
+from mockgraph.state.snapshot import export_tenant
+from mockgraph.state.store import Tenant, UserTable, seed_user
 
 WEBHOOK = "/_mockgraph/webhook"
 # Stand-ins when the fixtures have no users or apps of a kind (the bundled ones have all).

@@ -33,14 +33,14 @@ from mockgraph.domain.values import (
     known_availability,
 )
 from mockgraph.errors import BadRequest, GraphError, describe_validation_error
-from mockgraph.fixtures import (
+from mockgraph.state.fixtures import (
     FixtureError,
     FixtureGroup,
     StrictModel,
     checked_groups,
     with_photo,
 )
-from mockgraph.store import Tenant, UserTable
+from mockgraph.state.store import Tenant, UserTable
 
 SEQUENCE = re.compile(r"^A(\d{10})$")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockgraph.errors import GraphError
-from mockgraph.journal import compile_glob
+from mockgraph.state.journal import compile_glob
 
 # The code and message Graph answers with for each status a fault may take.
 _DEFAULTS: dict[int, tuple[str, str]] = {

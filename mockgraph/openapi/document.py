@@ -10,8 +10,8 @@ from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
 from mockgraph.gateway import VERSIONS, Operation, Routes
-from mockgraph.openapi_examples import Examples
-from mockgraph.openapi_security import SECURITY, security_schemes
+from mockgraph.openapi.examples import Examples
+from mockgraph.openapi.security import SECURITY, security_schemes
 
 DESCRIPTION = """
 A faithful, stateful emulator of the Microsoft Graph **presence** API, and of the directory

@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from mockgraph import __version__
-from mockgraph.cli_control import add_control_commands, client_settings, post_token
-from mockgraph.cli_proxy import add_proxy_commands, tls_files
+from mockgraph.cli.control import add_control_commands, client_settings, post_token
+from mockgraph.cli.proxy import add_proxy_commands, tls_files
 from mockgraph.settings import ClientSettings, Settings
 
 EXIT_CONFIG = 2
@@ -75,11 +75,11 @@ def serve_command(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from mockgraph.app import create_app
     from mockgraph.auth.keys import SigningKeyError
-    from mockgraph.banner import print_banner
-    from mockgraph.fixtures import FixtureError
+    from mockgraph.cli.banner import print_banner
     from mockgraph.logs import configure_logging
-    from mockgraph.persistence import StateFileError, load
     from mockgraph.server import run_until_stopped
+    from mockgraph.state.fixtures import FixtureError
+    from mockgraph.state.persistence import StateFileError, load
 
     try:
         settings = Settings.from_args(args)
@@ -139,7 +139,7 @@ def _local_token(settings: Settings, body: dict[str, object]) -> int:
     from mockgraph.auth.tokens import TokenAuthority
     from mockgraph.clock import Clock
     from mockgraph.errors import GraphError
-    from mockgraph.fixtures import FixtureError, load_fixtures
+    from mockgraph.state.fixtures import FixtureError, load_fixtures
 
     try:
         tokens = TokenAuthority(SigningKey(settings.signing_key))

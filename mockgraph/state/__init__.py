@@ -1,0 +1,1 @@
+"""State, no HTTP: tenants, users, seed and state files, journal, faults and throttling."""

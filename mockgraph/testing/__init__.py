@@ -1,0 +1,17 @@
+"""For test suites: the control plane's typed client, an in-process transport, a webhook receiver.
+
+The public import path for users' tests (`from mockgraph.testing import MockGraphAdmin`); the
+pytest plugin is `mockgraph.testing.pytest_plugin` (entry point `mockgraph`), Testcontainers'
+module `mockgraph.testcontainers`.
+"""
+
+from mockgraph.testing.admin import ControlPlaneError, InProcessTransport, MockGraphAdmin
+from mockgraph.testing.webhook_receiver import WebhookReceiver, decrypt_notification
+
+__all__ = [
+    "ControlPlaneError",
+    "InProcessTransport",
+    "MockGraphAdmin",
+    "WebhookReceiver",
+    "decrypt_notification",
+]
