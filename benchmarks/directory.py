@@ -1,6 +1,6 @@
-"""The directory cases of `make bench` (issue 13; `--case directory`): paging, lookup, photos.
+"""Cases 9 to 12 of `make bench` (issue 13; `--case directory`): paging, lookup, photos.
 
-Imported by run.py; each case loads a mockgraph started on a seed of N users with profiles.
+Each case loads a mockgraph started on a seed of N users with profiles.
 """
 
 from __future__ import annotations
@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
-if TYPE_CHECKING:
-    from benchmarks.run import Bench
+from benchmarks.harness.bench import Bench
+from benchmarks.harness.report import CASE_1, Report, Row
+from benchmarks.harness.servers import ROOT, mockgraph_server, running
+from benchmarks.harness.tenant import token
+from benchmarks.harness.wrk import lua, rotate
 
 PAGE_CASE = "9. GET /users $top=999 paging, 100,000 users"
 FILTER_CASE = "10. GET /users $filter=mail eq, 100,000 users"
@@ -63,9 +66,7 @@ APP = "6b1c0d3e-5f7a-4b9c-8d1e-2f3a4b5c6d7e"
 ROLES = ["User.Read.All", "ProfilePhoto.Read.All", "Presence.Read.All"]
 
 
-def run_directory_cases(bench: Bench) -> None:
-    from benchmarks.run import ROOT, lua, lua_list, mockgraph_server, running, token
-
+def run_directory(bench: Bench) -> None:
     many = 2_000 if bench.quick else 100_000
     seed = bench.work / "directory" / "users-profiles.json"
     seed.parent.mkdir(exist_ok=True)
@@ -73,8 +74,6 @@ def run_directory_cases(bench: Bench) -> None:
     print("cases 9 to 12: the directory", flush=True)
     with running(mockgraph_server(seed)) as server:
         rss = server.rss()
-        from benchmarks.run import Row
-
         bench.report.rows.append(
             Row(STARTUP_CASE, "mockgraph", startup_ms=server.startup_ms, rss_after_mib=rss)
         )
@@ -90,7 +89,7 @@ def run_directory_cases(bench: Bench) -> None:
                 pages.append(url)
                 link = client.get(url).raise_for_status().json().get("@odata.nextLink")
                 url = link.removeprefix(server.url) if link else ""
-        paging = lua(bench.work / "pages.lua", _rotate(lua_list(pages)))
+        paging = lua(bench.work / "pages.lua", rotate(pages))
         bench.measure(
             PAGE_CASE,
             server,
@@ -105,37 +104,26 @@ def run_directory_cases(bench: Bench) -> None:
         chosen = range(0, many, max(1, many // LOOKUPS))
         lookups = [f"/v1.0/users?$filter=mail%20eq%20'{mail(i)}'" for i in chosen]
         reads = [f"/v1.0/users/{user_id(i)}/presence" for i in chosen]
-        read = lua(bench.work / "presence-rotated.lua", _rotate(lua_list(reads)))
+        read = lua(bench.work / "presence-rotated.lua", rotate(reads))
         bench.measure(FILTER_REFERENCE, server, server.url, script=read, headers=[auth])
-        lookup = lua(bench.work / "lookup.lua", _rotate(lua_list(lookups)))
+        lookup = lua(bench.work / "lookup.lua", rotate(lookups))
         bench.measure(FILTER_CASE, server, server.url, script=lookup, headers=[auth])
         photo = f"/v1.0/users/{user_id(0)}/photo/$value"
         bench.measure(PHOTO_CASE, server, server.url + photo, headers=[auth])
 
 
-def _rotate(paths: str) -> str:
-    return f"""
-local paths = {paths}
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", paths[(i % #paths) + 1])
-end
-"""
-
-
-def evaluate_directory(report: Any, target: Any) -> None:
+def evaluate_directory(report: Report) -> None:
     """The issue's targets for the directory cases."""
     # The issue's target: a mail lookup's p99 at most 2x case 1's (GET presence), both driven
     # alike: rotating over the same users of the same directory, through the same wrk script.
     reference = report.row(FILTER_REFERENCE, "mockgraph")
     lookup = report.row(FILTER_CASE, "mockgraph")
-    get1 = report.row("1. GET presence, 1,000 users", "mockgraph")
+    get1 = report.row(CASE_1, "mockgraph")
     if reference and lookup and reference.p99_ms and lookup.p99_ms:
         plain = ""
         if get1 and get1.p99_ms:
             plain = f"; {lookup.p99_ms / get1.p99_ms:.2f}x case 1's static URL"
-        target(
+        report.target(
             "case 10 p99 <= 2x case 1's GET, driven alike (10r)",
             lookup.p99_ms <= 2 * reference.p99_ms,
             f"{lookup.p99_ms:.2f} ms vs {reference.p99_ms:.2f} ms "
@@ -143,12 +131,12 @@ def evaluate_directory(report: Any, target: Any) -> None:
         )
     start = report.row(STARTUP_CASE, "mockgraph")
     if start and start.startup_ms and start.rss_after_mib:
-        target(
+        report.target(
             "start-up with 100,000 profiles < 3 s",
             start.startup_ms < 3000,
             f"{start.startup_ms:.0f} ms",
         )
-        target(
+        report.target(
             "RSS with 100,000 profiles < 400 MiB",
             start.rss_after_mib < 400,
             f"{start.rss_after_mib:.0f} MiB",

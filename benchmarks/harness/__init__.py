@@ -1,0 +1,1 @@
+"""What every benchmark case shares: servers, wrk, the seeded tenant, the table. Imports no case."""

@@ -1,0 +1,181 @@
+"""The servers a run measures, each its own process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = ROOT / "benchmarks"
+CACHE = HERE / ".cache"
+PYTHON = sys.executable
+RAW_ASGI = "raw ASGI app (uvicorn)"
+FASTAPI = "one-route FastAPI app"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MiB."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+@dataclass
+class Server:
+    name: str
+    argv: list[str]
+    port: int
+    health_path: str
+    cwd: Path = ROOT
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    startup_ms: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120.0) -> None:
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=self.cwd,
+            env={**os.environ, **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = started + timeout
+        with httpx.Client(timeout=1) as client:
+            while time.perf_counter() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
+                try:
+                    if client.get(self.url + self.health_path).status_code == 200:
+                        self.startup_ms = (time.perf_counter() - started) * 1000
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.002)
+        raise RuntimeError(f"{self.name} did not become healthy in {timeout:.0f} s")
+
+    def rss(self) -> float:
+        assert self.process is not None
+        return rss_mib(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            # Only what this run started: the process group of the server it launched.
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=15)
+
+
+@contextmanager
+def running(server: Server) -> Iterator[Server]:
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+class Sampler:
+    """The highest RSS of a process while a `with` block runs, sampled every 0.1 s."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.peak = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.1):
+            self.peak = max(self.peak, self.server.rss())
+
+
+def mockgraph_server(fixtures: Path | None = None, name: str = "mockgraph") -> Server:
+    port = free_port()
+    argv = [PYTHON, "-m", "mockgraph", "serve", "--port", str(port), "--log-level", "warning"]
+    if fixtures is not None:
+        argv += ["--fixtures", str(fixtures)]
+    return Server(name, argv, port, "/_mockgraph/health")
+
+
+def uvicorn_server(name: str, target: str) -> Server:
+    port = free_port()
+    return Server(
+        name,
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            target,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--no-server-header",
+            "--no-proxy-headers",
+        ],
+        port,
+        "/health",
+        cwd=HERE / "baselines",
+    )
+
+
+def raw_asgi_server() -> Server:
+    """The floor for Python: benchmarks/baselines/raw_asgi.py."""
+    return uvicorn_server(RAW_ASGI, "raw_asgi:app")
+
+
+def fastapi_server() -> Server:
+    """What a hand-written FastAPI mock costs: benchmarks/baselines/fastapi_one_route.py."""
+    return uvicorn_server(FASTAPI, "fastapi_one_route:app")
