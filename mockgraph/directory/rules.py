@@ -1,4 +1,8 @@
-"""Graph's $filter rules for users (reference §3.2, §3.6) and the compiled predicate."""
+"""Graph's $filter rules for users and the compiled predicate.
+
+Source: https://learn.microsoft.com/graph/aad-advanced-queries (its $filter table for users,
+and its errors).
+"""
 
 from __future__ import annotations
 
@@ -199,7 +203,7 @@ def _keys(node: Node) -> tuple[str, tuple[str, ...]] | None:
 
 
 def compile_filter(node: Node, *, advanced: bool, basic_only: bool) -> CompiledFilter:
-    """Check `node` against Graph's rules, in Graph's order (§3.6), and compile it."""
+    """Check `node` against Graph's rules, in Graph's order, and compile it."""
     checker = _Checker(advanced, basic_only)
     predicate = checker.compile(node)
     keys = _keys(node)

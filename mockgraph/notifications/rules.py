@@ -1,5 +1,8 @@
-"""Graph's rules for a presence subscription (reference §5): what it may watch, for how long,
-where it may deliver. Pure functions: no state, no HTTP."""
+"""Graph's rules for a presence subscription: what it may watch, for how long, where it may
+deliver. Pure functions: no state, no HTTP.
+
+Source: https://learn.microsoft.com/graph/changenotifications-for-presence.
+"""
 
 from __future__ import annotations
 

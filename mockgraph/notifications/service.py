@@ -286,7 +286,11 @@ def _state(tenant: Tenant, user_id: str, now: float) -> tuple[str, str]:
 
 
 def _change(tenant: Tenant, subscription: Subscription, user_id: str) -> dict[str, Any]:
-    """One item of a change notification (reference §5.2), encrypted data included if asked."""
+    """One item of a change notification, encrypted data included if asked.
+
+    https://learn.microsoft.com/graph/change-notifications-delivery-webhooks and
+    https://learn.microsoft.com/graph/change-notifications-with-resource-data.
+    """
     item: dict[str, Any] = {
         "subscriptionId": subscription.id,
         "clientState": subscription.client_state,
