@@ -1,7 +1,8 @@
 """Every setting declared once: its MOCKGRAPH_* variable, flag, default, parser and help.
 
 The command line, the pytest plugin and the container's healthcheck all read settings
-through these declarations. A leaf: it imports nothing of mockgraph's but limits.py.
+through these declarations. A leaf: it imports only other leaves (limits.py, hostports.py,
+parsers.py).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 
 from cryptography import x509
 
-from mockgraph.auth.tokens import Principal
 from mockgraph.domain.guid import GUID
+from mockgraph.domain.principal import Principal
 from mockgraph.domain.times import parse_offset_datetime
 from mockgraph.domain.values import MAX_IDS
 from mockgraph.errors import BadRequest, Conflict

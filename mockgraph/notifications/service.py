@@ -8,9 +8,10 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockgraph.auth.tokens import Principal, TokenAuthority
+from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.domain import rendering
 from mockgraph.domain.presence import UserState, View
+from mockgraph.domain.principal import Principal
 from mockgraph.errors import NotFound
 from mockgraph.notifications import crypto, rules
 from mockgraph.notifications.delivery import Deliverer, Ticker
