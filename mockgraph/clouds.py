@@ -1,8 +1,10 @@
 """Graph's national clouds: each one's Graph host, Entra login hosts, issuers and audiences.
 
-The one place that names Microsoft's hosts. Sources: directory-reference.md §8 (Graph roots,
-audiences, `@odata.context`) and entra-and-interception-reference.md §6 (login hosts and
-aliases, issuers) and §8.3 (the hosts a client may contact). A leaf: imports nothing of ours.
+The one place that names Microsoft's hosts. A leaf: imports nothing of ours. Sources:
+https://learn.microsoft.com/graph/deployments (Graph roots),
+https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud (login
+hosts), msal-common's `src/authority/AuthorityMetadata.ts` (aliases, issuers); the choices are
+in docs/fidelity.md, 'Discovery and national clouds (the proxy and DNS routes)'.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ US_DOD = Cloud(
     instance_name="microsoftonline.us",
 )
 # Entra's docs name login.partner.microsoftonline.cn, Graph's docs login.chinacloudapi.cn;
-# both are aliases of one instance-discovery group (reference §6.1).
+# both are aliases of one instance-discovery group (msal-common's AuthorityMetadata.ts).
 CHINA = Cloud(
     "china",
     "microsoftgraph.chinacloudapi.cn",
@@ -90,8 +92,8 @@ _BY_GRAPH_HOST = {cloud.graph_host: cloud for cloud in CLOUDS}
 # L4 first: a login.microsoftonline.us host means L4 unless the scope names DoD's Graph.
 _BY_LOGIN_HOST = {host: cloud for cloud in reversed(CLOUDS) for host in cloud.login_hosts}
 
-# Instance discovery's groups beyond the four clouds: Entra still lists them (reference §5.1),
-# mockgraph does not answer as them.
+# Instance discovery's groups beyond the four clouds: Entra still lists them (msal-common's
+# AuthorityMetadata.ts mirrors the list), mockgraph does not answer as them.
 OTHER_INSTANCE_GROUPS: tuple[tuple[str, ...], ...] = (
     ("login.microsoftonline.de",),
     ("login-us.microsoftonline.com",),
@@ -99,7 +101,7 @@ OTHER_INSTANCE_GROUPS: tuple[tuple[str, ...], ...] = (
 
 GRAPH_HOSTS: frozenset[str] = frozenset(_BY_GRAPH_HOST)
 LOGIN_HOSTS: frozenset[str] = frozenset(_BY_LOGIN_HOST)
-# Every host an unmodified client may contact, which mockgraph answers for (reference §8.3).
+# Every host an unmodified client may contact, which mockgraph answers for.
 INTERCEPTED_HOSTS: tuple[str, ...] = tuple(
     sorted(GRAPH_HOSTS | LOGIN_HOSTS, key=lambda h: (h.split(".")[-1], h))
 )

@@ -77,10 +77,6 @@ class RequestEntityTooLarge(GraphError):
     status, code = 413, "RequestEntityTooLarge"
 
 
-class UnsupportedMediaType(GraphError):
-    status, code = 415, "UnsupportedMediaType"
-
-
 class GeneralException(GraphError):
     status, code = 500, "generalException"
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 # "The maximum request rate for this API is 1,500 requests within a 30-second period,
-# per application per tenant." (reference §7)
+# per application per tenant." (https://learn.microsoft.com/graph/throttling-limits)
 GRAPH_LIMIT = (1500, 30.0)
 
 

@@ -1,6 +1,5 @@
 """The parsers of settings: each takes the text of a MOCKGRAPH_* variable or a flag and gives
-its value, or raises ValueError saying what is wrong. A leaf: imports nothing of mockgraph's but
-limits.py and hostports.py."""
+its value, or raises ValueError saying what is wrong. A leaf: imports nothing of mockgraph's."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ class ServerThread:
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="mockgraph-server", daemon=True)
-        # The event loop the server runs on; in-process calls are handed to it (see testing.py).
+        # The event loop the server runs on; in-process calls are handed to it (testing/admin.py).
         self.loop = asyncio.new_event_loop()
 
     @property

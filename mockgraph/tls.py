@@ -1,8 +1,9 @@
 """HTTPS for mockgraph: a CA of its own and the one leaf it signs, for localhost and for
-every Graph and Entra host mockgraph answers as (reference §8.3, §10).
+every Graph and Entra host mockgraph answers as (README, 'Security notes').
 
 The CA is RFC 5280-clean so that Python 3.13's VERIFY_X509_STRICT accepts it (critical
-basicConstraints, key usage, SKI; leaves carry AKI and their names in SAN only), and
+basicConstraints, key usage, SKI; leaves carry AKI and their names in SAN only; see
+https://github.com/python/cpython/issues/107361), and
 name-constrained to the intercepted hosts, localhost and the loopback addresses, so that a
 leaked key forges nothing else. Its key is never logged and reaches disk only through
 `write_authority`, with mode 0600. It is not the token-signing key (auth/keys.py).

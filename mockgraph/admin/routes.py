@@ -23,6 +23,7 @@ from mockgraph.admin.models import (
     TokenRequest,
     TokenResponse,
 )
+from mockgraph.domain.guid import checked_guid
 from mockgraph.domain.times import (
     check_clock_time,
     format_duration,
@@ -75,7 +76,7 @@ TenantParam = Annotated[
 
 async def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
     return runtime.store.tenant(
-        service.checked_guid(tenant, "tenant") if tenant else runtime.fixtures.tenant_id
+        checked_guid(tenant, "tenant") if tenant else runtime.fixtures.tenant_id
     )
 
 
@@ -113,7 +114,7 @@ async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenRespons
     fixtures grant, so tests can check how a client handles 403s. Its lifetime follows the
     clock of its tenant."""
     tenant = runtime.store.tenant(
-        service.checked_guid(request.tenantId or runtime.fixtures.tenant_id, "tenantId")
+        checked_guid(request.tenantId or runtime.fixtures.tenant_id, "tenantId")
     )
     return service.mint_token(request, runtime.fixtures, runtime.tokens, tenant.clock.timestamp())
 
@@ -122,7 +123,7 @@ async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenRespons
 async def reset(runtime: RuntimeDep, tenant: TenantParam = None) -> Health:
     """Back to the fixtures: users, sessions, clock, faults, throttling windows and journal;
     one tenant with `?tenant=`, every tenant without."""
-    tenant_id = service.checked_guid(tenant, "tenant") if tenant else None
+    tenant_id = checked_guid(tenant, "tenant") if tenant else None
     runtime.store.reset(tenant_id)
     runtime.journal.clear(tenant_id)
     runtime.identity.forget(tenant_id)
@@ -182,7 +183,7 @@ async def list_requests(
     """Every Graph call the server answered, oldest first; failed calls included, tokens never
     kept. Without `?tenant=`, every tenant's."""
     query = JournalQuery(
-        tenant=service.checked_guid(tenant, "tenant") if tenant else None,
+        tenant=checked_guid(tenant, "tenant") if tenant else None,
         method=method.upper() if method else None,
         path=compile_glob(path) if path else None,
         status=status,
@@ -198,7 +199,7 @@ async def list_requests(
 async def clear_requests(runtime: RuntimeDep, tenant: TenantParam = None) -> Cleared:
     """Forget the journal, or one tenant's part of it."""
     before = len(runtime.journal)
-    runtime.journal.clear(service.checked_guid(tenant, "tenant") if tenant else None)
+    runtime.journal.clear(checked_guid(tenant, "tenant") if tenant else None)
     return Cleared(cleared=before - len(runtime.journal))
 
 
@@ -228,7 +229,7 @@ async def list_notifications(
 ) -> Listing:
     """Every delivery attempt (validation handshakes included): subscription, URL, payload,
     status, latency, attempt number and outcome. Without `?tenant=`, every tenant's."""
-    wanted = service.checked_guid(tenant, "tenant") if tenant else None
+    wanted = checked_guid(tenant, "tenant") if tenant else None
     return Listing(
         value=[
             a.as_json()

@@ -1,7 +1,8 @@
 """Reading and verifying the JWS a client signs itself (a private_key_jwt client assertion).
 
 Parsed by hand rather than by a JOSE library, because azure-identity's async credentials send
-base64url *with* `=` padding (reference §3.3), which strict libraries refuse.
+base64url *with* `=` padding (azure-identity's `_internal/aad_client_base.py`), which strict
+libraries refuse.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
-# Entra takes RS256 (with x5t) and PS256 (with x5t#S256); reference §3.2, D1.
+# Entra takes RS256 (with x5t) and PS256 (with x5t#S256): the 2023 and 2025 versions of
+# https://learn.microsoft.com/entra/identity-platform/certificate-credentials; docs/fidelity.md,
+# 'Device code, certificate credentials, on-behalf-of'.
 ALGORITHMS = ("RS256", "PS256")
 MAX_ASSERTION_CHARS = 16 * 1024
 

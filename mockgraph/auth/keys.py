@@ -49,13 +49,6 @@ class SigningKey:
         )
         return base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode()
 
-    def private_pem(self) -> bytes:
-        return self.private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-
 
 def load_private_key(path: Path) -> rsa.RSAPrivateKey:
     try:

@@ -1,4 +1,9 @@
-"""Graph's permission matrix for presence (reference §8): who may read or write what."""
+"""Graph's permission matrix for presence: who may read or write what.
+
+From the Permissions table of each operation's page (such as
+https://learn.microsoft.com/graph/api/presence-get); the rest in docs/fidelity.md, 'Tokens and
+permissions'.
+"""
 
 from __future__ import annotations
 
@@ -65,7 +70,8 @@ def authorize(principal: Principal, access: Access, target_user_id: str | None) 
         needed = own if is_own else others
         if needed is None:
             if principal.permissions & own:
-                # The live service answers 401 here, not 403 (reference §2.3).
+                # The live service answers 401 here, not 403: a capture in
+                # https://github.com/microsoftgraph/microsoft-graph-explorer-v4/issues/3096
                 raise Unauthorized("Cannot set the presence of another user.")
             needed = own
         if not principal.permissions & needed:
@@ -84,7 +90,9 @@ def _hint(needed: frozenset[str], kind: str) -> str:
     return f"{INSUFFICIENT} It needs one of these {kind} permissions: {', '.join(sorted(needed))}."
 
 
-# --- The directory slice (directory-reference.md §6.1) ---------------------------------
+# --- The directory slice -----------------------------------------------------------------
+# The Permissions tables of https://learn.microsoft.com/graph/api/user-get and its siblings
+# (user-list, group-get, group-list-members, user-list-memberof, profilephoto-get).
 
 
 class Directory(Enum):
@@ -99,7 +107,12 @@ class Directory(Enum):
 
 
 class Sight(Enum):
-    """How much of a directory object the caller sees (§6.3, limited-information rule §5.2)."""
+    """How much of a directory object the caller sees.
+
+    The basic profile of https://learn.microsoft.com/graph/api/resources/users, and
+    "Limited information returned for inaccessible member objects" in
+    https://learn.microsoft.com/graph/permissions-overview.
+    """
 
     FULL = "full"
     BASIC = "basic"  # User.ReadBasic.All: non-basic properties read as null

@@ -15,13 +15,14 @@ from mockgraph.clouds import CLOUDS, GLOBAL, Cloud
 from mockgraph.domain.principal import Principal
 from mockgraph.errors import InvalidAuthenticationToken
 
-GRAPH_AUDIENCE = GLOBAL.graph_root
-# Every token mockgraph signs says so (reference §10): it can never pass for a real one.
+# Every token mockgraph signs says so: it can never pass for a real one (docs/fidelity.md,
+# 'Discovery and national clouds', "Emulator marker").
 EMULATOR_CLAIM = "xms_emulated"
 # Graph's change-tracking app: the `azp` of the validation tokens in rich notifications.
 GRAPH_NOTIFICATIONS_APP = "0bf30f3b-4a52-48df-9a82-234910c4a086"
 _GRAPH_NOTIFICATIONS_OBJECT = str(uuid.uuid5(uuid.NAMESPACE_URL, "mockgraph:graph-notifications"))
-# Principal lives in domain/ (the journal records it); re-exported for its importers.
+# Principal lives in domain/principal.py; re-exported only until notifications/routes.py and
+# directory/service.py import it from there.
 __all__ = [
     "GRAPH_NOTIFICATIONS_APP",
     "Principal",

@@ -1,5 +1,5 @@
 """The command line: argv and MOCKGRAPH_* variables -> Settings -> a server, a token, or a
-control-plane call to a running server (see cli_control.py)."""
+control-plane call to a running server (see cli/control.py)."""
 
 from __future__ import annotations
 

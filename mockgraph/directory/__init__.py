@@ -1,1 +1,4 @@
-"""The directory slice presence clients use: users, photos, groups (directory-reference.md)."""
+"""The directory slice presence clients use: users, photos, groups.
+
+Its decisions are recorded in docs/fidelity.md, 'Directory: users, photos, groups'.
+"""

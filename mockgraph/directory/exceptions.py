@@ -1,4 +1,9 @@
-"""The directory's errors, named after Graph's codes, with Graph's exact messages (§7)."""
+"""The directory's errors, named after Graph's codes, with Graph's exact messages.
+
+Sources: https://learn.microsoft.com/graph/aad-advanced-queries,
+https://learn.microsoft.com/graph/api/user-list; messages known only from captures are recorded
+in docs/fidelity.md, 'Directory: users, photos, groups'.
+"""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 Parse errors carry Graph's message with the 0-based position of the offending token, as
 Graph's OData parser (ODL) reports it. The parsed tree is checked against Graph's operator
-table (reference §3.2) and compiled once into a predicate; an `eq`/`in` on id, mail or
-userPrincipalName also names the keys to look up, so such filters never scan every user.
+table (https://learn.microsoft.com/graph/aad-advanced-queries) and compiled once into a
+predicate; an `eq`/`in` on id, mail or userPrincipalName also names the keys to look up, so
+such filters never scan every user.
 """
 
 from __future__ import annotations

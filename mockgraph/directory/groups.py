@@ -1,4 +1,9 @@
-"""Groups: GET /groups/{id}, its members, and a user's memberOf (reference §5)."""
+"""Groups: GET /groups/{id}, its members, and a user's memberOf.
+
+Sources: https://learn.microsoft.com/graph/api/group-get,
+https://learn.microsoft.com/graph/api/group-list-members,
+https://learn.microsoft.com/graph/api/user-list-memberof.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +48,10 @@ _ANY_PROPERTY = {**GROUP_PROPERTIES, **USER_PROPERTIES}
 
 
 def find_group(groups: Mapping[str, Group], key: str) -> Group:
-    """A group by object id: 400 for a malformed id, 404 for an unknown one (§5.1)."""
+    """A group by object id: 400 for a malformed id, 404 for an unknown one.
+
+    See docs/fidelity.md, 'Directory: users, photos, groups'.
+    """
     if "," in key:
         raise RequestBadRequest(
             "Invalid value specified for object reference property 'id'. Please ensure that "
@@ -70,7 +78,11 @@ def get_group(group: Group, read: Read, sight: Sight) -> dict[str, Any]:
 def _item(
     member: Member, names: tuple[str, ...] | None, user_sight: Sight, group_sight: Sight, read: Read
 ) -> dict[str, Any]:
-    """A directoryObject: @odata.type and id first; hidden types show only those two (§5.2)."""
+    """A directoryObject: @odata.type and id first; hidden types show only those two.
+
+    "Limited information returned for inaccessible member objects" in
+    https://learn.microsoft.com/graph/permissions-overview.
+    """
     if isinstance(member, Group):
         chosen = names if names is not None else GROUP_DEFAULT
         chosen = tuple(n for n in chosen if n in GROUP_PROPERTIES.values())
@@ -121,7 +133,11 @@ def page_of(
 
 
 def _queried(members: Sequence[Member], read: Read, advanced: bool) -> Sequence[Member]:
-    """$filter and $search over a relationship: advanced queries only (§5.2), users only."""
+    """$filter and $search over a relationship: advanced queries only, users only.
+
+    https://learn.microsoft.com/graph/api/group-list-members and
+    https://learn.microsoft.com/graph/aad-advanced-queries.
+    """
     options = read.options
     if options.orderby is not None:
         raise RequestUnsupportedQuery(

@@ -1,4 +1,7 @@
-"""Profile photos (reference §4): the nine Exchange sizes, cut from the fixture's JPEG once."""
+"""Profile photos: the nine Exchange sizes, cut from the fixture's JPEG once.
+
+Source: https://learn.microsoft.com/graph/api/profilephoto-get.
+"""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ class DirectoryUser(Protocol):
     def profile(self) -> Profile: ...
 
 
-# v1.0's default set, in the order Graph writes it: ten alphabetically, then id (§2.2).
+# v1.0's default set, in the order Graph writes it: ten alphabetically, then id
+# (https://learn.microsoft.com/graph/api/user-get).
 V1_DEFAULT: tuple[str, ...] = (
     "businessPhones",
     "displayName",
@@ -38,7 +39,8 @@ V1_DEFAULT: tuple[str, ...] = (
     "userPrincipalName",
     "id",
 )
-# beta returns every property the mock stores (§2.2 [mock-rec]): id first, then alphabetically.
+# beta returns every property the mock stores: id first, then alphabetically (docs/fidelity.md,
+# 'Directory: users, photos, groups').
 BETA_DEFAULT: tuple[str, ...] = (
     "id",
     "accountEnabled",
@@ -55,7 +57,8 @@ BETA_DEFAULT: tuple[str, ...] = (
     "surname",
     "userPrincipalName",
 )
-# What User.ReadBasic.All reads of another user (§6.3); everything else reads as null or [].
+# What User.ReadBasic.All reads of another user (the basic profile of
+# https://learn.microsoft.com/graph/api/resources/users); everything else reads as null or [].
 BASIC: frozenset[str] = frozenset(
     {"displayName", "givenName", "id", "mail", "securityIdentifier", "surname", "userPrincipalName"}
 )
@@ -80,7 +83,8 @@ COLLECTIONS: frozenset[str] = frozenset(
         "skills",
     }
 )
-# Served by SharePoint: selecting them on the /users collection is Graph's 501 (§2.4).
+# Served by SharePoint: selecting them on the /users collection is Graph's 501
+# (https://learn.microsoft.com/graph/api/user-list).
 SHAREPOINT: frozenset[str] = frozenset(
     {
         "aboutMe",
@@ -166,7 +170,8 @@ def _getter(name: str, basic_only: bool) -> Callable[[DirectoryUser], Any]:
     return getter
 
 
-# GET /groups/{id}: the group default set, in the order of Graph's example (§5.1).
+# GET /groups/{id}: the group default set, in the order of Graph's example
+# (https://learn.microsoft.com/graph/api/group-get).
 GROUP_DEFAULT: tuple[str, ...] = (
     "id",
     "deletedDateTime",
@@ -213,7 +218,11 @@ _GROUP_COLLECTIONS = frozenset(
 
 
 def group_value(group: Group, name: str, readable: bool) -> Any:
-    """A group property; a group the caller may not read shows only its id (§5.2)."""
+    """A group property; a group the caller may not read shows only its id.
+
+    "Limited information returned for inaccessible member objects" in
+    https://learn.microsoft.com/graph/permissions-overview.
+    """
     if name == "id":
         return group.id
     if not readable:

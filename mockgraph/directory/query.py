@@ -33,7 +33,8 @@ KNOWN = frozenset(
 )
 MAX_TOP = 999
 DEFAULT_TOP = 100
-# "DSpt", the prefix of Graph's own directory skiptokens (they begin RFNwdA…, §3.1).
+# "DSpt", the prefix of Graph's own directory skiptokens (they begin RFNwdA…, as in
+# https://learn.microsoft.com/graph/paging).
 _TOKEN_MAGIC = b"DSpt"
 
 

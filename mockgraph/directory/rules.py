@@ -1,4 +1,8 @@
-"""Graph's $filter rules for users (reference §3.2, §3.6) and the compiled predicate."""
+"""Graph's $filter rules for users and the compiled predicate.
+
+Source: https://learn.microsoft.com/graph/aad-advanced-queries (its $filter table for users,
+and its errors).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mockgraph.directory.exceptions import (
-    AuthorizationRequestDenied,
     RequestUnsupportedQuery,
     insufficient_privileges,
     invalid_filter,
@@ -60,7 +63,6 @@ class CompiledFilter:
     predicate: Predicate
     # The (property, lower-cased values) an indexed eq/in pins the result to; None: scan.
     keys: tuple[str, tuple[str, ...]] | None
-    advanced_only: bool  # some construct needs the advanced-query parameters
     # The filter is that eq/in alone: the index's answer is the filter's, with nothing to check.
     exact: bool = False
 
@@ -78,7 +80,6 @@ class _Checker:
     def __init__(self, advanced: bool, basic_only: bool) -> None:
         self.advanced = advanced
         self.basic_only = basic_only
-        self.used_advanced = False
 
     def allow(self, prop: str, operator: str, shown: str) -> None:
         level = SUPPORT.get(prop, {}).get(operator)
@@ -87,7 +88,6 @@ class _Checker:
         if level == A:
             if not self.advanced:
                 raise needs_advanced(shown)
-            self.used_advanced = True
         if self.basic_only and prop not in BASIC:
             raise insufficient_privileges()
 
@@ -101,7 +101,6 @@ class _Checker:
         if isinstance(node, Not):
             if not self.advanced:
                 raise needs_advanced("not")
-            self.used_advanced = True
             inner = self.compile(node.operand)
             return lambda u: not inner(u)
         if isinstance(node, In):
@@ -199,12 +198,9 @@ def _keys(node: Node) -> tuple[str, tuple[str, ...]] | None:
 
 
 def compile_filter(node: Node, *, advanced: bool, basic_only: bool) -> CompiledFilter:
-    """Check `node` against Graph's rules, in Graph's order (§3.6), and compile it."""
+    """Check `node` against Graph's rules, in Graph's order, and compile it."""
     checker = _Checker(advanced, basic_only)
     predicate = checker.compile(node)
     keys = _keys(node)
     exact = keys is not None and isinstance(node, (Compare, In))
-    return CompiledFilter(predicate, keys, checker.used_advanced, exact)
-
-
-__all__ = ["AuthorizationRequestDenied", "CompiledFilter", "compile_filter"]
+    return CompiledFilter(predicate, keys, exact)

@@ -1,4 +1,7 @@
-"""$search for directory objects (reference §3.4): "property:text" clauses, AND/OR, parentheses."""
+"""$search for directory objects: "property:text" clauses, AND/OR, parentheses.
+
+Source: https://learn.microsoft.com/graph/search-query-parameter (directory objects).
+"""
 
 from __future__ import annotations
 

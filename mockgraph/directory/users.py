@@ -1,4 +1,8 @@
-"""Users: GET /me, /users/{key}, /users and /users/$count as Graph answers them (§2, §3)."""
+"""Users: GET /me, /users/{key}, /users and /users/$count as Graph answers them.
+
+Sources: https://learn.microsoft.com/graph/api/user-get,
+https://learn.microsoft.com/graph/api/user-list.
+"""
 
 from __future__ import annotations
 
@@ -184,7 +188,10 @@ def _window(users: Iterable[DirectoryUser], offset: int, size: int) -> list[Dire
 
 
 def count_users(index: UserIndex, read: Read) -> int:
-    """GET /users/$count: needs ConsistencyLevel: eventual (§3.3)."""
+    """GET /users/$count: needs ConsistencyLevel: eventual.
+
+    Source: https://learn.microsoft.com/graph/aad-advanced-queries.
+    """
     if not read.eventual:
         raise RequestBadRequest("$count is not currently supported.")
     options = read.options

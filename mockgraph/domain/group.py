@@ -1,4 +1,7 @@
-"""A directory group: declared once, as the seed file writes it (directory-reference.md §5)."""
+"""A directory group: declared once, as the seed file writes it.
+
+Source: https://learn.microsoft.com/graph/api/group-get.
+"""
 
 from __future__ import annotations
 

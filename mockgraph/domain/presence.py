@@ -168,8 +168,9 @@ class UserState:
             )
             availability, activity = ranked[0], ranked[1]
         if self.out_of_office[0] and availability == "Available":
-            # Teams' "Available, out of office" reads Available/OutOfOffice (manage-state
-            # table, presence-reference §3.1); "In a call, out of office" stays Busy/InACall.
+            # Teams' "Available, out of office" reads Available/OutOfOffice (the table in
+            # https://learn.microsoft.com/graph/cloud-communications-manage-presence-state);
+            # "In a call, out of office" stays Busy/InACall.
             activity = "OutOfOffice"
         return View(availability, activity, self.status, self.work_location(), self.out_of_office)
 

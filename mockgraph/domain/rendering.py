@@ -51,7 +51,8 @@ def entity_dict(user: UserState, kind: str) -> dict[str, Any]:
         status = {
             "message": {"content": view.status.content, "contentType": view.status.content_type}
         }
-        # Graph leaves these out, not null, when the reader is not the user (reference §4.3).
+        # Graph leaves these out, not null, when the reader is not the user
+        # (https://learn.microsoft.com/graph/api/resources/presencestatusmessage).
         if kind == SELF:
             expiry = view.status.expiry
             status["publishedDateTime"] = view.status.published

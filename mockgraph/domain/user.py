@@ -27,7 +27,8 @@ class Profile:
     userPrincipalName: StrictStr | None = None  # <id>@mockgraph.local when left out
     displayName: StrictStr | None = None  # the UPN's local part when left out
     password: StrictStr | None = None  # for the sign-in page and ROPC; never shown by Graph
-    # The directory profile (directory-reference.md §2.2), null or empty when not given.
+    # The directory profile (https://learn.microsoft.com/graph/api/user-get), null or empty
+    # when not given.
     mail: StrictStr | None = None
     givenName: StrictStr | None = None
     surname: StrictStr | None = None

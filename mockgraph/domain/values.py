@@ -40,7 +40,8 @@ ACTIVITIES = (
 _AVAILABILITY_BY_LOWER = {v.lower(): v for v in AVAILABILITIES}
 _ACTIVITY_BY_LOWER = {v.lower(): v for v in ACTIVITIES}
 
-# The pairs each write action accepts (reference §2.3 and §2.5).
+# The pairs each write action accepts: https://learn.microsoft.com/graph/api/presence-setpresence
+# and https://learn.microsoft.com/graph/api/presence-setuserpreferredpresence.
 SET_PRESENCE_PAIRS = frozenset(
     {
         ("Available", "Available"),

@@ -1,4 +1,9 @@
-"""Client assertions (private_key_jwt): Entra's checks, in Entra's order (reference §3.4)."""
+"""Client assertions (private_key_jwt): Entra's checks, in Entra's order.
+
+Sources: https://learn.microsoft.com/entra/identity-platform/certificate-credentials; the codes
+where sources disagree are in docs/fidelity.md, 'Device code, certificate credentials,
+on-behalf-of'.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The device code flow (RFC 8628 as Entra answers it, reference §2): codes, polling, and the
-three ways a code is decided (the /devicelogin page, the control plane, an automatic user)."""
+"""The device code flow (RFC 8628 as Entra answers it): codes, polling, and the three ways a
+code is decided (the /devicelogin page, the control plane, an automatic user).
+
+Source: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Entra's instance discovery, and which cloud a login host speaks for (reference §5.1, §6).
+"""Entra's instance discovery, and which cloud a login host speaks for.
+
+Sources: https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud and
+docs/fidelity.md, 'Discovery and national clouds (the proxy and DNS routes)'.
 
 Every login host and alias serves the same answers; the Host a client called decides the
 cloud, and on mockgraph's own address MOCKGRAPH_CLOUD does.

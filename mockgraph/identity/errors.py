@@ -2,7 +2,8 @@
 
 As moto's per-service `exceptions` modules: a class per upstream error with its OAuth `error`,
 AADSTS number, HTTP status and description template. `entra_error_response` renders Entra's
-envelope (reference §1.4), suberror included where Entra sends one.
+envelope, suberror included where Entra sends one
+(https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ class InvalidClientSecret(EntraError):
     )
 
 
-# --- client assertions (private_key_jwt, reference §3.4) ---------------------------------
+# --- client assertions: https://learn.microsoft.com/entra/identity-platform/certificate-credentials
 class InvalidJwt(EntraError):
     error, code = "invalid_request", 50027
     template = "JWT token is invalid or malformed. {reason}"
@@ -339,7 +340,7 @@ class LoginRequired(EntraError):
     template = "A silent sign-in request was sent but no user is signed in."
 
 
-# --- device code flow (reference §2.4) ---------------------------------------------------
+# --- device code flow: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code
 class AuthorizationPending(EntraError):
     error, code = "authorization_pending", 70016
     template = (
@@ -367,13 +368,13 @@ class BadVerificationCode(EntraError):
 
 
 class SlowDown(EntraError):
-    """RFC 8628's slow_down: Entra sends no AADSTS code for it (reference §2.4, Q2)."""
+    """RFC 8628 §3.5's slow_down: Entra sends no AADSTS code for it (docs/fidelity.md)."""
 
     error = "slow_down"
     template = "The client is polling too frequently; wait {interval} seconds between requests."
 
 
-# --- on-behalf-of (reference §4.3) -------------------------------------------------------
+# --- on-behalf-of: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow
 class OboAudienceMismatch(EntraError):
     error, code = "invalid_grant", 500131
     template = (

@@ -1,5 +1,6 @@
-"""On-behalf-of (reference §4): a middle-tier API trades its caller's token for a Graph token
-of the same user, limited to what the middle tier itself has been granted."""
+"""On-behalf-of: a middle-tier API trades its caller's token for a Graph token of the same
+user, limited to what the middle tier itself has been granted
+(https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow)."""
 
 from __future__ import annotations
 

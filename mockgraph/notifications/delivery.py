@@ -85,7 +85,8 @@ class Deliverer:
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
-        # The notification URL's own query string is kept (reference §5.2).
+        # The notification URL's own query string is kept
+        # (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks).
         parts = urlsplit(url)
         query = "&".join(filter(None, (parts.query, urlencode({"validationToken": token}))))
         try:

@@ -1,5 +1,8 @@
-"""Graph's rules for a presence subscription (reference §5): what it may watch, for how long,
-where it may deliver. Pure functions: no state, no HTTP."""
+"""Graph's rules for a presence subscription: what it may watch, for how long, where it may
+deliver. Pure functions: no state, no HTTP.
+
+Source: https://learn.microsoft.com/graph/changenotifications-for-presence.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,8 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 
 from cryptography import x509
 
-from mockgraph.auth.tokens import Principal
 from mockgraph.domain.guid import GUID
+from mockgraph.domain.principal import Principal
 from mockgraph.domain.times import parse_offset_datetime
 from mockgraph.domain.values import MAX_IDS
 from mockgraph.errors import BadRequest, Conflict

@@ -8,9 +8,10 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockgraph.auth.tokens import Principal, TokenAuthority
+from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.domain import rendering
 from mockgraph.domain.presence import UserState, View
+from mockgraph.domain.principal import Principal
 from mockgraph.errors import NotFound
 from mockgraph.notifications import crypto, rules
 from mockgraph.notifications.delivery import Deliverer, Ticker
@@ -286,7 +287,11 @@ def _state(tenant: Tenant, user_id: str, now: float) -> tuple[str, str]:
 
 
 def _change(tenant: Tenant, subscription: Subscription, user_id: str) -> dict[str, Any]:
-    """One item of a change notification (reference §5.2), encrypted data included if asked."""
+    """One item of a change notification, encrypted data included if asked.
+
+    https://learn.microsoft.com/graph/change-notifications-delivery-webhooks and
+    https://learn.microsoft.com/graph/change-notifications-with-resource-data.
+    """
     item: dict[str, Any] = {
         "subscriptionId": subscription.id,
         "clientState": subscription.client_state,

@@ -14,7 +14,7 @@ from typing import Any
 
 from mockgraph.clock import Clock
 from mockgraph.domain.presence import FIXTURE_SESSION_ID
-from mockgraph.presence.service import OTHER, SELF, entity_dict
+from mockgraph.domain.rendering import OTHER, SELF, entity_dict
 from mockgraph.state.fixtures import FixtureApp, Fixtures
 from mockgraph.state.snapshot import export_tenant
 from mockgraph.state.store import Tenant, UserTable, seed_user

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from mockgraph.domain.bodies import GraphBody, parse_body
+from mockgraph.domain.bodies import GraphBody
 
-# GraphBody and parse_body live in domain/bodies.py; re-exported for the modules that still
-# import them from here.
-__all__ = ["GraphBody", "parse_body"]
+# GraphBody lives in domain/bodies.py; re-exported only until presence/operations.py imports
+# it from there.
+__all__ = ["GraphBody"]
 
 
 class SetPresence(GraphBody):

@@ -14,7 +14,6 @@ from mockgraph.domain.rendering import (
     SELF,
     entity,
     entity_dict,
-    sequence_number,
     unknown_entity,
 )
 from mockgraph.domain.times import (
@@ -35,8 +34,9 @@ from mockgraph.presence import models
 SESSION_DEFAULT = timedelta(minutes=5)
 SESSION_MIN, SESSION_MAX = timedelta(minutes=5), timedelta(hours=4)
 OUT_OF_RANGE = "The provided [ExpirationDuration] is out of range."
-# Re-exported for notifications/, which renders the entity into its payloads.
-__all__ = ["OTHER", "SELF", "entity", "entity_dict", "sequence_number"]
+# entity lives in domain/rendering.py; re-exported only until presence/routes.py imports it
+# from there.
+__all__ = ["entity"]
 
 
 @dataclass(frozen=True, slots=True)

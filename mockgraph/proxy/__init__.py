@@ -6,19 +6,14 @@ with mockgraph's leaf (SNI checked against the allowlist and the CONNECT host), 
 decrypted connection to the same uvicorn HTTP protocol the server's own port runs: same app,
 routes, journal, faults and limits, and the server's graceful shutdown covers it too. Hosts
 named in --proxy-passthrough are tunnelled unchanged; everything else gets a 403 that says
-why. The proxy never opens a connection of its own accord (reference §10).
+why. The proxy never opens a connection of its own accord (README, 'Security notes').
 """
 
 from __future__ import annotations
 
 from mockgraph.hostports import parse_passthrough
-from mockgraph.proxy.listener import Proxy, ProxyPolicy, allowed_clients, for_server, tls_context
+from mockgraph.proxy.listener import Proxy, for_server
 
-__all__ = [
-    "Proxy",
-    "ProxyPolicy",
-    "allowed_clients",
-    "for_server",
-    "parse_passthrough",
-    "tls_context",
-]
+# parse_passthrough lives in hostports.py; re-exported only until tests/test_proxy.py imports it
+# from there.
+__all__ = ["Proxy", "for_server", "parse_passthrough"]

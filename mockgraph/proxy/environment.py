@@ -1,5 +1,6 @@
 """What a client process needs to reach mockgraph at Graph's and Entra's own addresses through
-the proxy: the variables each stack reads (reference §8.1-§8.2) and the files they name.
+the proxy: the variables each stack reads and the files they name (README, 'The proxy route
+(HTTPS_PROXY)').
 
 `mockgraph env` prints them, the `mockgraph_intercept` fixture sets them.
 """

@@ -30,7 +30,10 @@ DEFAULT_RETRY_AFTER = 1
 def throttled_error(
     retry_after: int, message: str = "Please retry again later.", code: str = "TooManyRequests"
 ) -> GraphError:
-    """Graph's 429, with the innerError members of its documented sample (reference §6.2)."""
+    """Graph's 429, with the innerError members of its documented sample.
+
+    Source: https://learn.microsoft.com/graph/throttling (the sample response).
+    """
     return GraphError(
         message,
         code=code,

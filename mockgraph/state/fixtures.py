@@ -25,7 +25,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from mockgraph import jsontext
 from mockgraph.domain.group import Group
-from mockgraph.domain.guid import GUID, guid_value
+from mockgraph.domain.guid import guid_value
 from mockgraph.domain.times import (
     LocalDateTime,
     format_offset_datetime,
@@ -39,8 +39,6 @@ from mockgraph.jsontext import NotUnicode
 from mockgraph.state.certificates import AppCertificate, load_certificates
 
 DEFAULT_TENANT_ID = "2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77"
-# Kept for the modules that still import the pattern from here.
-__all__ = ["GUID"]
 
 
 class StrictModel(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mockgraph.limits import GRAPH_LIMIT, Limit, parse_limit
+from mockgraph.limits import Limit, parse_limit
 
-# Limit and parse_limit live in limits.py (a leaf); re-exported for their older importers.
-__all__ = ["GRAPH_LIMIT", "Limit", "Throttle", "parse_limit"]
+# Limit and parse_limit live in limits.py; re-exported only until tests/ import them from there.
+__all__ = ["Limit", "Throttle", "parse_limit"]
 
 
 @dataclass(slots=True)

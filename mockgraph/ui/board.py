@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockgraph.domain.presence import FIXTURE_SESSION_ID, UserState
-from mockgraph.presence.service import SELF, entity_dict
+from mockgraph.domain.rendering import SELF, entity_dict
 from mockgraph.state.fixtures import Fixtures
 from mockgraph.state.journal import Entry
 from mockgraph.state.store import Tenant
