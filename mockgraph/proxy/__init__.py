@@ -12,7 +12,8 @@ why. The proxy never opens a connection of its own accord (reference §10).
 from __future__ import annotations
 
 from mockgraph.hostports import parse_passthrough
-from mockgraph.proxy.listener import Proxy, ProxyPolicy, allowed_clients, for_server, tls_context
+from mockgraph.proxy.listener import Proxy, for_server, tls_context
+from mockgraph.proxy.policy import ProxyPolicy, allowed_clients
 
 __all__ = [
     "Proxy",
