@@ -99,7 +99,7 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or Clock()
-    runtime = _runtime(settings, clock, fixtures or load_fixtures(settings.fixtures))
+    runtime, notifier = _runtime(settings, clock, fixtures or load_fixtures(settings.fixtures))
     app = MockGraphApp(
         title="mockgraph",
         version=__version__,
@@ -119,7 +119,7 @@ def create_app(
     app.include_router(discovery_router)
     _install_pages(app)
     _install_error_handlers(app, clock)
-    routes = graph_routes(runtime.notifier, settings)
+    routes = graph_routes(notifier, settings)
     app.graph = Gateway(
         routes,
         runtime.store,
@@ -128,8 +128,8 @@ def create_app(
         settings,
         # Presence that changed may owe subscribers a notification (sent in the background);
         # only a tenant with subscriptions is scanned after its calls.
-        answered=runtime.notifier.scan,
-        watched=runtime.notifier.watched(),
+        answered=notifier.scan,
+        watched=notifier.watched(),
     )
     app.max_body_bytes = settings.max_body_bytes
     app.admin_key = (settings.admin_key or "").encode()
@@ -147,11 +147,20 @@ def _install_pages(app: FastAPI) -> None:
     install_docs(app)
 
 
-def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
-    """The live parts: state, tokens, journal, the Entra stand-in and the notifier."""
+def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> tuple[Runtime, Notifier]:
+    """The live parts: state, tokens, journal, the Entra stand-in and the notifier; and the
+    notifier as itself, for the Graph resource it serves (the runtime names it by a protocol)."""
     store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
     tokens = TokenAuthority(SigningKey(settings.signing_key), parse_cloud(settings.cloud))
-    return Runtime(
+    notifier = Notifier(
+        store,
+        tokens,
+        https_only=settings.webhook_https_only,
+        attempts=settings.webhook_attempts,
+        backoff=settings.webhook_backoff,
+        timeout=settings.webhook_timeout,
+    )
+    runtime = Runtime(
         settings=settings,
         fixtures=fixtures,
         clock=clock,
@@ -159,15 +168,9 @@ def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
         tokens=tokens,
         journal=Journal(settings.journal_size),
         identity=Identity(store, tokens, fixtures, settings),
-        notifier=Notifier(
-            store,
-            tokens,
-            https_only=settings.webhook_https_only,
-            attempts=settings.webhook_attempts,
-            backoff=settings.webhook_backoff,
-            timeout=settings.webhook_timeout,
-        ),
+        notifier=notifier,
     )
+    return runtime, notifier
 
 
 def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
