@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from fastapi import FastAPI, Request
@@ -14,7 +13,6 @@ from mockgraph import __version__, batch, metadata
 from mockgraph.admin.routes import TAG as CONTROL_PLANE
 from mockgraph.admin.routes import health_router
 from mockgraph.admin.routes import router as admin_router
-from mockgraph.admin.webhook import WEBHOOK_PATH
 from mockgraph.admin.webhook import router as webhook_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
@@ -26,25 +24,12 @@ from mockgraph.errors import (
     GraphError,
     MethodNotAllowed,
     NotFound,
-    Unauthorized,
     describe_validation_error,
     render_error,
     unexpected,
 )
 from mockgraph.gateway import VERSIONS, Gateway, Routes
-from mockgraph.http import (
-    Receive,
-    Scope,
-    Send,
-    graph_headers,
-    preflight,
-    read_body,
-    replay,
-    request_ids,
-    too_large,
-    with_cors,
-    with_graph_headers,
-)
+from mockgraph.http import Receive, Scope, Send, graph_headers, request_ids, with_graph_headers
 from mockgraph.identity.control import router as device_codes_router
 from mockgraph.identity.discovery import router as discovery_router
 from mockgraph.identity.errors import (
@@ -61,23 +46,21 @@ from mockgraph.notifications.service import Notifier
 from mockgraph.openapi.document import DESCRIPTION, build_openapi
 from mockgraph.openapi.pages import install_docs
 from mockgraph.presence import routes as presence
-from mockgraph.request_log import RequestLog
-from mockgraph.request_log import log as request_log
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures, load_fixtures
 from mockgraph.state.journal import Journal
 from mockgraph.state.store import Store
-from mockgraph.ui.routes import ASSETS_PATH, UI_PATH
+from mockgraph.steps.admin_key import refusal
+from mockgraph.steps.body_limit import declared_too_large, is_chunked, read_chunked
+from mockgraph.steps.cors import allowed_origin, preflight, with_cors
+from mockgraph.steps.request_log import LOGGED, RequestLog
+from mockgraph.steps.request_log import log as request_log
+from mockgraph.ui.routes import ASSETS_PATH
 from mockgraph.ui.routes import assets as ui_assets
 from mockgraph.ui.routes import router as ui_router
 
-# Set in a scope once the request log wraps it, so that the call it makes is not wrapped again.
-_LOGGED = "mockgraph.logged"
 GRAPH_PREFIXES = tuple(f"/{version}/" for version in VERSIONS)
-# Control-plane paths that never need the admin key.
-# The dashboard's page and assets hold no data (it asks for the key); Graph posts to the webhook.
-OPEN_ADMIN_PATHS = frozenset({"/_mockgraph/health", "/_mockgraph/ca.pem", UI_PATH, WEBHOOK_PATH})
 
 
 def create_app(
@@ -99,7 +82,7 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or Clock()
-    runtime = _runtime(settings, clock, fixtures or load_fixtures(settings.fixtures))
+    runtime, notifier = _runtime(settings, clock, fixtures or load_fixtures(settings.fixtures))
     app = MockGraphApp(
         title="mockgraph",
         version=__version__,
@@ -119,7 +102,7 @@ def create_app(
     app.include_router(discovery_router)
     _install_pages(app)
     _install_error_handlers(app, clock)
-    routes = graph_routes(runtime.notifier, settings)
+    routes = graph_routes(notifier, settings)
     app.graph = Gateway(
         routes,
         runtime.store,
@@ -128,8 +111,8 @@ def create_app(
         settings,
         # Presence that changed may owe subscribers a notification (sent in the background);
         # only a tenant with subscriptions is scanned after its calls.
-        answered=runtime.notifier.scan,
-        watched=runtime.notifier.watched(),
+        answered=notifier.scan,
+        watched=notifier.watched(),
     )
     app.max_body_bytes = settings.max_body_bytes
     app.admin_key = (settings.admin_key or "").encode()
@@ -147,11 +130,20 @@ def _install_pages(app: FastAPI) -> None:
     install_docs(app)
 
 
-def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
-    """The live parts: state, tokens, journal, the Entra stand-in and the notifier."""
+def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> tuple[Runtime, Notifier]:
+    """The live parts: state, tokens, journal, the Entra stand-in and the notifier; and the
+    notifier as itself, for the Graph resource it serves (the runtime names it by a protocol)."""
     store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
     tokens = TokenAuthority(SigningKey(settings.signing_key), parse_cloud(settings.cloud))
-    return Runtime(
+    notifier = Notifier(
+        store,
+        tokens,
+        https_only=settings.webhook_https_only,
+        attempts=settings.webhook_attempts,
+        backoff=settings.webhook_backoff,
+        timeout=settings.webhook_timeout,
+    )
+    runtime = Runtime(
         settings=settings,
         fixtures=fixtures,
         clock=clock,
@@ -159,15 +151,9 @@ def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> Runtime:
         tokens=tokens,
         journal=Journal(settings.journal_size),
         identity=Identity(store, tokens, fixtures, settings),
-        notifier=Notifier(
-            store,
-            tokens,
-            https_only=settings.webhook_https_only,
-            attempts=settings.webhook_attempts,
-            backoff=settings.webhook_backoff,
-            timeout=settings.webhook_timeout,
-        ),
+        notifier=notifier,
     )
+    return runtime, notifier
 
 
 def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
@@ -184,8 +170,9 @@ def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
 class MockGraphApp(FastAPI):
     """FastAPI for the control plane and the docs; Graph calls skip its middleware entirely.
 
-    Graph paths go straight to the gateway (pure ASGI). Everything else goes through
-    FastAPI, with Graph's headers added, after the body-size and admin-key gates.
+    Graph paths go straight to the gateway (pure ASGI), after the request log and CORS.
+    Everything else goes through FastAPI, with Graph's headers added, after the body-size
+    limit and the admin-key gate. Each step lives in mockgraph/steps/.
     """
 
     graph: Gateway
@@ -195,70 +182,40 @@ class MockGraphApp(FastAPI):
     cors_origins: frozenset[bytes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Graph's calls are the hot path: no step here costs them a frame they do not need.
         if scope["type"] == "http":
-            if _LOGGED not in scope and request_log.isEnabledFor(logging.INFO):
+            if LOGGED not in scope and request_log.isEnabledFor(logging.INFO):
                 # The request log wraps the whole call, and comes back here to make it.
-                scope[_LOGGED] = True
                 await self.request_log.serve(self, scope, receive, send)
                 return
             if self.cors_origins:
-                origin = _origin(scope)
-                if origin is not None and (
-                    b"*" in self.cors_origins or origin in self.cors_origins
-                ):
+                origin = allowed_origin(scope, self.cors_origins)
+                if origin is not None:
                     if scope["method"] == "OPTIONS":
                         await preflight(scope, send, origin)
                         return
                     send = with_cors(send, origin)
-            path = scope["path"]
-            if path.startswith(GRAPH_PREFIXES):
+            if scope["path"].startswith(GRAPH_PREFIXES):
                 await self.graph(scope, receive, send)
                 return
-            error = self._refuse(scope, path)
-            if error is not None:
-                await self.graph.send_error(scope, send, error)
-                return
-            if any(name == b"transfer-encoding" for name, _ in scope["headers"]):
-                # A streamed body is read here, so that FastAPI's pipeline keeps the same limit.
-                try:
-                    body = await read_body(receive, None, self.max_body_bytes)
-                except GraphError as too_big:
-                    await self.graph.send_error(scope, send, too_big)
-                    return
-                receive = replay(body, receive)
-            request_ids(scope)
-            send = with_graph_headers(scope, send)
+            await self._through_fastapi(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
-    def _refuse(self, scope: Scope, path: str) -> GraphError | None:
-        """413 for an oversized body; 401 for a control-plane call without the admin key."""
-        authorization = b""
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                return too_large(self.max_body_bytes)
-            if name == b"authorization":
-                authorization = value
-        if (
-            self.admin_key
-            and path.startswith("/_mockgraph/")
-            and path not in OPEN_ADMIN_PATHS
-            and not path.startswith(ASSETS_PATH + "/")
-        ):
-            given = authorization.removeprefix(b"Bearer ").strip()
-            if not hmac.compare_digest(given, self.admin_key):
-                return Unauthorized(
-                    "This control-plane call needs the admin key: "
-                    "Authorization: Bearer <MOCKGRAPH_ADMIN_KEY>."
-                )
-        return None
-
-
-def _origin(scope: Scope) -> bytes | None:
-    for name, value in scope["headers"]:
-        if name == b"origin":
-            origin: bytes = value
-            return origin
-    return None
+    async def _through_fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The control plane, Entra and the docs: the gates, then FastAPI with Graph's headers."""
+        error = declared_too_large(scope, self.max_body_bytes) or refusal(scope, self.admin_key)
+        if error is not None:
+            await self.graph.send_error(scope, send, error)
+            return
+        if is_chunked(scope):
+            try:
+                receive = await read_chunked(receive, self.max_body_bytes)
+            except GraphError as too_big:
+                await self.graph.send_error(scope, send, too_big)
+                return
+        request_ids(scope)
+        await super().__call__(scope, receive, with_graph_headers(scope, send))
 
 
 def _error_response(request: Request, error: GraphError, clock: Clock) -> Response:

@@ -40,6 +40,11 @@ class GraphError(Exception):
         # Extra innerError members, as Graph's throttling answer carries.
         self.inner = inner or {}
 
+    def __repr__(self) -> str:
+        # As starlette's HTTPException.__repr__: a failing test shows which error it got.
+        name = self.__class__.__name__
+        return f"{name}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+
 
 class BadRequest(GraphError):
     status, code = 400, "BadRequest"

@@ -99,44 +99,6 @@ def with_graph_headers(scope: Scope, send: Send) -> Send:
     return wrapped
 
 
-_EXPOSED = b"request-id, client-request-id, x-ms-ags-diagnostic, Retry-After, Location"
-_METHODS = b"GET, POST, PUT, PATCH, DELETE, OPTIONS"
-
-
-async def preflight(scope: Scope, send: Send, origin: bytes) -> None:
-    """A CORS preflight: allowed, for the origin and the headers the browser asks about."""
-    asked = next(
-        (v for k, v in scope["headers"] if k == b"access-control-request-headers"),
-        b"authorization, content-type",
-    )
-    headers = [
-        (b"access-control-allow-origin", origin),
-        (b"access-control-allow-methods", _METHODS),
-        (b"access-control-allow-headers", asked),
-        (b"access-control-max-age", b"86400"),
-        (b"vary", b"Origin"),
-        (b"content-length", b"0"),
-    ]
-    await send({"type": "http.response.start", "status": 204, "headers": headers})
-    await send({"type": "http.response.body", "body": b""})
-
-
-def with_cors(send: Send, origin: bytes) -> Send:
-    """Wrap `send` so that a browser at `origin` may read the response."""
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [
-                *message.get("headers", []),
-                (b"access-control-allow-origin", origin),
-                (b"access-control-expose-headers", _EXPOSED),
-                (b"vary", b"Origin"),
-            ]
-        await send(message)
-
-    return wrapped
-
-
 def too_large(limit: int) -> RequestEntityTooLarge:
     """The one answer to a body over MOCKGRAPH_MAX_BODY_BYTES, whichever pipeline reads it."""
     return RequestEntityTooLarge(
@@ -162,13 +124,3 @@ async def read_body(receive: Receive, declared: bytes | None, limit: int) -> byt
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def replay(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that hands over a body already read, then the connection's own messages."""
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def replayed() -> Message:
-        return pending.pop() if pending else await receive()
-
-    return replayed

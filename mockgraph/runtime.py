@@ -1,21 +1,83 @@
-"""The live parts of one mockgraph app, built once by create_app and shared by its routes."""
+"""The live parts of one mockgraph app, built once by create_app and shared by its routes.
+
+The Entra stand-in and the notifier live in resources above this layer; the runtime names
+them by what the control plane and the dashboard need of them (protocols), so that no
+import, type-only included, points up.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures
 from mockgraph.state.journal import Journal
-from mockgraph.state.store import Store
+from mockgraph.state.store import Store, Tenant
 
-if TYPE_CHECKING:
-    # Types only: the resources' routes read the runtime, so it sits below them.
-    from mockgraph.identity.service import Identity
-    from mockgraph.notifications.service import Notifier
+
+class SignIns(Protocol):
+    """What the control plane needs of the Entra stand-in (identity.service.Identity)."""
+
+    def forget(self, tenant_id: str | None) -> None:
+        """A reset: drop one tenant's sign-in state (codes, refresh tokens), or all."""
+        ...
+
+
+class DeliveryAttempt(Protocol):
+    """One delivery attempt as the control plane lists it (notifications.models.Attempt)."""
+
+    @property
+    def tenant(self) -> str: ...
+    @property
+    def subscription_id(self) -> str: ...
+    def as_json(self) -> dict[str, Any]: ...
+
+
+class LiveSubscription(Protocol):
+    """A subscription as the dashboard shows it (notifications.models.Subscription)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+    @property
+    def app_id(self) -> str: ...
+    @property
+    def creator_id(self) -> str: ...
+    @property
+    def notification_url(self) -> str: ...
+    @property
+    def expires_at(self) -> float: ...
+
+
+class Notifications(Protocol):
+    """What the control plane and the dashboard need of the notifier
+    (notifications.service.Notifier)."""
+
+    @property
+    def log(self) -> Sequence[DeliveryAttempt]:
+        """Every delivery attempt, newest last (bounded)."""
+        ...
+
+    def of(self, tenant: Tenant) -> Sequence[LiveSubscription]:
+        """Every live subscription of one tenant."""
+        ...
+
+    def forget(self, tenant_id: str | None) -> None:
+        """A reset: stop the subscriptions (and their deliveries) of one tenant, or all."""
+        ...
+
+    def scan(self, tenant: Tenant) -> None:
+        """Send the notifications a tenant's changes (or its clock) made due."""
+        ...
+
+    async def flush(self, timeout: float = ...) -> int:
+        """Wait until every pending delivery is done; the number left."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -26,5 +88,5 @@ class Runtime:
     store: Store
     tokens: TokenAuthority
     journal: Journal
-    identity: Identity
-    notifier: Notifier
+    identity: SignIns
+    notifier: Notifications

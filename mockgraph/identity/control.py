@@ -17,7 +17,7 @@ from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import BadRequest
 from mockgraph.identity.devicecode import DeviceCodes
 from mockgraph.identity.models import DeviceCode
-from mockgraph.runtime import Runtime
+from mockgraph.identity.service import Identity
 
 router = APIRouter(prefix="/_mockgraph")
 
@@ -49,8 +49,9 @@ class DeviceCodeListing(BaseModel):
 
 
 async def _codes(request: Request) -> DeviceCodes:
-    runtime: Runtime = request.app.state.runtime
-    return runtime.identity.device_codes
+    # create_app puts an Identity there; the runtime itself knows it only as SignIns.
+    identity: Identity = request.app.state.runtime.identity
+    return identity.device_codes
 
 
 DeviceCodesDep = Annotated[DeviceCodes, Depends(_codes)]

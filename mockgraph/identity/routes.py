@@ -22,7 +22,6 @@ from mockgraph.identity.errors import (
     UnsupportedResponseType,
 )
 from mockgraph.identity.service import Identity, redirect_allowed
-from mockgraph.runtime import Runtime
 
 TAG = "Entra ID (token endpoint)"
 
@@ -30,8 +29,9 @@ router = APIRouter(tags=[TAG])
 
 
 async def _identity(request: Request) -> Identity:
-    runtime: Runtime = request.app.state.runtime
-    return runtime.identity
+    # create_app puts an Identity there; the runtime itself knows it only as SignIns.
+    identity: Identity = request.app.state.runtime.identity
+    return identity
 
 
 IdentityDep = Annotated[Identity, Depends(_identity)]

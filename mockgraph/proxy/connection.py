@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Coroutine, Iterable
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, cast
 
 from mockgraph.hostports import parse_host_port
+from mockgraph.proxy.policy import ProxyPolicy
 from mockgraph.proxy.tunnels import Relay, Waiting
-
-if TYPE_CHECKING:
-    from mockgraph.proxy.listener import Proxy
 
 log = logging.getLogger("mockgraph.proxy")
 
@@ -23,6 +21,8 @@ HANDSHAKE_TIMEOUT = 10.0
 # How long a refused client may keep sending before the connection is closed under it.
 LINGER = 2.0
 PASSTHROUGH_SETTING = "--proxy-passthrough HOST[:PORT],... (MOCKGRAPH_PROXY_PASSTHROUGH)"
+# Makes the HTTP protocol an intercepted tunnel is handed to (the server's own).
+ProtocolFactory = Callable[[], asyncio.Protocol]
 
 
 def _refusal(status: int, reason: str, text: str, extra: Iterable[str] = ()) -> bytes:
@@ -38,10 +38,20 @@ def _refusal(status: int, reason: str, text: str, extra: Iterable[str] = ()) -> 
 
 
 class Connection(asyncio.Protocol):
-    """One client connection to the proxy, until it becomes a tunnel or is refused."""
+    """One client connection to the proxy, until it becomes a tunnel or is refused.
 
-    def __init__(self, proxy: Proxy) -> None:
-        self.proxy = proxy
+    Args:
+        policy: who may connect and where a CONNECT may go.
+        context: the TLS an intercepted tunnel is terminated with.
+        factory: the HTTP protocol an intercepted tunnel is handed to.
+    """
+
+    def __init__(
+        self, policy: ProxyPolicy, context: ssl.SSLContext, factory: ProtocolFactory
+    ) -> None:
+        self.policy = policy
+        self.context = context
+        self.factory = factory
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.upstream: asyncio.Transport | None = None
@@ -55,7 +65,7 @@ class Connection(asyncio.Protocol):
         transport = cast(asyncio.Transport, transport)
         self.transport = transport
         peer = transport.get_extra_info("peername")
-        if not self.proxy.policy.admits(str(peer[0]) if peer else None):
+        if not self.policy.admits(str(peer[0]) if peer else None):
             who = peer[0] if peer else "an unknown address"
             log.warning("proxy: refused a client from %s", who)
             self._refuse(
@@ -127,7 +137,7 @@ class Connection(asyncio.Protocol):
             self._refuse(400, "Bad Request", f"CONNECT needs host:port, not {target[:200]!r}.")
             return
         host, port = parsed
-        policy = self.proxy.policy
+        policy = self.policy
         if host in policy.intercepted:
             if port != 443:
                 self._refuse(
@@ -169,7 +179,7 @@ class Connection(asyncio.Protocol):
             tls = await loop.start_tls(
                 transport,
                 waiting,
-                self.proxy.context,
+                self.context,
                 server_side=True,
                 ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
             )
@@ -185,7 +195,7 @@ class Connection(asyncio.Protocol):
             log.warning("proxy: CONNECT %s but TLS asked for %s; closed", host, sni)
             tls.abort()
             return
-        protocol = self.proxy.factory()
+        protocol = self.factory()
         tls.set_protocol(protocol)
         protocol.connection_made(tls)
         waiting.hand_over(protocol)

@@ -1,42 +1,21 @@
-"""The proxy's listening side: who may connect, the TLS it terminates with, and the HTTP
-protocol it hands each intercepted tunnel to."""
+"""The proxy's listening side: the TLS it terminates with, and the HTTP protocol it hands
+each intercepted tunnel to (who may connect: policy.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import ssl
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from mockgraph.clouds import INTERCEPTED_HOSTS
-from mockgraph.proxy.connection import Connection
+from mockgraph.proxy.connection import Connection, ProtocolFactory
+from mockgraph.proxy.policy import INTERCEPTED, ProxyPolicy, allowed_clients
 
 if TYPE_CHECKING:
     import uvicorn
 
     from mockgraph.tls import TlsFiles
-
-_WILDCARDS = frozenset({"", "0.0.0.0", "::"})
-ProtocolFactory = Callable[[], asyncio.Protocol]
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def allowed_clients(host: str) -> frozenset[Address] | None:
-    """The peer addresses the proxy serves: those `host` names; None (any) for a wildcard."""
-    if host.strip("[]") in _WILDCARDS:
-        return None
-    infos = socket.getaddrinfo(host.strip("[]"), None, proto=socket.IPPROTO_TCP)
-    return frozenset(_plain(str(info[4][0])) for info in infos)
-
-
-def _plain(address: str) -> Address:
-    parsed = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
-        return parsed.ipv4_mapped
-    return parsed
 
 
 def tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
@@ -58,28 +37,10 @@ def _check_sni(
 ) -> int | None:
     if name is None:
         return None
-    if name.lower().rstrip(".") not in _INTERCEPTED:
+    if name.lower().rstrip(".") not in INTERCEPTED:
         return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
     sslobj.mockgraph_sni = name.lower().rstrip(".")  # type: ignore[union-attr]
     return None
-
-
-_INTERCEPTED = frozenset(INTERCEPTED_HOSTS)
-
-
-@dataclass(frozen=True)
-class ProxyPolicy:
-    """Who may use the proxy and where a CONNECT may go."""
-
-    clients: frozenset[Address] | None  # None: any (the server was bound to all addresses)
-    passthrough: frozenset[tuple[str, int]]
-    intercepted: frozenset[str] = _INTERCEPTED
-
-    def admits(self, peer: str | None) -> bool:
-        """Whether a client at `peer` may use the proxy."""
-        if self.clients is None:
-            return True
-        return peer is not None and _plain(peer) in self.clients
 
 
 class Proxy:
@@ -96,10 +57,14 @@ class Proxy:
     async def start(self, host: str, port: int = 0, sock: socket.socket | None = None) -> int:
         """Listen on host:port (or `sock`); the port actually bound."""
         loop = asyncio.get_running_loop()
+
+        def connection() -> Connection:
+            return Connection(self.policy, self.context, self.factory)
+
         if sock is not None:
-            self._server = await loop.create_server(lambda: Connection(self), sock=sock)
+            self._server = await loop.create_server(connection, sock=sock)
         else:
-            self._server = await loop.create_server(lambda: Connection(self), host, port)
+            self._server = await loop.create_server(connection, host, port)
         return int(self._server.sockets[0].getsockname()[1])
 
     def close(self) -> None:

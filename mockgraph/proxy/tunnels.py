@@ -4,19 +4,27 @@ of a fresh TLS connection to the HTTP protocol."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, cast
-
-if TYPE_CHECKING:
-    from mockgraph.proxy.connection import Connection
+from typing import Protocol, cast
 
 # Relay buffers beyond this pause the other side until the writer drains.
 HIGH_WATER = 1024 * 1024
 
 
+class ClientSide(Protocol):
+    """What a relay needs of the client's connection (connection.Connection)."""
+
+    transport: asyncio.Transport | None
+    upstream_done: bool
+
+    def half_closed(self) -> bool | None:
+        """Pass each side's EOF on; close both once both sides have sent theirs."""
+        ...
+
+
 class Relay(asyncio.Protocol):
     """The upstream side of a pass-through tunnel: bytes back to the client, unchanged."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: ClientSide) -> None:
         self.connection = connection
         assert connection.transport is not None
         self.client = connection.transport

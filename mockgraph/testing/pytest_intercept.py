@@ -8,15 +8,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from mockgraph.proxy.environment import client_environment
-
-if TYPE_CHECKING:
-    from mockgraph.testing.pytest_plugin import MockGraph
+from mockgraph.testing.fixture import MockGraph
 
 
 @dataclass(frozen=True)

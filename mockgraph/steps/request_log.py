@@ -26,6 +26,8 @@ from mockgraph.state.store import Store
 
 # One line per request, at info; a server at warning (or quieter) skips the log entirely.
 log = logging.getLogger("mockgraph.requests")
+# Set in a scope once the request log wraps it, so that the call it makes is not wrapped again.
+LOGGED = "mockgraph.logged"
 GRAPH_PREFIXES = ("/v1.0/", "/beta/")
 CONTROL_PLANE = "/_mockgraph"
 # An error body or an Entra form larger than this is not read for the log.
@@ -73,8 +75,10 @@ class RequestLog:
             call.entries.append(entry)
 
     async def serve(self, app: App, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run `app` for one request, then log it (callers skip this when info is off:
-        `log.isEnabledFor(logging.INFO)`)."""
+        """Run `app` for one request, then log it. Callers skip this when info is off
+        (`log.isEnabledFor(logging.INFO)`) or the scope is marked LOGGED: `app` may be the
+        caller itself, coming back to make the call."""
+        scope[LOGGED] = True
         call = _Call(time.perf_counter())
         token = _current.set(call)
         try:
