@@ -8,7 +8,6 @@ from mockgraph.directory.docs import directory_doc
 from mockgraph.directory.service import Answer, Call, DirectoryService
 from mockgraph.domain.keys import UserKey, parse_user_key, segment_not_found
 from mockgraph.gateway import GraphRequest, Operation, Reply, Routes
-from mockgraph.settings import Settings
 
 ME, USER = "/me", "/users/{id}"
 CAST = "microsoft.graph.user"
@@ -48,9 +47,8 @@ def _reply(answer: Answer) -> Reply:
 Serve = Callable[[DirectoryService, GraphRequest], Answer]
 
 
-def register(routes: Routes, settings: Settings) -> None:
+def register(routes: Routes, service: DirectoryService) -> None:
     """Users, photos, groups and memberships, at /me and at /users/{id} in every key form."""
-    service = DirectoryService(settings.photo_not_found_code)
 
     def add(path: str, read: Serve, operation_id: str) -> None:
         def handler(request: GraphRequest) -> Reply:
