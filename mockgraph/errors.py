@@ -40,6 +40,9 @@ class GraphError(Exception):
         # Extra innerError members, as Graph's throttling answer carries.
         self.inner = inner or {}
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.status}, {self.code!r}, {self.message!r})"
+
 
 class BadRequest(GraphError):
     status, code = 400, "BadRequest"
