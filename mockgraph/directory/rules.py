@@ -60,7 +60,6 @@ class CompiledFilter:
     predicate: Predicate
     # The (property, lower-cased values) an indexed eq/in pins the result to; None: scan.
     keys: tuple[str, tuple[str, ...]] | None
-    advanced_only: bool  # some construct needs the advanced-query parameters
     # The filter is that eq/in alone: the index's answer is the filter's, with nothing to check.
     exact: bool = False
 
@@ -78,7 +77,6 @@ class _Checker:
     def __init__(self, advanced: bool, basic_only: bool) -> None:
         self.advanced = advanced
         self.basic_only = basic_only
-        self.used_advanced = False
 
     def allow(self, prop: str, operator: str, shown: str) -> None:
         level = SUPPORT.get(prop, {}).get(operator)
@@ -87,7 +85,6 @@ class _Checker:
         if level == A:
             if not self.advanced:
                 raise needs_advanced(shown)
-            self.used_advanced = True
         if self.basic_only and prop not in BASIC:
             raise insufficient_privileges()
 
@@ -101,7 +98,6 @@ class _Checker:
         if isinstance(node, Not):
             if not self.advanced:
                 raise needs_advanced("not")
-            self.used_advanced = True
             inner = self.compile(node.operand)
             return lambda u: not inner(u)
         if isinstance(node, In):
@@ -204,7 +200,7 @@ def compile_filter(node: Node, *, advanced: bool, basic_only: bool) -> CompiledF
     predicate = checker.compile(node)
     keys = _keys(node)
     exact = keys is not None and isinstance(node, (Compare, In))
-    return CompiledFilter(predicate, keys, checker.used_advanced, exact)
+    return CompiledFilter(predicate, keys, exact)
 
 
 __all__ = ["AuthorizationRequestDenied", "CompiledFilter", "compile_filter"]
