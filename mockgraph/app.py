@@ -16,9 +16,11 @@ from mockgraph.admin.routes import router as admin_router
 from mockgraph.admin.webhook import router as webhook_router
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
+from mockgraph.batch import Batching
 from mockgraph.clock import Clock
 from mockgraph.clouds import parse_cloud
 from mockgraph.directory import routes as directory
+from mockgraph.directory.service import DirectoryService
 from mockgraph.errors import (
     BadRequest,
     GraphError,
@@ -42,10 +44,12 @@ from mockgraph.identity.routes import is_identity_path
 from mockgraph.identity.routes import router as identity_router
 from mockgraph.identity.service import Identity
 from mockgraph.notifications import routes as subscriptions
+from mockgraph.notifications.routes import Subscriptions
 from mockgraph.notifications.service import Notifier
 from mockgraph.openapi.document import DESCRIPTION, build_openapi
 from mockgraph.openapi.pages import install_docs
 from mockgraph.presence import routes as presence
+from mockgraph.presence.routes import PresenceHandlers
 from mockgraph.runtime import Runtime
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures, load_fixtures
@@ -102,9 +106,8 @@ def create_app(
     app.include_router(discovery_router)
     _install_pages(app)
     _install_error_handlers(app, clock)
-    routes = graph_routes(notifier, settings)
     app.graph = Gateway(
-        routes,
+        Routes(),
         runtime.store,
         runtime.tokens,
         runtime.journal,
@@ -114,6 +117,7 @@ def create_app(
         answered=notifier.scan,
         watched=notifier.watched(),
     )
+    routes = graph_routes(app.graph, runtime, notifier)
     app.max_body_bytes = settings.max_body_bytes
     app.admin_key = (settings.admin_key or "").encode()
     app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
@@ -156,13 +160,14 @@ def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> tuple[Runt
     return runtime, notifier
 
 
-def graph_routes(notifier: Notifier, settings: Settings) -> Routes:
-    """Every Graph resource's operations: the one place a new resource is plugged in."""
-    routes = Routes()
-    presence.register(routes)
-    directory.register(routes, settings)
-    subscriptions.register(routes, notifier)
-    batch.register(routes)
+def graph_routes(gateway: Gateway, runtime: Runtime, notifier: Notifier) -> Routes:
+    """Every Graph resource's operations: the one place a new resource is plugged in. Each
+    resource's handlers get what they need here, once per app ($batch re-enters `gateway`)."""
+    routes, settings = gateway.routes, runtime.settings
+    presence.register(routes, PresenceHandlers(strict_session_id=settings.strict_session_id))
+    directory.register(routes, DirectoryService(settings.photo_not_found_code))
+    subscriptions.register(routes, Subscriptions(notifier))
+    batch.register(routes, Batching(gateway, runtime.clock))
     metadata.register(routes)
     return routes
 

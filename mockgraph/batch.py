@@ -1,5 +1,5 @@
-"""JSON batching (POST /$batch): each request runs through the same routing, auth, throttling,
-faults and journal as a direct call."""
+"""JSON batching (POST /$batch, https://learn.microsoft.com/graph/json-batching): each request
+runs through the same routing, auth, throttling, faults and journal as a direct call."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from mockgraph import jsontext
+from mockgraph.clock import Clock
 from mockgraph.errors import UNREADABLE_JSON, BadRequest, GraphError, render_error
 from mockgraph.gateway import GRAPH_ERRORS, Doc, GraphRequest, Operation, Reply, Routes
 from mockgraph.http import Message, Receive, Scope, Send, new_request_id
@@ -44,18 +45,27 @@ _DOC = Doc(
 )
 
 
-def register(routes: Routes) -> None:
+class Batching:
+    """The $batch handler, with the gateway its requests re-enter and the app's clock."""
+
+    def __init__(self, router: Router, clock: Clock) -> None:
+        self.router = router
+        self.clock = clock
+
+    # POST /$batch: https://learn.microsoft.com/graph/json-batching
+    async def json_batch(self, request: GraphRequest) -> Reply:
+        """JSON batching: each request runs as a direct call would, dependencies first."""
+        answer = await run_batch(
+            request.version, request.scope, request.raw or b"", self.router, self.clock.now()
+        )
+        return Reply(200, json.dumps(answer, separators=(",", ":")).encode())
+
+
+def register(routes: Routes, batching: Batching) -> None:
     """POST /$batch: needs no token itself; each of its requests re-enters the gateway."""
-    routes.add(Operation("POST", "/$batch", json_batch, name="$batch", doc=_DOC, public=True))
-
-
-async def json_batch(request: GraphRequest) -> Reply:
-    """JSON batching: each request runs as a direct call would, dependencies first."""
-    gateway = request.gateway
-    answer = await run_batch(
-        request.version, request.scope, request.raw or b"", gateway, gateway.store.clock.now()
+    routes.add(
+        Operation("POST", "/$batch", batching.json_batch, name="$batch", doc=_DOC, public=True)
     )
-    return Reply(200, json.dumps(answer, separators=(",", ":")).encode())
 
 
 def _latin1(text: str) -> bool:

@@ -69,3 +69,12 @@ def test_routing_errors_on_entra_paths_are_entras(graph: Graph) -> None:
     bad_tenant = graph.admin.post("/not%20a%20tenant/oauth2/v2.0/token")
     assert bad_tenant.status_code == 400
     assert bad_tenant.json()["error"] == "invalid_request"
+
+
+def test_an_entra_error_shows_its_status_error_and_aadsts_code() -> None:
+    error = errors.MissingParameter(name="grant_type")
+
+    assert repr(error) == (
+        "MissingParameter(400, 'invalid_request', \"AADSTS900144: The request body must contain "
+        "the following parameter: 'grant_type'.\")"
+    )

@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import ADELE, PATTI, PRESENCE_SYNC, Graph
+from mockgraph.auth.permissions import Access
+from mockgraph.clouds import parse_cloud
+from mockgraph.domain.principal import Principal
+from mockgraph.gateway import GraphRequest, Operation, Reply
+from tests.conftest import ADELE, PATTI, PRESENCE_SYNC, TENANT, Graph
 
 
 def assert_envelope(body: dict[str, object], code: str) -> None:
@@ -196,3 +200,50 @@ def test_unexpected_exceptions_are_500_without_a_stack_trace(app: FastAPI, graph
     assert "secret detail" not in response.text
     assert "Traceback" not in response.text
     assert "request-id" in response.headers
+
+
+# A failing test shows what it compared: the gateway's and the errors' reprs say what they hold.
+
+
+# GraphError's repr: tests/test_error_repr.py.
+
+
+def test_a_reply_shows_its_status_content_type_and_body() -> None:
+    shown = repr(Reply(201, b'{"id":"1"}'))
+    photo = repr(Reply(200, b"\xff" * 1000, b"image/jpeg", [(b"etag", b'"1"')]))
+
+    assert shown == 'Reply(201, OData JSON, 10 bytes: b\'{"id":"1"}\')'
+    assert photo.startswith("Reply(200, image/jpeg, 1000 bytes: b'\\xff")
+    assert "...', headers=[(b'etag', b'\"1\"')])" in photo
+
+
+def _get_presence(request: GraphRequest) -> Reply:
+    return Reply()
+
+
+def test_an_operation_shows_its_method_path_name_and_access() -> None:
+    operation = Operation(
+        "POST", "/me/presence/setPresence", _get_presence, name="setPresence", access=Access.WRITE
+    )
+
+    assert repr(operation) == (
+        "Operation(POST /me/presence/setPresence 'setPresence', handler=_get_presence, "
+        "access=WRITE)"
+    )
+
+
+def test_a_graph_request_shows_its_address_params_and_caller() -> None:
+    scope = {
+        "method": "GET",
+        "path": f"/v1.0/users/{ADELE}/presence",
+        "query_string": b"$select=id",
+    }
+    request = GraphRequest(scope, parse_cloud("global"))
+    request.params = {"id": ADELE}
+    anonymous = repr(request)
+    request.principal = Principal("app", TENANT, None, PRESENCE_SYNC, frozenset(), 0.0, 1.0)
+
+    assert anonymous == (
+        f"GraphRequest(GET /v1.0/users/{ADELE}/presence?$select=id, params={{'id': '{ADELE}'}})"
+    )
+    assert repr(request) == anonymous[:-1] + f", app='{PRESENCE_SYNC}', user=None)"

@@ -1,13 +1,11 @@
-"""The directory's operations over a tenant's state: no HTTP, just Graph's rules and answers.
-
-Each function takes a Call (what the route read from the request) and returns an Answer;
-directory/routes.py registers them with the gateway.
+"""The directory's Graph operations over a tenant's state: one handler per operation, each
+reading the GraphRequest and answering a Reply; directory/routes.py registers them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
@@ -19,8 +17,6 @@ from mockgraph.auth.permissions import (
     reject_app_on_me,
     user_sight,
 )
-from mockgraph.auth.tokens import Principal
-from mockgraph.clouds import Cloud
 from mockgraph.directory import groups as group_ops
 from mockgraph.directory import users as user_ops
 from mockgraph.directory.exceptions import (
@@ -33,34 +29,14 @@ from mockgraph.directory.photos import Photo, Photos, parse_size
 from mockgraph.directory.properties import DirectoryUser
 from mockgraph.directory.query import parse_options
 from mockgraph.domain.group import Group
-from mockgraph.domain.keys import UserKey
+from mockgraph.domain.keys import UserKey, parse_user_key
+from mockgraph.gateway import GraphRequest, Reply
 from mockgraph.http import ODATA_JSON as JSON
 
-
-class Answer(NamedTuple):
-    status: int
-    body: bytes
-    content_type: bytes
-    headers: list[tuple[bytes, bytes]]
-
-
-class Call(NamedTuple):
-    """A directory call as the route read it (a tuple: every directory call builds one)."""
-
-    version: str
-    principal: Principal
-    tenant_id: str
-    users: Mapping[str, DirectoryUser]
-    users_version: int  # changes with every change to the user table (store.UserTable)
-    groups: Mapping[str, Group]
-    query: str  # the raw query string
-    eventual: bool  # ConsistencyLevel: eventual
-    cloud: Cloud  # the cloud of the Graph host called (its root begins @odata.context)
-    address: str  # scheme://host[:port]/{version}/... as called, without the query
-
-
-# Graph's directory answers carry these (directory-reference.md §7, §9).
+# Graph's directory answers carry these (https://learn.microsoft.com/graph/api/user-list,
+# whose responses show them; docs/fidelity.md records the captures).
 DIRECTORY_HEADERS = [(b"cache-control", b"no-cache"), (b"x-ms-resource-unit", b"1")]
+CAST = "microsoft.graph.user"  # the OData cast of a members list to its users
 
 
 # orjson writes the same compact UTF-8 JSON as json.dumps(separators=(",", ":"),
@@ -70,97 +46,141 @@ DIRECTORY_HEADERS = [(b"cache-control", b"no-cache"), (b"x-ms-resource-unit", b"
 # the journal's 10,000 entries.
 
 
-def _json(document: Mapping[str, Any]) -> Answer:
+def _json(document: Mapping[str, Any]) -> Reply:
     body = memoryview(orjson.dumps(document)).tobytes()
-    return Answer(200, body, JSON, [(b"odata-version", b"4.0"), *DIRECTORY_HEADERS])
+    return Reply(200, body, JSON, [(b"odata-version", b"4.0"), *DIRECTORY_HEADERS])
 
 
 class DirectoryService:
-    """Users, photos and groups for every tenant of one app."""
+    """Users, photos and groups for every tenant of one app: the directory's handlers."""
 
     def __init__(self, photo_not_found_code: str = "ImageNotFound") -> None:
         self.indexes = Indexes()
         self.photos = Photos(photo_not_found_code)
 
-    def _read(self, call: Call, basic_only: bool) -> user_ops.Read:
-        return user_ops.Read(
-            call.version,
-            call.cloud.graph_root,
-            call.address,
-            parse_options(call.query, call.version),
-            call.eventual,
-            basic_only,
-        )
-
-    def index(self, call: Call) -> UserIndex:
-        return self.indexes.of(call.tenant_id, call.users, call.users_version)
-
-    def subject(self, call: Call, key: UserKey | None) -> tuple[DirectoryUser, bool]:
-        """The user a call is about (None key: /me), and whether it is the caller."""
-        if key is None:
-            reject_app_on_me(call.principal)
-            user = call.users.get(call.principal.user_id or "")
-            if user is None:
-                raise resource_not_found(call.principal.user_id or "me")
-            return user, True
-        user = user_ops.find_user(self.index(call), key)
-        return user, call.principal.user_id == user.id
-
-    # GET /me, GET /users/{key}
-    def get_user(self, call: Call, key: UserKey | None) -> Answer:
+    # GET /me, GET /users/{key}: https://learn.microsoft.com/graph/api/user-get
+    def get_user(self, request: GraphRequest) -> Reply:
+        """Get a user."""
+        key = _key(request)
+        principal = request.principal
         if key is not None:
             # A user another caller may not read is a 403 before it is a 404.
-            authorize_directory(call.principal, Directory.USER, own=_names_caller(call, key))
-        user, own = self.subject(call, key)
-        authorize_directory(call.principal, Directory.USER, own=own)
-        sight = user_sight(call.principal, own)
-        return _json(user_ops.get_user(user, self._read(call, sight is Sight.BASIC)))
+            authorize_directory(principal, Directory.USER, own=_names_caller(request, key))
+        user, own = self._subject(request, key)
+        authorize_directory(principal, Directory.USER, own=own)
+        sight = user_sight(principal, own)
+        return _json(user_ops.get_user(user, _read(request, sight is Sight.BASIC)))
 
-    # GET /users
-    def list_users(self, call: Call) -> Answer:
-        authorize_directory(call.principal, Directory.USERS, own=False)
-        basic = user_sight(call.principal, False) is Sight.BASIC
-        return _json(user_ops.list_users(self.index(call), self._read(call, basic)))
+    # GET /users: https://learn.microsoft.com/graph/api/user-list
+    def list_users(self, request: GraphRequest) -> Reply:
+        """List users."""
+        authorize_directory(request.principal, Directory.USERS, own=False)
+        basic = user_sight(request.principal, False) is Sight.BASIC
+        return _json(user_ops.list_users(self._index(request), _read(request, basic)))
 
-    # GET /users/$count
-    def count_users(self, call: Call) -> Answer:
-        authorize_directory(call.principal, Directory.USERS, own=False)
-        basic = user_sight(call.principal, False) is Sight.BASIC
-        count = user_ops.count_users(self.index(call), self._read(call, basic))
-        return Answer(200, str(count).encode(), b"text/plain", DIRECTORY_HEADERS)
+    # GET /users/$count: https://learn.microsoft.com/graph/api/user-list
+    def count_users(self, request: GraphRequest) -> Reply:
+        """Count users (ConsistencyLevel: eventual)."""
+        authorize_directory(request.principal, Directory.USERS, own=False)
+        basic = user_sight(request.principal, False) is Sight.BASIC
+        count = user_ops.count_users(self._index(request), _read(request, basic))
+        return Reply(200, str(count).encode(), b"text/plain", DIRECTORY_HEADERS)
 
-    def _photo_owner(self, call: Call, key: UserKey | None) -> DirectoryUser:
-        if key is None:
-            reject_app_on_me(call.principal)
-        authorize_directory(call.principal, Directory.PHOTO, own=key is None)
-        try:
-            user, _ = self.subject(call, key)
-        except RequestResourceNotFound:
-            # Graph's photo service answers an unknown user as a missing photo (§4.4).
-            raise self.photos.missing() from None
-        return user
-
-    # GET …/photo, …/photos/{size}
-    def photo_metadata(self, call: Call, key: UserKey | None, size: str | None) -> Answer:
-        user = self._photo_owner(call, key)
+    # GET …/photo, …/photos/{size}: https://learn.microsoft.com/graph/api/profilephoto-get
+    def get_photo(self, request: GraphRequest) -> Reply:
+        """Get a profile photo's metadata."""
+        size = request.params.get("size")
+        user = self._photo_owner(request)
         photo = self.photos.get(user.profile.photo, self._size(size))
-        root = self._read(call, False).context(f"users('{user.id}')", None, entity=False)
+        root = _read(request, False).context(f"users('{user.id}')", None, entity=False)
         segment = "photo" if size is None else "photos"
         return _json({"@odata.context": f"{root}/{segment}/$entity", **photo.metadata()})
 
-    # GET …/photos
-    def list_photos(self, call: Call, key: UserKey | None) -> Answer:
-        user = self._photo_owner(call, key)
-        root = self._read(call, False).context(f"users('{user.id}')", None, entity=False)
+    # GET …/photo/$value, …/photos/{size}/$value:
+    # https://learn.microsoft.com/graph/api/profilephoto-get
+    def get_photo_content(self, request: GraphRequest) -> Reply:
+        """Get a profile photo's JPEG."""
+        size = request.params.get("size")
+        user = self._photo_owner(request)
+        photo: Photo = self.photos.get(user.profile.photo, self._size(size))
+        headers = [(b"etag", photo.etag.encode()), (b"cache-control", b"private")]
+        return Reply(200, photo.data, b"image/jpeg", headers)
+
+    # GET …/photos: https://learn.microsoft.com/graph/api/profilephoto-get
+    def list_photos(self, request: GraphRequest) -> Reply:
+        """List the sizes a profile photo comes in."""
+        user = self._photo_owner(request)
+        root = _read(request, False).context(f"users('{user.id}')", None, entity=False)
         photos = self.photos.available(user.profile.photo)
         return _json({"@odata.context": f"{root}/photos", "value": [p.metadata() for p in photos]})
 
-    # GET …/photo/$value, …/photos/{size}/$value
-    def photo_value(self, call: Call, key: UserKey | None, size: str | None) -> Answer:
-        user = self._photo_owner(call, key)
-        photo: Photo = self.photos.get(user.profile.photo, self._size(size))
-        headers = [(b"etag", photo.etag.encode()), (b"cache-control", b"private")]
-        return Answer(200, photo.data, b"image/jpeg", headers)
+    # GET /groups/{id}: https://learn.microsoft.com/graph/api/group-get
+    def get_group(self, request: GraphRequest) -> Reply:
+        """Get a group."""
+        group_id = _group_id(request)
+        authorize_directory(request.principal, Directory.GROUP, own=False)
+        group = group_ops.find_group(request.tenant.groups, group_id)
+        sight = group_sight(request.principal)
+        return _json(group_ops.get_group(group, _read(request, False), sight))
+
+    # GET /groups/{id}/members, …/members/microsoft.graph.user:
+    # https://learn.microsoft.com/graph/api/group-list-members
+    def list_group_members(self, request: GraphRequest) -> Reply:
+        """List a group's direct members (or, cast, its users)."""
+        users_only, principal = request.operation.form == CAST, request.principal
+        members = self._members(request, users_only)
+        sights = user_sight(principal, False), group_sight(principal)
+        read = _read(request, False)
+        return _json(group_ops.page_of(members, read, *sights, users_only=users_only))
+
+    # GET /groups/{id}/members/$count, …/members/microsoft.graph.user/$count:
+    # https://learn.microsoft.com/graph/api/group-list-members
+    def count_group_members(self, request: GraphRequest) -> Reply:
+        """Count a group's direct members (ConsistencyLevel: eventual)."""
+        members = self._members(request, request.operation.form == CAST)
+        _read(request, False)  # its options are checked before $count's header
+        if not _eventual(request):
+            raise RequestBadRequest("$count is not currently supported.")
+        return Reply(200, str(len(members)).encode(), b"text/plain", [])
+
+    # GET /me/memberOf, /users/{key}/memberOf: https://learn.microsoft.com/graph/api/user-list-memberof
+    def list_member_of(self, request: GraphRequest) -> Reply:
+        """List the groups a user is a direct member of."""
+        user, own = self._subject(request, _key(request))
+        principal = request.principal
+        authorize_directory(principal, Directory.MEMBER_OF, own=own)
+        groups = group_ops.member_of(user.id, request.tenant.groups)
+        sights = user_sight(principal, own), group_sight(principal)
+        return _json(group_ops.page_of(groups, _read(request, False), *sights))
+
+    def _index(self, request: GraphRequest) -> UserIndex:
+        tenant = request.tenant
+        return self.indexes.of(tenant.id, tenant.users, tenant.users.version)
+
+    def _subject(self, request: GraphRequest, key: UserKey | None) -> tuple[DirectoryUser, bool]:
+        """The user a call is about (None key: /me), and whether it is the caller."""
+        principal = request.principal
+        if key is None:
+            reject_app_on_me(principal)
+            me: DirectoryUser | None = request.tenant.users.get(principal.user_id or "")
+            if me is None:
+                raise resource_not_found(principal.user_id or "me")
+            return me, True
+        user = user_ops.find_user(self._index(request), key)
+        return user, principal.user_id == user.id
+
+    def _photo_owner(self, request: GraphRequest) -> DirectoryUser:
+        key = _key(request)
+        if key is None:
+            reject_app_on_me(request.principal)
+        authorize_directory(request.principal, Directory.PHOTO, own=key is None)
+        try:
+            user, _ = self._subject(request, key)
+        except RequestResourceNotFound:
+            # Graph's photo service answers an unknown user as a missing photo
+            # (https://learn.microsoft.com/graph/api/profilephoto-get, docs/fidelity.md).
+            raise self.photos.missing() from None
+        return user
 
     def _size(self, size: str | None) -> int | None:
         if size is None:
@@ -170,46 +190,59 @@ class DirectoryService:
             raise self.photos.missing()
         return parsed
 
-    # GET /groups/{id}
-    def get_group(self, call: Call, group_id: str) -> Answer:
-        authorize_directory(call.principal, Directory.GROUP, own=False)
-        group = group_ops.find_group(call.groups, group_id)
-        sight = group_sight(call.principal)
-        return _json(group_ops.get_group(group, self._read(call, False), sight))
-
-    # GET /groups/{id}/members, …/members/microsoft.graph.user, …/$count
-    def list_members(self, call: Call, group_id: str, users_only: bool, count: bool) -> Answer:
-        authorize_directory(call.principal, Directory.MEMBERS, own=False)
-        group = group_ops.find_group(call.groups, group_id)
-        members = group_ops.members_of(group, call.users, call.groups)
+    def _members(self, request: GraphRequest, users_only: bool) -> list[group_ops.Member]:
+        group_id = _group_id(request)
+        authorize_directory(request.principal, Directory.MEMBERS, own=False)
+        groups = request.tenant.groups
+        group = group_ops.find_group(groups, group_id)
+        members = group_ops.members_of(group, request.tenant.users, groups)
         if users_only:
             members = [m for m in members if not isinstance(m, Group)]
-        read = self._read(call, False)
-        if count:
-            if not call.eventual:
-                raise RequestBadRequest("$count is not currently supported.")
-            return Answer(200, str(len(members)).encode(), b"text/plain", [])
-        sights = user_sight(call.principal, False), group_sight(call.principal)
-        return _json(group_ops.page_of(members, read, *sights, users_only=users_only))
-
-    # GET /me/memberOf, /users/{key}/memberOf
-    def member_of(self, call: Call, key: UserKey | None) -> Answer:
-        user, own = self.subject(call, key)
-        authorize_directory(call.principal, Directory.MEMBER_OF, own=own)
-        groups = group_ops.member_of(user.id, call.groups)
-        sights = user_sight(call.principal, own), group_sight(call.principal)
-        return _json(group_ops.page_of(groups, self._read(call, False), *sights))
+        return members
 
 
-def _names_caller(call: Call, key: UserKey) -> bool:
+def _read(request: GraphRequest, basic_only: bool) -> user_ops.Read:
+    """What a directory read needs of the request, and what the caller may see."""
+    query = request.scope["query_string"].decode("latin-1")
+    path = request.raw_path() or request.scope["path"]
+    return user_ops.Read(
+        request.version,
+        request.cloud.graph_root,
+        request.base_url() + path,
+        parse_options(query, request.version),
+        _eventual(request),
+        basic_only,
+    )
+
+
+def _eventual(request: GraphRequest) -> bool:
+    """Whether the call carries ConsistencyLevel: eventual (kept by the gateway's header pass)."""
+    consistency = request.headers.get(b"consistencylevel")
+    return consistency is not None and consistency.strip().lower() == b"eventual"
+
+
+def _key(request: GraphRequest) -> UserKey | None:
+    """The user a /users/{id} address names; None at /me."""
+    if "id" not in request.params:
+        return None
+    return parse_user_key(request.params["id"], request.raw_path())
+
+
+def _group_id(request: GraphRequest) -> str:
+    """A group's id as given: /groups/{id} or /groups('{id}')."""
+    return parse_user_key(request.params["id"], request.raw_path()).text
+
+
+def _names_caller(request: GraphRequest, key: UserKey) -> bool:
     """Whether a key is the caller's own id or UPN (before looking it up)."""
-    if call.principal.user_id is None:
+    principal = request.principal
+    if principal.user_id is None:
         return False
-    own = call.users.get(call.principal.user_id)
+    own = request.tenant.users.get(principal.user_id)
     text = key.text.lower()
-    return text == call.principal.user_id or (
+    return text == principal.user_id or (
         own is not None and text == own.user_principal_name.lower()
     )
 
 
-__all__ = ["Answer", "Call", "DirectoryService"]
+__all__ = ["DirectoryService"]

@@ -14,9 +14,10 @@ from mockgraph.gateway.operation import (
     signed_in_user,
 )
 from mockgraph.gateway.pipeline import Gateway
-from mockgraph.gateway.routing import VERSIONS, Routes
+from mockgraph.gateway.routing import ANY, VERSIONS, OtherMethod, Routes
 
 __all__ = [
+    "ANY",
     "GRAPH_ERRORS",
     "VERSIONS",
     "Doc",
@@ -24,6 +25,7 @@ __all__ = [
     "GraphRequest",
     "Handler",
     "Operation",
+    "OtherMethod",
     "Reply",
     "Routes",
     "Subject",

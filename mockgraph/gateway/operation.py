@@ -13,11 +13,10 @@ from pydantic import BaseModel
 
 from mockgraph.auth.permissions import Access, reject_app_on_me
 from mockgraph.clouds import Cloud
-from mockgraph.domain.bodies import GraphBody, parse_json_body
+from mockgraph.domain.bodies import GraphBody, parse_body, parse_json_body
 
 if TYPE_CHECKING:
     from mockgraph.domain.principal import Principal
-    from mockgraph.gateway.pipeline import Gateway
     from mockgraph.http import Scope
     from mockgraph.state.store import Tenant
 
@@ -40,13 +39,21 @@ class Reply(NamedTuple):
     content_type: bytes | None = None  # e.g. b"image/jpeg"; then `headers` are all that's added
     headers: list[tuple[bytes, bytes]] | None = None  # e.g. [(b"etag", b'"1"')]
 
+    def __repr__(self) -> str:
+        kind = (self.content_type or b"OData JSON").decode("latin-1")
+        preview = self.body[:_PREVIEW] + (b"..." if len(self.body) > _PREVIEW else b"")
+        extra = f", headers={self.headers!r}" if self.headers else ""
+        return f"Reply({self.status}, {kind}, {len(self.body)} bytes: {preview!r}{extra})"
+
+
+_PREVIEW = 80  # how much of a body a repr shows
+
 
 class GraphRequest:
     """One Graph call as it runs through the gateway, and as a handler reads it."""
 
     __slots__ = (
         "cloud",
-        "gateway",
         "headers",
         "now",
         "operation",
@@ -65,18 +72,27 @@ class GraphRequest:
     principal: Principal
     tenant: Tenant
     now: float
+    # Set once the path is matched: the operation that answers the call.
+    operation: Operation
 
-    def __init__(self, scope: Scope, gateway: Gateway) -> None:
+    def __init__(self, scope: Scope, cloud: Cloud) -> None:
         self.scope = scope
-        self.gateway = gateway
         self.headers: dict[bytes, bytes] = {}  # the few the pipeline reads
         self.version = ""
         self.params: Mapping[str, str] = {}
-        self.operation: Operation | None = None
         self.target: str | None = None  # the user the permission check was made for
         self.raw: bytes | None = None
         # The cloud of the Graph host called (MOCKGRAPH_CLOUD's on mockgraph's own address).
-        self.cloud: Cloud = gateway.cloud
+        self.cloud = cloud
+
+    def __repr__(self) -> str:
+        query = self.scope["query_string"]
+        address = self.scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        principal = getattr(self, "principal", None)
+        caller = ""
+        if principal is not None:
+            caller = f", app={principal.app_id!r}, user={principal.user_id!r}"
+        return f"GraphRequest({self.method} {address}, params={dict(self.params)!r}{caller})"
 
     @property
     def service_root(self) -> str:
@@ -121,8 +137,9 @@ class GraphRequest:
     def body(self) -> Any:
         """The body, validated against the operation's declared model (Graph's 400 if not)."""
         operation = self.operation
-        assert operation is not None
         assert operation.body is not None
+        if not operation.json_only:
+            return parse_body(operation.body, self.raw or b"", operation.name)
         return parse_json_body(
             operation.body,
             self.raw or b"",
@@ -178,12 +195,24 @@ class Operation:
     access: Access | None = None  # checked by the gateway for `subject`; None: no check
     subject: Subject | None = None
     body: type[GraphBody] | None = None
+    # The body must come as JSON (its Content-Type) when there is one; subscriptions have
+    # always taken any Content-Type.
+    json_only: bool = True
     doc: Doc | None = None  # None: not in the OpenAPI
     # The last segment is an OData action or function that may be namespace-qualified
     # (microsoft.graph.setPresence).
     qualified: bool = False
     public: bool = False  # needs no token ($batch: each of its requests carries one)
+    # Which of a resource's addresses this is, for a handler that serves one entity at several
+    # (presence: "me", "users", "communications").
+    form: str = ""
     is_async: bool = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "is_async", inspect.iscoroutinefunction(self.handler))
+
+    def __repr__(self) -> str:
+        name = getattr(self.handler, "__qualname__", type(self.handler).__name__)
+        access = self.access.name if self.access is not None else None
+        shown = f" {self.name!r}" if self.name else ""
+        return f"Operation({self.method} {self.path}{shown}, handler={name}, access={access})"

@@ -25,7 +25,7 @@ from mockgraph.errors import (
     unexpected,
 )
 from mockgraph.gateway.operation import GraphRequest, Reply
-from mockgraph.gateway.routing import Routes, normalise_path
+from mockgraph.gateway.routing import OtherMethod, Routes, normalise_path
 from mockgraph.http import (
     ODATA_JSON,
     REQUEST_IDS,
@@ -102,7 +102,7 @@ class Gateway:
         # /v1.0//users/...): routed, and journaled, as if they were not there.
         if "//" in path or path.endswith("/"):
             scope["path"] = normalise_path(path)
-        request = GraphRequest(scope, self)
+        request = GraphRequest(scope, self.cloud)
         # The one pass over the headers: what the pipeline reads, and the request's ids.
         headers = request.headers
         for name, value in scope["headers"]:  # a loop: 3.11 makes a comprehension a call
@@ -172,9 +172,12 @@ class Gateway:
             request.target = operation.subject(request)
         if operation.access is not None:
             authorize(request.principal, operation.access, request.target)
-        if operation.is_async:
-            return await cast(Awaitable[Reply], operation.handler(request))
-        return cast(Reply, operation.handler(request))
+        try:
+            if operation.is_async:
+                return await cast(Awaitable[Reply], operation.handler(request))
+            return cast(Reply, operation.handler(request))
+        except OtherMethod:
+            raise match.not_allowed(method) from None
 
     def _admit(self, request: GraphRequest) -> Fault | None:
         """Token, then its lifetime, then the tenant (so an expired token is 401 even at the

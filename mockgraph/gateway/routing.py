@@ -25,6 +25,9 @@ def normalise_path(path: str) -> str:
 
 NAMESPACE = "microsoft.graph."
 ANY = "*"
+# The order Allow names methods in: /subscriptions takes "GET, POST", a subscription
+# "GET, PATCH, DELETE".
+_METHOD_ORDER = {"GET": 0, "HEAD": 1, "POST": 2, "PUT": 3, "PATCH": 4, "DELETE": 5}
 
 
 @dataclass(slots=True)
@@ -34,6 +37,12 @@ class _Node:
     # Set where a path ends: its operations by method, and the names of its {params}.
     operations: dict[str, Operation] = field(default_factory=dict)
     names: tuple[str, ...] = ()
+
+
+class OtherMethod(Exception):
+    """Raised by the handler of a "*" operation to turn its method away once the checks that
+    come first have passed (the permission, the entity's existence): the gateway answers it
+    with its own 405 and the address's Allow."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,30 +58,41 @@ class Match:
         """The operation for `method`, or Graph's 405 naming the methods the address takes."""
         operation = self.operations.get(method) or self.operations.get(ANY)
         if operation is None:
-            allowed = ", ".join(sorted(m for m in self.operations if m != ANY))
-            raise MethodNotAllowed(
-                f"The method {method} is not allowed here; this address takes {allowed}.",
-                headers={"Allow": allowed},
-            )
+            raise self.not_allowed(method)
         return operation
+
+    def not_allowed(self, method: str) -> MethodNotAllowed:
+        """Graph's 405, with Allow naming the address's methods (GET first, DELETE last)."""
+        taken = (m for m in self.operations if m != ANY)
+        allowed = ", ".join(sorted(taken, key=lambda m: (_METHOD_ORDER.get(m, 9), m)))
+        return MethodNotAllowed(
+            f"The method {method} is not allowed here; this address takes {allowed}.",
+            headers={"Allow": allowed},
+        )
 
 
 class Routes:
     """The Graph operations of one app, registered by the resources that own them.
 
-    A resource plugs in with one call per operation, usually from a `register(routes, ...)`
-    function in its routes module that app.create_app calls::
+    A resource plugs in with one `Operation` per Graph operation, from a
+    `register(routes, ...)` in its routes module that `app.graph_routes` calls with the
+    services the handlers need (made once per app)::
 
-        routes.add(Operation("GET", "/users/{id}/presence", get_presence,
+        routes.add(Operation("GET", "/users/{id}/presence", handlers.get_presence,
                              access=Access.READ, subject=user_in_path, doc=Doc(...)))
 
-    The gateway then does the rest for it: token, tenant, throttling, faults, body, the
-    permission check (`access` for the user `subject` names), the journal and the errors.
-    The handler gets a GraphRequest (params, query(), header(), base_url(), body(),
-    principal, tenant, now) and returns a Reply: JSON by default, or any content type with
-    its own headers (an image with an ETag). Literal segments beat {params}; the same path
-    shape may be registered once per method. Every version (v1.0, beta) serves every
-    operation; the OpenAPI comes from each operation's `doc`.
+    The handler is named after the Graph operation; it gets a GraphRequest (params,
+    query(), header(), base_url(), body(), principal, tenant, now, target, operation) and
+    returns a Reply: JSON by default, or any content type with its own headers (an image
+    with an ETag). The gateway does everything else: token, tenant, throttling, faults, the
+    404 for an unknown path and the 405 (with Allow) for a method no operation there takes,
+    the body (`body()` checks it against the declared model), the permission check (`access`
+    for the user `subject` names), the journal and the errors.
+
+    Literal segments beat {params}; the same path shape may be registered once per method,
+    and "*" takes the other methods (its handler raises `OtherMethod` for the gateway's 405
+    after checks of its own). Every version (v1.0, beta) serves every operation; the OpenAPI
+    comes from each operation's `doc`.
     """
 
     def __init__(self, cache_size: int = 50_000) -> None:

@@ -2,8 +2,7 @@
 
 As moto's per-service `exceptions` modules: a class per upstream error with its OAuth `error`,
 AADSTS number, HTTP status and description template. `entra_error_response` renders Entra's
-envelope, suberror included where Entra sends one
-(https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+envelope, suberror included (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
 """
 
 from __future__ import annotations
@@ -12,8 +11,7 @@ import json
 from datetime import datetime
 from typing import ClassVar
 
-from fastapi import Request
-from fastapi.responses import Response
+from fastapi import Request, Response
 
 from mockgraph.http import request_ids
 
@@ -37,6 +35,9 @@ class EntraError(Exception):
     def aadsts(self) -> str:
         """`AADSTSnnnnn: description`, as the page and the JSON both start."""
         return self.description if self.code is None else f"AADSTS{self.code}: {self.description}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.status}, {self.error!r}, {self.aadsts[:100]!r})"
 
 
 def render_entra_error(
@@ -78,8 +79,7 @@ async def handle_entra_error(request: Request, exc: Exception) -> Response:
 
 # --- the request itself ------------------------------------------------------------------
 class MalformedRequest(EntraError):
-    """What routing refused on an Entra path, under MissingParameter's code (a bad request) or
-    TenantNotFound's (no such path)."""
+    """What routing refused on an Entra path: MissingParameter's code (400), or TenantNotFound's."""
 
     def __init__(self, *, status: int, detail: str) -> None:
         super().__init__(detail=detail)

@@ -1,130 +1,103 @@
-"""The subscription operations (reference §5), registered with the gateway: read the call,
-apply the notifier, answer."""
+"""The subscription operations, registered with the gateway: read the call, apply the
+notifier, answer (https://learn.microsoft.com/graph/api/resources/subscription)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from mockgraph.auth.permissions import Access, authorize
-from mockgraph.auth.tokens import Principal
-from mockgraph.domain.bodies import GraphBody, parse_body
-from mockgraph.errors import MethodNotAllowed
-from mockgraph.gateway import GRAPH_ERRORS, Doc, GraphRequest, Operation, Reply, Routes
-from mockgraph.notifications.models import RenewalBody, SubscriptionBody
+from mockgraph.auth.permissions import Access
+from mockgraph.domain.bodies import GraphBody
+from mockgraph.gateway import (
+    ANY,
+    GRAPH_ERRORS,
+    Doc,
+    GraphRequest,
+    Handler,
+    Operation,
+    OtherMethod,
+    Reply,
+    Routes,
+)
+from mockgraph.notifications.models import RenewalBody, Subscription, SubscriptionBody
 from mockgraph.notifications.service import Notifier
-from mockgraph.state.store import Tenant
-
-Answer = tuple[int, bytes]
 
 
-async def route(
-    notifier: Notifier,
-    tenant: Tenant,
-    principal: Principal,
-    method: str,
-    sub_id: str | None,
-    raw: bytes,
-    version: str,
-    root: str,
-) -> Answer:
-    """/subscriptions and /subscriptions/{id}: Graph's permission, then the operation."""
-    authorize(principal, Access.SUBSCRIBE, None)
-    now = tenant.clock.timestamp()
-    notifier.expire(tenant, now)
-    call = Call(notifier, tenant, principal, raw, version, root, now, sub_id or "")
-    if sub_id is None:
-        handler = _COLLECTION.get(method)
-        if handler is None:
-            raise MethodNotAllowed(
-                "The method is not allowed here; /subscriptions takes GET and POST.",
-                headers={"Allow": "GET, POST"},
-            )
-        return await handler(call)
-    # An unknown id is 404 before the method is looked at.
-    notifier.find(tenant, principal, sub_id)
-    handler = _ITEM.get(method)
-    if handler is None:
-        raise MethodNotAllowed(
-            "The method is not allowed here; a subscription takes GET, PATCH and DELETE.",
-            headers={"Allow": "GET, PATCH, DELETE"},
-        )
-    return await handler(call)
+class Subscriptions:
+    """One handler per Graph subscription operation, over the app's notifier."""
 
+    def __init__(self, notifier: Notifier) -> None:
+        self.notifier = notifier
 
-@dataclass(frozen=True)
-class Call:
-    """One subscription call, as its handler reads it."""
+    # POST /subscriptions: https://learn.microsoft.com/graph/api/subscription-post-subscriptions
+    async def create_subscription(self, request: GraphRequest) -> Reply:
+        """Subscribe to presence changes."""
+        now = self._now(request)
+        body: SubscriptionBody = request.body()
+        created = await self.notifier.create(request.tenant, request.principal, body, now)
+        return Reply(201, _json(created.as_json(request.service_root, request.version)))
 
-    notifier: Notifier
-    tenant: Tenant
-    principal: Principal
-    raw: bytes
-    version: str
-    root: str  # the Graph root the client called (its cloud's), for @odata.context
-    now: float
-    sub_id: str  # "" for /subscriptions itself
+    # GET /subscriptions (the calling app's, made by the calling user):
+    # https://learn.microsoft.com/graph/api/subscription-list
+    def list_subscriptions(self, request: GraphRequest) -> Reply:
+        """The calling app's subscriptions."""
+        self._now(request)
+        root, version = request.service_root, request.version
+        mine = [
+            s.as_json(root, version) for s in self.notifier.mine(request.tenant, request.principal)
+        ]
+        for item in mine:
+            del item["@odata.context"]
+        context = f"{root}/{version}/$metadata#subscriptions"
+        return Reply(200, _json({"@odata.context": context, "value": mine}))
 
+    # GET /subscriptions/{id}: https://learn.microsoft.com/graph/api/subscription-get
+    def get_subscription(self, request: GraphRequest) -> Reply:
+        """A subscription."""
+        self._now(request)
+        found = self._find(request)
+        return Reply(200, _json(found.as_json(request.service_root, request.version)))
 
-# POST /subscriptions: create subscription
-async def create_subscription(call: Call) -> Answer:
-    body = parse_body(SubscriptionBody, call.raw, "subscription")
-    created = await call.notifier.create(call.tenant, call.principal, body, call.now)
-    return 201, _json(created.as_json(call.root, call.version))
+    # PATCH /subscriptions/{id} (renew it): https://learn.microsoft.com/graph/api/subscription-update
+    def update_subscription(self, request: GraphRequest) -> Reply:
+        """Renew a subscription."""
+        now = self._now(request)
+        found = self._find(request)
+        renewal: RenewalBody = request.body()
+        self.notifier.renew(request.tenant, found, renewal.expirationDateTime, now)
+        return Reply(200, _json(found.as_json(request.service_root, request.version)))
 
+    # DELETE /subscriptions/{id}: https://learn.microsoft.com/graph/api/subscription-delete
+    def delete_subscription(self, request: GraphRequest) -> Reply:
+        """Delete a subscription."""
+        self._now(request)
+        found = self._find(request)
+        self.notifier.remove(request.tenant, found.id)
+        return Reply(204, b"")
 
-# GET /subscriptions: list subscriptions (the calling app's, made by the calling user)
-async def list_subscriptions(call: Call) -> Answer:
-    mine = [
-        s.as_json(call.root, call.version) for s in call.notifier.mine(call.tenant, call.principal)
-    ]
-    for item in mine:
-        del item["@odata.context"]
-    return 200, _json(
-        {
-            "@odata.context": f"{call.root}/{call.version}/$metadata#subscriptions",
-            "value": mine,
-        }
-    )
+    def other_method(self, request: GraphRequest) -> Reply:
+        """Any other method: an unknown subscription is 404 before the method is refused."""
+        self._now(request)
+        if "id" in request.params:
+            self._find(request)
+        raise OtherMethod
 
+    def _now(self, request: GraphRequest) -> float:
+        """The tenant's time, once the subscriptions it ended are gone (before each call)."""
+        now = request.tenant.clock.timestamp()
+        self.notifier.expire(request.tenant, now)
+        return now
 
-# GET /subscriptions/{id}: get subscription
-async def get_subscription(call: Call) -> Answer:
-    found = call.notifier.find(call.tenant, call.principal, call.sub_id)
-    return 200, _json(found.as_json(call.root, call.version))
-
-
-# PATCH /subscriptions/{id}: update subscription (renew it)
-async def update_subscription(call: Call) -> Answer:
-    found = call.notifier.find(call.tenant, call.principal, call.sub_id)
-    renewal = parse_body(RenewalBody, call.raw, "subscription")
-    call.notifier.renew(call.tenant, found, renewal.expirationDateTime, call.now)
-    return 200, _json(found.as_json(call.root, call.version))
-
-
-# DELETE /subscriptions/{id}: delete subscription
-async def delete_subscription(call: Call) -> Answer:
-    found = call.notifier.find(call.tenant, call.principal, call.sub_id)
-    call.notifier.remove(call.tenant, found.id)
-    return 204, b""
-
-
-Handler = Callable[[Call], Awaitable[Answer]]
-_COLLECTION: dict[str, Handler] = {"GET": list_subscriptions, "POST": create_subscription}
-_ITEM: dict[str, Handler] = {
-    "GET": get_subscription,
-    "PATCH": update_subscription,
-    "DELETE": delete_subscription,
-}
+    def _find(self, request: GraphRequest) -> Subscription:
+        """The caller's subscription {id}, or Graph's 404."""
+        return self.notifier.find(request.tenant, request.principal, request.params["id"])
 
 
 def _json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-# --- registration with the gateway, and the OpenAPI text -------------------------
+# --- the OpenAPI text ------------------------------------------------------------------
 
 _TAG = "subscriptions (presence change notifications)"
 _ERRORS = {**GRAPH_ERRORS, "409": "One subscription per user per app."}
@@ -147,36 +120,44 @@ _EXAMPLE = {
 }
 
 
-def register(routes: Routes, notifier: Notifier) -> None:
-    """Every method goes to the notifier, which checks the caller and answers 405 itself."""
-
-    async def subscriptions(request: GraphRequest) -> Reply:
-        status, body = await route(
-            notifier,
-            request.tenant,
-            request.principal,
-            request.method,
-            request.params.get("id"),
-            request.raw or b"",
-            request.version,
-            request.service_root,
-        )
-        return Reply(status, body)
+def register(routes: Routes, subscriptions: Subscriptions) -> None:
+    """Each subscription operation; any other method is the gateway's 405, after the
+    permission check and, at /subscriptions/{id}, the 404 of an unknown subscription."""
 
     def add(
-        method: str, path: str, doc: Doc | None = None, body: type[GraphBody] | None = None
+        method: str,
+        path: str,
+        handler: Handler,
+        doc: Doc | None = None,
+        body: type[GraphBody] | None = None,
     ) -> None:
-        routes.add(Operation(method, path, subscriptions, name="subscription", body=body, doc=doc))
+        # Subscriptions read their bodies whatever the Content-Type, as they always have.
+        routes.add(
+            Operation(
+                method,
+                path,
+                handler,
+                name="subscription",
+                access=Access.SUBSCRIBE,
+                body=body,
+                json_only=False,
+                doc=doc,
+            )
+        )
 
     created = _doc("createSubscription", "Subscribe to presence changes", "201", _EXAMPLE)
-    add("POST", "/subscriptions", created, SubscriptionBody)
-    add("GET", "/subscriptions", _doc("listSubscriptions", "The calling app's subscriptions"))
-    add("*", "/subscriptions")
+    add("POST", "/subscriptions", subscriptions.create_subscription, created, SubscriptionBody)
+    listed = _doc("listSubscriptions", "The calling app's subscriptions")
+    add("GET", "/subscriptions", subscriptions.list_subscriptions, listed)
+    add(ANY, "/subscriptions", subscriptions.other_method)
     one = "/subscriptions/{id}"
-    add("GET", one, _doc("getSubscription", "A subscription", item=True))
-    add("PATCH", one, _doc("renewSubscription", "Renew a subscription", item=True), RenewalBody)
-    add("DELETE", one, _doc("deleteSubscription", "Delete a subscription", "204", item=True))
-    add("*", one)
+    got = _doc("getSubscription", "A subscription", item=True)
+    add("GET", one, subscriptions.get_subscription, got)
+    renewed = _doc("renewSubscription", "Renew a subscription", item=True)
+    add("PATCH", one, subscriptions.update_subscription, renewed, RenewalBody)
+    deleted = _doc("deleteSubscription", "Delete a subscription", "204", item=True)
+    add("DELETE", one, subscriptions.delete_subscription, deleted)
+    add(ANY, one, subscriptions.other_method)
 
 
 def _doc(

@@ -3,27 +3,24 @@ gateway at every address it has, which serves it and shows it in the OpenAPI."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mockgraph.auth.permissions import Access
-from mockgraph.domain.presence import UserState
-from mockgraph.presence import models, service
-
-# A void action: changes `user` from a validated body, or raises a GraphError.
-Apply = Callable[[UserState, Any, service.Context], None]
+from mockgraph.presence import models
 
 
 @dataclass(frozen=True)
 class Action:
+    """One presence operation, as Graph documents it:
+    https://learn.microsoft.com/graph/api/resources/presence"""
+
     name: str  # Graph's own name, as its docs title the page
     method: str
     action: str | None  # the segment after the presence address; None for GET
     access: Access
     summary: str
     body: type[models.GraphBody] | None = None
-    apply: Apply | None = None
     me_only: bool = False  # the location actions exist at /me/presence only
     example: dict[str, Any] | None = None
 
@@ -43,7 +40,6 @@ SET_PRESENCE = Action(
     Access.WRITE,
     "Set the state of one presence session (keyed by sessionId) as an application.",
     models.SetPresence,
-    service.set_presence,
     example={
         "sessionId": "22553876-f5ab-4529-bffb-cfe50aa89f87",
         "availability": "Available",
@@ -58,7 +54,6 @@ CLEAR_PRESENCE = Action(
     Access.WRITE,
     "Clear one presence session; 404 when it does not exist.",
     models.ClearPresence,
-    service.clear_presence,
     example={"sessionId": "22553876-f5ab-4529-bffb-cfe50aa89f87"},
 )
 SET_USER_PREFERRED_PRESENCE = Action(
@@ -68,7 +63,6 @@ SET_USER_PREFERRED_PRESENCE = Action(
     Access.WRITE,
     "Set the user's preferred presence; it shows only while a presence session exists.",
     models.SetUserPreferredPresence,
-    service.set_user_preferred_presence,
     example={
         "availability": "DoNotDisturb",
         "activity": "DoNotDisturb",
@@ -82,7 +76,6 @@ CLEAR_USER_PREFERRED_PRESENCE = Action(
     Access.WRITE,
     "Clear the user's preferred presence.",
     models.Empty,
-    service.clear_user_preferred_presence,
     example={},
 )
 SET_STATUS_MESSAGE = Action(
@@ -92,7 +85,6 @@ SET_STATUS_MESSAGE = Action(
     Access.WRITE,
     "Set (or, with null or empty content, clear) the user's status message.",
     models.SetStatusMessage,
-    service.set_status_message,
     example={
         "statusMessage": {
             "message": {"content": "Hey I'm currently in a meeting.", "contentType": "text"},
@@ -111,7 +103,6 @@ SET_MANUAL_LOCATION = Action(
     Access.LOCATION,
     "Set the signed-in user's work location explicitly; it beats any automatic location.",
     models.SetWorkLocation,
-    service.set_manual_location,
     me_only=True,
     example=_LOCATION,
 )
@@ -122,7 +113,6 @@ SET_AUTOMATIC_LOCATION = Action(
     Access.LOCATION,
     "Set the automatically detected work location of the signed-in user.",
     models.SetWorkLocation,
-    service.set_automatic_location,
     me_only=True,
     example=_LOCATION,
 )
@@ -133,7 +123,6 @@ CLEAR_AUTOMATIC_LOCATION = Action(
     Access.LOCATION,
     "Clear the automatic work location; a manual one still wins.",
     models.Empty,
-    service.clear_automatic_location,
     me_only=True,
 )
 CLEAR_LOCATION = Action(
@@ -143,7 +132,6 @@ CLEAR_LOCATION = Action(
     Access.LOCATION,
     "Clear both the manual and the automatic work location.",
     models.Empty,
-    service.clear_location,
     me_only=True,
 )
 GET_PRESENCES_BY_USER_ID = Action(
