@@ -38,7 +38,7 @@ CHECKS = [
 APP = create_app(Settings())
 # Subscriptions (and $batch, which may carry them) make the server call their notification
 # URL: never fuzzed, so that no request leaves loopback. tests/e2e/test_notifications.py and
-# tests/test_batch.py cover them.
+# tests/gateway/test_batch.py cover them.
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(
     path_regex=r"/(subscriptions|\$batch)"
 )

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cli.test_cli import free_port, wait_healthy
 from tests.conftest import ADELE, PRESENCE_SYNC
-from tests.test_cli import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from mockgraph.settings import Settings
+from tests.cli.test_cli import free_port, wait_healthy
 from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_SYNC, Graph
-from tests.test_cli import free_port, wait_healthy
 
 USERS = [PATTI, ADELE, ALEX]
 

@@ -39,7 +39,7 @@ from tests.e2e.test_real_clients import (
     graph_client,
     graph_get,
 )
-from tests.test_device_code import MESSAGE
+from tests.identity.test_device_code import MESSAGE
 
 DASHBOARD = "9a1c3e5b-7d9f-4b1d-a3c5-e7a9c1e3b5d7"
 DASHBOARD_SECRET = "dashboard-secret"

@@ -18,7 +18,7 @@ from mockgraph.server import ServerThread
 from mockgraph.settings import ClientSettings, Declared, Settings, parse_bool
 from mockgraph.tls import make_certificates
 
-README = (Path(__file__).parents[1] / "README.md").read_text()
+README = (Path(__file__).parents[2] / "README.md").read_text()
 
 # For each declared setting: a text other than the default, and the value it stands for.
 EXAMPLES: dict[str, tuple[str, object]] = {

@@ -24,7 +24,7 @@ from tests.certificates import (
     padded,
 )
 from tests.conftest import ADELE, PRESENCE_SYNC, START, TENANT, Graph
-from tests.test_identity import assert_entra_error
+from tests.identity.test_identity import assert_entra_error
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"

@@ -17,7 +17,7 @@ from mockgraph.clock import Clock
 from mockgraph.settings import Settings
 from mockgraph.testing import InProcessTransport
 from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, TENANT, Graph
-from tests.test_identity import assert_entra_error
+from tests.identity.test_identity import assert_entra_error
 
 DEVICECODE = f"/{TENANT}/oauth2/v2.0/devicecode"
 TOKEN = f"/{TENANT}/oauth2/v2.0/token"
