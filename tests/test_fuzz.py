@@ -22,7 +22,7 @@ from mockgraph.app import create_app
 from mockgraph.identity.routes import is_identity_path
 from mockgraph.settings import Settings
 from mockgraph.testing import InProcessTransport
-from tests.conftest import ADELE
+from tests.constants import ADELE
 
 # What the issue asks of every response: no 5xx, documented status and content type, a body
 # and headers valid against the schema. (Graph's own rules reject some schema-valid bodies,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.cli.test_cli import free_port, wait_healthy
-from tests.conftest import ADELE, PRESENCE_SYNC
+from tests.constants import ADELE, PRESENCE_SYNC
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,8 @@ import pytest
 
 from mockgraph.settings import Settings
 from tests.cli.test_cli import free_port, wait_healthy
-from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PATTI, PRESENCE_SYNC
 
 USERS = [PATTI, ADELE, ALEX]
 

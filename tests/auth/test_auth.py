@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockgraph.settings import Settings
-from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_SYNC, PRESENCE_WALL, TENANT, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PATTI, PRESENCE_SYNC, PRESENCE_WALL, TENANT
 
 PERMISSIONS = ("Presence.Read", "Presence.Read.All", "Presence.ReadWrite", "Presence.ReadWrite.All")
 

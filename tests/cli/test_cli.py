@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from mockgraph.cli.main import main
-from tests.conftest import ADELE
+from tests.constants import ADELE
 
 CUSTOM_USER = "0b5e2d8c-4a1f-4c3e-9b7d-6e8f0a2c4e61"
 CUSTOM_TENANT = "6a0c2e4f-8b1d-4f3a-9c5e-7d9f1b3d5f77"

@@ -19,7 +19,7 @@ from mockgraph.cli.main import main
 from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin
 from tests.cli.test_cli import free_port
-from tests.conftest import ADELE, PRESENCE_SYNC
+from tests.constants import ADELE, PRESENCE_SYNC
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,8 @@ from mockgraph.clock import Clock
 from mockgraph.settings import Settings
 from mockgraph.state.throttle import Limit
 from mockgraph.testing import InProcessTransport
-from tests.conftest import (
-    ADELE,
-    ALEX,
-    LEE,
-    PATTI,
-    PRESENCE_SYNC,
-    PRESENCE_WALL,
-    START,
-    TENANT,
-    Graph,
-)
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, LEE, PATTI, PRESENCE_SYNC, PRESENCE_WALL, START, TENANT
 
 OTHER_TENANT = "11111111-2222-4333-8444-555555555555"
 SET_BUSY = {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import ADELE, ALEX, LEE, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, LEE, PRESENCE_SYNC
 
 
 def test_index_lists_every_control_plane_call(graph: Graph) -> None:

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from mockgraph.app import create_app
 from mockgraph.settings import Settings
 from mockgraph.testing import InProcessTransport
-from tests.conftest import ADELE, ALEX, BUSY_LIGHT, LEE, NESTOR, PATTI, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, BUSY_LIGHT, LEE, NESTOR, PATTI, PRESENCE_SYNC
 
 
 def changes(graph: Graph, **params: Any) -> dict[str, Any]:

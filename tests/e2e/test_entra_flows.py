@@ -29,7 +29,7 @@ from azure.identity.aio import CertificateCredential as AsyncCertificateCredenti
 
 from mockgraph.settings import Settings
 from tests.certificates import Certificate, fixtures_with, make_certificate
-from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, TENANT
+from tests.constants import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, TENANT
 from tests.e2e.node import NODE, node_packages
 from tests.e2e.test_device_code_page import approve_in_browser
 from tests.e2e.test_real_clients import (

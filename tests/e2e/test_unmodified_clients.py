@@ -28,7 +28,7 @@ from msgraph.generated.users.item.presence.set_presence.set_presence_post_reques
 from mockgraph.proxy.environment import client_environment
 from mockgraph.testing.pytest_intercept import Intercept
 from mockgraph.testing.pytest_plugin import MockGraph
-from tests.conftest import ADELE, BUSY_LIGHT, PATTI, PRESENCE_SYNC, TENANT
+from tests.constants import ADELE, BUSY_LIGHT, PATTI, PRESENCE_SYNC, TENANT
 from tests.e2e.node import NODE, node_packages
 
 SYNC_SECRET = "presence-sync-secret"

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_WALL, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PATTI, PRESENCE_WALL
 
 SET_BUSY = {"sessionId": "s", "availability": "Busy", "activity": "InACall"}
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import ADELE, PATTI, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import ADELE, PATTI, PRESENCE_SYNC
 
 
 def assert_envelope(body: dict[str, object], code: str) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from mockgraph.state.fixtures import FixtureError, load_fixtures
-from tests.conftest import ADELE, ALEX, PATTI, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PATTI
 
 TOO_LONG = ["P1000000000D", "PT99999999999999999999H", "PT" + "1" * 400 + "S", "P36526D"]
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from mockgraph.state.fixtures import FixtureError, load_fixtures
-from tests.conftest import ADELE, PRESENCE_WALL, Graph
+from tests.client import Graph
+from tests.constants import ADELE, PRESENCE_WALL
 
 LONE = b'"x\\udc00"'  # JSON for "x" and half of a surrogate pair
 NEW = "77777777-7777-4777-8777-777777777777"

@@ -23,7 +23,8 @@ from tests.certificates import (
     make_certificate,
     padded,
 )
-from tests.conftest import ADELE, PRESENCE_SYNC, START, TENANT, Graph
+from tests.client import Graph
+from tests.constants import ADELE, PRESENCE_SYNC, START, TENANT
 from tests.identity.test_identity import assert_entra_error
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -16,7 +16,8 @@ from mockgraph.app import create_app
 from mockgraph.clouds import INTERCEPTED_HOSTS, LOGIN_HOSTS
 from mockgraph.settings import CLOUD_NAMES, Settings
 from mockgraph.testing import InProcessTransport, WebhookReceiver
-from tests.conftest import ADELE, BUSY_LIGHT, PRESENCE_SYNC, TENANT, Graph
+from tests.client import Graph
+from tests.constants import ADELE, BUSY_LIGHT, PRESENCE_SYNC, TENANT
 
 SECRET = "presence-sync-secret"
 

@@ -16,7 +16,8 @@ from mockgraph.app import create_app
 from mockgraph.clock import Clock
 from mockgraph.settings import Settings
 from mockgraph.testing import InProcessTransport
-from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, TENANT, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, TENANT
 from tests.identity.test_identity import assert_entra_error
 
 DEVICECODE = f"/{TENANT}/oauth2/v2.0/devicecode"

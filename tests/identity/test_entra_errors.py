@@ -8,7 +8,8 @@ import string
 
 from mockgraph.identity import errors
 from mockgraph.identity.errors import EntraError
-from tests.conftest import TENANT, Graph
+from tests.client import Graph
+from tests.constants import TENANT
 
 CLASSES = [
     cls

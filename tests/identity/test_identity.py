@@ -13,7 +13,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.conftest import ADELE, BUSY_LIGHT, PRESENCE_SYNC, PRESENCE_WALL, TENANT, Graph
+from tests.client import Graph
+from tests.constants import ADELE, BUSY_LIGHT, PRESENCE_SYNC, PRESENCE_WALL, TENANT
 
 DASHBOARD = "9a1c3e5b-7d9f-4b1d-a3c5-e7a9c1e3b5d7"
 TOKEN = f"/{TENANT}/oauth2/v2.0/token"

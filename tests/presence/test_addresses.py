@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADELE, PATTI, UNKNOWN, Graph
+from tests.client import Graph
+from tests.constants import ADELE, PATTI, UNKNOWN
 
 BODIES: dict[str, dict[str, Any]] = {
     "setPresence": {"sessionId": "s", "availability": "Away", "activity": "Away"},

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ADELE, ALEX, MEGAN, NESTOR, PRESENCE_WALL, UNKNOWN, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, MEGAN, NESTOR, PRESENCE_WALL, UNKNOWN
 
 ODATA_JSON = (
     "application/json;odata.metadata=minimal;odata.streaming=true;"

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import ADELE, ALEX, MEGAN, PRESENCE_WALL, UNKNOWN, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, MEGAN, PRESENCE_WALL, UNKNOWN
 
 PATH = "/v1.0/communications/getPresencesByUserId"
 

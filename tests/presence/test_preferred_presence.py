@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ADELE, PATTI, Graph
+from tests.client import Graph
+from tests.constants import ADELE, PATTI
 
 
 def state(graph: Graph, user_id: str) -> tuple[str, str]:

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from mockgraph.settings import Settings
-from tests.conftest import ADELE, MEGAN, PATTI, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import ADELE, MEGAN, PATTI, PRESENCE_SYNC
 
 
 def set_presence(

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADELE, ALEX, LEE, PRESENCE_WALL, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, LEE, PRESENCE_WALL
 
 
 def set_message(graph: Graph, status: dict[str, Any] | None) -> int:

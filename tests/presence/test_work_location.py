@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ADELE, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import ADELE, PRESENCE_SYNC
 
 OFFICE = {"workLocationType": "office", "placeId": "eb706f15-137e-4722-b4d1-b601481d9251"}
 REMOTE = {"workLocationType": "Remote"}
