@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.test_cli import free_port
 from tests.constants import ADELE
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "tests" / "container" / "build-image.sh"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 
 from mockgraph.cli.main import main
 from tests.constants import ADELE
+from tests.processes import free_port, wait_healthy
 
 CUSTOM_USER = "0b5e2d8c-4a1f-4c3e-9b7d-6e8f0a2c4e61"
 CUSTOM_TENANT = "6a0c2e4f-8b1d-4f3a-9c5e-7d9f1b3d5f77"
@@ -93,26 +92,6 @@ def test_bad_signing_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     key.write_text("not a key")
     assert main(["serve", "--signing-key", str(key)]) == 2
     assert "not an unencrypted PEM private key" in capsys.readouterr().err
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"mockgraph exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/_mockgraph/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError("mockgraph did not become healthy")
 
 
 @pytest.fixture

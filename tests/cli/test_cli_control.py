@@ -18,8 +18,8 @@ from mockgraph.app import create_app
 from mockgraph.cli.main import main
 from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin
-from tests.cli.test_cli import free_port
 from tests.constants import ADELE, PRESENCE_SYNC
+from tests.processes import free_port
 
 
 @pytest.fixture(scope="module")

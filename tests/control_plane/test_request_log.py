@@ -17,7 +17,7 @@ from mockgraph.logs import TextFormatter, describe
 from mockgraph.settings import Settings
 from mockgraph.testing import InProcessTransport
 from tests.constants import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, PRESENCE_WALL, TENANT
-from tests.test_reliability import Served
+from tests.processes import Served
 
 TOKEN_URL = f"/{TENANT}/oauth2/v2.0/token"
 

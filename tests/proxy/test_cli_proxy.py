@@ -13,7 +13,7 @@ import pytest
 
 from mockgraph.cli.main import main
 from mockgraph.proxy.environment import render
-from tests.cli.test_cli import free_port, wait_healthy
+from tests.processes import free_port, wait_healthy
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from mockgraph.tls import (
     new_authority,
     write_authority,
 )
-from tests.test_python312 import python312
+from tests.processes import python312
 
 # A client that trusts only mockgraph's CA, verifies strictly (VERIFY_X509_STRICT, Python
 # 3.13's default), tunnels through the proxy, and prints the status line.
@@ -110,7 +110,7 @@ def test_load_authority_says_what_is_wrong(tmp_path: Path) -> None:
 
 
 def python_version(version: str) -> str | None:
-    """An interpreter of `version` (3.12 as test_python312 finds it, else pyenv's)."""
+    """An interpreter of `version` (3.12 as tests/processes.py finds it, else pyenv's)."""
     if sys.version_info[:2] == tuple(int(p) for p in version.split(".")):
         return sys.executable
     if version == "3.12":
