@@ -22,8 +22,8 @@ class Graph:
         base_url: where the server answers.
 
     `control` is the server's control plane through `mockgraph.testing.MockGraphAdmin`, the
-    client our users get; `admin` is its raw httpx client, for tests of the control plane's
-    own answers.
+    client our users get; `admin` is that client's own httpx client, with no token, for the
+    answers a test checks itself (the control plane's, Entra's).
     """
 
     def __init__(self, transport: httpx.BaseTransport | None, base_url: str) -> None:

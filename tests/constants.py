@@ -12,6 +12,9 @@ LEE = "3b1f2a4e-9c0d-4e7b-8a6f-5d2c1b0a9e88"  # Busy/InAMeeting, with a status m
 NESTOR = "8e4d6c2a-1f3b-4a5c-9d7e-0b2f4a6c8e10"  # no session: Offline; out of office
 PATTI = "5c7e9a1b-3d5f-4b7d-8e9f-1a3c5e7b9d21"  # no session: Offline
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
+# Adele's sign-in name and password (the password grant and the sign-in page).
+ADELE_UPN = "adele.vance@contoso.example"
+ADELE_PASSWORD = "Adele-Pa55!"
 # Apps of the bundled fixtures.
 BUSY_LIGHT = "4e6a8c0b-2d4f-4a6c-8e0a-2c4e6a8c0b13"
 PRESENCE_WALL = "2f4b6d8a-0c2e-4f6b-8d0a-4c6e8f0b2d46"

@@ -25,7 +25,7 @@ from tests.certificates import (
 )
 from tests.client import Graph
 from tests.constants import ADELE, PRESENCE_SYNC, START, TENANT
-from tests.identity.test_identity import assert_entra_error
+from tests.identity.entra import assert_entra_error
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"

@@ -18,7 +18,7 @@ from mockgraph.settings import Settings
 from mockgraph.testing import InProcessTransport
 from tests.client import Graph
 from tests.constants import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, TENANT
-from tests.identity.test_identity import assert_entra_error
+from tests.identity.entra import assert_entra_error
 
 DEVICECODE = f"/{TENANT}/oauth2/v2.0/devicecode"
 TOKEN = f"/{TENANT}/oauth2/v2.0/token"

@@ -14,13 +14,13 @@ import jwt
 import pytest
 
 from tests.client import Graph
-from tests.constants import ADELE, BUSY_LIGHT, PRESENCE_SYNC, PRESENCE_WALL, TENANT
+from tests.constants import ADELE, ADELE_UPN, BUSY_LIGHT, PRESENCE_SYNC, PRESENCE_WALL, TENANT
+from tests.identity.entra import assert_entra_error, password_form
 
 DASHBOARD = "9a1c3e5b-7d9f-4b1d-a3c5-e7a9c1e3b5d7"
 TOKEN = f"/{TENANT}/oauth2/v2.0/token"
 AUTHORIZE = f"/{TENANT}/oauth2/v2.0/authorize"
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
-ADELE_UPN = "adele.vance@contoso.example"
 
 
 def claims(token: str) -> dict[str, Any]:
@@ -30,23 +30,6 @@ def claims(token: str) -> dict[str, Any]:
 
 def post_token(graph: Graph, form: dict[str, str], path: str = TOKEN) -> httpx.Response:
     return graph.admin.post(path, data=form)
-
-
-def assert_entra_error(response: httpx.Response, status: int, error: str, code: int) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) >= {
-        "error",
-        "error_description",
-        "error_codes",
-        "timestamp",
-        "trace_id",
-        "correlation_id",
-    }
-    assert body["error"] == error
-    assert body["error_codes"] == [code]
-    assert body["error_description"].startswith(f"AADSTS{code}: ")
-    assert "access_token" not in body
 
 
 # --- client credentials ------------------------------------------------------------------
@@ -200,16 +183,6 @@ def test_garbage_never_500s(graph: Graph, body: bytes) -> None:
 
 
 # --- password (resource owner) -------------------------------------------------------------
-
-
-def password_form(**extra: str) -> dict[str, str]:
-    return {
-        "grant_type": "password",
-        "client_id": BUSY_LIGHT,
-        "username": ADELE_UPN,
-        "password": "Adele-Pa55!",
-        **extra,
-    }
 
 
 @pytest.mark.parametrize(

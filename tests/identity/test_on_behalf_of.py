@@ -13,7 +13,7 @@ from mockgraph.settings import DEFAULT_FIXTURES
 from mockgraph.state.fixtures import load_fixtures
 from tests.client import Graph
 from tests.constants import ADELE, BUSY_LIGHT, PRESENCE_SYNC, TENANT
-from tests.identity.test_identity import assert_entra_error, password_form
+from tests.identity.entra import assert_entra_error, password_form
 
 DASHBOARD = "9a1c3e5b-7d9f-4b1d-a3c5-e7a9c1e3b5d7"  # confidential; delegated Presence.Read(.All)
 TOKEN = f"/{TENANT}/oauth2/v2.0/token"
