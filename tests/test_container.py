@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ADELE
-from tests.test_cli import free_port
+from tests.constants import ADELE
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "tests" / "container" / "build-image.sh"
@@ -251,7 +251,7 @@ def test_dns_route_through_network_aliases(built: Built, tmp_path: Path) -> None
     """Compose-style: mockgraph on 443 with Graph's and Entra's names as aliases on an
     internal network; a client container calls those names with only the CA trusted."""
     from mockgraph.tls import load_authority, new_authority, write_authority
-    from tests.conftest import PRESENCE_SYNC, TENANT
+    from tests.constants import PRESENCE_SYNC, TENANT
 
     ca_dir = tmp_path / "ca"
     write_authority(new_authority(), ca_dir)

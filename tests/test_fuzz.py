@@ -22,7 +22,7 @@ from mockgraph.app import create_app
 from mockgraph.identity.routes import is_identity_path
 from mockgraph.settings import Settings
 from mockgraph.testing import InProcessTransport
-from tests.conftest import ADELE
+from tests.constants import ADELE
 
 # What the issue asks of every response: no 5xx, documented status and content type, a body
 # and headers valid against the schema. (Graph's own rules reject some schema-valid bodies,
@@ -38,7 +38,7 @@ CHECKS = [
 APP = create_app(Settings())
 # Subscriptions (and $batch, which may carry them) make the server call their notification
 # URL: never fuzzed, so that no request leaves loopback. tests/e2e/test_notifications.py and
-# tests/test_batch.py cover them.
+# tests/gateway/test_batch.py cover them.
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(
     path_regex=r"/(subscriptions|\$batch)"
 )

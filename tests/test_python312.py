@@ -3,32 +3,16 @@ from this tree into a 3.12 venv, served, and called."""
 
 from __future__ import annotations
 
-import glob
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import ADELE, PRESENCE_SYNC
-from tests.test_cli import free_port, wait_healthy
+from tests.constants import ADELE, PRESENCE_SYNC
+from tests.processes import free_port, python312, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def python312() -> str | None:
-    if sys.version_info[:2] == (3, 12):
-        return sys.executable
-    found = shutil.which("python3.12")
-    if (
-        found
-        and subprocess.run([found, "--version"], capture_output=True, check=False).returncode == 0
-    ):
-        return found
-    candidates = sorted(glob.glob("/root/.pyenv/versions/3.12*/bin/python3.12"))
-    return candidates[-1] if candidates else None
 
 
 def test_serves_on_python_312(tmp_path: Path) -> None:

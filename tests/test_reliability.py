@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -11,47 +10,16 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from mockgraph.settings import Settings
-from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_SYNC, Graph
-from tests.test_cli import free_port, wait_healthy
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PATTI, PRESENCE_SYNC
+from tests.processes import Served, free_port
 
 USERS = [PATTI, ADELE, ALEX]
-
-
-class Served:
-    """`python -m mockgraph serve` in a subprocess, stopped only by this test, by PID."""
-
-    def __init__(self, tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tmp_path / f"server-{self.port}.log"
-        self._log = self.log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockgraph", "serve", "--port", str(self.port), *extra],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-        )
-
-    def start(self) -> Served:
-        wait_healthy(self.url, self.process)
-        return self
-
-    def token(self, **body: Any) -> str:
-        answer = httpx.post(f"{self.url}/_mockgraph/tokens", json=body, timeout=10)
-        return str(answer.json()["access_token"])
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        code = self.process.wait(timeout=timeout)
-        self._log.close()
-        return code
 
 
 def set_presence(

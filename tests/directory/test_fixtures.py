@@ -11,7 +11,8 @@ from mockgraph.app import create_app
 from mockgraph.settings import DEFAULT_FIXTURES, Settings
 from mockgraph.state.fixtures import FixtureError, load_fixtures
 from mockgraph.state.persistence import load, snapshot
-from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_WALL, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PATTI, PRESENCE_WALL
 
 MARKETING = "02bd9fd6-8f93-4758-87c3-1fb73740a315"
 NEW = "66666666-6666-4666-8666-666666666666"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL, UNKNOWN, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL, UNKNOWN
 
 ROOT = "https://graph.microsoft.com"
 MARKETING = "02bd9fd6-8f93-4758-87c3-1fb73740a315"

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from mockgraph.clouds import cloud_for_graph_host
-from tests.conftest import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL
 
 ROOT = "https://graph.microsoft.com"
 EVENTUAL = {"ConsistencyLevel": "eventual"}

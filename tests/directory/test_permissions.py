@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PRESENCE_WALL, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, BUSY_LIGHT, PRESENCE_WALL
 
 DENIED = ("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 

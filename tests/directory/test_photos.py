@@ -12,7 +12,8 @@ from PIL import Image
 from mockgraph.app import create_app
 from mockgraph.settings import Settings
 from mockgraph.testing import InProcessTransport
-from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_WALL, UNKNOWN, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PATTI, PRESENCE_WALL, UNKNOWN
 
 NOT_FOUND = (
     "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown."

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ADELE, ALEX, PRESENCE_WALL, UNKNOWN, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PRESENCE_WALL, UNKNOWN
 
 ROOT = "https://graph.microsoft.com"
 V1_KEYS = [

@@ -10,7 +10,7 @@ import pytest
 
 from mockgraph.app import create_app
 from mockgraph.server import ServerThread
-from tests.conftest import Graph
+from tests.client import Graph
 from tests.e2e.browser import chromium
 
 

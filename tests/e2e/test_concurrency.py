@@ -15,7 +15,7 @@ import pytest
 from mockgraph.app import create_app
 from mockgraph.server import ServerThread
 from mockgraph.settings import Settings
-from tests.conftest import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_SYNC
+from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_SYNC
 
 CLIENTS = 64
 PER_CLIENT = 60  # requests per client, at most

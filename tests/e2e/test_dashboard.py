@@ -6,7 +6,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.conftest import ALEX, MEGAN, PATTI, PRESENCE_SYNC, PRESENCE_WALL, Graph
+from tests.client import Graph
+from tests.constants import ALEX, MEGAN, PATTI, PRESENCE_SYNC, PRESENCE_WALL
 from tests.e2e.browser import (
     OUTPUT,
     click,

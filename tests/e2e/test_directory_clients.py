@@ -13,7 +13,8 @@ import httpx
 import pytest
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
-from tests.conftest import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL
 from tests.e2e.node import NODE, node_packages
 from tests.e2e.test_msgraph_sdk import run, sdk_client
 from tests.e2e.test_real_clients import TlsServer, tls_server, trusting

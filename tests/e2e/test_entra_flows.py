@@ -29,7 +29,7 @@ from azure.identity.aio import CertificateCredential as AsyncCertificateCredenti
 
 from mockgraph.settings import Settings
 from tests.certificates import Certificate, fixtures_with, make_certificate
-from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, TENANT
+from tests.constants import ADELE, ADELE_UPN, ALEX, BUSY_LIGHT, PRESENCE_SYNC, TENANT
 from tests.e2e.node import NODE, node_packages
 from tests.e2e.test_device_code_page import approve_in_browser
 from tests.e2e.test_real_clients import (
@@ -39,11 +39,10 @@ from tests.e2e.test_real_clients import (
     graph_client,
     graph_get,
 )
-from tests.test_device_code import MESSAGE
+from tests.identity.test_device_code import MESSAGE
 
 DASHBOARD = "9a1c3e5b-7d9f-4b1d-a3c5-e7a9c1e3b5d7"
 DASHBOARD_SECRET = "dashboard-secret"
-ADELE_UPN = "adele.vance@contoso.example"
 
 
 @pytest.fixture(scope="module")

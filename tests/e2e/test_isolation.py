@@ -8,7 +8,8 @@ import uuid
 
 import httpx
 
-from tests.conftest import PATTI, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import PATTI, PRESENCE_SYNC
 
 ROUNDS = 60
 TIME_LIMIT = 30.0

@@ -32,7 +32,8 @@ from msgraph.generated.users.item.presence.set_status_message.set_status_message
 from msgraph.graph_request_adapter import options as sdk_default_options
 from msgraph_core import GraphClientFactory
 
-from tests.conftest import ADELE, ALEX, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PRESENCE_SYNC
 
 
 async def run(scenario: Callable[[AsyncExitStack], Awaitable[None]]) -> None:

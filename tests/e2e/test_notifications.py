@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from mockgraph.testing import WebhookReceiver, decrypt_notification
-from tests.conftest import ADELE, ALEX, BUSY_LIGHT, NESTOR, PATTI, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, BUSY_LIGHT, NESTOR, PATTI, PRESENCE_SYNC
 
 SET_BUSY = {
     "sessionId": "s",

@@ -19,7 +19,7 @@ import pytest
 from mockgraph.app import create_app
 from mockgraph.server import ServerThread
 from mockgraph.settings import Settings
-from tests.conftest import ADELE, BUSY_LIGHT, TENANT
+from tests.constants import ADELE, BUSY_LIGHT, TENANT
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import ADELE, ALEX, PATTI, PRESENCE_SYNC, PRESENCE_WALL, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PATTI, PRESENCE_SYNC, PRESENCE_WALL
 
 
 def test_health(live: Graph) -> None:

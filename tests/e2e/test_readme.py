@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from mockgraph.state.fixtures import parse_fixtures
-from tests.conftest import Graph
+from tests.client import Graph
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 DOCUMENTED_BASE = "http://127.0.0.1:8000"

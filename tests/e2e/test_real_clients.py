@@ -40,7 +40,7 @@ from mockgraph.app import create_app
 from mockgraph.server import ServerThread
 from mockgraph.settings import Settings
 from mockgraph.tls import make_certificates
-from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PATTI, PRESENCE_SYNC, TENANT
+from tests.constants import ADELE, ALEX, BUSY_LIGHT, PATTI, PRESENCE_SYNC, TENANT
 from tests.e2e.node import NODE, node_packages
 
 ADELE_UPN, ADELE_PASSWORD = "adele.vance@contoso.example", "Adele-Pa55!"

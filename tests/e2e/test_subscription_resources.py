@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from mockgraph.testing import WebhookReceiver
-from tests.conftest import ADELE, ALEX, PATTI, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, PATTI
 from tests.e2e.test_notifications import flush, set_busy, subscribe_as
 
 P, A = PATTI, ADELE

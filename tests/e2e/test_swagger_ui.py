@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.conftest import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, Graph
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC
 from tests.e2e.browser import (
     OUTPUT,
     click,

@@ -28,11 +28,18 @@ from msgraph.generated.users.item.presence.set_presence.set_presence_post_reques
 from mockgraph.proxy.environment import client_environment
 from mockgraph.testing.pytest_intercept import Intercept
 from mockgraph.testing.pytest_plugin import MockGraph
-from tests.conftest import ADELE, BUSY_LIGHT, PATTI, PRESENCE_SYNC, TENANT
+from tests.constants import (
+    ADELE,
+    ADELE_PASSWORD,
+    ADELE_UPN,
+    BUSY_LIGHT,
+    PATTI,
+    PRESENCE_SYNC,
+    TENANT,
+)
 from tests.e2e.node import NODE, node_packages
 
 SYNC_SECRET = "presence-sync-secret"
-ADELE_UPN, ADELE_PASSWORD = "adele.vance@contoso.example", "Adele-Pa55!"
 GRAPH = "https://graph.microsoft.com"
 JAVA = Path(__file__).parent / "java"
 AIOHTTP_CLIENT = """

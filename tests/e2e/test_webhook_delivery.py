@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import ALEX, PATTI, Graph
+from tests.client import Graph
+from tests.constants import ALEX, PATTI
 from tests.e2e.test_notifications import flush, set_busy, subscribe_as
 
 
