@@ -30,16 +30,21 @@ from mockgraph.directory.properties import (
 )
 from mockgraph.directory.query import (
     DEFAULT_TOP,
+    Options,
+    called_address,
+    context_url,
     decode_skiptoken,
     encode_skiptoken,
+    is_eventual,
     next_link,
     select_list,
 )
 from mockgraph.directory.rules import compile_filter
 from mockgraph.directory.search import parse_search
-from mockgraph.directory.users import Read
+from mockgraph.directory.users import default_set
 from mockgraph.domain.group import Group
 from mockgraph.domain.guid import is_guid
+from mockgraph.gateway import GraphRequest
 
 USER_TYPE, GROUP_TYPE = "#microsoft.graph.user", "#microsoft.graph.group"
 Member = DirectoryUser | Group
@@ -65,18 +70,24 @@ def find_group(groups: Mapping[str, Group], key: str) -> Group:
     return group
 
 
-def get_group(group: Group, read: Read, sight: Sight) -> dict[str, Any]:
-    selected = select_list(read.options.select, GROUP_PROPERTIES, "group")
+def get_group(
+    group: Group, request: GraphRequest, options: Options, sight: Sight
+) -> dict[str, Any]:
+    selected = select_list(options.select, GROUP_PROPERTIES, "group")
     names, written = selected if selected is not None else (GROUP_DEFAULT, None)
     readable = sight is Sight.FULL
     return {
-        "@odata.context": read.context("groups", written, entity=True),
+        "@odata.context": context_url(request, "groups", written, entity=True),
         **{name: group_value(group, name, readable) for name in names},
     }
 
 
 def _item(
-    member: Member, names: tuple[str, ...] | None, user_sight: Sight, group_sight: Sight, read: Read
+    member: Member,
+    names: tuple[str, ...] | None,
+    user_sight: Sight,
+    group_sight: Sight,
+    version: str,
 ) -> dict[str, Any]:
     """A directoryObject: @odata.type and id first; hidden types show only those two.
 
@@ -89,7 +100,7 @@ def _item(
         readable = group_sight is Sight.FULL
         body = {n: group_value(member, n, readable) for n in chosen if n != "id"}
         return {"@odata.type": GROUP_TYPE, "id": member.id, **body}
-    chosen = names if names is not None else read.defaults
+    chosen = names if names is not None else default_set(version)
     chosen = tuple(n for n in chosen if n in USER_PROPERTIES.values())
     if user_sight is Sight.LIMITED:
         body = {n: [] if n in COLLECTIONS else None for n in chosen}
@@ -102,43 +113,44 @@ def _item(
 
 def page_of(
     members: Sequence[Member],
-    read: Read,
+    request: GraphRequest,
+    options: Options,
     user_sight: Sight,
     group_sight: Sight,
     users_only: bool = False,
 ) -> dict[str, Any]:
     """One page of a directoryObject collection (members, memberOf), with paging and $count."""
-    options = read.options
     catalog = USER_PROPERTIES if users_only else _ANY_PROPERTY
     selected = select_list(options.select, catalog, "user" if users_only else "directoryObject")
     names, written = selected if selected is not None else (None, None)
     if users_only:
         members = [m for m in members if not isinstance(m, Group)]
-    offset, advanced = 0, read.eventual and options.count
+    offset, advanced = 0, is_eventual(request) and options.count
     if options.skiptoken is not None:
         offset, granted = decode_skiptoken(options.skiptoken, options)
         advanced = advanced or granted
-    members = _queried(members, read, advanced)
+    members = _queried(members, options, advanced)
     entity_set = "users" if users_only else "directoryObjects"
-    page: dict[str, Any] = {"@odata.context": read.context(entity_set, written, entity=False)}
+    context = context_url(request, entity_set, written, entity=False)
+    page: dict[str, Any] = {"@odata.context": context}
     if advanced and options.count and options.skiptoken is None:
         page["@odata.count"] = len(members)
     top = options.top or DEFAULT_TOP
     window = list(islice(members, offset, offset + top + 1))
     if len(window) > top:
         token = encode_skiptoken(offset + top, options, advanced)
-        page["@odata.nextLink"] = next_link(read.address, options, token)
-    page["value"] = [_item(m, names, user_sight, group_sight, read) for m in window[:top]]
+        page["@odata.nextLink"] = next_link(called_address(request), options, token)
+    version = request.version
+    page["value"] = [_item(m, names, user_sight, group_sight, version) for m in window[:top]]
     return page
 
 
-def _queried(members: Sequence[Member], read: Read, advanced: bool) -> Sequence[Member]:
+def _queried(members: Sequence[Member], options: Options, advanced: bool) -> Sequence[Member]:
     """$filter and $search over a relationship: advanced queries only, users only.
 
     https://learn.microsoft.com/graph/api/group-list-members and
     https://learn.microsoft.com/graph/aad-advanced-queries.
     """
-    options = read.options
     if options.orderby is not None:
         raise RequestUnsupportedQuery(
             f"Unsupported sort property '{options.orderby}' for 'DirectoryObject'."
@@ -150,9 +162,7 @@ def _queried(members: Sequence[Member], read: Read, advanced: bool) -> Sequence[
         raise needs_advanced(operator)
     users = [m for m in members if not isinstance(m, Group)]
     if options.filter is not None:
-        compiled = compile_filter(
-            parse_filter(options.filter), advanced=True, basic_only=read.basic_only
-        )
+        compiled = compile_filter(parse_filter(options.filter), advanced=True, basic_only=False)
         users = [u for u in users if compiled.predicate(u)]
     if options.search is not None:
         match = parse_search(options.search)

@@ -16,6 +16,7 @@ from mockgraph.directory.exceptions import (
     unknown_property,
 )
 from mockgraph.errors import GraphError
+from mockgraph.gateway import GraphRequest
 
 KNOWN = frozenset(
     {
@@ -173,3 +174,26 @@ def next_link(base: str, options: Options, token: str) -> str:
     ]
     kept.append(f"$skiptoken={token}")
     return f"{base}?{'&'.join(kept)}"
+
+
+def options_of(request: GraphRequest) -> Options:
+    """The directory query options a call carries (parsed once per query string)."""
+    return parse_options(request.scope["query_string"].decode("latin-1"), request.version)
+
+
+def is_eventual(request: GraphRequest) -> bool:
+    """Whether the call carries ConsistencyLevel: eventual (kept by the gateway's header pass)."""
+    consistency = request.headers.get(b"consistencylevel")
+    return consistency is not None and consistency.strip().lower() == b"eventual"
+
+
+def context_url(request: GraphRequest, entity_set: str, select: str | None, *, entity: bool) -> str:
+    """@odata.context under the Graph root of the cloud called, in the version called."""
+    chosen = f"({select})" if select else ""
+    suffix = "/$entity" if entity else ""
+    return f"{request.cloud.graph_root}/{request.version}/$metadata#{entity_set}{chosen}{suffix}"
+
+
+def called_address(request: GraphRequest) -> str:
+    """scheme://host[:port]/{version}/{path} as called, the base of @odata.nextLink."""
+    return request.base_url() + (request.raw_path() or request.scope["path"])

@@ -27,7 +27,7 @@ from mockgraph.directory.exceptions import (
 from mockgraph.directory.index import Indexes, UserIndex
 from mockgraph.directory.photos import Photo, Photos, parse_size
 from mockgraph.directory.properties import DirectoryUser
-from mockgraph.directory.query import parse_options
+from mockgraph.directory.query import context_url, is_eventual, options_of
 from mockgraph.domain.group import Group
 from mockgraph.domain.keys import UserKey, parse_user_key
 from mockgraph.gateway import GraphRequest, Reply
@@ -69,21 +69,24 @@ class DirectoryService:
         user, own = self._subject(request, key)
         authorize_directory(principal, Directory.USER, own=own)
         sight = user_sight(principal, own)
-        return _json(user_ops.get_user(user, _read(request, sight is Sight.BASIC)))
+        basic = sight is Sight.BASIC
+        return _json(user_ops.get_user(user, request, options_of(request), basic))
 
     # GET /users: https://learn.microsoft.com/graph/api/user-list
     def list_users(self, request: GraphRequest) -> Reply:
         """List users."""
         authorize_directory(request.principal, Directory.USERS, own=False)
         basic = user_sight(request.principal, False) is Sight.BASIC
-        return _json(user_ops.list_users(self._index(request), _read(request, basic)))
+        index, options = self._index(request), options_of(request)
+        return _json(user_ops.list_users(index, request, options, basic))
 
     # GET /users/$count: https://learn.microsoft.com/graph/api/user-list
     def count_users(self, request: GraphRequest) -> Reply:
         """Count users (ConsistencyLevel: eventual)."""
         authorize_directory(request.principal, Directory.USERS, own=False)
         basic = user_sight(request.principal, False) is Sight.BASIC
-        count = user_ops.count_users(self._index(request), _read(request, basic))
+        index, options = self._index(request), options_of(request)
+        count = user_ops.count_users(index, request, options, basic)
         return Reply(200, str(count).encode(), b"text/plain", DIRECTORY_HEADERS)
 
     # GET …/photo, …/photos/{size}: https://learn.microsoft.com/graph/api/profilephoto-get
@@ -92,7 +95,8 @@ class DirectoryService:
         size = request.params.get("size")
         user = self._photo_owner(request)
         photo = self.photos.get(user.profile.photo, self._size(size))
-        root = _read(request, False).context(f"users('{user.id}')", None, entity=False)
+        options_of(request)  # checked, though a photo takes none
+        root = context_url(request, f"users('{user.id}')", None, entity=False)
         segment = "photo" if size is None else "photos"
         return _json({"@odata.context": f"{root}/{segment}/$entity", **photo.metadata()})
 
@@ -110,7 +114,8 @@ class DirectoryService:
     def list_photos(self, request: GraphRequest) -> Reply:
         """List the sizes a profile photo comes in."""
         user = self._photo_owner(request)
-        root = _read(request, False).context(f"users('{user.id}')", None, entity=False)
+        options_of(request)  # checked, though a photo takes none
+        root = context_url(request, f"users('{user.id}')", None, entity=False)
         photos = self.photos.available(user.profile.photo)
         return _json({"@odata.context": f"{root}/photos", "value": [p.metadata() for p in photos]})
 
@@ -121,7 +126,7 @@ class DirectoryService:
         authorize_directory(request.principal, Directory.GROUP, own=False)
         group = group_ops.find_group(request.tenant.groups, group_id)
         sight = group_sight(request.principal)
-        return _json(group_ops.get_group(group, _read(request, False), sight))
+        return _json(group_ops.get_group(group, request, options_of(request), sight))
 
     # GET /groups/{id}/members, …/members/microsoft.graph.user:
     # https://learn.microsoft.com/graph/api/group-list-members
@@ -130,16 +135,17 @@ class DirectoryService:
         users_only, principal = request.operation.form == CAST, request.principal
         members = self._members(request, users_only)
         sights = user_sight(principal, False), group_sight(principal)
-        read = _read(request, False)
-        return _json(group_ops.page_of(members, read, *sights, users_only=users_only))
+        options = options_of(request)
+        page = group_ops.page_of(members, request, options, *sights, users_only=users_only)
+        return _json(page)
 
     # GET /groups/{id}/members/$count, …/members/microsoft.graph.user/$count:
     # https://learn.microsoft.com/graph/api/group-list-members
     def count_group_members(self, request: GraphRequest) -> Reply:
         """Count a group's direct members (ConsistencyLevel: eventual)."""
         members = self._members(request, request.operation.form == CAST)
-        _read(request, False)  # its options are checked before $count's header
-        if not _eventual(request):
+        options_of(request)  # its options are checked before $count's header
+        if not is_eventual(request):
             raise RequestBadRequest("$count is not currently supported.")
         return Reply(200, str(len(members)).encode(), b"text/plain", [])
 
@@ -151,7 +157,7 @@ class DirectoryService:
         authorize_directory(principal, Directory.MEMBER_OF, own=own)
         groups = group_ops.member_of(user.id, request.tenant.groups)
         sights = user_sight(principal, own), group_sight(principal)
-        return _json(group_ops.page_of(groups, _read(request, False), *sights))
+        return _json(group_ops.page_of(groups, request, options_of(request), *sights))
 
     def _index(self, request: GraphRequest) -> UserIndex:
         tenant = request.tenant
@@ -199,26 +205,6 @@ class DirectoryService:
         if users_only:
             members = [m for m in members if not isinstance(m, Group)]
         return members
-
-
-def _read(request: GraphRequest, basic_only: bool) -> user_ops.Read:
-    """What a directory read needs of the request, and what the caller may see."""
-    query = request.scope["query_string"].decode("latin-1")
-    path = request.raw_path() or request.scope["path"]
-    return user_ops.Read(
-        request.version,
-        request.cloud.graph_root,
-        request.base_url() + path,
-        parse_options(query, request.version),
-        _eventual(request),
-        basic_only,
-    )
-
-
-def _eventual(request: GraphRequest) -> bool:
-    """Whether the call carries ConsistencyLevel: eventual (kept by the gateway's header pass)."""
-    consistency = request.headers.get(b"consistencylevel")
-    return consistency is not None and consistency.strip().lower() == b"eventual"
 
 
 def _key(request: GraphRequest) -> UserKey | None:

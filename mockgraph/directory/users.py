@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any
 
 from mockgraph.directory.exceptions import (
     NotImplementedTarget,
@@ -30,37 +30,25 @@ from mockgraph.directory.properties import (
 from mockgraph.directory.query import (
     DEFAULT_TOP,
     Options,
+    called_address,
+    context_url,
     decode_skiptoken,
     encode_skiptoken,
+    is_eventual,
     next_link,
     select_list,
 )
 from mockgraph.directory.rules import CompiledFilter, compile_filter
 from mockgraph.directory.search import parse_search
 from mockgraph.domain.keys import UserKey
+from mockgraph.gateway import GraphRequest
 
 SORTABLE = {"displayname": "displayName", "userprincipalname": "userPrincipalName"}
 
 
-class Read(NamedTuple):
-    """One directory read: where it was sent, its options, and what the caller may see (a
-    tuple: every directory read builds one)."""
-
-    version: str
-    root: str  # the Graph root of the cloud called, for @odata.context
-    address: str  # scheme://host[:port]/{version}/{path} as called, for @odata.nextLink
-    options: Options
-    eventual: bool  # the request carries ConsistencyLevel: eventual
-    basic_only: bool  # User.ReadBasic.All: non-basic properties read as null
-
-    def context(self, entity_set: str, select: str | None, entity: bool) -> str:
-        chosen = f"({select})" if select else ""
-        suffix = "/$entity" if entity else ""
-        return f"{self.root}/{self.version}/$metadata#{entity_set}{chosen}{suffix}"
-
-    @property
-    def defaults(self) -> tuple[str, ...]:
-        return BETA_DEFAULT if self.version == "beta" else V1_DEFAULT
+def default_set(version: str) -> tuple[str, ...]:
+    """The properties a read without $select returns, in this version."""
+    return BETA_DEFAULT if version == "beta" else V1_DEFAULT
 
 
 def find_user(index: UserIndex, key: UserKey) -> DirectoryUser:
@@ -75,15 +63,17 @@ def find_user(index: UserIndex, key: UserKey) -> DirectoryUser:
     return user
 
 
-def get_user(user: DirectoryUser, read: Read) -> dict[str, Any]:
+def get_user(
+    user: DirectoryUser, request: GraphRequest, options: Options, basic_only: bool
+) -> dict[str, Any]:
     """GET /me or /users/{key}: the default set, or exactly the $select list."""
-    if read.options.expand is not None:
-        raise _no_expand(read.options.expand)
-    selected = select_list(read.options.select, USER_PROPERTIES, "user")
-    names, written = selected if selected is not None else (read.defaults, None)
+    if options.expand is not None:
+        raise _no_expand(options.expand)
+    selected = select_list(options.select, USER_PROPERTIES, "user")
+    names, written = selected if selected is not None else (default_set(request.version), None)
     return {
-        "@odata.context": read.context("users", written, entity=True),
-        **user_document(user, names, read.basic_only),
+        "@odata.context": context_url(request, "users", written, entity=True),
+        **user_document(user, names, basic_only),
     }
 
 
@@ -94,21 +84,18 @@ def _no_expand(expand: str) -> RequestBadRequest:
     )
 
 
-def _advanced(read: Read) -> bool:
-    return read.eventual and read.options.count
-
-
-def _matching(index: UserIndex, read: Read, advanced: bool) -> Iterable[DirectoryUser]:
+def _matching(
+    index: UserIndex, options: Options, eventual: bool, basic_only: bool, advanced: bool
+) -> Iterable[DirectoryUser]:
     """The users the options choose, in the order they ask for."""
-    options = read.options
-    if options.search is not None and not read.eventual:
+    if options.search is not None and not eventual:
         raise RequestUnsupportedQuery(
             "Request with $search query parameter only works through MSGraph with a special "
             "request header: 'ConsistencyLevel: eventual'"
         )
     compiled = None
     if options.filter is not None:
-        compiled = _compiled_filter(options.filter, advanced, read.basic_only)
+        compiled = _compiled_filter(options.filter, advanced, basic_only)
     source: Iterable[DirectoryUser] = index.ordered
     checked = False  # the source already holds only users the filter matches
     if options.orderby is not None:
@@ -152,31 +139,33 @@ def _sort(orderby: str) -> tuple[str, bool]:
     return prop, direction == "desc"
 
 
-def list_users(index: UserIndex, read: Read) -> dict[str, Any]:
+def list_users(
+    index: UserIndex, request: GraphRequest, options: Options, basic_only: bool
+) -> dict[str, Any]:
     """GET /users: one page, with @odata.count (first page, advanced only) and nextLink."""
-    options = read.options
     if options.expand is not None:
         raise _no_expand(options.expand)
     selected = select_list(options.select, USER_PROPERTIES, "user")
-    names, written = selected if selected is not None else (read.defaults, None)
+    names, written = selected if selected is not None else (default_set(request.version), None)
     if not SHAREPOINT.isdisjoint(names):
         raise NotImplementedTarget("This operation target is not yet supported.")
-    offset, advanced = 0, _advanced(read)
+    eventual = is_eventual(request)
+    offset, advanced = 0, eventual and options.count
     if options.skiptoken is not None:
         offset, granted = decode_skiptoken(options.skiptoken, options)
         advanced = advanced or granted
-    matching = _matching(index, read, advanced)
+    matching = _matching(index, options, eventual, basic_only, advanced)
     top = options.top or DEFAULT_TOP
-    page: dict[str, Any] = {"@odata.context": read.context("users", written, entity=False)}
-    count_now = advanced and read.options.count and options.skiptoken is None
+    page: dict[str, Any] = {"@odata.context": context_url(request, "users", written, entity=False)}
+    count_now = advanced and options.count and options.skiptoken is None
     if count_now:
         matching = list(matching)
         page["@odata.count"] = len(matching)
     window = _window(matching, offset, top + 1)
     if len(window) > top:
         token = encode_skiptoken(offset + top, options, advanced)
-        page["@odata.nextLink"] = next_link(read.address, options, token)
-    page["value"] = [user_document(u, names, read.basic_only) for u in window[:top]]
+        page["@odata.nextLink"] = next_link(called_address(request), options, token)
+    page["value"] = [user_document(u, names, basic_only) for u in window[:top]]
     return page
 
 
@@ -187,14 +176,13 @@ def _window(users: Iterable[DirectoryUser], offset: int, size: int) -> list[Dire
     return list(islice(users, offset, offset + size))
 
 
-def count_users(index: UserIndex, read: Read) -> int:
+def count_users(index: UserIndex, request: GraphRequest, options: Options, basic_only: bool) -> int:
     """GET /users/$count: needs ConsistencyLevel: eventual.
 
     Source: https://learn.microsoft.com/graph/aad-advanced-queries.
     """
-    if not read.eventual:
+    if not is_eventual(request):
         raise RequestBadRequest("$count is not currently supported.")
-    options = read.options
     if options.filter is None and options.search is None:
         return len(index.ordered)
-    return sum(1 for _ in _matching(index, read, True))
+    return sum(1 for _ in _matching(index, options, True, basic_only, True))
