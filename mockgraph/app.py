@@ -93,7 +93,7 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
-        # Served by docs.py, with the examples that depend on the time filled in.
+        # Served by openapi/pages.py, with the examples that depend on the time filled in.
         openapi_url=None,
     )
     app.state.runtime = runtime
