@@ -5,9 +5,11 @@ Each example gets its own app, clock and seed file, so examples never see each o
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -20,8 +22,9 @@ import httpx
 from mockgraph.app import create_app
 from mockgraph.clock import Clock
 from mockgraph.settings import Settings
-from mockgraph.testing import InProcessTransport, WebhookReceiver
+from mockgraph.testing import InProcessTransport, WebhookReceiver, decrypt_notification
 from tests.conformance.cases import HERE, Example
+from tests.conformance.certificate import certificate_text, private_key
 from tests.conformance.compare import Rules, differences
 
 TENANT = HERE / "tenant.json"
@@ -40,15 +43,15 @@ class Outcome:
     status: int
     differences: list[str] = field(default_factory=list)
     # The departures from the answer a recorded decision (docs/fidelity.md) says mockgraph
-    # gives instead: empty when mockgraph answers as decided.
-    from_decision: list[str] = field(default_factory=list)
+    # gives instead: empty when mockgraph answers as decided; None without a decision.
+    from_decision: list[str] | None = None
 
     @property
     def result(self) -> str:
-        """ "matches", "decided" (differs as docs/fidelity.md records) or "differs"."""
+        """One of "matches", "decided" (differs as docs/fidelity.md records), "differs"."""
         if not self.differences:
             return "matches"
-        return "decided" if not self.from_decision else "differs"
+        return "decided" if self.from_decision == [] else "differs"
 
 
 def tenant_ids() -> frozenset[str]:
@@ -83,8 +86,8 @@ class Replay:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         settings = Settings(fixtures=seed_file(example.data.get("given", {}), folder))
         clock = Clock(start=_instant(example.data.get("clock", START)), frozen=True)
-        transport = InProcessTransport(create_app(settings, clock=clock))
-        stack.callback(transport.close)
+        loop = stack.enter_context(running_loop())
+        transport = InProcessTransport(create_app(settings, clock=clock), loop=loop)
         self.client = stack.enter_context(httpx.Client(transport=transport, timeout=30))
         self.webhook: WebhookReceiver | None = None
         if example.data.get("webhook"):
@@ -102,15 +105,36 @@ class Replay:
         return token
 
     def send(self, request: dict[str, Any], caller: dict[str, Any]) -> httpx.Response:
-        url = PLACEHOLDER.sub(lambda m: self.values.get(m[1], m[0]), request["url"])
+        url = self.fill(request["url"])
         headers = {"Authorization": f"Bearer {self.token(caller)}", **request.get("headers", {})}
         body = request.get("body")
         content: bytes | None = None
         if body is not None:
-            content = json.dumps(self._substituted(body)).encode()
+            content = json.dumps(self._substituted(self.fill(body))).encode()
         elif "text" in request:
             content = request["text"].encode()
         return self.client.request(request["method"], url, headers=headers, content=content)
+
+    def fill(self, value: Any) -> Any:
+        """`value` with the example's stand-ins replaced: text the page leaves to the reader
+        (`{id}`, `{encryption certificate}`) and generated ids the page shows as literals."""
+        if isinstance(value, dict):
+            return {k: self.fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.fill(v) for v in value]
+        if not isinstance(value, str):
+            return value
+        stand_ins = self.example.data.get("stand-ins", {})
+        # Longest first, so that a stand-in for a phrase wins over one for a word in it.
+        for text in sorted(stand_ins, key=len, reverse=True):
+            name = stand_ins[text]
+            value = value.replace(text, self._stand_in(name))
+        return PLACEHOLDER.sub(lambda m: self.values.get(m[1], m[0]), value)
+
+    def _stand_in(self, name: str) -> str:
+        if name == "$certificate":
+            return certificate_text()
+        return self.values.get(name, name)
 
     def _substituted(self, body: Any) -> Any:
         """The body, with the URLs the example points at a webhook pointed at ours."""
@@ -118,6 +142,18 @@ class Replay:
             return body
         urls = ("notificationUrl", "lifecycleNotificationUrl")
         return {k: self.webhook.url if k in urls and v else v for k, v in body.items()}
+
+    def notification(self, decrypted: bool) -> Any:
+        """The first notification the webhook received (its first item's resource data,
+        decrypted, when `decrypted`)."""
+        assert self.webhook is not None
+        flushed = self.client.post(f"{CONTROL}/_mockgraph/notifications/flush")
+        assert flushed.status_code == 200, flushed.text
+        if not self.webhook.notifications:
+            return None
+        if decrypted:
+            return decrypt_notification(self.webhook.items()[0], private_key())
+        return self.webhook.notifications[0]
 
     def prepare(self) -> None:
         """The example's earlier steps (an earlier example of the page, a created subscription),
@@ -134,6 +170,29 @@ class Replay:
 
 
 @contextmanager
+def running_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop on its own thread for the app (its webhook deliveries and presence scans
+    run there in the background), with those tasks cancelled before the loop closes."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="conformance-loop", daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        asyncio.run_coroutine_threadsafe(_cancel_others(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(30)
+        loop.close()
+
+
+async def _cancel_others() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@contextmanager
 def replay(example: Example) -> Iterator[Replay]:
     with ExitStack() as stack:
         yield Replay(example, stack)
@@ -144,8 +203,14 @@ def run(example: Example) -> Outcome:
     with replay(example) as session:
         session.prepare()
         answer = session.send(example.request, example.data["caller"])
+        observed = example.data.get("observe")
+        notification = session.notification(observed == "decrypted") if observed else None
     outcome = Outcome(answer.status_code)
     outcome.differences = held_against(example.response, answer, rules(example))
+    if observed:
+        outcome.differences += notified(
+            example.response["notification"], notification, rules(example)
+        )
     decision = example.decision
     if decision is not None:
         expected = {**example.response, **decision["answer"]}
@@ -193,3 +258,10 @@ def held_against(documented: dict[str, Any], answer: httpx.Response, rules: Rule
         elif not answer.content:
             out.append("body: documented image bytes, answered none")
     return out
+
+
+def notified(documented: Any, received: Any, rules: Rules) -> list[str]:
+    """Each way the first notification received departs from the documented one."""
+    if received is None:
+        return ["notification: documented, none received"]
+    return [f"notification {line}" for line in differences(documented, received, rules)]

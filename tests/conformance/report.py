@@ -26,7 +26,7 @@ def result(example: Example, outcome: Outcome) -> str:
     if not outcome.differences:
         return "matches"
     decision, known = example.decision, example.known
-    if decision is not None and not outcome.from_decision:
+    if decision is not None and outcome.from_decision == []:
         section = decision["section"]
         return f"differs by decision ([{section}]({FIDELITY}#{_anchor(section)}))"
     if known is not None:
@@ -106,7 +106,7 @@ def _difference(example: Example, page: Page, outcome: Outcome) -> list[str]:
         f"[{page.title}]({page.url}), {example.title}.",
     ]
     decision, known = example.decision, example.known
-    if decision is not None and not outcome.from_decision:
+    if decision is not None and outcome.from_decision == []:
         lines.append(f"Decision: {decision['topic']} ({decision['section']}): {decision['why']}.")
     elif known is not None:
         lines.append(f"Known difference ({known['kind']}): {known['detail']}.")
