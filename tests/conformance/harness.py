@@ -104,9 +104,11 @@ class Replay:
         token: str = answer.json()["access_token"]
         return token
 
-    def send(self, request: dict[str, Any], caller: dict[str, Any]) -> httpx.Response:
+    def send(self, request: dict[str, Any], caller: dict[str, Any] | None) -> httpx.Response:
         url = self.fill(request["url"])
-        headers = {"Authorization": f"Bearer {self.token(caller)}", **request.get("headers", {})}
+        # A caller of null sends no token (the error examples).
+        auth = {} if caller is None else {"Authorization": f"Bearer {self.token(caller)}"}
+        headers = {**auth, **request.get("headers", {})}
         body = request.get("body")
         content: bytes | None = None
         if body is not None:
@@ -250,7 +252,12 @@ def held_against(documented: dict[str, Any], answer: httpx.Response, rules: Rule
         out += differences(documented["body"], answer.json(), rules)
         code = documented["body"].get("error", {}).get("code")
         got = (answer.json().get("error") or {}).get("code")
-        if code is not None and got is not None and got != code:
+        if (
+            code is not None
+            and got is not None
+            and got != code
+            and "/error/code" not in rules.by_type
+        ):
             out.append(f"/error/code: documented {code!r}, answered {got!r}")
     elif "text" in documented:
         if media != "text/plain":
