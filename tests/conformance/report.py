@@ -6,15 +6,18 @@ totals come first. tests/conformance/test_report.py fails when the committed pag
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.conformance.cases import Example, Page, load
+from tests.conformance.cases import HERE, Example, Page, load
 from tests.conformance.harness import Outcome, run
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "conformance.md"
 FIDELITY = "fidelity.md"
+# Lines of differences shown per example; the test's failure message has them all.
+SHOWN = 8
 
 
 def _anchor(section: str) -> str:
@@ -85,7 +88,13 @@ def render() -> str:
         outcome = outcomes[example.key]
         if outcome.differences:
             lines += _difference(example, example.page, outcome)
+    left_out = json.loads((HERE / "left_out.json").read_text(encoding="utf-8"))
+    lines += ["## Left out", "", left_out["why"], ""]
+    lines += ["| page | examples | why |", "| --- | --- | --- |"]
+    for item in left_out["examples"]:
+        lines.append(f"| {item['page']} | {item['example']} | {item['reason']} |")
     lines += [
+        "",
         "## Sources",
         "",
         "Pages read on the date each case file records, from "
@@ -110,7 +119,11 @@ def _difference(example: Example, page: Page, outcome: Outcome) -> list[str]:
         lines.append(f"Decision: {decision['topic']} ({decision['section']}): {decision['why']}.")
     elif known is not None:
         lines.append(f"Known difference ({known['kind']}): {known['detail']}.")
-    lines += [""] + [f"- {line}" for line in outcome.differences] + [""]
+    shown = outcome.differences[:SHOWN]
+    lines += [""] + [f"- {line}" for line in shown]
+    if len(outcome.differences) > SHOWN:
+        lines.append(f"- … and {len(outcome.differences) - SHOWN} more of the same kinds")
+    lines.append("")
     return lines
 
 
