@@ -65,13 +65,17 @@ def _reads_presence(call: Call) -> bool:
     return call.operation is not None and call.operation.access is Access.READ
 
 
+def _seconds(span: float) -> str:
+    return f"{span:,.0f}" if span >= 100 else f"{span:.3g}"
+
+
 def _rate(per_minute: float) -> str:
     return "in the same instant" if math.isinf(per_minute) else f"{per_minute:.3g} times a minute"
 
 
 def _presence(presence: list[Poll]) -> Finding:
     users = len(presence)
-    reads = [c for p in presence for c in p.calls]
+    reads = sorted((c for p in presence for c in p.calls), key=lambda c: c.entry.sequence)
     rate = statistics.median(p.per_minute for p in presence)
     start = min(c.entry.timestamp for c in reads)
     span = max(c.entry.timestamp for c in reads) - start
@@ -82,7 +86,7 @@ def _presence(presence: list[Poll]) -> Finding:
         "presencePolling",
         WARNING,
         f"Polled {plural(users, 'user')}' presence {_rate(rate)} each "
-        f"({plural(len(reads), 'call')} in {span:g} s)",
+        f"({plural(len(reads), 'call')} in {_seconds(span)} s)",
         f"Subscribe to /communications/presences?$filter=id in (...) ({MAX_IDS} users a "
         f"subscription, renewed hourly), or read them together with getPresencesByUserId.",
         sequences(reads),
