@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from mockgraph import __version__, batch, metadata
+from mockgraph.admin.reports import router as reports_router
 from mockgraph.admin.routes import TAG as CONTROL_PLANE
 from mockgraph.admin.routes import health_router
 from mockgraph.admin.routes import router as admin_router
@@ -101,6 +102,7 @@ def create_app(
     runtime.journal.listeners.append(app.request_log.on_entry)
     app.include_router(health_router)
     app.include_router(admin_router)
+    app.include_router(reports_router)
     app.include_router(device_codes_router, tags=[CONTROL_PLANE])
     app.include_router(identity_router)
     app.include_router(discovery_router)

@@ -184,3 +184,30 @@ def user_sight(principal: Principal, own: bool) -> Sight:
 
 def group_sight(principal: Principal) -> Sight:
     return Sight.FULL if principal.permissions & _GROUP_READ else Sight.LIMITED
+
+
+# --- What a call needs, for the report ------------------------------------------------
+# The same declarations `authorize` and `authorize_directory` check, read the other way round:
+# which permissions, any one of them, would have let a caller make a call.
+
+# Full reads of other users: a read with User.ReadBasic.All alone sees other properties as null.
+USER_FULL_READ = _USER_FULL
+
+
+def presence_needs(access: Access, delegated: bool, own: bool) -> frozenset[str] | None:
+    """Any one of these lets the caller make a presence call; None: this kind of token never
+    can (an app token on a delegated-only call, a delegated write to another user)."""
+    own_set, others, app = _MATRIX[access]
+    if not delegated:
+        return app
+    return own_set if own else others
+
+
+def directory_needs(access: Directory, delegated: bool, own: bool) -> frozenset[str] | None:
+    """Any one of these lets the caller make a directory call (None: never)."""
+    delegated_set, app = _DIRECTORY[access]
+    if not delegated:
+        return app
+    if own and access in (Directory.USER, Directory.MEMBER_OF):
+        return delegated_set | _OWN
+    return delegated_set

@@ -57,6 +57,7 @@ def add_control_commands(commands: Commands) -> None:
     requests.add_argument("--status", type=int, help="such as 403")
     requests.add_argument("--path", help="a glob over the full path, such as '/v1.0/users/*'")
     requests.add_argument("--follow", action="store_true", help="keep printing new calls")
+    requests.add_argument("--har", metavar="FILE", help="write them to FILE as HAR 1.2 instead")
 
     faults = _command(commands, "faults", "add, list or clear injected failures", _faults)
     actions = faults.add_subparsers(dest="action", metavar="ACTION")
@@ -197,6 +198,12 @@ def _users(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
 
 
 def _requests(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
+    if args.har:
+        har = admin.requests.har(method=args.method, path=args.path, status=args.status)
+        Path(args.har).write_text(json.dumps(har, indent=1) + "\n")
+        print(f"wrote {len(har['log']['entries'])} calls to {args.har}")
+        return
+
     def fetch() -> list[dict[str, Any]]:
         return admin.requests.list(method=args.method, path=args.path, status=args.status)
 

@@ -115,10 +115,12 @@ class Gateway:
                 request_id,
                 client.decode("latin-1") if client is not None else request_id,
             )
+        error_headers = None
         try:
             reply = await self._handle(request, receive)
         except GraphError as error:
             status = error.status
+            error_headers = error.headers or None
             answer = await self.send_error(scope, send, error)
         except Exception as exc:
             status = 500
@@ -136,7 +138,7 @@ class Gateway:
             tenant = getattr(request, "tenant", None)
             if tenant is not None and tenant.id in self.watched and self.answered is not None:
                 self.answered(tenant)
-        self._record(request, status, answer, (time.perf_counter() - started) * 1000)
+        self._record(request, status, answer, (time.perf_counter() - started) * 1000, error_headers)
 
     async def _handle(self, request: GraphRequest, receive: Receive) -> Reply:
         scope = request.scope
@@ -231,7 +233,14 @@ class Gateway:
         await respond(send, scope, error.status, body, b"application/json", extra)
         return body
 
-    def _record(self, request: GraphRequest, status: int, answer: bytes, latency_ms: float) -> None:
+    def _record(
+        self,
+        request: GraphRequest,
+        status: int,
+        answer: bytes,
+        latency_ms: float,
+        headers: dict[str, str] | None,
+    ) -> None:
         scope, raw = request.scope, request.raw
         # A public operation ($batch), or a call refused before its token was checked, has
         # no tenant, caller or tenant clock.
@@ -261,5 +270,6 @@ class Gateway:
                 kept,
                 len(answer),
                 len(body or b"") + len(kept or b""),
+                headers,
             )
         )

@@ -44,6 +44,9 @@ class Entry:
     response_size: int = 0
     # The bytes of body and answer this entry keeps, for the journal's bound.
     held: int = 0
+    # An error's own response headers (Retry-After, Allow), None on success: the report's
+    # retry check and the HAR export read them.
+    headers: dict[str, str] | None = None
 
     @property
     def error_code(self) -> str | None:

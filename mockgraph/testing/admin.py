@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from mockgraph.testing.report import Report
+
 T = TypeVar("T")
 DEFAULT_SCOPES = ("Presence.Read", "Presence.Read.All", "Presence.ReadWrite")
 
@@ -180,6 +182,12 @@ class Requests(_Part):
     def clear(self) -> None:
         self._admin._call("DELETE", "/requests")
 
+    def har(self, **filters: Any) -> dict[str, Any]:
+        """The journal as HAR 1.2 (GET /_mockgraph/requests.har), with the filters of list()
+        in their route names (method, path, status, userId, appId, since)."""
+        found = {k: v for k, v in filters.items() if v is not None}
+        return self._admin._call("GET", "/requests.har", params=found)
+
     def assert_called(
         self, method: str, path: str, count: int | None = None
     ) -> builtins.list[dict[str, Any]]:
@@ -321,6 +329,13 @@ class MockGraphAdmin:
         """Every delivery attempt, validation handshakes included."""
         value: builtins.list[dict[str, Any]] = self._call("GET", "/notifications")["value"]
         return value
+
+    def report(self, since: int | None = None) -> Report:
+        """What mockgraph concludes about each client (GET /_mockgraph/report): permissions,
+        throttling budget, polling, retries, hygiene; only the calls after `since` (a journal
+        sequence number) when given."""
+        params = {"since": since} if since is not None else None
+        return Report(self._call("GET", "/report", params=params))
 
     def throttling(self, limit: int | None, window: str = "PT30S") -> None:
         """Throttle this tenant's Graph calls to `limit` per `window` per app (None: off)."""

@@ -26,6 +26,7 @@ from mockgraph.settings import ClientSettings, Settings
 from mockgraph.testing.admin import InProcessTransport
 from mockgraph.testing.fixture import MockGraph as MockGraph  # re-exported: tests annotate with it
 from mockgraph.testing.pytest_intercept import mockgraph_intercept  # noqa: F401  (a fixture)
+from mockgraph.testing.session_report import add_option, enabled, keep, summary
 from mockgraph.testing.webhook_receiver import WebhookReceiver
 
 
@@ -61,6 +62,16 @@ class _Servers:
             ca = server.app.state.runtime.settings.tls_ca
             if ca is not None:
                 shutil.rmtree(ca.parent, ignore_errors=True)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_option(parser)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    summary(terminalreporter, config)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -102,6 +113,8 @@ def mockgraph(request: pytest.FixtureRequest, mockgraph_servers: _Servers) -> It
         graph = MockGraph(server.url, InProcessTransport(server.app, loop=server.loop))
     graph.reset()
     yield graph
+    if enabled(request.config):
+        keep(request.config, request.node.nodeid, graph.report())
     graph.close()
 
 
