@@ -29,6 +29,7 @@ __all__ = [
     "TokenAuthority",
     "check_lifetime",
     "issuer_for",
+    "unknown_tenant",
 ]
 # Longer tokens are refused before any parsing.
 MAX_TOKEN_CHARS = 16 * 1024
@@ -52,6 +53,15 @@ def unknown_key(kid: object) -> str:
         "likely it comes from an earlier run of mockgraph, which makes a new signing key at "
         "each start. Get a new token (POST /_mockgraph/tokens, the token endpoint, or "
         "Authorize again in /docs), or start mockgraph with a fixed --signing-key."
+    )
+
+
+def unknown_tenant(tenant_id: str) -> str:
+    """Graph's 401 message for a token of a tenant that does not exist, with how to make it."""
+    return (
+        f"{INVALID} The token's tenant '{tenant_id[:64]}' does not exist in mockgraph: Entra "
+        "issues tokens only for tenants that exist. Create it (POST /_mockgraph/tenants), "
+        "declare it in the fixtures, or start mockgraph with MOCKGRAPH_TENANTS=any."
     )
 
 

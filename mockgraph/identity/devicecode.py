@@ -12,12 +12,12 @@ from typing import Any
 
 from mockgraph.domain.presence import UserState
 from mockgraph.errors import Conflict, NotFound
-from mockgraph.identity.errors import (
+from mockgraph.identity.errors import MissingParameter
+from mockgraph.identity.flow_errors import (
     AuthorizationDeclined,
     AuthorizationPending,
     BadVerificationCode,
     DeviceCodeExpired,
-    MissingParameter,
     SlowDown,
 )
 from mockgraph.identity.grants import existing_user

@@ -104,14 +104,15 @@ class Identity:
     def tenant(self, segment: str) -> Tenant:
         """The tenant a URL names: its id, `common`/`organizations`, or a fixture domain."""
         name = segment.lower()
+        tenant = None
         if GUID.match(name):
-            return self.store.tenant(name)
-        if name in SHARED_TENANTS or name in self._domains():
-            return self.store.tenant(self.fixtures.tenant_id)
-        raise TenantNotFound(tenant=segment)
-
-    def _domains(self) -> set[str]:
-        return {u.user_principal_name.rsplit("@", 1)[-1].lower() for u in self.fixtures.users}
+            # Only a tenant that exists (docs/fidelity.md, 'Tenants').
+            tenant = self.store.existing(name)
+        elif name in SHARED_TENANTS or name in self.fixtures.verified_domains:
+            tenant = self.store.tenant(self.fixtures.tenant_id)
+        if tenant is None:
+            raise TenantNotFound(tenant=segment)
+        return tenant
 
     def app(self, client_id: str | None, tenant: Tenant) -> FixtureApp:
         return self.clients.app(client_id, tenant)
@@ -125,7 +126,7 @@ class Identity:
             origins.update(f"https://{host}" for host in cloud.login_hosts)
         names = {segment.lower(), tenant.id}
         if tenant.id == self.fixtures.tenant_id:
-            names.update(self._domains())
+            names.update(self.fixtures.verified_domains)
         return {f"{o}/{n}/oauth2/v2.0/token" for o in origins for n in names}
 
     def _call(
@@ -195,7 +196,14 @@ class Identity:
     ) -> dict[str, Any]:
         """The OIDC document; every URL on the host called (`base_url`), `cloud`'s issuer."""
         cloud = cloud or self.tokens.cloud
-        return oidc.openid_configuration(self.tenant(segment), segment, base_url, cloud)
+        return oidc.openid_configuration(self._discovered(segment), segment, base_url, cloud)
 
     def keys(self, segment: str, cloud: Cloud | None = None) -> dict[str, Any]:
-        return oidc.keys(self.tokens, self.tenant(segment), cloud or self.tokens.cloud)
+        return oidc.keys(self.tokens, self._discovered(segment), cloud or self.tokens.cloud)
+
+    def _discovered(self, segment: str) -> Tenant:
+        """The tenant of a discovery URL; discovery words AADSTS90002 `invalid_tenant`."""
+        try:
+            return self.tenant(segment)
+        except TenantNotFound:
+            raise TenantNotFound(tenant=segment, discovery=True) from None

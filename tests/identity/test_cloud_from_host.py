@@ -175,6 +175,7 @@ def test_a_scope_of_another_cloud_is_not_found(graph: Graph) -> None:
     )
 
     assert response.status_code == 400
+    assert response.json()["error"] == "invalid_resource"
     assert response.json()["error_codes"] == [500011]
     assert "https://graph.microsoft.us" in response.json()["error_description"]
 

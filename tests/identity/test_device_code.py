@@ -207,6 +207,7 @@ def test_devicecode_errors_are_entras(graph: Graph) -> None:
 @pytest.mark.parametrize("client_id", [AZURE_CLI, GRAPH_CLI])
 def test_first_party_public_clients_are_known_in_every_tenant(graph: Graph, client_id: str) -> None:
     other = "0d7e9f1a-2b3c-4d5e-8f90-a1b2c3d4e5f6"
+    graph.admin.post("/_mockgraph/tenants", json={"tenantId": other})
     response = graph.admin.post(
         f"/{other}/oauth2/v2.0/devicecode",
         data={"client_id": client_id, "scope": "https://graph.microsoft.com/.default"},

@@ -116,7 +116,7 @@ def test_client_secret_basic_is_accepted(graph: Graph) -> None:
                 "scope": "api://something-else/.default",
             },
             400,
-            "invalid_scope",
+            "invalid_resource",
             500011,
         ),
         (

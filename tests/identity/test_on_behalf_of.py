@@ -125,7 +125,7 @@ def test_every_on_behalf_of_error(graph: Graph) -> None:
     [
         (f"api://{DASHBOARD}/access_as_user Presence.Read", "invalid_scope", 28000),
         (f"api://{DASHBOARD}/write_everything", "invalid_scope", 650053),
-        ("api://no-such-api/access_as_user", "invalid_scope", 500011),
+        ("api://no-such-api/access_as_user", "invalid_resource", 500011),
         (f"api://{DASHBOARD}/.default api://{DASHBOARD}/access_as_user", "invalid_scope", 70011),
     ],
 )
