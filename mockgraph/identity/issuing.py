@@ -105,7 +105,7 @@ class Issuer:
     @staticmethod
     def _scope_names(grant: Grant) -> list[str]:
         if grant.resource is None:
-            return list(grant.scopes)
+            return [f"{grant.prefix}{s}" for s in grant.scopes]
         uri = grant.resource.identifier_uris[0] if grant.resource.identifier_uris else ""
         return [f"{uri or grant.resource.appId}/{s}" for s in grant.scopes]
 

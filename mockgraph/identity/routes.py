@@ -203,6 +203,9 @@ async def device_login_chosen(request: Request, identity: IdentityDep) -> HTMLRe
         codes.decide(code.user_code, form.get("mockgraph_user"), approve)
     except GraphError as error:
         return HTMLResponse(pages.device_code_page(error.message), status_code=400)
+    if isinstance(code.refusal, EntraError):
+        # Entra's consent-required error, on the page; the device's poll answers it too.
+        return HTMLResponse(pages.error_page(code.refusal.aadsts), status_code=400)
     return HTMLResponse(pages.device_done_page(code.app_name, approve))
 
 

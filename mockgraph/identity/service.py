@@ -13,6 +13,7 @@ from mockgraph.domain.guid import GUID
 from mockgraph.domain.presence import UserState
 from mockgraph.identity import grants, oidc
 from mockgraph.identity.clients import Clients
+from mockgraph.identity.consent import Consents
 from mockgraph.identity.devicecode import DEVICE_CODE_GRANT, DeviceCodes, find_user
 from mockgraph.identity.errors import MissingParameter, TenantNotFound, UnsupportedGrantType
 from mockgraph.identity.issuing import Issuer
@@ -72,19 +73,23 @@ class Identity:
             _check_fixture_user(fixtures, settings.device_code_user)
         self.clients = Clients(fixtures)
         self.issuer = Issuer(tokens)
-        self.codes = grants.AuthorizationCodes(self.issuer, self.clients.api)
+        self.consents = Consents()
+        self.codes = grants.AuthorizationCodes(self.issuer, self.clients.api, self.consents)
         self.device_codes = DeviceCodes(
             self.issuer,
             self.clients.api,
+            self.consents,
             store.tenant,
             auto_user=settings.device_code_user,
             slow_down=settings.device_code_slow_down,
         )
         self._grants: dict[str, Handler] = {
             "client_credentials": lambda c: grants.client_credentials(c, self.issuer, self.apis),
-            "password": lambda c: grants.password(c, self.issuer, self.apis),
+            "password": lambda c: grants.password(c, self.issuer, self.apis, self.consents),
             "authorization_code": self.codes.redeem,
-            "refresh_token": lambda c: grants.refresh_token(c, self.issuer, self.apis),
+            "refresh_token": lambda c: grants.refresh_token(
+                c, self.issuer, self.apis, self.consents
+            ),
             DEVICE_CODE_GRANT: self.device_codes.redeem,
             # msal-node sends the short name, which Entra takes too.
             "device_code": self.device_codes.redeem,
@@ -100,6 +105,7 @@ class Identity:
         self.codes.forget(tenant_id)
         self.issuer.forget(tenant_id)
         self.device_codes.forget(tenant_id)
+        self.consents.forget(tenant_id)
 
     def tenant(self, segment: str) -> Tenant:
         """The tenant a URL names: its id, `common`/`organizations`, or a fixture domain."""
