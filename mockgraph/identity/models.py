@@ -28,6 +28,8 @@ class TokenCall:
     # names is their audience (`aud`: DoD's, from L4's shared login host).
     cloud: Cloud = GLOBAL
     audience: Cloud = GLOBAL
+    # How the client proved who it is: 0 public client, 1 secret, 2 certificate (`appidacr`).
+    appidacr: str = "0"
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,8 @@ class Identity:
         issuer, audience = issuing_clouds(
             cloud or self.tokens.cloud, form.get("scope", ""), tenant.id
         )
-        return TokenCall(tenant, app, form, base_url, authenticated, issuer, audience)
+        acr = "0" if not authenticated else ("2" if form.get("client_assertion") else "1")
+        return TokenCall(tenant, app, form, base_url, authenticated, issuer, audience, acr)
 
     def token(
         self,

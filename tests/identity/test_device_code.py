@@ -108,7 +108,7 @@ def test_pending_until_approved_then_a_token_once(graph: Graph) -> None:
     assert answer.status_code == 200, answer.text
     body = answer.json()
     access = jwt.decode(body["access_token"], options={"verify_signature": False})
-    assert (access["oid"], access["tid"], access["azp"], access["idtyp"]) == (
+    assert (access["oid"], access["tid"], access["appid"], access["idtyp"]) == (
         ADELE,
         TENANT,
         BUSY_LIGHT,
@@ -116,7 +116,7 @@ def test_pending_until_approved_then_a_token_once(graph: Graph) -> None:
     )
     # Every delegated permission granted to Busy Light, not only the one asked for.
     assert access["scp"].split() == BUSY_LIGHT_GRANTED
-    assert access["upn"] == access["preferred_username"] == "adele.vance@contoso.example"
+    assert access["upn"] == access["unique_name"] == "adele.vance@contoso.example"
     identity = jwt.decode(body["id_token"], options={"verify_signature": False})
     assert identity["iss"] == f"http://mockgraph.test/{TENANT}/v2.0"
     assert body["refresh_token"]

@@ -71,7 +71,7 @@ def test_on_behalf_of_gives_a_graph_token_of_the_same_user(graph: Graph) -> None
     body = response.json()
     token = claims(body["access_token"])
     assert token["aud"] == "https://graph.microsoft.com"
-    assert (token["oid"], token["tid"], token["azp"], token["idtyp"]) == (
+    assert (token["oid"], token["tid"], token["appid"], token["idtyp"]) == (
         ADELE,
         TENANT,
         DASHBOARD,
