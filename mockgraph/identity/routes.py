@@ -48,6 +48,7 @@ def is_identity_path(path: str) -> bool:
     """Whether a path is one of Entra's endpoints, whose errors take Entra's shape."""
     return (
         "/oauth2/v2.0/" in path
+        or path.endswith("/oauth2/nativeclient")
         or "/v2.0/.well-known/" in path
         or "/discovery/v2.0/keys" in path
         or path.startswith("/common/userrealm/")
@@ -164,6 +165,14 @@ async def authorize(tenant: TenantName, request: Request, identity: IdentityDep)
 @router.post("/{tenant}/oauth2/v2.0/authorize", response_model=None, include_in_schema=False)
 async def authorize_chosen(tenant: TenantName, request: Request, identity: IdentityDep) -> Response:
     return await _authorize(tenant, request, identity, await _form(request))
+
+
+@router.get("/{tenant}/oauth2/nativeclient", response_class=HTMLResponse)
+async def native_client(tenant: TenantName) -> HTMLResponse:
+    """Where desktop and "paste the URL back" clients land after signing in
+    (https://login.microsoftonline.com/common/oauth2/nativeclient): Entra serves an empty page;
+    the client reads `code` from the address."""
+    return HTMLResponse("", headers=NO_STORE)
 
 
 @router.get("/{tenant}/v2.0/.well-known/openid-configuration", response_model=None)

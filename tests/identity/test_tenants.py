@@ -137,3 +137,11 @@ def test_any_tenant_with_mockgraph_tenants_any(settings: Settings) -> None:
         assert discovery(graph, MISTYPED).status_code == 200
         # Names other than ids still have to be the fixtures' domains.
         assert discovery(graph, "fabrikam.example").status_code == 400
+
+
+@pytest.mark.parametrize("tenant", ["common", TENANT, "organizations"])
+def test_nativeclient_is_an_empty_page(graph: Graph, tenant: str) -> None:
+    page = graph.admin.get(f"/{tenant}/oauth2/nativeclient", params={"code": "c", "state": "s"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.text == ""
