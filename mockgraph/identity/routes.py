@@ -167,7 +167,7 @@ async def authorize_chosen(tenant: TenantName, request: Request, identity: Ident
     return await _authorize(tenant, request, identity, await _form(request))
 
 
-@router.get("/{tenant}/oauth2/nativeclient", response_class=HTMLResponse)
+@router.get("/{tenant}/oauth2/nativeclient", response_class=HTMLResponse, include_in_schema=False)
 async def native_client(tenant: TenantName) -> HTMLResponse:
     """Where desktop and "paste the URL back" clients land after signing in
     (https://login.microsoftonline.com/common/oauth2/nativeclient): Entra serves an empty page;
