@@ -139,7 +139,13 @@ def _install_pages(app: FastAPI) -> None:
 def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> tuple[Runtime, Notifier]:
     """The live parts: state, tokens, journal, the Entra stand-in and the notifier; and the
     notifier as itself, for the Graph resource it serves (the runtime names it by a protocol)."""
-    store = Store(fixtures, clock, throttle=settings.throttle, max_tenants=settings.max_tenants)
+    store = Store(
+        fixtures,
+        clock,
+        throttle=settings.throttle,
+        max_tenants=settings.max_tenants,
+        any_tenant=settings.tenants == "any",
+    )
     tokens = TokenAuthority(SigningKey(settings.signing_key), parse_cloud(settings.cloud))
     notifier = Notifier(
         store,

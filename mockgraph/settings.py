@@ -216,6 +216,15 @@ class Settings(Declared):
     max_tenants: int = setting(
         1000, "tenants kept at most; a token for one more gets 403", at_least_one
     )
+    # Which tenant ids Entra's endpoints and Graph take: the fixtures' and those the control
+    # plane made ("known", as Entra answers AADSTS90002 for any other), or any id ("any").
+    tenants: str = setting(
+        "known",
+        "which tenants exist: the fixtures' and those the control plane made (known), or any "
+        "tenant id (any)",
+        one_of("known", "any"),
+        choices=("known", "any"),
+    )
     webhook_https_only: bool = setting(
         False, "notification URLs must be https, as in Graph", parse_bool
     )

@@ -37,6 +37,15 @@ class TokenRequest(_Body):
     )
 
 
+class TenantRequest(_Body):
+    tenantId: str = Field(examples=["0d5c0e4a-9b1f-4e77-8c2a-3f6b7d9e1a25"])
+
+
+class TenantResponse(BaseModel):
+    tenantId: str
+    created: bool = Field(description="False when the tenant already existed.")
+
+
 class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "Bearer"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from mockgraph import jsontext
@@ -18,6 +18,8 @@ from mockgraph.admin.models import (
     Health,
     JournalListing,
     Listing,
+    TenantRequest,
+    TenantResponse,
     ThrottlingSpec,
     ThrottlingState,
     TokenRequest,
@@ -117,6 +119,19 @@ async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenRespons
         checked_guid(request.tenantId or runtime.fixtures.tenant_id, "tenantId")
     )
     return service.mint_token(request, runtime.fixtures, runtime.tokens, tenant.clock.timestamp())
+
+
+@router.post("/tenants", response_model=TenantResponse, status_code=201, dependencies=TEXT_BODY)
+async def create_tenant(
+    request: TenantRequest, runtime: RuntimeDep, response: Response
+) -> TenantResponse:
+    """Make a tenant exist, seeded from the fixtures: Entra's endpoints and Graph then take its
+    id (any other is AADSTS90002 unless MOCKGRAPH_TENANTS=any). 200 if it already existed."""
+    tenant_id = checked_guid(request.tenantId, "tenantId").lower()
+    created = runtime.store.create(tenant_id)
+    if not created:
+        response.status_code = 200
+    return TenantResponse(tenantId=tenant_id, created=created)
 
 
 @router.post("/reset", response_model=Health)

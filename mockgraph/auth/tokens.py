@@ -29,6 +29,7 @@ __all__ = [
     "TokenAuthority",
     "check_lifetime",
     "issuer_for",
+    "unknown_tenant",
 ]
 # Longer tokens are refused before any parsing.
 MAX_TOKEN_CHARS = 16 * 1024
@@ -52,6 +53,15 @@ def unknown_key(kid: object) -> str:
         "likely it comes from an earlier run of mockgraph, which makes a new signing key at "
         "each start. Get a new token (POST /_mockgraph/tokens, the token endpoint, or "
         "Authorize again in /docs), or start mockgraph with a fixed --signing-key."
+    )
+
+
+def unknown_tenant(tenant_id: str) -> str:
+    """Graph's 401 message for a token of a tenant that does not exist, with how to make it."""
+    return (
+        f"{INVALID} The token's tenant '{tenant_id[:64]}' does not exist in mockgraph: Entra "
+        "issues tokens only for tenants that exist. Create it (POST /_mockgraph/tenants), "
+        "declare it in the fixtures, or start mockgraph with MOCKGRAPH_TENANTS=any."
     )
 
 
@@ -117,32 +127,41 @@ class TokenAuthority:
         extra: dict[str, Any] | None = None,
         cloud: Cloud | None = None,
         audience: Cloud | None = None,
+        version: str = "1.0",
+        appidacr: str = "0",
     ) -> str:
-        """A v2 access token for Graph: delegated when `user_id` is given, else an app token.
+        """An access token for Graph: delegated when `user_id` is given, else an app token.
 
-        `cloud` issues it (its `iss`), `audience` is the Graph it is for (`aud`); both default
-        to the authority's cloud. They differ only for US Gov: L4's login hosts issue DoD's.
+        Graph's tokens are v1.0 whichever endpoint issued them, as Graph's registration takes
+        (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference):
+        `iss` is the cloud's sts issuer, the client is `appid` with `appidacr`, and an app
+        token names its `idp`. `version="2.0"` gives the v2 shape (`azp`, `azpacr`, the login
+        host's issuer). `cloud` issues it, `audience` is the Graph it is for (`aud`); both
+        default to the authority's cloud. They differ only for US Gov: L4's hosts issue DoD's.
         """
         issued = int(now)
         cloud = cloud or self.cloud
+        v1 = version == "1.0"
         claims: dict[str, Any] = {
             "aud": (audience or cloud).graph_root,
-            "iss": issuer_for(tenant_id, cloud),
+            "iss": cloud.v1_issuer(tenant_id) if v1 else issuer_for(tenant_id, cloud),
             "iat": issued,
             "nbf": issued,
             "exp": issued + lifetime,
             "tid": tenant_id,
-            "azp": app_id,
             "appid": app_id,
             "uti": uuid.uuid4().hex,
-            "ver": "2.0",
+            "ver": version,
             EMULATOR_CLAIM: True,
         }
+        claims.update({"appidacr": appidacr} if v1 else {"azp": app_id, "azpacr": appidacr})
         if user_id is not None:
             claims.update(oid=user_id, sub=user_id, idtyp="user", scp=" ".join(scopes or []))
         else:
             principal = service_principal_id(app_id)
             claims.update(oid=principal, sub=principal, idtyp="app", roles=list(roles or []))
+            if v1:
+                claims["idp"] = claims["iss"]
         claims.update(extra or {})
         return jwt.encode(
             claims, self.key.private, algorithm="RS256", headers={"kid": self.key.kid, "typ": "JWT"}

@@ -14,6 +14,7 @@ from mockgraph.auth.tokens import (
     UNPARSABLE,
     TokenAuthority,
     check_lifetime,
+    unknown_tenant,
 )
 from mockgraph.clouds import Cloud, cloud_for_graph_host, parse_cloud
 from mockgraph.domain.principal import Principal
@@ -195,12 +196,20 @@ class Gateway:
         now = request.now = (tenant.clock if tenant is not None else store.clock).timestamp()
         check_lifetime(principal, now)
         if tenant is None:
-            tenant = request.tenant = store.tenant(principal.tenant_id)
+            tenant = request.tenant = self._existing(principal.tenant_id)
             now = request.now = tenant.clock.timestamp()
         retry_after = tenant.throttle.check(principal.app_id or "", now)
         if retry_after is not None:
             raise throttled_error(retry_after)
         return tenant.faults.hit(request.scope["method"], request.scope["path"])
+
+    def _existing(self, tenant_id: str) -> Tenant:
+        """The token's tenant, if it exists: Entra issues tokens for no other
+        (docs/fidelity.md, 'Tenants')."""
+        tenant = self.store.existing(tenant_id)
+        if tenant is None:
+            raise InvalidAuthenticationToken(unknown_tenant(tenant_id))
+        return tenant
 
     @staticmethod
     async def _inject(fault: Fault, request: GraphRequest) -> None:

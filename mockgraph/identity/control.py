@@ -63,7 +63,8 @@ def _info(code: DeviceCode) -> DeviceCodeInfo:
         clientId=code.client_id,
         appDisplayName=code.app_name,
         tenantId=code.tenant_id,
-        scopes=list(code.grant.scopes),
+        # The scopes asked for (granted ones once approved).
+        scopes=list(code.requested.scopes if code.grant is None else code.grant.scopes),
         status=code.status,
         userId=code.user_id,
         expiresDateTime=format_offset_datetime(datetime.fromtimestamp(code.expires_at, UTC)),

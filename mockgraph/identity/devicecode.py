@@ -12,18 +12,19 @@ from typing import Any
 
 from mockgraph.domain.presence import UserState
 from mockgraph.errors import Conflict, NotFound
-from mockgraph.identity.errors import (
+from mockgraph.identity.consent import Consents
+from mockgraph.identity.errors import ConsentRequired, MissingParameter
+from mockgraph.identity.flow_errors import (
     AuthorizationDeclined,
     AuthorizationPending,
     BadVerificationCode,
     DeviceCodeExpired,
-    MissingParameter,
     SlowDown,
 )
 from mockgraph.identity.grants import existing_user
 from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import DeviceCode, TokenCall
-from mockgraph.identity.scopes import ApiResolver, grant, read_scopes
+from mockgraph.identity.scopes import ApiResolver, read_scopes
 from mockgraph.state.store import Tenant
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -56,6 +57,7 @@ class DeviceCodes:
         self,
         issuer: Issuer,
         apis: ApiResolver,
+        consents: Consents,
         tenant_of: Callable[[str], Tenant],
         *,
         auto_user: str | None = None,
@@ -63,6 +65,7 @@ class DeviceCodes:
     ) -> None:
         self.issuer = issuer
         self.apis = apis
+        self.consents = consents
         self.tenant_of = tenant_of
         self.auto_user = auto_user
         self.slow_down = slow_down
@@ -83,7 +86,9 @@ class DeviceCodes:
         tenant, app = call.tenant, call.app
         if "scope" not in call.form:
             raise MissingParameter(name="scope")
-        granted = grant(app, read_scopes(call.form["scope"], tenant.id, self.apis))
+        # Consent is asked when the user signs in, not here (docs/fidelity.md, 'Scopes and
+        # consent'); only the scope's form and resource are checked.
+        requested = read_scopes(call.form["scope"], tenant.id, self.apis)
         now = tenant.clock.timestamp()
         self._purge()
         user_code = "".join(secrets.choice(ALPHABET) for _ in range(USER_CODE_LENGTH))
@@ -95,7 +100,8 @@ class DeviceCodes:
             client_id=app.appId,
             app_name=app.name,
             tenant_id=tenant.id,
-            grant=granted,
+            requested=requested,
+            app=app,
             issued_at=now,
             expires_at=now + LIFETIME,
             interval=INTERVAL,
@@ -135,7 +141,10 @@ class DeviceCodes:
         if code.status == "pending":
             self._still_pending(call.tenant, code, now)
         self._drop(code)
+        if code.refusal is not None:
+            raise code.refusal
         assert code.user_id is not None
+        assert code.grant is not None
         return self.issuer.user_tokens(call, existing_user(call.tenant, code.user_id), code.grant)
 
     def _still_pending(self, tenant: Tenant, code: DeviceCode, now: float) -> None:
@@ -150,7 +159,7 @@ class DeviceCodes:
         user = find_user(tenant, self.auto_user) if self.auto_user else None
         if user is None or not waited:
             raise AuthorizationPending()
-        code.status, code.user_id = "approved", user.id
+        self._sign_in(tenant, code, user)
 
     # --- deciding (the /devicelogin page and the control plane) -------------------------
 
@@ -178,10 +187,19 @@ class DeviceCodes:
                 raise NotFound(
                     f"The user '{user_id}' is not in the tenant '{tenant.id}' of this code."
                 )
-            code.status, code.user_id = "approved", user.id
+            self._sign_in(tenant, code, user)
         else:
             code.status = "denied"
         return code
+
+    def _sign_in(self, tenant: Tenant, code: DeviceCode, user: UserState) -> None:
+        """The user approves: consent is given now, or refused (the poll then answers it)."""
+        code.user_id = user.id
+        try:
+            code.grant = self.consents.sign_in(tenant.id, code.app, user.id, code.requested)
+            code.status = "approved"
+        except ConsentRequired as refusal:
+            code.status, code.refusal = "refused", refusal
 
     def listing(self, tenant_id: str | None) -> list[DeviceCode]:
         """Codes waiting for a decision (not yet expired), oldest first."""

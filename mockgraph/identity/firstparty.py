@@ -7,8 +7,10 @@ from mockgraph.state.fixtures import FixtureApp
 AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"  # azure-identity's default client id
 GRAPH_CLI = "14d82eec-204b-4c2f-b7e8-296a70dab67e"  # Microsoft Graph Command Line Tools
 
-# The presence and directory delegated permissions; a fixture app with the same id overrides.
-DELEGATED = [
+# Every delegated Graph permission mockgraph knows (presence and directory): the first-party
+# clients are pre-consented for all of them in every tenant; a fixture app with the same id
+# overrides them.
+KNOWN_DELEGATED = [
     "Presence.Read",
     "Presence.Read.All",
     "Presence.ReadWrite",
@@ -26,7 +28,7 @@ def _public_client(app_id: str, name: str) -> FixtureApp:
         appId=app_id,
         displayName=name,
         isPublicClient=True,
-        delegatedPermissions=DELEGATED,
+        delegatedPermissions=KNOWN_DELEGATED,
         redirectUris=["http://localhost"],
         identifierUris=[],
         exposedScopes=[],

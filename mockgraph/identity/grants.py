@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from mockgraph.domain.presence import UserState
+from mockgraph.identity.consent import Consents
 from mockgraph.identity.errors import (
     CodeExpired,
     CodeRedeemed,
@@ -60,7 +61,10 @@ def client_credentials(call: TokenCall, issuer: Issuer, apis: ApiResolver) -> di
     return issuer.app_token(call)
 
 
-def password(call: TokenCall, issuer: Issuer, apis: ApiResolver) -> dict[str, Any]:
+def password(
+    call: TokenCall, issuer: Issuer, apis: ApiResolver, consents: Consents
+) -> dict[str, Any]:
+    """ROPC: no page, so no consent beyond what was given before (AADSTS65001)."""
     username, given = call.form.get("username"), call.form.get("password")
     if not username or given is None:
         raise MissingParameter(name="username" if not username else "password")
@@ -68,15 +72,17 @@ def password(call: TokenCall, issuer: Issuer, apis: ApiResolver) -> dict[str, An
     user = user_by_name(call.tenant, username)
     if user.password is None or not hmac.compare_digest(given.encode(), user.password.encode()):
         raise InvalidCredentials()
-    return issuer.user_tokens(call, user, grant(call.app, requested))
+    consented = consents.of(call.tenant.id, call.app, user.id)
+    return issuer.user_tokens(call, user, grant(call.app, requested, consented))
 
 
 class AuthorizationCodes:
     """Codes the sign-in page hands out, redeemed once at the token endpoint."""
 
-    def __init__(self, issuer: Issuer, apis: ApiResolver) -> None:
+    def __init__(self, issuer: Issuer, apis: ApiResolver, consents: Consents) -> None:
         self.issuer = issuer
         self.apis = apis
+        self.consents = consents
         self.codes: dict[str, CodeGrant] = {}
 
     def forget(self, tenant_id: str | None) -> None:
@@ -88,9 +94,9 @@ class AuthorizationCodes:
     def issue(
         self, tenant: Tenant, app: FixtureApp, user: UserState, params: dict[str, str]
     ) -> str:
-        """A code for `user`, after the sign-in page; the scopes are checked now."""
+        """A code for `user`, after the sign-in page; consent is given or refused now."""
         requested = read_scopes(params.get("scope", ""), tenant.id, self.apis)
-        granted = grant(app, requested)
+        granted = self.consents.sign_in(tenant.id, app, user.id, requested)
         challenge = params.get("code_challenge") or None
         method = params.get("code_challenge_method") or "plain"
         if challenge is not None and method not in ("S256", "plain"):
@@ -138,7 +144,9 @@ def _check_verifier(code: CodeGrant, verifier: str) -> None:
         raise VerifierMismatch()
 
 
-def refresh_token(call: TokenCall, issuer: Issuer, apis: ApiResolver) -> dict[str, Any]:
+def refresh_token(
+    call: TokenCall, issuer: Issuer, apis: ApiResolver, consents: Consents
+) -> dict[str, Any]:
     tenant = call.tenant
     refresh = issuer.refresh_tokens.get(call.form.get("refresh_token", ""))
     if refresh is None or refresh.client_id != call.app.appId or refresh.tenant_id != tenant.id:
@@ -149,5 +157,6 @@ def refresh_token(call: TokenCall, issuer: Issuer, apis: ApiResolver) -> dict[st
     granted = refresh.grant
     if call.form.get("scope"):
         requested = read_scopes(call.form["scope"], tenant.id, apis)
-        granted = replace(grant(call.app, requested), oidc=refresh.grant.oidc)
+        consented = consents.of(tenant.id, call.app, user.id)
+        granted = replace(grant(call.app, requested, consented), oidc=refresh.grant.oidc)
     return issuer.user_tokens(call, user, granted)

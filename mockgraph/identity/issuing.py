@@ -22,6 +22,23 @@ from mockgraph.identity.scopes import short
 OFFLINE = frozenset({"offline_access"})
 
 
+def user_claims(user: UserState, app_name: str) -> dict[str, Any]:
+    """A v1 Graph token's claims about its user and client
+    (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference)."""
+    profile = user.profile
+    claims: dict[str, Any] = {
+        "name": user.display_name,
+        "upn": user.user_principal_name,
+        "unique_name": user.user_principal_name,
+        "app_displayname": app_name,
+    }
+    if profile.givenName:
+        claims["given_name"] = profile.givenName
+    if profile.surname:
+        claims["family_name"] = profile.surname
+    return claims
+
+
 class Issuer:
     """Mints what a successful grant answers, and remembers the refresh tokens it hands out."""
 
@@ -45,8 +62,10 @@ class Issuer:
             tenant_id=call.tenant.id,
             app_id=call.app.appId,
             roles=list(call.app.applicationPermissions),
+            extra={"app_displayname": call.app.name},
             cloud=call.cloud,
             audience=call.audience,
+            appidacr=call.appidacr,
         )
         return {
             "token_type": "Bearer",
@@ -61,14 +80,12 @@ class Issuer:
         """A delegated answer: access token, and refresh/ID tokens and client_info as asked."""
         tenant, app = call.tenant, call.app
         now = tenant.clock.timestamp()
-        extra: dict[str, Any] = {
-            "name": user.display_name,
-            "preferred_username": user.user_principal_name,
-            "upn": user.user_principal_name,
-        }
+        extra = user_claims(user, app.name)
+        version = "1.0"
         if grant.resource is not None:
-            # A token for an API a fixture app exposes: its audience is that app.
-            extra["aud"] = grant.resource.appId
+            # A token for an API a fixture app exposes: its audience is that app (a v2 token).
+            extra.update(aud=grant.resource.appId, preferred_username=user.user_principal_name)
+            version = "2.0"
         access = self.tokens.mint(
             now=now,
             lifetime=ACCESS_LIFETIME,
@@ -79,6 +96,8 @@ class Issuer:
             extra=extra,
             cloud=call.cloud,
             audience=call.audience,
+            version=version,
+            appidacr=call.appidacr,
         )
         answer: dict[str, Any] = {
             "token_type": "Bearer",
@@ -105,7 +124,7 @@ class Issuer:
     @staticmethod
     def _scope_names(grant: Grant) -> list[str]:
         if grant.resource is None:
-            return list(grant.scopes)
+            return [f"{grant.prefix}{s}" for s in grant.scopes]
         uri = grant.resource.identifier_uris[0] if grant.resource.identifier_uris else ""
         return [f"{uri or grant.resource.appId}/{s}" for s in grant.scopes]
 

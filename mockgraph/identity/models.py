@@ -28,15 +28,34 @@ class TokenCall:
     # names is their audience (`aud`: DoD's, from L4's shared login host).
     cloud: Cloud = GLOBAL
     audience: Cloud = GLOBAL
+    # How the client proved who it is: 0 public client, 1 secret, 2 certificate (`appidacr`).
+    appidacr: str = "0"
+
+
+@dataclass(frozen=True)
+class Requested:
+    """A `scope` parameter, read: the resource (None: Graph), its scopes, OIDC scopes, and
+    whether it asked for `.default`."""
+
+    scopes: tuple[str, ...]
+    oidc: frozenset[str]
+    default: bool
+    resource: FixtureApp | None = None
+
+    @property
+    def graph(self) -> tuple[str, ...]:
+        return self.scopes if self.resource is None else ()
 
 
 @dataclass(frozen=True)
 class Grant:
-    """Who a user token is for: the scopes granted and the resource (None: Microsoft Graph)."""
+    """Who a user token is for: the scopes granted and the resource (None: Microsoft Graph),
+    and the prefix the client wrote its Graph scopes with."""
 
     scopes: tuple[str, ...]
     oidc: frozenset[str]
     resource: FixtureApp | None = None
+    prefix: str = ""
 
 
 @dataclass
@@ -71,11 +90,15 @@ class DeviceCode:
     client_id: str
     app_name: str
     tenant_id: str
-    grant: Grant
+    requested: Requested
+    app: FixtureApp
     issued_at: float
     expires_at: float
     interval: int
-    status: str = "pending"  # pending, approved, denied
+    status: str = "pending"  # pending, approved, denied, refused (consent)
     user_id: str | None = None
+    grant: Grant | None = None
+    # What the poll answers once the sign-in refused the code (AADSTS65001).
+    refusal: Exception | None = None
     polls: int = 0
     last_poll: float | None = None

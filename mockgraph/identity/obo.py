@@ -8,13 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mockgraph.auth.tokens import NOT_BEFORE_SKEW, TokenAuthority
-from mockgraph.identity.errors import (
-    AssertionExpired,
-    IdTokenAssertion,
-    InvalidAssertion,
-    MissingParameter,
-    OboAudienceMismatch,
-)
+from mockgraph.identity.errors import InvalidAssertion, MissingParameter
+from mockgraph.identity.flow_errors import AssertionExpired, IdTokenAssertion, OboAudienceMismatch
 from mockgraph.identity.grants import existing_user
 from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import TokenCall

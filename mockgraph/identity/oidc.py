@@ -8,8 +8,9 @@ from mockgraph.auth.tokens import TokenAuthority, issuer_for
 from mockgraph.clouds import Cloud
 from mockgraph.state.store import Tenant
 
-# Tenant names Entra accepts in place of a tenant id, for user sign-ins.
-SHARED_TENANTS = ("common", "organizations")
+# Tenant names Entra accepts in place of a tenant id, for user sign-ins; mockgraph signs
+# them in to the fixtures' tenant (docs/fidelity.md, 'Tenants').
+SHARED_TENANTS = ("common", "organizations", "consumers")
 
 CLAIMS = ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "nonce", "oid"]
 

@@ -48,6 +48,7 @@ def is_identity_path(path: str) -> bool:
     """Whether a path is one of Entra's endpoints, whose errors take Entra's shape."""
     return (
         "/oauth2/v2.0/" in path
+        or path.endswith("/oauth2/nativeclient")
         or "/v2.0/.well-known/" in path
         or "/discovery/v2.0/keys" in path
         or path.startswith("/common/userrealm/")
@@ -166,6 +167,14 @@ async def authorize_chosen(tenant: TenantName, request: Request, identity: Ident
     return await _authorize(tenant, request, identity, await _form(request))
 
 
+@router.get("/{tenant}/oauth2/nativeclient", response_class=HTMLResponse, include_in_schema=False)
+async def native_client(tenant: TenantName) -> HTMLResponse:
+    """Where desktop and "paste the URL back" clients land after signing in
+    (https://login.microsoftonline.com/common/oauth2/nativeclient): Entra serves an empty page;
+    the client reads `code` from the address."""
+    return HTMLResponse("", headers=NO_STORE)
+
+
 @router.get("/{tenant}/v2.0/.well-known/openid-configuration", response_model=None)
 async def openid_configuration(
     tenant: TenantName, request: Request, identity: IdentityDep
@@ -203,6 +212,9 @@ async def device_login_chosen(request: Request, identity: IdentityDep) -> HTMLRe
         codes.decide(code.user_code, form.get("mockgraph_user"), approve)
     except GraphError as error:
         return HTMLResponse(pages.device_code_page(error.message), status_code=400)
+    if isinstance(code.refusal, EntraError):
+        # Entra's consent-required error, on the page; the device's poll answers it too.
+        return HTMLResponse(pages.error_page(code.refusal.aadsts), status_code=400)
     return HTMLResponse(pages.device_done_page(code.app_name, approve))
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
 
 from mockgraph.clouds import CLOUDS, GRAPH_APP_ID, Cloud, cloud_for_resource, same_login_hosts
 from mockgraph.identity.errors import (
@@ -13,7 +12,7 @@ from mockgraph.identity.errors import (
     ResourceNotFound,
     ScopeNotExposed,
 )
-from mockgraph.identity.models import Grant
+from mockgraph.identity.models import Grant, Requested
 from mockgraph.state.fixtures import FixtureApp
 
 OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
@@ -27,21 +26,6 @@ ApiResolver = Callable[[str], FixtureApp | None]
 
 def _no_apis(resource: str) -> FixtureApp | None:
     return None
-
-
-@dataclass(frozen=True)
-class Requested:
-    """A `scope` parameter, read: the resource (None: Graph), its scopes, OIDC scopes, and
-    whether it asked for `.default`."""
-
-    scopes: tuple[str, ...]
-    oidc: frozenset[str]
-    default: bool
-    resource: FixtureApp | None = None
-
-    @property
-    def graph(self) -> tuple[str, ...]:
-        return self.scopes if self.resource is None else ()
 
 
 def short(scope: str) -> str:
@@ -114,8 +98,12 @@ def issuing_clouds(cloud: Cloud, raw: str, tenant: str) -> tuple[Cloud, Cloud]:
     return cloud, cloud
 
 
-def grant(app: FixtureApp, requested: Requested) -> Grant:
-    """What a delegated token gets: the scopes asked for, if the app may have them."""
+def grant(app: FixtureApp, requested: Requested, consented: Collection[str] = ()) -> Grant:
+    """What a delegated token gets. For an exposed API, the scopes asked for; for Graph, every
+    delegated permission granted to the app (its fixture's, an admin's consent, plus what the
+    user `consented`), in the permission's own spelling, if it covers what was asked
+    (https://learn.microsoft.com/entra/identity-platform/scopes-oidc, docs/fidelity.md,
+    'Scopes and consent')."""
     resource = requested.resource
     if resource is not None:
         exposed = {s.lower(): s for s in resource.exposedScopes}
@@ -127,12 +115,18 @@ def grant(app: FixtureApp, requested: Requested) -> Grant:
                     client=app.appId, scope=scope, resource=resource.identifier_uris[0]
                 )
         return Grant(tuple(exposed[s.lower()] for s in requested.scopes), requested.oidc, resource)
-    if requested.default:
-        return Grant(tuple(app.delegatedPermissions), requested.oidc)
-    allowed = {p.lower() for p in app.delegatedPermissions}
+    granted = {p.lower(): p for p in (*app.delegatedPermissions, *consented)}
     for scope in requested.scopes:
-        if short(scope).lower() not in allowed:
-            raise ConsentRequired(
-                app_id=app.appId, app_name=app.displayName or app.appId, scope=short(scope)
-            )
-    return Grant(requested.scopes, requested.oidc)
+        if short(scope).lower() not in granted:
+            raise ConsentRequired(app_id=app.appId, app_name=app.name, scope=short(scope))
+    return Grant(tuple(granted.values()), requested.oidc, prefix=graph_prefix(requested))
+
+
+def graph_prefix(requested: Requested) -> str:
+    """The resource the client wrote before its Graph scopes (`https://graph.microsoft.com/`),
+    which the answer's `scope` repeats; empty for bare names."""
+    for scope in requested.scopes:
+        bare = short(scope)
+        if bare != scope:
+            return scope[: len(scope) - len(bare)]
+    return ""

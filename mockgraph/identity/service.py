@@ -13,6 +13,7 @@ from mockgraph.domain.guid import GUID
 from mockgraph.domain.presence import UserState
 from mockgraph.identity import grants, oidc
 from mockgraph.identity.clients import Clients
+from mockgraph.identity.consent import Consents
 from mockgraph.identity.devicecode import DEVICE_CODE_GRANT, DeviceCodes, find_user
 from mockgraph.identity.errors import MissingParameter, TenantNotFound, UnsupportedGrantType
 from mockgraph.identity.issuing import Issuer
@@ -72,19 +73,23 @@ class Identity:
             _check_fixture_user(fixtures, settings.device_code_user)
         self.clients = Clients(fixtures)
         self.issuer = Issuer(tokens)
-        self.codes = grants.AuthorizationCodes(self.issuer, self.clients.api)
+        self.consents = Consents()
+        self.codes = grants.AuthorizationCodes(self.issuer, self.clients.api, self.consents)
         self.device_codes = DeviceCodes(
             self.issuer,
             self.clients.api,
+            self.consents,
             store.tenant,
             auto_user=settings.device_code_user,
             slow_down=settings.device_code_slow_down,
         )
         self._grants: dict[str, Handler] = {
             "client_credentials": lambda c: grants.client_credentials(c, self.issuer, self.apis),
-            "password": lambda c: grants.password(c, self.issuer, self.apis),
+            "password": lambda c: grants.password(c, self.issuer, self.apis, self.consents),
             "authorization_code": self.codes.redeem,
-            "refresh_token": lambda c: grants.refresh_token(c, self.issuer, self.apis),
+            "refresh_token": lambda c: grants.refresh_token(
+                c, self.issuer, self.apis, self.consents
+            ),
             DEVICE_CODE_GRANT: self.device_codes.redeem,
             # msal-node sends the short name, which Entra takes too.
             "device_code": self.device_codes.redeem,
@@ -100,18 +105,20 @@ class Identity:
         self.codes.forget(tenant_id)
         self.issuer.forget(tenant_id)
         self.device_codes.forget(tenant_id)
+        self.consents.forget(tenant_id)
 
     def tenant(self, segment: str) -> Tenant:
         """The tenant a URL names: its id, `common`/`organizations`, or a fixture domain."""
         name = segment.lower()
+        tenant = None
         if GUID.match(name):
-            return self.store.tenant(name)
-        if name in SHARED_TENANTS or name in self._domains():
-            return self.store.tenant(self.fixtures.tenant_id)
-        raise TenantNotFound(tenant=segment)
-
-    def _domains(self) -> set[str]:
-        return {u.user_principal_name.rsplit("@", 1)[-1].lower() for u in self.fixtures.users}
+            # Only a tenant that exists (docs/fidelity.md, 'Tenants').
+            tenant = self.store.existing(name)
+        elif name in SHARED_TENANTS or name in self.fixtures.verified_domains:
+            tenant = self.store.tenant(self.fixtures.tenant_id)
+        if tenant is None:
+            raise TenantNotFound(tenant=segment)
+        return tenant
 
     def app(self, client_id: str | None, tenant: Tenant) -> FixtureApp:
         return self.clients.app(client_id, tenant)
@@ -125,7 +132,7 @@ class Identity:
             origins.update(f"https://{host}" for host in cloud.login_hosts)
         names = {segment.lower(), tenant.id}
         if tenant.id == self.fixtures.tenant_id:
-            names.update(self._domains())
+            names.update(self.fixtures.verified_domains)
         return {f"{o}/{n}/oauth2/v2.0/token" for o in origins for n in names}
 
     def _call(
@@ -152,7 +159,8 @@ class Identity:
         issuer, audience = issuing_clouds(
             cloud or self.tokens.cloud, form.get("scope", ""), tenant.id
         )
-        return TokenCall(tenant, app, form, base_url, authenticated, issuer, audience)
+        acr = "0" if not authenticated else ("2" if form.get("client_assertion") else "1")
+        return TokenCall(tenant, app, form, base_url, authenticated, issuer, audience, acr)
 
     def token(
         self,
@@ -195,7 +203,14 @@ class Identity:
     ) -> dict[str, Any]:
         """The OIDC document; every URL on the host called (`base_url`), `cloud`'s issuer."""
         cloud = cloud or self.tokens.cloud
-        return oidc.openid_configuration(self.tenant(segment), segment, base_url, cloud)
+        return oidc.openid_configuration(self._discovered(segment), segment, base_url, cloud)
 
     def keys(self, segment: str, cloud: Cloud | None = None) -> dict[str, Any]:
-        return oidc.keys(self.tokens, self.tenant(segment), cloud or self.tokens.cloud)
+        return oidc.keys(self.tokens, self._discovered(segment), cloud or self.tokens.cloud)
+
+    def _discovered(self, segment: str) -> Tenant:
+        """The tenant of a discovery URL; discovery words AADSTS90002 `invalid_tenant`."""
+        try:
+            return self.tenant(segment)
+        except TenantNotFound:
+            raise TenantNotFound(tenant=segment, discovery=True) from None

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,14 +38,10 @@ from mockgraph.domain.values import known_activity, known_availability
 from mockgraph.errors import GraphError
 from mockgraph.jsontext import NotUnicode
 from mockgraph.state.certificates import AppCertificate, load_certificates
+from mockgraph.state.models import FixtureApp as FixtureApp
+from mockgraph.state.models import StrictModel as StrictModel
 
 DEFAULT_TENANT_ID = "2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77"
-
-
-class StrictModel(BaseModel):
-    """Seed and state files: unknown keys refused, types exact."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class FixturePresence(StrictModel):
@@ -128,32 +125,6 @@ class FixtureGroup(Group):
 _FIXTURE_GROUP = TypeAdapter(FixtureGroup)
 
 
-class FixtureApp(StrictModel):
-    appId: str
-    displayName: str | None = None
-    clientSecret: str | None = None
-    applicationPermissions: list[str] = []
-    delegatedPermissions: list[str] = []
-    redirectUris: list[str] = []
-    isPublicClient: bool = False
-    # PEM certificates (inline, or paths relative to the fixture file) whose keys may sign
-    # client assertions (private_key_jwt).
-    certificates: list[str] = []
-    # The API the app exposes, for on-behalf-of: None means ["api://{appId}"].
-    identifierUris: list[str] | None = None
-    exposedScopes: list[str] = ["access_as_user"]
-
-    _check_id = field_validator("appId")(guid_value)
-
-    @property
-    def identifier_uris(self) -> list[str]:
-        return [f"api://{self.appId}"] if self.identifierUris is None else self.identifierUris
-
-    @property
-    def name(self) -> str:
-        return self.displayName or self.appId
-
-
 @dataclass(frozen=True, slots=True)
 class SeedStatus:
     content: str
@@ -235,13 +206,17 @@ def seed_of(user: FixtureUser, base: Path | None = None) -> SeedUser:
     )
 
 
-class _Document(StrictModel):
+class _Document(BaseModel):
     """The fixture file; its users are validated one at a time (see parse_fixtures)."""
+
+    model_config = StrictModel.model_config
 
     tenantId: str = DEFAULT_TENANT_ID
     users: list[dict[str, Any]] = []
     apps: list[FixtureApp] = []
     groups: list[dict[str, Any]] = []
+    # The tenant's verified domains; by default the domains of its users' UPNs.
+    domains: list[str] | None = None
 
     _check_tenant = field_validator("tenantId")(guid_value)
 
@@ -256,6 +231,13 @@ class Fixtures:
     groups: tuple[Group, ...] = ()
     # Each app's registered certificates, by appId.
     certificates: Mapping[str, tuple[AppCertificate, ...]] = field(default_factory=dict)
+    domains: tuple[str, ...] | None = None
+
+    @cached_property
+    def verified_domains(self) -> frozenset[str]:
+        """The domains that name the tenant in Entra's URLs, lower case."""
+        given = self.domains or (u.user_principal_name.rsplit("@", 1)[-1] for u in self.users)
+        return frozenset(d.lower() for d in given)
 
     def app(self, app_id: str) -> FixtureApp | None:
         return next((a for a in self.apps if a.appId == app_id.lower()), None)
@@ -350,8 +332,9 @@ def _parse(data: Any, source: str, base: Path | None) -> Fixtures:
         except ValueError as exc:
             where = json_path(("apps", index, "certificates"))
             raise FixtureError(f"{source}: {where}{exc}") from None
+    domains = None if document.domains is None else tuple(document.domains)
     return Fixtures(
-        document.tenantId, tuple(seeds), tuple(document.apps), groups, certificates=certificates
+        document.tenantId, tuple(seeds), tuple(document.apps), groups, certificates, domains
     )
 
 

@@ -108,4 +108,5 @@ def load(store: Store, path: Path) -> int:
             ) from None
     for tenant_id, tenant in scratch.tenants.items():
         store.tenants[tenant_id] = tenant
+        store.created.add(tenant_id)
     return len(document["tenants"])

@@ -116,7 +116,12 @@ def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserS
 
 
 class Store:
-    """Every tenant's state; a tenant seen for the first time gets a fresh copy of the fixtures."""
+    """Every tenant's state; a tenant gets a fresh copy of the fixtures when first used.
+
+    Which tenants exist is Entra's question (docs/fidelity.md, 'Tenants'): the fixtures' tenant
+    and those the control plane made (`tenant`), kept across resets; with `any_tenant`
+    (MOCKGRAPH_TENANTS=any) every tenant id exists.
+    """
 
     def __init__(
         self,
@@ -125,15 +130,20 @@ class Store:
         *,
         throttle: Limit | None = None,
         max_tenants: int = 1000,
+        any_tenant: bool = False,
     ) -> None:
         self.fixtures = fixtures
         self.clock = clock
         self.throttle = throttle
         self.max_tenants = max_tenants
+        self.any_tenant = any_tenant
         self.tenants: dict[str, Tenant] = {}
+        # Tenant ids that exist, whether or not their state is held now (a reset drops it).
+        self.created: set[str] = set()
         self.tenant(fixtures.tenant_id)
 
     def tenant(self, tenant_id: str) -> Tenant:
+        """The tenant's state; the control plane's way in, which makes the tenant exist."""
         key = tenant_id.lower()
         tenant = self.tenants.get(key)
         if tenant is None:
@@ -143,10 +153,26 @@ class Store:
                     "(POST /_mockgraph/reset) or reuse a tenant."
                 )
             tenant = self.tenants[key] = self._seed(key)
+            self.created.add(key)
         return tenant
+
+    def create(self, tenant_id: str) -> bool:
+        """Make a tenant exist (POST /_mockgraph/tenants); whether it is new."""
+        new = tenant_id.lower() not in self.created
+        self.tenant(tenant_id)
+        return new
 
     def known(self, tenant_id: str) -> Tenant | None:
         return self.tenants.get(tenant_id.lower())
+
+    def exists(self, tenant_id: str) -> bool:
+        """Whether Entra would know this tenant id (any id, with `any_tenant`)."""
+        return self.any_tenant or tenant_id.lower() in self.created
+
+    def existing(self, tenant_id: str) -> Tenant | None:
+        """The state of a tenant that exists (made on first use), or None: Entra's and Graph's
+        way in, which never makes a tenant exist."""
+        return self.tenant(tenant_id) if self.exists(tenant_id) else None
 
     def _seed(self, tenant_id: str) -> Tenant:
         tenant = Tenant(tenant_id, Clock(parent=self.clock), self.throttle)

@@ -267,6 +267,20 @@ class MockGraphAdmin:
         except httpx.TransportError:
             return False
 
+    def create_tenant(self, tenant_id: str | None = None) -> str:
+        """Make a tenant exist (this client's, when None), so that Entra's endpoints take it."""
+        wanted = tenant_id or self.tenant
+        if wanted is None:
+            raise ValueError("name a tenant id, or give the client one")
+        response = self.http.post("/_mockgraph/tenants", json={"tenantId": wanted})
+        if response.status_code not in (200, 201):
+            raise ControlPlaneError(
+                f"POST /_mockgraph/tenants answered {response.status_code}: {response.text}",
+                response.status_code,
+                _error_message(response),
+            )
+        return str(response.json()["tenantId"])
+
     def reset(self) -> None:
         """Back to the fixtures (this tenant only, when the client has one)."""
         self._call("POST", "/reset")

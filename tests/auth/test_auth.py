@@ -34,20 +34,21 @@ def get_own(graph: Graph, authorization: str | None) -> httpx.Response:
     return graph.admin.get("/v1.0/me/presence", headers=headers)
 
 
-def test_minted_tokens_look_like_entra_v2_tokens(graph: Graph) -> None:
+def test_minted_tokens_look_like_entra_v1_graph_tokens(graph: Graph) -> None:
     user = claims_of(graph.token(userId=ADELE, scopes=["Presence.Read"]))
     app = claims_of(graph.token(appId=PRESENCE_SYNC, roles=["Presence.ReadWrite.All"]))
 
     assert user["aud"] == "https://graph.microsoft.com"
-    assert user["iss"] == f"https://login.microsoftonline.com/{TENANT}/v2.0"
+    assert user["iss"] == f"https://sts.windows.net/{TENANT}/"
     assert (user["oid"], user["tid"], user["scp"], user["ver"]) == (
         ADELE,
         TENANT,
         "Presence.Read",
-        "2.0",
+        "1.0",
     )
     assert user["exp"] - user["iat"] == 3600
-    assert user["azp"] == user["appid"]
+    assert "azp" not in user
+    assert app["idp"] == app["iss"]
     assert app["roles"] == ["Presence.ReadWrite.All"]
     assert (app["appid"], app["idtyp"]) == (PRESENCE_SYNC, "app")
     assert "scp" not in app

@@ -35,6 +35,7 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "journal_size": ("50", 50),
     "throttle": ("100/10s", Limit(100, 10.0)),
     "max_tenants": ("3", 3),
+    "tenants": ("ANY", "any"),
     "webhook_https_only": ("1", True),
     "webhook_attempts": ("2", 2),
     "webhook_backoff": ("1.5", 1.5),

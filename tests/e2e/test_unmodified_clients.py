@@ -72,7 +72,9 @@ def test_msal_confidential_client_at_its_defaults(
 
     assert "access_token" in result, result
     token = claims(result["access_token"])
-    assert token["iss"] == f"https://login.microsoftonline.com/{TENANT}/v2.0"
+    # Graph's access tokens are v1.0 tokens, whichever endpoint issued them.
+    assert (token["iss"], token["ver"]) == (f"https://sts.windows.net/{TENANT}/", "1.0")
+    assert token["app_displayname"] == "Presence Sync (application read and write)"
     assert token["aud"] == GRAPH
     assert token["xms_emulated"] is True
     response = requests.get(
@@ -188,7 +190,7 @@ def test_us_government_l4_end_to_end(mockgraph: MockGraph, mockgraph_intercept: 
     result = app.acquire_token_for_client(scopes=[f"{us_graph}/.default"])
     assert "access_token" in result, result
     token = claims(result["access_token"])
-    assert token["iss"] == f"https://login.microsoftonline.us/{TENANT}/v2.0"
+    assert token["iss"] == f"https://sts.windows.net/{TENANT}/"
     assert token["aud"] == us_graph
     headers = {"Authorization": f"Bearer {result['access_token']}"}
 

@@ -82,7 +82,7 @@ def test_both_thumbprint_kinds_and_every_name_of_the_endpoint(
     response = request(signed, assertion(certificate, PRESENCE_SYNC, audience, NOW, kind=kind))
     assert response.status_code == 200, response.text
     claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
-    assert claims["appid"] == PRESENCE_SYNC
+    assert (claims["appid"], claims["appidacr"]) == (PRESENCE_SYNC, "2")
     assert "Presence.ReadWrite.All" in claims["roles"]
 
 

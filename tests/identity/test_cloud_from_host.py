@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from mockgraph.app import create_app
-from mockgraph.clouds import INTERCEPTED_HOSTS, LOGIN_HOSTS
+from mockgraph.clouds import INTERCEPTED_HOSTS, LOGIN_HOSTS, cloud_for_login_host
 from mockgraph.settings import CLOUD_NAMES, Settings
 from mockgraph.testing import InProcessTransport, WebhookReceiver
 from tests.client import Graph
@@ -164,7 +164,10 @@ def test_tokens_carry_the_cloud_of_the_host_and_scope(
 ) -> None:
     token = claims(client_credentials(graph, host, scope))
 
-    assert token["iss"] == f"https://{iss_host}/{TENANT}/v2.0"
+    # Graph's tokens are v1.0: the issuer is the cloud's sts host.
+    issuing = cloud_for_login_host(iss_host)
+    assert issuing is not None
+    assert (token["iss"], token["ver"]) == (issuing.v1_issuer(TENANT), "1.0")
     assert token["aud"] == aud
     assert token["xms_emulated"] is True
 
@@ -175,6 +178,7 @@ def test_a_scope_of_another_cloud_is_not_found(graph: Graph) -> None:
     )
 
     assert response.status_code == 400
+    assert response.json()["error"] == "invalid_resource"
     assert response.json()["error_codes"] == [500011]
     assert "https://graph.microsoft.us" in response.json()["error_description"]
 

@@ -21,6 +21,16 @@ from tests.constants import ADELE, ALEX, BUSY_LIGHT, PRESENCE_SYNC, TENANT
 from tests.identity.entra import assert_entra_error
 
 DEVICECODE = f"/{TENANT}/oauth2/v2.0/devicecode"
+# Busy Light's delegatedPermissions in the bundled fixtures (an admin's consent).
+BUSY_LIGHT_GRANTED = [
+    "Presence.Read",
+    "Presence.Read.All",
+    "Presence.ReadWrite",
+    "User.Read",
+    "User.ReadBasic.All",
+    "ProfilePhoto.Read.All",
+    "GroupMember.Read.All",
+]
 TOKEN = f"/{TENANT}/oauth2/v2.0/token"
 GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
@@ -98,14 +108,15 @@ def test_pending_until_approved_then_a_token_once(graph: Graph) -> None:
     assert answer.status_code == 200, answer.text
     body = answer.json()
     access = jwt.decode(body["access_token"], options={"verify_signature": False})
-    assert (access["oid"], access["tid"], access["azp"], access["idtyp"]) == (
+    assert (access["oid"], access["tid"], access["appid"], access["idtyp"]) == (
         ADELE,
         TENANT,
         BUSY_LIGHT,
         "user",
     )
-    assert access["scp"] == "Presence.Read"
-    assert access["upn"] == access["preferred_username"] == "adele.vance@contoso.example"
+    # Every delegated permission granted to Busy Light, not only the one asked for.
+    assert access["scp"].split() == BUSY_LIGHT_GRANTED
+    assert access["upn"] == access["unique_name"] == "adele.vance@contoso.example"
     identity = jwt.decode(body["id_token"], options={"verify_signature": False})
     assert identity["iss"] == f"http://mockgraph.test/{TENANT}/v2.0"
     assert body["refresh_token"]
@@ -187,9 +198,14 @@ def test_devicecode_errors_are_entras(graph: Graph) -> None:
         DEVICECODE, data={"client_id": "0ac0b4ee-0000-4000-8000-000000000000", "scope": "x"}
     )
     assert_entra_error(unknown, 400, "unauthorized_client", 700016)
-    not_granted = graph.admin.post(
+    # Consent is asked at sign-in: /devicecode takes a scope that is not granted...
+    flow = graph.admin.post(
         DEVICECODE, data={"client_id": BUSY_LIGHT, "scope": "Presence.ReadWrite.All"}
-    )
+    ).json()
+    # ...the sign-in refuses it (a user cannot consent to it), and the poll answers 65001.
+    refused = decide(graph, flow["user_code"], userId=ADELE)
+    assert (refused.status_code, refused.json()["status"]) == (200, "refused")
+    not_granted = poll(graph, flow)
     assert_entra_error(not_granted, 400, "invalid_grant", 65001)
     assert not_granted.json()["suberror"] == "consent_required"
     confidential = graph.admin.post(
@@ -207,6 +223,7 @@ def test_devicecode_errors_are_entras(graph: Graph) -> None:
 @pytest.mark.parametrize("client_id", [AZURE_CLI, GRAPH_CLI])
 def test_first_party_public_clients_are_known_in_every_tenant(graph: Graph, client_id: str) -> None:
     other = "0d7e9f1a-2b3c-4d5e-8f90-a1b2c3d4e5f6"
+    graph.admin.post("/_mockgraph/tenants", json={"tenantId": other})
     response = graph.admin.post(
         f"/{other}/oauth2/v2.0/devicecode",
         data={"client_id": client_id, "scope": "https://graph.microsoft.com/.default"},
@@ -231,9 +248,11 @@ def test_a_fixture_app_with_a_first_party_id_overrides_it(tmp_path: Any) -> None
     app = {"appId": AZURE_CLI, "isPublicClient": True, "delegatedPermissions": ["Presence.Read"]}
     fixtures.write_text(json.dumps({"users": [{"id": ADELE}], "apps": [app]}))
     with app_graph(Settings(fixtures=fixtures)) as graph:
-        refused = graph.admin.post(DEVICECODE, data={"client_id": AZURE_CLI, "scope": "User.Read"})
-        assert_entra_error(refused, 400, "invalid_grant", 65001)
-        assert start(graph, AZURE_CLI)["user_code"]
+        flow = graph.admin.post(
+            DEVICECODE, data={"client_id": AZURE_CLI, "scope": "User.Read.All"}
+        ).json()
+        decide(graph, flow["user_code"], userId=ADELE)
+        assert_entra_error(poll(graph, flow, AZURE_CLI), 400, "invalid_grant", 65001)
 
 
 class app_graph:

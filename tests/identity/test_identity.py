@@ -116,7 +116,7 @@ def test_client_secret_basic_is_accepted(graph: Graph) -> None:
                 "scope": "api://something-else/.default",
             },
             400,
-            "invalid_scope",
+            "invalid_resource",
             500011,
         ),
         (
@@ -209,7 +209,11 @@ def test_password_grant(graph: Graph, scope: str) -> None:
     access = claims(body["access_token"])
     assert access["oid"] == ADELE
     assert "Presence.Read" in access["scp"].split()
-    assert (access["name"], access["preferred_username"]) == ("Adele Vance", ADELE_UPN)
+    assert (access["name"], access["upn"], access["unique_name"]) == (
+        "Adele Vance",
+        ADELE_UPN,
+        ADELE_UPN,
+    )
     identity = claims(body["id_token"])
     assert (identity["aud"], identity["oid"], identity["tid"]) == (BUSY_LIGHT, ADELE, TENANT)
     assert body["refresh_token"]
@@ -440,8 +444,9 @@ def test_discovery_is_consistent_with_the_tokens(graph: Graph, tenant: str) -> N
         # The tests' clock is frozen in 2026-03; the signature and claims are what is checked.
         options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
     )
-    expected = config["issuer"].replace("{tenantid}", TENANT)
-    assert verified["iss"] == expected
+    # Discovery's issuer is the v2 one of ID tokens; Graph's access tokens are v1.0 tokens.
+    assert config["issuer"].replace("{tenantid}", TENANT).endswith(f"/{TENANT}/v2.0")
+    assert (verified["iss"], verified["ver"]) == (f"https://sts.windows.net/{TENANT}/", "1.0")
 
 
 def test_user_realm_says_managed(graph: Graph) -> None:

@@ -1,0 +1,39 @@
+"""The seed file's app registrations, and the strictness every seed and state model shares."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from mockgraph.domain.guid import guid_value
+
+
+class StrictModel(BaseModel):
+    """Seed and state files: unknown keys refused, types exact."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class FixtureApp(StrictModel):
+    appId: str
+    displayName: str | None = None
+    clientSecret: str | None = None
+    applicationPermissions: list[str] = []
+    delegatedPermissions: list[str] = []
+    redirectUris: list[str] = []
+    isPublicClient: bool = False
+    # PEM certificates (inline, or paths relative to the fixture file) whose keys may sign
+    # client assertions (private_key_jwt).
+    certificates: list[str] = []
+    # The API the app exposes, for on-behalf-of: None means ["api://{appId}"].
+    identifierUris: list[str] | None = None
+    exposedScopes: list[str] = ["access_as_user"]
+
+    _check_id = field_validator("appId")(guid_value)
+
+    @property
+    def identifier_uris(self) -> list[str]:
+        return [f"api://{self.appId}"] if self.identifierUris is None else self.identifierUris
+
+    @property
+    def name(self) -> str:
+        return self.displayName or self.appId
