@@ -8,6 +8,7 @@ from typing import Any
 
 from mockgraph.auth.permissions import Access
 from mockgraph.domain.bodies import GraphBody
+from mockgraph.domain.keys import parse_user_key
 from mockgraph.gateway import (
     ANY,
     GRAPH_ERRORS,
@@ -102,7 +103,9 @@ class Subscriptions:
 
     def _find(self, request: GraphRequest) -> Subscription:
         """The caller's subscription {id}, or Graph's 404."""
-        return self.notifier.find(request.tenant, request.principal, request.params["id"])
+        # subscriptions/{id} or subscriptions('{id}'), read as every entity key is.
+        key = parse_user_key(request.params["id"], request.raw_path())
+        return self.notifier.find(request.tenant, request.principal, key.text)
 
 
 def _json(document: dict[str, Any]) -> bytes:

@@ -130,3 +130,22 @@ def test_reauthorize_rearms_the_challenge_without_a_loop(graph: Graph) -> None:
         graph.advance("PT49M")
         flush(graph)
         assert len(lifecycle.items()) == 2
+
+
+def test_a_subscription_is_addressed_in_parentheses_too(
+    graph: Graph, webhook: WebhookReceiver
+) -> None:
+    created = subscribe(graph, webhook)
+    keyed = f"/v1.0/subscriptions('{created['id']}')"
+    renewal = {"expirationDateTime": (START + timedelta(minutes=55)).isoformat()}
+
+    got = reader(graph).get(keyed)
+    renewed = reader(graph).patch(keyed, json=renewal)
+    reauthorized = reader(graph).post(f"{keyed}/reauthorize")
+    deleted = reader(graph).delete(keyed)
+
+    assert (got.status_code, got.json()["id"]) == (200, created["id"])
+    assert renewed.status_code == 200
+    assert reauthorized.status_code == 204
+    assert deleted.status_code == 204
+    assert reader(graph).get(keyed).status_code == 404
