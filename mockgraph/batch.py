@@ -4,7 +4,9 @@ runs through the same routing, auth, throttling, faults and journal as a direct 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -17,8 +19,15 @@ from mockgraph.http import Message, Receive, Scope, Send, new_request_id
 from mockgraph.jsontext import NotUnicode, TooDeep
 
 MAX_REQUESTS = 20
+# Graph's words for a batch that mixes dependent and independent requests
+# (microsoftgraph/microsoft-graph-docs#16280) and for an absolute item url
+# (microsoftgraph/microsoft-graph-docs-contrib#8576, microsoftgraph/msgraph-sdk-javascript#1451).
+SEQUENTIAL_OR_PARALLEL = "Batch should be either fully sequential or fully parallel."
+INVALID_PAYLOAD = "Invalid batch payload format."
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # Response headers worth returning inside a batch item.
 _KEPT_HEADERS = {
+    b"odata-version": "OData-Version",
     b"content-type": "Content-Type",
     b"retry-after": "Retry-After",
     b"cache-control": "Cache-Control",
@@ -89,57 +98,59 @@ def _items(raw: bytes) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = document["requests"]
     if len(items) > MAX_REQUESTS:
         raise BadRequest("Number of requests inside batch exceeds the limit.")
-    seen: set[str] = set()
+    seen: list[str] = []
     for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise BadRequest(f"requests[{index}] must be a JSON object.")
-        for field in ("id", "method", "url"):
-            if not isinstance(item.get(field), str) or not item[field]:
-                raise BadRequest(f"requests[{index}].{field} is required and must be a string.")
+        _check_item(index, item)
         if item["id"].lower() in seen:
             raise BadRequest(f"Batch request contains duplicate request Id '{item['id']}'.")
-        seen.add(item["id"].lower())
-        headers = item.get("headers", {})
-        if not isinstance(headers, dict):
-            raise BadRequest(f"requests[{index}].headers must be a JSON object.")
-        for name, value in headers.items():
-            # HTTP carries header names and values as ISO-8859-1 text.
-            if not (name.isascii() and _latin1(str(value))):
-                raise BadRequest(
-                    f"requests[{index}].headers['{name}'] must be ISO-8859-1 text, as HTTP "
-                    "headers are."
-                )
-        depends = item.get("dependsOn", [])
-        if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
-            raise BadRequest(f"requests[{index}].dependsOn must be an array of request ids.")
-        if "body" in item and "content-type" not in {k.lower() for k in item.get("headers", {})}:
-            if not isinstance(item["body"], dict | list):
-                raise BadRequest(f"requests[{index}] has a body but no Content-Type header.")
-    for item in items:
         for dependency in item.get("dependsOn", []):
+            # Only on a request before it (microsoftgraph/msgraph-sdk-dotnet-core#891).
             if dependency.lower() not in seen:
                 raise BadRequest(
-                    f"Request '{item['id']}' depends on request '{dependency}', "
-                    "which is not in the batch."
+                    f"Invalid dependency for request Id '{item['id']}': '{dependency}' is not "
+                    "the id of a request before it in the batch."
                 )
+        seen.append(item["id"].lower())
+    _check_shape(items)
     return items
 
 
-def _ordered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Dependencies first, otherwise in the order given; a cycle is a 400."""
-    done: list[dict[str, Any]] = []
-    placed: set[str] = set()
-    waiting = list(items)
-    while waiting:
-        ready = [i for i in waiting if all(d.lower() in placed for d in i.get("dependsOn", []))]
-        if not ready:
-            cycle = ", ".join(sorted(i["id"] for i in waiting))
-            raise BadRequest(f"The dependsOn of requests {cycle} form a cycle.")
-        for item in ready:
-            done.append(item)
-            placed.add(item["id"].lower())
-            waiting.remove(item)
-    return done
+def _check_item(index: int, item: Any) -> None:
+    """One request of the batch: its members, headers, dependsOn and a relative url."""
+    if not isinstance(item, dict):
+        raise BadRequest(f"requests[{index}] must be a JSON object.")
+    for field in ("id", "method", "url"):
+        if not isinstance(item.get(field), str) or not item[field]:
+            raise BadRequest(f"requests[{index}].{field} is required and must be a string.")
+    if _ABSOLUTE.match(item["url"]):
+        # "url: Required. The relative resource URL" (the json-batching page); Graph refuses an
+        # absolute one so (microsoftgraph/microsoft-graph-docs-contrib#8576).
+        raise BadRequest(INVALID_PAYLOAD)
+    headers = item.get("headers", {})
+    if not isinstance(headers, dict):
+        raise BadRequest(f"requests[{index}].headers must be a JSON object.")
+    for name, value in headers.items():
+        # HTTP carries header names and values as ISO-8859-1 text.
+        if not (name.isascii() and _latin1(str(value))):
+            raise BadRequest(
+                f"requests[{index}].headers['{name}'] must be ISO-8859-1 text, as HTTP headers are."
+            )
+    depends = item.get("dependsOn", [])
+    if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
+        raise BadRequest(f"requests[{index}].dependsOn must be an array of request ids.")
+    if "body" in item and "content-type" not in {k.lower() for k in headers}:
+        if not isinstance(item["body"], dict | list):
+            raise BadRequest(f"requests[{index}] has a body but no Content-Type header.")
+
+
+def _check_shape(items: list[dict[str, Any]]) -> None:
+    """ "Batch should be either fully sequential or fully parallel" (the json-batching page):
+    no request depends on another, or each after the first depends on the one before it."""
+    if not any(item.get("dependsOn") for item in items):
+        return
+    for before, item in itertools.pairwise(items):
+        if before["id"].lower() not in {d.lower() for d in item.get("dependsOn", [])}:
+            raise BadRequest(SEQUENTIAL_OR_PARALLEL)
 
 
 async def run_batch(
@@ -151,7 +162,8 @@ async def run_batch(
     # links in the answers (nextLink) name that address too.
     inherited = [(k, v) for k, v in scope["headers"] if k in (b"authorization", b"host")]
     results: dict[str, dict[str, Any]] = {}
-    for item in _ordered(items):
+    # Dependencies name earlier requests only: the request order runs each after them.
+    for item in items:
         failed = [d for d in item.get("dependsOn", []) if results[d.lower()]["status"] >= 400]
         if failed:
             results[item["id"].lower()] = _failed_dependency(item, failed, now)
@@ -173,7 +185,7 @@ def _failed_dependency(item: dict[str, Any], failed: list[str], now: datetime) -
     return {
         "id": item["id"],
         "status": 424,
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Cache-Control": "no-cache", "Content-Type": "application/json"},
         "body": json.loads(body),
     }
 
@@ -230,6 +242,9 @@ async def _run_one(
             _KEPT_HEADERS[k]: v.decode("latin-1") for k, v in start["headers"] if k in _KEPT_HEADERS
         },
     }
+    if start["status"] >= 400:
+        # Graph's error items carry Cache-Control too (the json-batching page's example).
+        answer["headers"].setdefault("Cache-Control", "no-cache")
     if content:
         answer["body"] = _body(content, answer["headers"].get("Content-Type", ""))
     return answer

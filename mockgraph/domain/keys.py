@@ -2,8 +2,10 @@
 
 Graph takes `/users/{id}`, `/users/{userPrincipalName}` (`@` raw or `%40`, `#` as `%23`),
 `/users('{id or upn}')` and the alternate key `/users(userPrincipalName='{upn}')`; inside
-quotes an apostrophe is doubled. The gateway routes `users(…)` as `users/(…)`, so a key that
-reaches a handler in parentheses was written in one of the last two forms.
+quotes an apostrophe is doubled. The gateway routes `users(…)` as `users/(…)` (and so
+`groups(…)`, `subscriptions(…)`, `presences(…)`), so a key that reaches a handler in
+parentheses was written in one of the last two forms. Presence takes the object id only
+(docs/fidelity.md, "Requests and addresses").
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from mockgraph.errors import MethodNotAllowed
 from mockgraph.gateway.operation import Operation
 
 VERSIONS = ("v1.0", "beta")
-_KEYED = re.compile(r"^(users|groups)\((.*)\)$", re.IGNORECASE | re.DOTALL)
+# The entity sets mockgraph serves, each of which OData also addresses as set('{key}').
+_KEYED = re.compile(r"^(users|groups|subscriptions|presences)\((.*)\)$", re.IGNORECASE | re.DOTALL)
 
 
 _SLASHES = re.compile(r"/{2,}")
@@ -143,11 +144,8 @@ class Routes:
         segments = parts[2:]
         while segments and not segments[-1]:
             segments.pop()
-        keyed = _KEYED.match(segments[0]) if segments else None
-        if keyed is not None:
-            # OData's key-in-parentheses forms, users('{key}') and
-            # users(userPrincipalName='{upn}'): routed as users/{id} with the key as written.
-            segments[0:1] = [keyed.group(1), f"({keyed.group(2)})"]
+        if any(segment.endswith(")") for segment in segments):
+            segments = _split_keys(segments)
         values: list[str] = []
         node = _walk(self._root, segments, 0, values)
         if node is None:
@@ -158,6 +156,20 @@ class Routes:
             node.operations,
             all(o.public for o in node.operations.values()),
         )
+
+
+def _split_keys(segments: list[str]) -> list[str]:
+    """OData's key-in-parentheses forms, users('{key}'), users(userPrincipalName='{upn}'),
+    groups('{id}'), subscriptions('{id}'), communications/presences('{id}'): routed as
+    set/{id} with the key as written, in its parentheses, for the resource to read."""
+    out: list[str] = []
+    for segment in segments:
+        keyed = _KEYED.match(segment)
+        if keyed is None:
+            out.append(segment)
+        else:
+            out += [keyed.group(1), f"({keyed.group(2)})"]
+    return out
 
 
 def _segments(path: str) -> list[str]:

@@ -63,15 +63,26 @@ class Subscription:
     lifecycle_sent: bool = False
     # The `resource` of its notifications; None: `communications/presences/{id}` of each item.
     notified_resource: str | None = None
+    # When the client last reauthorized it (POST …/reauthorize); no challenge is owed sooner
+    # than one lead after that, so a client that answers each challenge is never in a loop.
+    reauthorized_at: float = float("-inf")
+
+    def challenge_at(self, lead: float) -> float:
+        """When its reauthorizationRequired lifecycle event is owed (if not yet sent)."""
+        return max(self.expires_at - lead, self.reauthorized_at + lead)
 
     def lifecycle_due_at(self, lead: float) -> float:
         """When the next thing happens to it with no call: a lifecycle event, or its end."""
         if self.lifecycle_url and not self.lifecycle_sent:
-            return self.expires_at - lead
+            return min(self.challenge_at(lead), self.expires_at)
         return self.expires_at
 
     def as_json(self, root: str, version: str) -> dict[str, Any]:
-        """The subscription as Graph answers it; `root`: the Graph root the client called."""
+        """The subscription as Graph answers it; `root`: the Graph root the client called.
+
+        Unset certificate members read "" and notificationContentType its default, as every
+        example of the v1.0 and beta subscription pages shows them (docs/fidelity.md, "Change
+        notifications and $batch")."""
         return {
             "@odata.context": f"{root}/{version}/$metadata#subscriptions/$entity",
             "id": self.id,
@@ -86,10 +97,12 @@ class Subscription:
             "creatorId": self.creator_id,
             "includeResourceData": self.include_resource_data,
             "latestSupportedTlsVersion": "v1_2",
-            "encryptionCertificate": self.certificate_text,
-            "encryptionCertificateId": self.certificate_id,
+            "encryptionCertificate": self.certificate_text or "",
+            "encryptionCertificateId": self.certificate_id or "",
             "notificationUrlAppId": None,
-            "notificationContentType": None,
+            # https://learn.microsoft.com/graph/api/resources/subscription: "The default
+            # content-type is the application/json content-type"; the only one mockgraph sends.
+            "notificationContentType": "application/json",
         }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from mockgraph.auth.permissions import Access
 from mockgraph.domain.bodies import GraphBody
+from mockgraph.domain.keys import parse_user_key
 from mockgraph.gateway import (
     ANY,
     GRAPH_ERRORS,
@@ -48,6 +49,9 @@ class Subscriptions:
         ]
         for item in mine:
             del item["@odata.context"]
+            # "the clientState property value is not returned for security purposes" (the
+            # page's note); a single GET and the notifications keep it.
+            item["clientState"] = None
         context = f"{root}/{version}/$metadata#subscriptions"
         return Reply(200, _json({"@odata.context": context, "value": mine}))
 
@@ -66,6 +70,15 @@ class Subscriptions:
         renewal: RenewalBody = request.body()
         self.notifier.renew(request.tenant, found, renewal.expirationDateTime, now)
         return Reply(200, _json(found.as_json(request.service_root, request.version)))
+
+    # POST /subscriptions/{id}/reauthorize:
+    # https://learn.microsoft.com/graph/api/subscription-reauthorize
+    def reauthorize_subscription(self, request: GraphRequest) -> Reply:
+        """Reauthorize a subscription after a reauthorizationRequired challenge."""
+        now = self._now(request)
+        found = self._find(request)
+        self.notifier.reauthorize(request.tenant, found, now)
+        return Reply(204, b"")
 
     # DELETE /subscriptions/{id}: https://learn.microsoft.com/graph/api/subscription-delete
     def delete_subscription(self, request: GraphRequest) -> Reply:
@@ -90,7 +103,9 @@ class Subscriptions:
 
     def _find(self, request: GraphRequest) -> Subscription:
         """The caller's subscription {id}, or Graph's 404."""
-        return self.notifier.find(request.tenant, request.principal, request.params["id"])
+        # subscriptions/{id} or subscriptions('{id}'), read as every entity key is.
+        key = parse_user_key(request.params["id"], request.raw_path())
+        return self.notifier.find(request.tenant, request.principal, key.text)
 
 
 def _json(document: dict[str, Any]) -> bytes:
@@ -130,6 +145,7 @@ def register(routes: Routes, subscriptions: Subscriptions) -> None:
         handler: Handler,
         doc: Doc | None = None,
         body: type[GraphBody] | None = None,
+        name: str = "subscription",
     ) -> None:
         # Subscriptions read their bodies whatever the Content-Type, as they always have.
         routes.add(
@@ -137,11 +153,12 @@ def register(routes: Routes, subscriptions: Subscriptions) -> None:
                 method,
                 path,
                 handler,
-                name="subscription",
+                name=name,
                 access=Access.SUBSCRIBE,
                 body=body,
                 json_only=False,
                 doc=doc,
+                qualified=name == "reauthorize",
             )
         )
 
@@ -158,6 +175,10 @@ def register(routes: Routes, subscriptions: Subscriptions) -> None:
     deleted = _doc("deleteSubscription", "Delete a subscription", "204", item=True)
     add("DELETE", one, subscriptions.delete_subscription, deleted)
     add(ANY, one, subscriptions.other_method)
+    again = _doc("reauthorizeSubscription", "Reauthorize a subscription", "204", item=True)
+    reauthorize = subscriptions.reauthorize_subscription
+    add("POST", f"{one}/reauthorize", reauthorize, again, name="reauthorize")
+    add(ANY, f"{one}/reauthorize", subscriptions.other_method, name="reauthorize")
 
 
 def _doc(
@@ -168,7 +189,7 @@ def _doc(
     *,
     item: bool = False,
 ) -> Doc:
-    ok = {"description": "Deleted"} if status == "204" else _OK
+    ok = {"description": "No Content"} if status == "204" else _OK
     return Doc(
         operation_id=operation_id,
         tag=_TAG,

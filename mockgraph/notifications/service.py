@@ -173,6 +173,13 @@ class Notifier:
         subscription.lifecycle_sent = False
         self._tenants[tenant.id].reschedule()
 
+    def reauthorize(self, tenant: Tenant, subscription: Subscription, now: float) -> None:
+        """POST …/reauthorize: the challenge is answered and may come again, one lead later at
+        the soonest; the expiry stays (https://learn.microsoft.com/graph/change-notifications-lifecycle-events)."""
+        subscription.reauthorized_at = now
+        subscription.lifecycle_sent = False
+        self._tenants[tenant.id].reschedule()
+
     def remove(self, tenant: Tenant, sub_id: str) -> None:
         watch = self._tenants.get(tenant.id)
         if watch is not None:
@@ -239,7 +246,7 @@ class Notifier:
             if (
                 subscription.lifecycle_url
                 and not subscription.lifecycle_sent
-                and now >= subscription.expires_at - _LEAD
+                and now >= subscription.challenge_at(_LEAD)
             ):
                 subscription.lifecycle_sent = True
                 self.delivery.enqueue(

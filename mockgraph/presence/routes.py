@@ -197,25 +197,29 @@ def register(routes: Routes, handlers: PresenceHandlers) -> None:
 
 
 def user_in_path(request: GraphRequest) -> str:
-    """The user of /users/{key}/…: any key form Graph takes reaches the same user."""
+    """The user of /users/{id}/…: the object id, as a path segment or in users('{id}').
+
+    Presence takes no userPrincipalName (docs/fidelity.md, "Requests and addresses").
+    """
     param = request.params["id"]
     # The common case, a known user's object id as sent: one look-up, nothing to parse.
     if len(param) == 36:
         known = request.tenant.user(param)
         if known is not None:
             return known.id
-    key = parse_user_key(param, request.raw_path())
-    user = request.tenant.find_user(key)
-    if user is not None:
-        return user.id
-    if key.guid is not None:
-        return key.guid  # unknown: the permission check first, then the handler's 404
-    raise service.unknown_user(key.text)
+    user_id = _presence_id(request)
+    known = request.tenant.user(user_id)
+    # An unknown id: the permission check first, then the handler's 404.
+    return known.id if known is not None else user_id
 
 
 def _presence_id(request: GraphRequest) -> str:
-    """A presence entity's key is its user's object id (communications/presences/{id})."""
-    return service.checked_user_id(request.params["id"])
+    """A presence entity's key is its user's object id (communications/presences/{id} or
+    presences('{id}')); a userPrincipalName, in any key form, is Graph's 400."""
+    key = parse_user_key(request.params["id"], request.raw_path())
+    if key.by == "upn":
+        return service.checked_user_id(f"userPrincipalName='{key.text}'")
+    return service.checked_user_id(key.text)
 
 
 def _user(request: GraphRequest) -> UserState:

@@ -145,8 +145,8 @@ def test_a_batch_logs_each_request(tmp_path: Path) -> None:
     requests = [line for line in server.log.read_text().splitlines() if "/presence" in line]
     assert [line.split()[1:4] for line in requests] == [
         ["GET", f"/v1.0/users/{ADELE}/presence", "200"],
-        # "nope" is a userPrincipalName no user has (any user key reaches presence).
-        ["GET", "/v1.0/users/nope/presence", "404"],
+        # "nope" is not an object id, which is all presence takes.
+        ["GET", "/v1.0/users/nope/presence", "400"],
     ]
     assert "POST /v1.0/$batch 200" in server.log.read_text()
 

@@ -37,7 +37,7 @@ def test_batch_runs_each_request_like_a_direct_call(graph: Graph, version: str) 
                 "url": f"users/{PATTI}/presence?$select=availability",
                 "dependsOn": ["1"],
             },
-            {"id": "3", "method": "GET", "url": "/me/presence"},
+            {"id": "3", "method": "GET", "url": "/me/presence", "dependsOn": ["2"]},
         ],
         version,
     )
@@ -148,7 +148,7 @@ def test_each_sub_request_is_authorized(graph: Graph) -> None:
         ),
         (
             {"requests": [{"id": "1", "method": "GET", "url": "/me/presence", "dependsOn": ["9"]}]},
-            "not in the batch",
+            "Invalid dependency for request Id '1'",
         ),
         (
             {
@@ -157,7 +157,7 @@ def test_each_sub_request_is_authorized(graph: Graph) -> None:
                     {"id": "2", "method": "GET", "url": "/b", "dependsOn": ["1"]},
                 ]
             },
-            "cycle",
+            "Invalid dependency for request Id '1'",
         ),
         ({"requests": [{"id": "1", "url": "/me/presence"}]}, "method"),
         ({"requests": "all of them"}, "'requests' array"),
@@ -185,3 +185,102 @@ def test_malformed_batches_are_400(graph: Graph, body: dict[str, Any], fragment:
 def test_batch_takes_post_only(graph: Graph) -> None:
     response = graph.as_app().get("/v1.0/$batch")
     assert response.status_code == 405
+
+
+def _get(item_id: str, *depends: str, url: str = f"/users/{ADELE}/presence") -> dict[str, Any]:
+    request: dict[str, Any] = {"id": item_id, "method": "GET", "url": url}
+    if depends:
+        request["dependsOn"] = list(depends)
+    return request
+
+
+@pytest.mark.parametrize(
+    "requests",
+    [
+        # The json-batching page's own list before it was corrected: 1 and 3 first, then 2,
+        # then 4 (microsoftgraph/microsoft-graph-docs#16280).
+        [_get("1"), _get("2", "1"), _get("3"), _get("4", "2", "3")],
+        [_get("1"), _get("2", "1"), _get("3")],
+        [_get("1"), _get("2"), _get("3", "1")],
+        [_get("1"), _get("2", "1"), _get("3", "1")],
+    ],
+)
+def test_a_batch_is_fully_sequential_or_fully_parallel(
+    graph: Graph, requests: list[dict[str, Any]]
+) -> None:
+    response = batch(graph, requests)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        **response.json()["error"],
+        "code": "BadRequest",
+        "message": "Batch should be either fully sequential or fully parallel.",
+    }
+
+
+def test_the_pages_sequence_runs_in_order(graph: Graph) -> None:
+    # The json-batching page: "request 1 then request 2, then request 4, then request 3".
+    requests = [_get("1"), _get("2", "1"), _get("4", "2"), _get("3", "4")]
+
+    response = batch(graph, requests)
+
+    assert response.status_code == 200
+    assert [i["id"] for i in response.json()["responses"]] == ["1", "2", "4", "3"]
+    paths = [e["path"] for e in graph.admin.get("/_mockgraph/requests").json()["value"]]
+    assert len(paths) == 5
+
+
+@pytest.mark.parametrize(
+    "requests",
+    [
+        [_get("1", "2"), _get("2")],  # a later request
+        [_get("1"), _get("2", "9")],  # no such request
+        [_get("1"), _get("2", "2")],  # itself
+    ],
+)
+def test_a_dependency_names_an_earlier_request(
+    graph: Graph, requests: list[dict[str, Any]]
+) -> None:
+    response = batch(graph, requests)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert error["message"].startswith("Invalid dependency for request Id ")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://graph.microsoft.com/v1.0/users/{ADELE}/presence",
+        f"http://mockgraph.test/v1.0/users/{ADELE}/presence",
+        f"HTTPS://graph.microsoft.com/users/{ADELE}/presence",
+    ],
+)
+def test_an_absolute_item_url_is_an_invalid_payload(graph: Graph, url: str) -> None:
+    response = batch(graph, [_get("1", url=url)])
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "BadRequest"
+    assert response.json()["error"]["message"] == "Invalid batch payload format."
+    assert graph.admin.get("/_mockgraph/requests").json()["value"][0]["path"] == "/v1.0/$batch"
+
+
+def test_twenty_requests_are_the_limit(graph: Graph) -> None:
+    twenty = [_get(str(i)) for i in range(20)]
+
+    assert batch(graph, twenty).status_code == 200
+    assert batch(graph, [*twenty, _get("20")]).status_code == 400
+
+
+def test_items_carry_the_headers_graph_gives_them(graph: Graph) -> None:
+    items = batch(
+        graph,
+        [_get("1"), _get("2", url="/users/00000000-0000-0000-0000-000000000000/presence")],
+    ).json()["responses"]
+
+    assert items[0]["headers"]["OData-Version"] == "4.0"
+    assert items[0]["headers"]["Cache-Control"] == "no-cache"
+    assert items[1]["status"] == 404
+    assert items[1]["headers"]["Cache-Control"] == "no-cache"
+    assert items[1]["headers"]["Content-Type"].startswith("application/json")

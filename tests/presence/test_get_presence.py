@@ -130,46 +130,82 @@ def test_unknown_user_is_404(graph: Graph) -> None:
 
 
 @pytest.mark.parametrize(
-    "key",
+    "path",
     [
-        "adele.vance@contoso.example",
-        "ADELE.VANCE%40contoso.example",
-        ADELE.upper(),
+        f"/v1.0/users/{ADELE}/presence",
+        f"/v1.0/users/{ADELE.upper()}/presence",
+        f"/v1.0/users('{ADELE}')/presence",
+        f"/v1.0/users(id='{ADELE}')/presence",
+        f"/beta/Users('{ADELE.upper()}')/presence",
+        f"/v1.0/communications/presences/{ADELE}",
+        f"/v1.0/communications/presences('{ADELE}')",
+        f"/beta/communications/Presences('{ADELE.upper()}')",
     ],
 )
-def test_every_user_key_form_reaches_the_same_presence(graph: Graph, key: str) -> None:
-    """Issue 13, fault 5: /users/{key}/presence takes every key Graph takes for a user."""
-    reader = graph.as_app(PRESENCE_WALL, "Presence.Read.All")
-    for path in (
-        f"/v1.0/users/{key}/presence",
-        f"/v1.0/users('{key}')/presence",
+def test_every_address_form_of_the_object_id_reaches_the_presence(graph: Graph, path: str) -> None:
+    response = graph.as_app(PRESENCE_WALL, "Presence.Read.All").get(path)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == ADELE
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/v1.0/users('{ADELE}')/presence/setPresence",
+        f"/v1.0/communications/presences('{ADELE}')/setPresence",
+        f"/v1.0/communications/presences('{ADELE}')/microsoft.graph.setPresence",
+    ],
+)
+def test_actions_take_the_object_id_in_parentheses(graph: Graph, path: str) -> None:
+    response = graph.as_app().post(
+        path, json={"sessionId": "s", "availability": "Busy", "activity": "InACall"}
+    )
+
+    assert response.status_code == 200, response.text
+    assert graph.presence(ADELE)["availability"] == "Busy"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1.0/users/adele.vance@contoso.example/presence",
+        "/v1.0/users/ADELE.VANCE%40contoso.example/presence",
+        "/v1.0/users('adele.vance@contoso.example')/presence",
         "/v1.0/users(userPrincipalName='adele.vance@contoso.example')/presence",
-    ):
-        response = reader.get(path)
-        assert response.status_code == 200, (path, response.text)
-        assert response.json()["id"] == ADELE
+        "/v1.0/users/nobody@contoso.example/presence",
+        "/v1.0/communications/presences/adele.vance@contoso.example",
+        "/v1.0/communications/presences('adele.vance@contoso.example')",
+    ],
+)
+def test_a_upn_is_refused_on_presence(graph: Graph, path: str) -> None:
+    """Graph's presence takes the object id only (msgraph-sdk-dotnet#1942,
+    microsoft-graph-explorer-v4#2945); /users/{upn} itself still reads the user."""
+    response = graph.as_app(PRESENCE_WALL, "Presence.Read.All").get(path)
+
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert "not by userPrincipalName" in error["message"]
 
 
-def test_a_write_by_upn_reaches_the_same_presence(graph: Graph) -> None:
-    writer = graph.as_app()
-    response = writer.post(
+def test_a_write_by_upn_is_refused(graph: Graph) -> None:
+    response = graph.as_app().post(
         "/v1.0/users/adele.vance@contoso.example/presence/setPresence",
         json={"sessionId": "s", "availability": "Busy", "activity": "InACall"},
     )
 
-    assert response.status_code == 200
-    assert graph.presence(ADELE)["availability"] == "Busy"
+    assert response.status_code == 400
+    assert graph.presence(ADELE)["availability"] != "Busy"
 
 
-def test_unknown_upn_or_bad_key_on_presence(graph: Graph) -> None:
+def test_unknown_id_or_bad_key_on_presence(graph: Graph) -> None:
     reader = graph.as_app(PRESENCE_WALL, "Presence.Read.All")
 
-    assert reader.get("/v1.0/users/nobody@contoso.example/presence").status_code == 404
+    assert reader.get(f"/v1.0/users('{UNKNOWN}')/presence").status_code == 404
+    assert reader.get(f"/v1.0/communications/presences('{UNKNOWN}')").status_code == 404
     bad = reader.get("/v1.0/users('unterminated)/presence")
     assert (bad.status_code, bad.json()["error"]["code"]) == (400, "Request_BadRequest")
-    # The presence entity's own key, at /communications/presences/{id}, is the object id.
-    by_upn = reader.get("/v1.0/communications/presences/adele.vance@contoso.example")
-    assert by_upn.status_code == 400
 
 
 def test_segments_are_case_insensitive_and_actions_may_be_qualified(graph: Graph) -> None:
