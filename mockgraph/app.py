@@ -51,6 +51,9 @@ from mockgraph.openapi.pages import install_docs
 from mockgraph.presence import routes as presence
 from mockgraph.presence.routes import PresenceHandlers
 from mockgraph.runtime import Runtime
+from mockgraph.scenarios.control import Scenarios
+from mockgraph.scenarios.routes import router as scenario_router
+from mockgraph.scenarios.setup import start_from_settings
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures, load_fixtures
 from mockgraph.state.journal import Journal
@@ -104,6 +107,10 @@ def create_app(
     app.include_router(device_codes_router, tags=[CONTROL_PLANE])
     app.include_router(identity_router)
     app.include_router(discovery_router)
+    app.include_router(scenario_router)
+    # The scenario (mockgraph/scenarios/): idle until started, or started by settings.
+    app.state.scenarios = Scenarios(runtime.store, notifier.scan)
+    start_from_settings(app.state.scenarios, runtime)
     _install_pages(app)
     _install_error_handlers(app, clock)
     app.graph = Gateway(

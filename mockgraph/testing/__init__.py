@@ -6,12 +6,14 @@ module `mockgraph.testcontainers`.
 """
 
 from mockgraph.testing.admin import ControlPlaneError, InProcessTransport, MockGraphAdmin
+from mockgraph.testing.scenario import Scenario
 from mockgraph.testing.webhook_receiver import WebhookReceiver, decrypt_notification
 
 __all__ = [
     "ControlPlaneError",
     "InProcessTransport",
     "MockGraphAdmin",
+    "Scenario",
     "WebhookReceiver",
     "decrypt_notification",
 ]

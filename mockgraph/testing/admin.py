@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from mockgraph.testing.scenario import Scenario
+
 T = TypeVar("T")
 DEFAULT_SCOPES = ("Presence.Read", "Presence.Read.All", "Presence.ReadWrite")
 
@@ -326,6 +328,34 @@ class MockGraphAdmin:
         """Throttle this tenant's Graph calls to `limit` per `window` per app (None: off)."""
         self._call("PUT", "/throttling", {"limit": limit, "window": window})
 
+    def scenario(
+        self,
+        profile: str | None = "office-day",
+        *,
+        users: int | None = None,
+        seed: int | None = None,
+        start: str | datetime | None = None,
+        speed: float | None = None,
+        file: dict[str, Any] | None = None,
+    ) -> Scenario:
+        """Start a scenario (a profile, or a scenario `file`'s JSON) on this tenant; paused at
+        its start unless `speed` is given, so that `advance_to("10:30")` moves it."""
+        body: dict[str, Any] = {"action": "start", "paused": speed is None}
+        if file is not None:
+            body["scenario"] = file
+        else:
+            body["profile"] = profile
+        extra = {"users": users, "seed": seed, "speed": speed}
+        body.update({k: v for k, v in extra.items() if v is not None})
+        if start is not None:
+            body["start"] = start if isinstance(start, str) else start.isoformat()
+        self._call("POST", "/scenario", body)
+        return Scenario(self._call)
+
+    def advance_to(self, when: str | datetime) -> dict[str, Any]:
+        """Play this tenant's scenario to `when` ("10:30", or a date-time)."""
+        return Scenario(self._call).advance_to(when)
+
     def close(self) -> None:
         self.http.close()
 
@@ -349,4 +379,5 @@ __all__ = [
     "ControlPlaneError",
     "InProcessTransport",
     "MockGraphAdmin",
+    "Scenario",
 ]
