@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from mockgraph.domain.values import APPEAR_OFFLINE, CONFERENCE_CALL
 from mockgraph.scenarios.model import Scenario, Step
 
 OFFICE_ZONES = ("Europe/Berlin", "Europe/London", "America/New_York")
@@ -66,8 +67,8 @@ def _office_user(rng: random.Random, day: Day, user: int, local0: float) -> None
             arrive,
             user,
             "setUserPreferredPresence",
-            availability="Offline",
-            activity="OffWork",
+            availability=APPEAR_OFFLINE[0],
+            activity=APPEAR_OFFLINE[1],
             expirationDuration="PT12H",
             label="appear offline",
         )
@@ -152,7 +153,7 @@ def _meeting(rng: random.Random, day: Day, user: int, slot: float) -> int:
         "setPresence",
         sessionId="teams-meeting",
         availability="Busy",
-        activity="InAConferenceCall",
+        activity=CONFERENCE_CALL[1],
         expirationDuration=_duration(length),
         label="meeting",
     )
@@ -229,7 +230,7 @@ def all_hands(users: int, seed: int, start: datetime) -> Scenario:
             "setPresence",
             sessionId="all-hands",
             availability="Busy",
-            activity="InAConferenceCall",
+            activity=CONFERENCE_CALL[1],
             expirationDuration="PT1H",
             label="all-hands",
         )
