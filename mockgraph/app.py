@@ -52,6 +52,9 @@ from mockgraph.openapi.pages import install_docs
 from mockgraph.presence import routes as presence
 from mockgraph.presence.routes import PresenceHandlers
 from mockgraph.runtime import Runtime
+from mockgraph.scenarios.control import Scenarios
+from mockgraph.scenarios.routes import router as scenario_router
+from mockgraph.scenarios.setup import start_from_settings
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures, load_fixtures
 from mockgraph.state.journal import Journal
@@ -100,12 +103,10 @@ def create_app(
     app.state.runtime = runtime
     app.request_log = RequestLog(runtime.fixtures, runtime.store)
     runtime.journal.listeners.append(app.request_log.on_entry)
-    app.include_router(health_router)
-    app.include_router(admin_router)
-    app.include_router(reports_router)
-    app.include_router(device_codes_router, tags=[CONTROL_PLANE])
-    app.include_router(identity_router)
-    app.include_router(discovery_router)
+    _install_routers(app)
+    # The scenario (mockgraph/scenarios/): idle until started, or started by settings.
+    app.state.scenarios = Scenarios(runtime.store, notifier.scan)
+    start_from_settings(app.state.scenarios, runtime)
     _install_pages(app)
     _install_error_handlers(app, clock)
     app.graph = Gateway(
@@ -125,6 +126,17 @@ def create_app(
     app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
     app.openapi = lambda: build_openapi(app, routes)  # type: ignore[method-assign]
     return app
+
+
+def _install_routers(app: FastAPI) -> None:
+    """The control plane's routes (health, admin, report, device codes, scenario) and Entra's."""
+    app.include_router(health_router)
+    app.include_router(admin_router)
+    app.include_router(reports_router)
+    app.include_router(device_codes_router, tags=[CONTROL_PLANE])
+    app.include_router(identity_router)
+    app.include_router(discovery_router)
+    app.include_router(scenario_router)
 
 
 def _install_pages(app: FastAPI) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 DEFAULT_FIXTURES = Path(__file__).with_name("default_fixtures.json")
@@ -114,4 +115,40 @@ def parse_optional_port(text: str) -> int | None:
     value = parse_int(text)
     if not 0 <= value < 65536:
         raise ValueError(f"'{text}' is not a port")
+    return value
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An integer from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        value = parse_int(text)
+        if not low <= value <= high:
+            raise ValueError(f"'{text}' is not between {low} and {high}")
+        return value
+
+    return parse
+
+
+def parse_speed(text: str) -> float:
+    """A scenario's speed: virtual seconds per real second, more than 0 and at most 3600."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number") from None
+    if not 0 < value <= 3600:
+        raise ValueError(f"'{text}' is not more than 0 and at most 3600")
+    return value
+
+
+def parse_optional_datetime(text: str) -> datetime | None:
+    """An ISO 8601 date-time with its offset (2026-03-02T08:00:00+01:00), or empty."""
+    if not text.strip():
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"'{text}' is not an ISO 8601 date-time") from None
+    if value.utcoffset() is None:
+        raise ValueError(f"'{text}' has no offset; add one, such as +01:00 or Z")
     return value

@@ -92,6 +92,9 @@ class ServerThread:
 
             proxy = for_server(self._server, self._proxy_tls, self.host, self._passthrough)
             await proxy.start(self.host, sock=self._proxy_socket)
+        scenarios = getattr(self.app.state, "scenarios", None)
+        if scenarios is not None:
+            scenarios.start_pending()
         try:
             await self._server.serve(sockets=[self._socket])
         finally:
@@ -201,6 +204,9 @@ async def _serve(
     if proxy is not None and settings.proxy_port is not None:
         port = await proxy.start(settings.host, settings.proxy_port)
         log.info("intercepting proxy on http://%s:%d (HTTPS_PROXY)", settings.host, port)
+    scenarios = getattr(app.state, "scenarios", None)
+    if scenarios is not None:
+        scenarios.start_pending()  # serve --scenario: played from now, on this loop
     saver = None
     if settings.state_file is not None and settings.state_save_interval > 0:
         saver = asyncio.get_running_loop().create_task(

@@ -11,6 +11,7 @@ import argparse
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -21,15 +22,18 @@ from mockgraph.parsers import (
     DEFAULT_FIXTURES,
     PHOTO_NOT_FOUND_CODES,
     at_least_one,
+    bounded_int,
     one_of,
     parse_bool,
     parse_fixtures,
     parse_int,
+    parse_optional_datetime,
     parse_optional_path,
     parse_optional_port,
     parse_optional_text,
     parse_origins,
     parse_photo_not_found_code,
+    parse_speed,
     parse_url,
     seconds_at_least,
 )
@@ -325,6 +329,29 @@ class Settings(Declared):
         parse_photo_not_found_code,
         shown="ImageNotFound",
         choices=PHOTO_NOT_FOUND_CODES,
+    )
+    # Scenarios (mockgraph/scenarios/, docs/scenarios.md): a profile or a file, played at start.
+    scenario: str | None = setting(
+        None,
+        "play a scenario from the start: a profile (office-day, contact-centre, all-hands, "
+        "flaky-network) or a scenario file",
+        parse_optional_text,
+        shown="none",
+    )
+    scenario_users: int = setting(
+        20,
+        "users in the scenario's cast (made up when the fixtures have fewer)",
+        bounded_int(1, 100_000),
+    )
+    scenario_speed: float = setting(
+        1.0, "virtual seconds per real second; 1 follows wall time", parse_speed, shown="1"
+    )
+    scenario_seed: int = setting(1, "the seed a profile draws from", bounded_int(0, 2**31))
+    scenario_start: datetime | None = setting(
+        None,
+        "the scenario's virtual start, an ISO date-time",
+        parse_optional_datetime,
+        shown="08:00 today in the profile's first time zone",
     )
     # The CA certificate clients should trust when mockgraph serves HTTPS with its own CA;
     # served at /_mockgraph/ca.pem. Set by the server at start, not by a variable.

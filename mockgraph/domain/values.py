@@ -62,6 +62,11 @@ PREFERRED_PRESENCE_PAIRS = frozenset(
     }
 )
 
+# Two pairs the scenarios' profiles name (mockgraph/scenarios/profiles.py): a Teams meeting
+# joined, and "appear offline" as a preferred presence.
+CONFERENCE_CALL = ("Busy", "InAConferenceCall")
+APPEAR_OFFLINE = ("Offline", "OffWork")
+
 # Among sessions: DoNotDisturb > Busy > Available > Away (Graph's docs). Values the docs do not
 # rank sit beside their nearest documented neighbour: idle forms with their base, BeRightBack
 # between Available and Away, Offline last.

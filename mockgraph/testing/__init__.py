@@ -5,8 +5,10 @@ pytest plugin is `mockgraph.testing.pytest_plugin` (entry point `mockgraph`), Te
 module `mockgraph.testcontainers`.
 """
 
-from mockgraph.testing.admin import ControlPlaneError, InProcessTransport, MockGraphAdmin
+from mockgraph.testing.admin import ControlPlaneError, MockGraphAdmin
 from mockgraph.testing.report import Report
+from mockgraph.testing.scenario import Scenario
+from mockgraph.testing.transport import InProcessTransport
 from mockgraph.testing.webhook_receiver import WebhookReceiver, decrypt_notification
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "InProcessTransport",
     "MockGraphAdmin",
     "Report",
+    "Scenario",
     "WebhookReceiver",
     "decrypt_notification",
 ]

@@ -1,64 +1,19 @@
-"""For test suites: a typed client of the control plane, and an in-process httpx transport."""
+"""For test suites: a typed client of the control plane (`MockGraphAdmin`)."""
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import difflib
-import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from mockgraph.testing.report import Report
+from mockgraph.testing.scenario import Scenario
 
-T = TypeVar("T")
 DEFAULT_SCOPES = ("Presence.Read", "Presence.Read.All", "Presence.ReadWrite")
-
-
-class InProcessTransport(httpx.BaseTransport):
-    """A synchronous httpx transport that calls a mockgraph app in this process, no socket.
-
-    Args:
-        app: the ASGI app, usually from `create_app`.
-        loop: the event loop the app already runs on (a `ServerThread`'s), so that in-process
-            calls and network calls touch state from one thread; None runs a private loop.
-
-    Use it as `httpx.Client(transport=InProcessTransport(app), base_url="http://mockgraph")`.
-    """
-
-    def __init__(self, app: object, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
-        self._shared_loop = loop
-        self._own_loop = asyncio.new_event_loop() if loop is None else None
-        self._lock = threading.Lock()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._run(self._send(request))
-
-    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        if self._shared_loop is not None:
-            return asyncio.run_coroutine_threadsafe(coroutine, self._shared_loop).result(60)
-        assert self._own_loop is not None
-        with self._lock:
-            return self._own_loop.run_until_complete(coroutine)
-
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        async_request = httpx.Request(
-            request.method, request.url, headers=request.headers, content=body
-        )
-        response = await self._asgi.handle_async_request(async_request)
-        content = await response.aread()
-        return httpx.Response(
-            response.status_code, headers=response.headers, content=content, request=request
-        )
-
-    def close(self) -> None:
-        if self._own_loop is not None:
-            self._own_loop.close()
 
 
 class ControlPlaneError(AssertionError):
@@ -355,6 +310,34 @@ class MockGraphAdmin:
         """Throttle this tenant's Graph calls to `limit` per `window` per app (None: off)."""
         self._call("PUT", "/throttling", {"limit": limit, "window": window})
 
+    def scenario(
+        self,
+        profile: str | None = "office-day",
+        *,
+        users: int | None = None,
+        seed: int | None = None,
+        start: str | datetime | None = None,
+        speed: float | None = None,
+        file: dict[str, Any] | None = None,
+    ) -> Scenario:
+        """Start a scenario (a profile, or a scenario `file`'s JSON) on this tenant; paused at
+        its start unless `speed` is given, so that `advance_to("10:30")` moves it."""
+        body: dict[str, Any] = {"action": "start", "paused": speed is None}
+        if file is not None:
+            body["scenario"] = file
+        else:
+            body["profile"] = profile
+        extra = {"users": users, "seed": seed, "speed": speed}
+        body.update({k: v for k, v in extra.items() if v is not None})
+        if start is not None:
+            body["start"] = start if isinstance(start, str) else start.isoformat()
+        self._call("POST", "/scenario", body)
+        return Scenario(self._call)
+
+    def advance_to(self, when: str | datetime) -> dict[str, Any]:
+        """Play this tenant's scenario to `when` ("10:30", or a date-time)."""
+        return Scenario(self._call).advance_to(when)
+
     def close(self) -> None:
         self.http.close()
 
@@ -374,8 +357,4 @@ def _iso_duration(delta: timedelta) -> str:
     return f"PT{seconds:g}S"
 
 
-__all__ = [
-    "ControlPlaneError",
-    "InProcessTransport",
-    "MockGraphAdmin",
-]
+__all__ = ["ControlPlaneError", "MockGraphAdmin"]

@@ -23,10 +23,10 @@ import pytest
 from mockgraph.app import create_app
 from mockgraph.server import ServerThread
 from mockgraph.settings import ClientSettings, Settings
-from mockgraph.testing.admin import InProcessTransport
 from mockgraph.testing.fixture import MockGraph as MockGraph  # re-exported: tests annotate with it
 from mockgraph.testing.pytest_intercept import mockgraph_intercept  # noqa: F401  (a fixture)
 from mockgraph.testing.session_report import add_option, enabled, keep, summary
+from mockgraph.testing.transport import InProcessTransport
 from mockgraph.testing.webhook_receiver import WebhookReceiver
 
 

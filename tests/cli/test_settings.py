@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,14 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "proxy_passthrough": ("pypi.org, 10.0.0.5:8080", (("pypi.org", 443), ("10.0.0.5", 8080))),
     "cloud": ("USGov", "usgov"),
     "photo_not_found_code": ("errorentitynotfound", "ErrorEntityNotFound"),
+    "scenario": ("office-day", "office-day"),
+    "scenario_users": ("200", 200),
+    "scenario_speed": ("60", 60.0),
+    "scenario_seed": ("7", 7),
+    "scenario_start": (
+        "2026-03-02T08:00:00+01:00",
+        datetime(2026, 3, 2, 8, 0, tzinfo=timezone(timedelta(hours=1))),
+    ),
 }
 CLIENT_EXAMPLES: dict[str, tuple[str, object]] = {
     "url": ("http://127.0.0.1:9999/", "http://127.0.0.1:9999"),

@@ -1,0 +1,37 @@
+"""The bundled profiles: the same seed gives the same day; every step is one the service takes."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockgraph.scenarios.profiles import PROFILES
+from tests.client import Graph
+
+START = "2026-03-02T08:00:00+01:00"
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_a_profile_plays_to_its_end_with_no_refused_step(graph: Graph, profile: str) -> None:
+    scenario = graph.control.scenario(profile, users=9, seed=3, start=START)
+    scenario.advance_to(scenario.state()["end"])
+    state = scenario.state()
+    assert state["applied"] == state["steps"] > 9
+    assert [s for s in scenario.steps() if s["error"]] == []
+
+
+def test_the_same_seed_gives_the_same_day_and_another_seed_another(graph: Graph) -> None:
+    def day(seed: int) -> list[tuple[object, ...]]:
+        scenario = graph.control.scenario("office-day", users=8, seed=seed, start=START)
+        scenario.advance_to("20:00")
+        return [(s["at"], s["userId"], s["action"], s["activity"]) for s in scenario.steps()]
+
+    assert day(5) == day(5)
+    assert day(5) != day(6)
+
+
+def test_users_the_fixtures_lack_are_drawn_from_the_seed(graph: Graph) -> None:
+    graph.control.scenario("all-hands", users=10, seed=2, start=START)
+    first = {u["userPrincipalName"] for u in graph.control.users()}
+    graph.control.scenario("all-hands", users=10, seed=2, start=START)
+    assert {u["userPrincipalName"] for u in graph.control.users()} == first
+    assert len(first) == 10
