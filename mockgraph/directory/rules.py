@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from mockgraph.directory.exceptions import (
     RequestUnsupportedQuery,
@@ -20,37 +22,96 @@ from mockgraph.directory.filter import Both, Compare, In, Literal, Node, Not
 from mockgraph.directory.properties import BASIC, USER_PROPERTIES, DirectoryUser, user_value
 
 D, A = "default", "advanced"
-_STRING = {"eq": D, "ne": A, "in": D, "startswith": D, "ge": D, "le": D, "null": A}
-# Property -> operator -> D (works as is) or A (needs ConsistencyLevel: eventual + $count=true).
-# An operator missing from a property's row is not supported for it at all.
-SUPPORT: dict[str, dict[str, str]] = {
-    "id": {"eq": D, "ne": A, "in": D},
-    "userPrincipalName": {
-        "eq": D,
-        "ne": A,
-        "in": D,
-        "startswith": D,
-        "endswith": A,
-        "le": D,
-        "ge": A,
-    },
-    "mail": {**_STRING, "endswith": A},
-    "displayName": {**_STRING, "ge": A, "le": A},
-    "givenName": dict(_STRING),
-    "surname": dict(_STRING),
-    "accountEnabled": {"eq": D, "ne": A, "in": D, "ge": A, "le": A},
-    "jobTitle": {"eq": D, "ne": A, "in": D, "startswith": D, "null": A},
-    "department": {"eq": A, "ne": A, "in": A, "startswith": A, "null": A},
-    "officeLocation": {"eq": A, "ne": A, "in": A, "startswith": A, "null": A},
-    "mobilePhone": {"eq": D, "ne": A, "in": D, "startswith": D, "null": A},
-    "preferredLanguage": {"eq": D, "ne": A, "in": D, "null": A},
-    "userType": {"eq": D, "ne": A, "in": D},
+_LEVELS = {"D": D, "A": A, "-": None}
+
+
+def _row(cells: str, *, ne: bool = True) -> dict[str, str]:
+    """One row of the matrix: `eq startsWith ge/le null` as D, A or - (blank or not
+    supported). `in` goes with `eq`; `ne` (and `not`) needs advanced query wherever `eq` works."""
+    eq, starts, ordered, null = (_LEVELS[c] for c in cells.split())
+    row = {"eq": eq, "in": eq, "startswith": starts, "ge": ordered, "le": ordered, "null": null}
+    if ne and eq is not None:
+        row["ne"] = A
+    return {op: level for op, level in row.items() if level is not None}
+
+
+# The user rows of the $filter matrix of https://learn.microsoft.com/graph/aad-advanced-queries
+# (its include concepts/includes/filter-directory-objects.md), property by property; a property
+# mockgraph does not store reads as null (or an empty collection) and so matches nothing.
+_MATRIX = {
+    "id": "D - - -",  # not in the matrix; the user resource: eq, ne, not, in
+    "accountEnabled": "D - - -",
+    "ageGroup": "D - - -",
+    "city": "D D - A",
+    "companyName": "A A - A",
+    "consentProvidedForMinor": "D - - -",
+    "country": "D D - A",
+    "createdDateTime": "D - D A",
+    "creationType": "D - - -",
+    "department": "D D - A",
+    "displayName": "D D A A",  # ge/le blank: advanced (docs/fidelity.md)
+    "employeeHireDate": "A - A -",
+    "employeeId": "D - - A",
+    "employeeOrgData/costCenter": "A - - -",
+    "employeeOrgData/division": "A - - -",
+    "employeeType": "A - - -",
+    "externalUserState": "D - - -",
+    "faxNumber": "A A - A",
+    "givenName": "D D D A",
+    "isResourceAccount": "D - - -",
+    "jobTitle": "D D - A",
+    "mail": "D D D A",
+    "mailNickname": "D D - A",
+    "mobilePhone": "A A - A",
+    "officeLocation": "A A - A",
+    "onPremisesImmutableId": "D - - -",
+    "onPremisesLastSyncDateTime": "D - D -",
+    "onPremisesSamAccountName": "A A - -",
+    "onPremisesSecurityIdentifier": "D - - A",
+    "onPremisesSyncEnabled": "D - - A",
+    "passwordPolicies": "- - - A",
+    "passwordProfile/forceChangePasswordNextSignIn": "A - - A",
+    "postalCode": "A A - A",
+    "preferredLanguage": "A A - A",
+    "showInAddressList": "A - - -",
+    "state": "D - - A",
+    "streetAddress": "A A - A",
+    "surname": "D D D A",
+    "usageLocation": "D D - A",
+    "userPrincipalName": "D D - -",
+    "userType": "D - - A",
     # The lambda forms, e.g. proxyAddresses/any(p:p eq 'smtp:…').
-    "proxyAddresses": {"eq": D, "startswith": D, "endswith": A, "ne": A},
-    "businessPhones": {"eq": D, "ne": A},
+    "proxyAddresses": "D D - -",
+    "imAddresses": "D D - -",
+    "otherMails": "D D - -",
+    "businessPhones": "A A - -",
+    **{f"onPremisesExtensionAttributes/extensionAttribute{n}": "A - - A" for n in range(1, 16)},
 }
-COLLECTION_FILTERS = frozenset({"proxyAddresses", "businessPhones"})
-BOOLEANS = frozenset({"accountEnabled"})
+SUPPORT: dict[str, dict[str, str]] = {name: _row(cells) for name, cells in _MATRIX.items()}
+# endsWith: advanced only, on mail and userPrincipalName (and inside proxyAddresses/any, as
+# the page's own example does); userPrincipalName's ge/le as an earlier matrix had them.
+for _name in ("mail", "userPrincipalName", "proxyAddresses"):
+    SUPPORT[_name]["endswith"] = A
+SUPPORT["userPrincipalName"].update(le=D, ge=A)
+# Collections whose $count a filter may compare with 0 (advanced only).
+for _name in ("assignedLicenses", "onPremisesProvisioningErrors", "otherMails", "proxyAddresses"):
+    SUPPORT[f"{_name}/$count"] = {"eq": A, "ne": A}
+COLLECTION_FILTERS = frozenset({"proxyAddresses", "businessPhones", "imAddresses", "otherMails"})
+BOOLEANS = frozenset(
+    {
+        "accountEnabled",
+        "isResourceAccount",
+        "onPremisesSyncEnabled",
+        "showInAddressList",
+        "passwordProfile/forceChangePasswordNextSignIn",
+    }
+)
+DATES = frozenset({"createdDateTime", "employeeHireDate", "onPremisesLastSyncDateTime"})
+# Cells whose advanced mark is the property's (it is indexed in the advanced store only): the
+# service names the property, as for one it cannot filter at all
+# (microsoftgraph/microsoft-graph-docs-contrib#9135, onPremisesSamAccountName eq, 2024).
+_PROPERTY_LEVEL = frozenset({"eq", "in", "startswith"})
+_FILTERABLE = {name.lower(): name for name in SUPPORT}
 # Clauses joined by `or` (an `in` list counts each value) allowed without advanced query.
 MAX_OR_CLAUSES = 15
 INDEXED = frozenset({"id", "mail", "userPrincipalName"})
@@ -68,7 +129,8 @@ class CompiledFilter:
 
 
 def _property(written: str) -> str:
-    name = USER_PROPERTIES.get(written.lower())
+    lowered = written.lower()
+    name = _FILTERABLE.get(lowered) or USER_PROPERTIES.get(lowered)
     if name is None:
         raise invalid_filter(
             f"Could not find a property named '{written}' on type 'microsoft.graph.user'."
@@ -85,9 +147,10 @@ class _Checker:
         level = SUPPORT.get(prop, {}).get(operator)
         if level is None:
             raise unsupported_clause(prop)
-        if level == A:
-            if not self.advanced:
-                raise needs_advanced(shown)
+        if level == A and not self.advanced:
+            if operator in _PROPERTY_LEVEL:
+                raise unsupported_clause(prop)
+            raise needs_advanced(shown)
         if self.basic_only and prop not in BASIC:
             raise insufficient_privileges()
 
@@ -109,7 +172,8 @@ class _Checker:
                 raise _too_many(len(node.values))
             self.allow(prop, "in", "in")
             wanted = {_value(prop, v) for v in node.values}
-            return lambda u: _norm(user_value(u, prop, False)) in wanted
+            read = _reader(prop)
+            return lambda u: _norm(read(u)) in wanted
         return self.compare(node)
 
     def count_or(self, node: Both) -> None:
@@ -126,30 +190,42 @@ class _Checker:
         op = node.op
         if node.value.value is None and op in ("eq", "ne"):
             self.allow(prop, "null", op)
-            return (
-                (lambda u: user_value(u, prop, False) is None)
-                if op == "eq"
-                else (lambda u: user_value(u, prop, False) is not None)
-            )
+            read = _reader(prop)
+            return (lambda u: read(u) is None) if op == "eq" else (lambda u: read(u) is not None)
         shown = {"startswith": "startsWith", "endswith": "endsWith"}.get(op, op)
         self.allow(prop, op, shown)
         wanted = _value(prop, node.value)
-        test = _TESTS[op]
+        test, read = _TESTS[op], _reader(prop)
         if node.any_of:
-            return lambda u: any(test(_norm(v), wanted) for v in user_value(u, prop, False))
-        return lambda u: test(_norm(user_value(u, prop, False)), wanted)
+            return lambda u: any(test(_norm(v), wanted) for v in read(u))
+        return lambda u: test(_norm(read(u)), wanted)
 
 
-def _value(prop: str, literal: Literal) -> str | bool:
+def _reader(prop: str) -> Callable[[DirectoryUser], Any]:
+    """How a filter reads `prop` of a user; `…/$count` is the collection's length."""
+    if prop.endswith("/$count"):
+        collection = prop.removesuffix("/$count")
+        return lambda u: len(user_value(u, collection, False) or ())
+    return lambda u: user_value(u, prop, False)
+
+
+def _value(prop: str, literal: Literal) -> object:
     """A literal of the property's type, lower-cased (directory matching ignores case)."""
     value = literal.value
     if prop in BOOLEANS:
-        if not isinstance(value, bool):
-            raise invalid_filter()
-        return value
-    if not isinstance(value, str):
+        expected: type | tuple[type, ...] = bool
+    elif prop in DATES:
+        expected = datetime
+    elif prop.endswith("/$count"):
+        # Only a count of 0 is supported (the matrix's "eq Count 1" column is not).
+        if value != 0 or isinstance(value, bool):
+            raise unsupported_clause(prop)
+        return 0
+    else:
+        expected = str
+    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
         raise invalid_filter()
-    return value.lower()
+    return value.lower() if isinstance(value, str) else value
 
 
 def _norm(value: object) -> object:

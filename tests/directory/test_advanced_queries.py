@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from tests.client import Graph
-from tests.constants import LEE, NESTOR, PATTI, PRESENCE_WALL
+from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL
 
+EVENTUAL = {"ConsistencyLevel": "eventual"}
 ENDS_WITH = "$filter=endsWith(mail,'@contoso.example')&$count=true&$select=id"
 
 
@@ -68,3 +69,98 @@ def test_consistency_level_option_on_members(reader: httpx.Client) -> None:
 
     assert _ids(reader.get(f"{url}&ConsistencyLevel=eventual")) == [LEE]
     assert reader.get(f"{url}").status_code == 400
+
+
+UNSUPPORTED = (
+    "Unsupported or invalid query filter clause specified for property '{}' of resource 'User'."
+)
+
+
+# Cells of the matrix's user table that work by default (and so also as advanced queries).
+@pytest.mark.parametrize(
+    ("filter_", "expected"),
+    [
+        ("department eq 'Retail'", [ADELE]),
+        ("startswith(department,'Manu')", [LEE]),
+        ("department in ('Retail','Manufacturing')", [ADELE, LEE]),
+        ("jobTitle eq 'Director'", [LEE, NESTOR]),
+        ("city eq 'Redmond'", []),
+        ("createdDateTime ge 2024-01-01T00:00:00Z", []),
+        ("onPremisesLastSyncDateTime le 2024-01-01T00:00:00+02:00", []),
+        ("employeeId eq '1234'", []),
+        ("userType eq 'Member'", [ADELE, ALEX, MEGAN, LEE, NESTOR, PATTI]),
+        ("imAddresses/any(i:i eq 'adele@contoso.example')", []),
+    ],
+)
+def test_default_cells(reader: httpx.Client, filter_: str, expected: list[str]) -> None:
+    assert _ids(reader.get("/v1.0/users", params={"$filter": filter_})) == expected
+    advanced = {"$filter": filter_, "$count": "true"}
+    assert _ids(reader.get("/v1.0/users", params=advanced, headers=EVENTUAL)) == expected
+
+
+# Cells marked advanced: without the advanced-query parameters the service names the property.
+@pytest.mark.parametrize(
+    ("filter_", "prop", "expected"),
+    [
+        ("mobilePhone eq '+1 425 555 0109'", "mobilePhone", [ADELE]),
+        ("startswith(mobilePhone,'+1 425')", "mobilePhone", [ADELE]),
+        ("preferredLanguage eq 'en-US'", "preferredLanguage", [ADELE, ALEX, MEGAN, LEE]),
+        ("officeLocation eq '18/2111'", "officeLocation", [ADELE]),
+        ("companyName eq 'Contoso'", "companyName", []),
+        ("employeeOrgData/costCenter eq 'x'", "employeeOrgData/costCenter", []),
+        ("onPremisesExtensionAttributes/extensionAttribute1 eq 'x'", "x", []),
+        ("businessPhones/any(p:p eq '+1 412 555 0109')", "businessPhones", [MEGAN]),
+    ],
+)
+def test_advanced_cells(reader: httpx.Client, filter_: str, prop: str, expected: list[str]) -> None:
+    plain = reader.get("/v1.0/users", params={"$filter": filter_})
+    assert plain.status_code == 400
+    error = plain.json()["error"]
+    assert error["code"] == "Request_UnsupportedQuery"
+    if prop != "x":
+        assert error["message"] == UNSUPPORTED.format(prop)
+    advanced = {"$filter": filter_, "$count": "true"}
+    found = _ids(reader.get("/v1.0/users", params=advanced, headers=EVENTUAL))
+    assert found[: len(expected)] == expected
+
+
+@pytest.mark.parametrize(
+    ("filter_", "count"),
+    [
+        ("assignedLicenses/$count eq 0", 6),
+        ("proxyAddresses/$count eq 0", 0),
+        ("companyName ne null and NOT(companyName eq 'Microsoft')", 0),
+        ("mobilePhone eq null", 4),
+        ("showInAddressList eq true", 0),
+    ],
+)
+def test_advanced_only_filters(reader: httpx.Client, filter_: str, count: int) -> None:
+    query = {"$filter": filter_, "$count": "true", "$top": "1"}
+    page = reader.get("/v1.0/users", params=query, headers=EVENTUAL)
+    assert page.status_code == 200, page.text
+    assert page.json()["@odata.count"] == count
+
+
+@pytest.mark.parametrize(
+    ("filter_", "prop"),
+    [
+        ("aboutMe eq 'x'", "aboutMe"),  # on the type, not filterable
+        ("assignedLicenses/$count eq 1", "assignedLicenses/$count"),  # "eq Count 1" unsupported
+        ("startswith(accountEnabled,'t')", "accountEnabled"),  # a blank cell
+        ("passwordPolicies eq 'x'", "passwordPolicies"),  # "not supported"
+    ],
+)
+def test_unsupported_cells_name_the_property(reader: httpx.Client, filter_: str, prop: str) -> None:
+    query = {"$filter": filter_, "$count": "true"}
+    error = reader.get("/v1.0/users", params=query, headers=EVENTUAL).json()["error"]
+    assert (error["code"], error["message"]) == (
+        "Request_UnsupportedQuery",
+        UNSUPPORTED.format(prop),
+    )
+
+
+def test_a_date_needs_a_date_literal(reader: httpx.Client) -> None:
+    response = reader.get("/v1.0/users", params={"$filter": "createdDateTime ge '2024-01-01'"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Invalid filter clause"
