@@ -19,13 +19,13 @@ from mockgraph.directory.exceptions import (
     unsupported_clause,
 )
 from mockgraph.directory.filter import Both, Compare, In, Literal, Node, Not
-from mockgraph.directory.properties import BASIC, USER_PROPERTIES, DirectoryUser, user_value
+from mockgraph.directory.properties import BASIC, USER_PROPERTIES, user_value
 
 D, A = "default", "advanced"
 _LEVELS = {"D": D, "A": A, "-": None}
 
 
-def _row(cells: str, *, ne: bool = True) -> dict[str, str]:
+def matrix_row(cells: str, *, ne: bool = True) -> dict[str, str]:
     """One row of the matrix: `eq startsWith ge/le null` as D, A or - (blank or not
     supported). `in` goes with `eq`; `ne` (and `not`) needs advanced query wherever `eq` works."""
     eq, starts, ordered, null = (_LEVELS[c] for c in cells.split())
@@ -87,7 +87,7 @@ _MATRIX = {
     "businessPhones": "A A - -",
     **{f"onPremisesExtensionAttributes/extensionAttribute{n}": "A - - A" for n in range(1, 16)},
 }
-SUPPORT: dict[str, dict[str, str]] = {name: _row(cells) for name, cells in _MATRIX.items()}
+SUPPORT: dict[str, dict[str, str]] = {name: matrix_row(cells) for name, cells in _MATRIX.items()}
 # endsWith: advanced only, on mail and userPrincipalName (and inside proxyAddresses/any, as
 # the page's own example does); userPrincipalName's ge/le as an earlier matrix had them.
 for _name in ("mail", "userPrincipalName", "proxyAddresses"):
@@ -116,7 +116,35 @@ _FILTERABLE = {name.lower(): name for name in SUPPORT}
 MAX_OR_CLAUSES = 15
 INDEXED = frozenset({"id", "mail", "userPrincipalName"})
 
-Predicate = Callable[[DirectoryUser], bool]
+Predicate = Callable[[Any], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """What a $filter may name on one directory type, and how it reads a record."""
+
+    resource: str  # as Graph's messages name it: "User", "Group"
+    type_name: str  # "user", "group"
+    support: dict[str, dict[str, str]]  # property -> operator -> D or A
+    names: dict[str, str]  # lower-case -> Graph's spelling: filterable, then the type's others
+    read: Callable[[Any, str], Any]
+    collections: frozenset[str]  # filtered through the lambda form, coll/any(p:p …)
+    booleans: frozenset[str]
+    dates: frozenset[str]
+    basic: frozenset[str] | None = None  # what User.ReadBasic.All may filter on
+
+
+USERS = Schema(
+    "User",
+    "user",
+    SUPPORT,
+    {**USER_PROPERTIES, **_FILTERABLE},
+    lambda user, name: user_value(user, name, False),
+    COLLECTION_FILTERS,
+    BOOLEANS,
+    DATES,
+    BASIC,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,31 +156,58 @@ class CompiledFilter:
     exact: bool = False
 
 
-def _property(written: str) -> str:
-    lowered = written.lower()
-    name = _FILTERABLE.get(lowered) or USER_PROPERTIES.get(lowered)
-    if name is None:
-        raise invalid_filter(
-            f"Could not find a property named '{written}' on type 'microsoft.graph.user'."
-        )
-    return name
-
-
 class _Checker:
-    def __init__(self, advanced: bool, basic_only: bool) -> None:
+    def __init__(self, schema: Schema, advanced: bool, basic_only: bool) -> None:
+        self.schema = schema
         self.advanced = advanced
         self.basic_only = basic_only
 
+    def property(self, written: str) -> str:
+        name = self.schema.names.get(written.lower())
+        if name is None:
+            raise invalid_filter(
+                f"Could not find a property named '{written}' on type "
+                f"'microsoft.graph.{self.schema.type_name}'."
+            )
+        return name
+
     def allow(self, prop: str, operator: str, shown: str) -> None:
-        level = SUPPORT.get(prop, {}).get(operator)
+        level = self.schema.support.get(prop, {}).get(operator)
         if level is None:
-            raise unsupported_clause(prop)
+            raise unsupported_clause(prop, self.schema.resource)
         if level == A and not self.advanced:
             if operator in _PROPERTY_LEVEL:
-                raise unsupported_clause(prop)
+                raise unsupported_clause(prop, self.schema.resource)
             raise needs_advanced(shown)
-        if self.basic_only and prop not in BASIC:
+        basic = self.schema.basic
+        if self.basic_only and basic is not None and prop not in basic:
             raise insufficient_privileges()
+
+    def reader(self, prop: str) -> Callable[[Any], Any]:
+        """How a filter reads `prop` of a record; `…/$count` is the collection's length."""
+        read = self.schema.read
+        if prop.endswith("/$count"):
+            collection = prop.removesuffix("/$count")
+            return lambda r: len(read(r, collection) or ())
+        return lambda r: read(r, prop)
+
+    def value(self, prop: str, literal: Literal) -> object:
+        """A literal of the property's type, lower-cased (directory matching ignores case)."""
+        value = literal.value
+        if prop in self.schema.booleans:
+            expected: type = bool
+        elif prop in self.schema.dates:
+            expected = datetime
+        elif prop.endswith("/$count"):
+            # Only a count of 0 is supported (the matrix's "eq Count 1" column is not).
+            if value != 0 or isinstance(value, bool):
+                raise unsupported_clause(prop, self.schema.resource)
+            return 0
+        else:
+            expected = str
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            raise invalid_filter()
+        return value.lower() if isinstance(value, str) else value
 
     def compile(self, node: Node) -> Predicate:
         if isinstance(node, Both):
@@ -167,12 +222,12 @@ class _Checker:
             inner = self.compile(node.operand)
             return lambda u: not inner(u)
         if isinstance(node, In):
-            prop = _property(node.prop)
+            prop = self.property(node.prop)
             if len(node.values) > MAX_OR_CLAUSES and not self.advanced:
                 raise _too_many(len(node.values))
             self.allow(prop, "in", "in")
-            wanted = {_value(prop, v) for v in node.values}
-            read = _reader(prop)
+            wanted = {self.value(prop, v) for v in node.values}
+            read = self.reader(prop)
             return lambda u: _norm(read(u)) in wanted
         return self.compare(node)
 
@@ -184,48 +239,21 @@ class _Checker:
             raise _too_many(count)
 
     def compare(self, node: Compare) -> Predicate:
-        prop = _property(node.prop)
-        if node.any_of != (prop in COLLECTION_FILTERS):
-            raise unsupported_clause(prop)
+        prop = self.property(node.prop)
+        if node.any_of != (prop in self.schema.collections):
+            raise unsupported_clause(prop, self.schema.resource)
         op = node.op
         if node.value.value is None and op in ("eq", "ne"):
             self.allow(prop, "null", op)
-            read = _reader(prop)
+            read = self.reader(prop)
             return (lambda u: read(u) is None) if op == "eq" else (lambda u: read(u) is not None)
         shown = {"startswith": "startsWith", "endswith": "endsWith"}.get(op, op)
         self.allow(prop, op, shown)
-        wanted = _value(prop, node.value)
-        test, read = _TESTS[op], _reader(prop)
+        wanted = self.value(prop, node.value)
+        test, read = _TESTS[op], self.reader(prop)
         if node.any_of:
             return lambda u: any(test(_norm(v), wanted) for v in read(u))
         return lambda u: test(_norm(read(u)), wanted)
-
-
-def _reader(prop: str) -> Callable[[DirectoryUser], Any]:
-    """How a filter reads `prop` of a user; `…/$count` is the collection's length."""
-    if prop.endswith("/$count"):
-        collection = prop.removesuffix("/$count")
-        return lambda u: len(user_value(u, collection, False) or ())
-    return lambda u: user_value(u, prop, False)
-
-
-def _value(prop: str, literal: Literal) -> object:
-    """A literal of the property's type, lower-cased (directory matching ignores case)."""
-    value = literal.value
-    if prop in BOOLEANS:
-        expected: type | tuple[type, ...] = bool
-    elif prop in DATES:
-        expected = datetime
-    elif prop.endswith("/$count"):
-        # Only a count of 0 is supported (the matrix's "eq Count 1" column is not).
-        if value != 0 or isinstance(value, bool):
-            raise unsupported_clause(prop)
-        return 0
-    else:
-        expected = str
-    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-        raise invalid_filter()
-    return value.lower() if isinstance(value, str) else value
 
 
 def _norm(value: object) -> object:
@@ -273,10 +301,13 @@ def _keys(node: Node) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def compile_filter(node: Node, *, advanced: bool, basic_only: bool) -> CompiledFilter:
-    """Check `node` against Graph's rules, in Graph's order, and compile it."""
-    checker = _Checker(advanced, basic_only)
+def compile_filter(
+    node: Node, *, advanced: bool, basic_only: bool, schema: Schema = USERS
+) -> CompiledFilter:
+    """Check `node` against Graph's rules for the schema's type, in Graph's order, and compile
+    it; the index keys only for users."""
+    checker = _Checker(schema, advanced, basic_only)
     predicate = checker.compile(node)
-    keys = _keys(node)
+    keys = _keys(node) if schema is USERS else None
     exact = keys is not None and isinstance(node, (Compare, In))
     return CompiledFilter(predicate, keys, exact)
