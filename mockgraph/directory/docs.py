@@ -155,6 +155,18 @@ _KINDS: dict[str, tuple[str, str, dict[str, Any], tuple[dict[str, Any], ...]]] =
     ),
     "getPhotoSize": ("profilePhoto", "Get one size's metadata", _json(_PHOTO_EXAMPLE), (_SIZE,)),
     "getPhotoSizeContent": ("profilePhoto", "Get one size's bytes", _JPEG, (_SIZE,)),
+    "getPhotoSizeSingular": (
+        "profilePhoto",
+        "Get one size's metadata (the singular form)",
+        _json(_PHOTO_EXAMPLE),
+        (_SIZE,),
+    ),
+    "getPhotoSizeSingularContent": (
+        "profilePhoto",
+        "Get one size's bytes (the singular form)",
+        _JPEG,
+        (_SIZE,),
+    ),
     "listUsers": ("user", "List users, page by page", _json(_PAGE_EXAMPLE), _LIST),
     "countUsers": (
         "user",

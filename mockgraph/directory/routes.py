@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from mockgraph.directory.docs import directory_doc
 from mockgraph.directory.service import DirectoryService
-from mockgraph.domain.keys import segment_not_found
-from mockgraph.gateway import GraphRequest, Handler, Operation, Reply, Routes
+from mockgraph.gateway import Handler, Operation, Routes
 
 ME, USER = "/me", "/users/{id}"
 # A relationship's OData casts: (the form's cast, the path's suffix).
@@ -43,8 +42,13 @@ def register(routes: Routes, service: DirectoryService) -> None:
             service.get_photo_content,
             f"{prefix}_getPhotoSizeContent",
         )
-        for tail in ("/photo/{size}", "/photo/{size}/$value"):
-            routes.add(Operation("GET", base + tail, size_on_photo))
+        # The singular form with a size, as the page's own example calls it (docs/fidelity.md).
+        add(f"{base}/photo/{{size}}", service.get_photo, f"{prefix}_getPhotoSizeSingular")
+        add(
+            f"{base}/photo/{{size}}/$value",
+            service.get_photo_content,
+            f"{prefix}_getPhotoSizeSingularContent",
+        )
     add("/groups/{id}", service.get_group, "getGroup")
     for relation in ("members", "transitiveMembers"):
         for cast, suffix in CASTS:
@@ -52,8 +56,3 @@ def register(routes: Routes, service: DirectoryService) -> None:
             name = f"list{relation[0].upper()}{relation[1:]}" + (f"_{cast}s" if cast else "")
             add(path, service.list_group_members, name, form)
             add(f"{path}/$count", service.count_group_members, f"{name}_count", form)
-
-
-def size_on_photo(request: GraphRequest) -> Reply:
-    """A size belongs under /photos/{size}; Graph answers /photo/{size} as a routing error."""
-    raise segment_not_found(request.params["size"])

@@ -88,7 +88,8 @@ class DirectoryService:
         count = user_ops.count_users(index, request, options, basic)
         return Reply(200, str(count).encode(), b"text/plain", DIRECTORY_HEADERS)
 
-    # GET …/photo, …/photos/{size}: https://learn.microsoft.com/graph/api/profilephoto-get
+    # GET …/photo, …/photos/{size}, …/photo/{size}:
+    # https://learn.microsoft.com/graph/api/profilephoto-get
     def get_photo(self, request: GraphRequest) -> Reply:
         """Get a profile photo's metadata."""
         size = request.params.get("size")
@@ -97,9 +98,21 @@ class DirectoryService:
         options_of(request)  # checked, though a photo takes none
         root = context_url(request, f"users('{user.id}')", None, entity=False)
         segment = "photo" if size is None else "photos"
-        return _json({"@odata.context": f"{root}/{segment}/$entity", **photo.metadata()})
+        # The photo's own address, as the page's example shows it: users('{id}@{tenant}')/photo
+        # (https://learn.microsoft.com/graph/api/profilephoto-get).
+        owner = (
+            f"{request.cloud.graph_root}/{request.version}/users('{user.id}@{request.tenant.id}')"
+        )
+        address = f"{owner}/photo" if size is None else f"{owner}/photos('{photo.id}')"
+        return _json(
+            {
+                "@odata.context": f"{root}/{segment}/$entity",
+                "@odata.id": address,
+                **photo.metadata(),
+            }
+        )
 
-    # GET …/photo/$value, …/photos/{size}/$value:
+    # GET …/photo/$value, …/photos/{size}/$value, …/photo/{size}/$value:
     # https://learn.microsoft.com/graph/api/profilephoto-get
     def get_photo_content(self, request: GraphRequest) -> Reply:
         """Get a profile photo's JPEG."""
