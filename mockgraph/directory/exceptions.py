@@ -80,3 +80,12 @@ def insufficient_privileges() -> AuthorizationRequestDenied:
 
 def image_not_found(code: str) -> GraphError:
     return GraphError(IMAGE_NOT_FOUND, code=code, status=404)
+
+
+def expand_not_supported(prop: str) -> GraphError:
+    """$expand of a navigation property Graph does not expand (the page's $expand=photo error,
+    https://learn.microsoft.com/graph/query-parameters)."""
+    return GraphError(
+        f"Expand is not allowed for property '{prop}' according to the entity schema.",
+        code="ExpandNotSupported",
+    )

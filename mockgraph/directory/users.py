@@ -15,6 +15,7 @@ from mockgraph.directory.exceptions import (
     NotImplementedTarget,
     RequestBadRequest,
     RequestUnsupportedQuery,
+    expand_not_supported,
     resource_not_found,
 )
 from mockgraph.directory.filter import parse_filter
@@ -41,6 +42,7 @@ from mockgraph.directory.query import (
 from mockgraph.directory.rules import CompiledFilter, compile_filter
 from mockgraph.directory.search import parse_search
 from mockgraph.domain.keys import UserKey
+from mockgraph.errors import GraphError
 from mockgraph.gateway import GraphRequest
 
 SORTABLE = {"displayname": "displayName", "userprincipalname": "userPrincipalName"}
@@ -77,7 +79,16 @@ def get_user(
     }
 
 
-def _no_expand(expand: str) -> RequestBadRequest:
+# Navigation properties of a user that Graph refuses to expand, as its schema names them.
+_NOT_EXPANDABLE = {"photo": "Photo"}
+
+
+def _no_expand(expand: str) -> GraphError:
+    """Graph's own refusal for photo; mockgraph's for the navigations it does not emulate."""
+    for item in expand.split(","):
+        name = item.strip().split("(", 1)[0].split("/", 1)[0].strip()
+        if name.lower() in _NOT_EXPANDABLE:
+            return expand_not_supported(_NOT_EXPANDABLE[name.lower()])
     return RequestBadRequest(
         f"mockgraph does not emulate $expand ('{expand}') on directory objects; "
         "read the related resource instead."
