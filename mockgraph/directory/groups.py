@@ -16,9 +16,10 @@ from mockgraph.directory.exceptions import (
     resource_not_found,
 )
 from mockgraph.directory.properties import (
+    GROUP_BETA_DEFAULT,
+    GROUP_BETA_PROPERTIES,
     GROUP_DEFAULT,
     GROUP_PROPERTIES,
-    USER_PROPERTIES,
     DirectoryUser,
     group_value,
 )
@@ -31,10 +32,8 @@ from mockgraph.domain.group import Group
 from mockgraph.domain.guid import is_guid
 from mockgraph.gateway import GraphRequest
 
-USER_TYPE, GROUP_TYPE = "#microsoft.graph.user", "#microsoft.graph.group"
+# A directoryObject of a relationship: a user or a group.
 Member = DirectoryUser | Group
-# $select on a directoryObject collection may name a property of any member type.
-_ANY_PROPERTY = {**GROUP_PROPERTIES, **USER_PROPERTIES}
 
 
 def find_group(groups: Mapping[str, Group], key: str) -> Group:
@@ -58,13 +57,24 @@ def find_group(groups: Mapping[str, Group], key: str) -> Group:
 def get_group(
     group: Group, request: GraphRequest, options: Options, sight: Sight
 ) -> dict[str, Any]:
-    selected = select_list(options.select, GROUP_PROPERTIES, "group")
-    names, written = selected if selected is not None else (GROUP_DEFAULT, None)
+    beta = request.version == "beta"
+    catalog = GROUP_BETA_PROPERTIES if beta else GROUP_PROPERTIES
+    selected = select_list(options.select, catalog, "group")
+    default = GROUP_BETA_DEFAULT if beta else GROUP_DEFAULT
+    names, written = selected if selected is not None else (default, None)
+    if "id" not in names:
+        # A group's id comes with any $select, as both versions' examples show
+        # (https://learn.microsoft.com/graph/api/group-get; docs/fidelity.md).
+        names = ("id", *names)
     readable = sight is Sight.FULL
-    return {
+    document = {
         "@odata.context": context_url(request, "groups", written, entity=True),
         **{name: group_value(group, name, readable) for name in names},
     }
+    if "organizationId" in document and readable:
+        # beta's organizationId: the tenant the group belongs to (its example shows it).
+        document["organizationId"] = request.tenant.id
+    return document
 
 
 def members_of(

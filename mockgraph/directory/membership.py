@@ -18,7 +18,7 @@ from mockgraph.auth.permissions import Sight
 from mockgraph.directory.exceptions import RequestUnsupportedQuery, needs_advanced
 from mockgraph.directory.filter import parse_filter
 from mockgraph.directory.group_rules import GROUPS
-from mockgraph.directory.groups import member_of, members_of
+from mockgraph.directory.groups import Member, member_of, members_of
 from mockgraph.directory.properties import (
     COLLECTIONS,
     GROUP_DEFAULT,
@@ -47,7 +47,6 @@ from mockgraph.errors import GraphError
 from mockgraph.gateway import GraphRequest
 
 USER_TYPE, GROUP_TYPE = "#microsoft.graph.user", "#microsoft.graph.group"
-Member = DirectoryUser | Group
 # $select on a directoryObject collection may name a property of any member type.
 _ANY_PROPERTY = {**GROUP_PROPERTIES, **USER_PROPERTIES}
 # cast -> (what $select may name, the type its errors name, the entity set of the context)

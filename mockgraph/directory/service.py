@@ -210,7 +210,7 @@ class DirectoryService:
             raise self.photos.missing()
         return parsed
 
-    def _members(self, request: GraphRequest) -> tuple[list[membership.Member], str]:
+    def _members(self, request: GraphRequest) -> tuple[list[group_ops.Member], str]:
         """A group's members as the address names them (direct or transitive), and its cast."""
         relation, cast = _form(request)
         group_id = _group_id(request)
@@ -221,7 +221,7 @@ class DirectoryService:
             return membership.transitive_members(group, tenant.users, tenant.groups), cast
         return group_ops.members_of(group, tenant.users, tenant.groups), cast
 
-    def _member_of(self, request: GraphRequest) -> tuple[list[membership.Member], str, bool]:
+    def _member_of(self, request: GraphRequest) -> tuple[list[group_ops.Member], str, bool]:
         """The groups a user is in as the address names them, its cast, and whether it is
         the caller."""
         relation, cast = _form(request)
@@ -239,7 +239,7 @@ def _form(request: GraphRequest) -> tuple[str, str]:
     return relation, cast
 
 
-def _count(request: GraphRequest, members: list[membership.Member], cast: str) -> Reply:
+def _count(request: GraphRequest, members: list[group_ops.Member], cast: str) -> Reply:
     """$count of a relationship: the members its options choose (advanced query only)."""
     options = options_of(request)  # its options are checked before $count's header
     if not is_eventual(request):
