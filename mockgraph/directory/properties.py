@@ -71,6 +71,7 @@ COLLECTIONS: frozenset[str] = frozenset(
         "businessPhones",
         "identities",
         "imAddresses",
+        "infoCatalogs",
         "interests",
         "licenseAssignmentStates",
         "onPremisesProvisioningErrors",
@@ -114,6 +115,9 @@ _OTHER_USER_PROPERTIES = (
     "passwordPolicies passwordProfile postalCode preferredDataLocation print "
     "securityIdentifier showInAddressList signInActivity signInSessionsValidFromDateTime "
     "state streetAddress usageLocation userType"
+    # beta's own (https://learn.microsoft.com/graph/api/resources/user?view=graph-rest-beta).
+    " cloudRealtimeCommunicationInfo deviceEnrollmentLimit isLicenseReconciliationNeeded"
+    " onPremisesSipInfo refreshTokensValidFromDateTime"
 ).split()
 USER_PROPERTIES: dict[str, str] = {
     name.lower(): name

@@ -197,3 +197,15 @@ def test_expand_photo_is_graphs_expand_not_supported(graph: Graph, url: str) -> 
         "ExpandNotSupported",
         "Expand is not allowed for property 'Photo' according to the entity schema.",
     )
+
+
+def test_select_of_betas_own_user_properties_reads_by_type(graph: Graph) -> None:
+    query = "$select=infoCatalogs,onPremisesSipInfo,isLicenseReconciliationNeeded,postalCode"
+    body = graph.as_user(ADELE, "User.Read").get(f"/beta/me?{query}").json()
+
+    assert {k: v for k, v in body.items() if not k.startswith("@")} == {
+        "infoCatalogs": [],
+        "onPremisesSipInfo": None,
+        "isLicenseReconciliationNeeded": None,
+        "postalCode": None,
+    }
