@@ -15,7 +15,11 @@ from itertools import islice
 from typing import Any
 
 from mockgraph.auth.permissions import Sight
-from mockgraph.directory.exceptions import RequestUnsupportedQuery, needs_advanced
+from mockgraph.directory.exceptions import (
+    RequestUnsupportedQuery,
+    reference_filter_unsupported,
+    search_needs_header,
+)
 from mockgraph.directory.filter import parse_filter
 from mockgraph.directory.group_rules import GROUPS
 from mockgraph.directory.groups import Member, member_of, members_of
@@ -138,11 +142,12 @@ def page_of(
     catalog, type_name, entity_set = _CASTS[cast]
     selected = select_list(options.select, catalog, type_name)
     names, written = selected if selected is not None else (None, None)
-    offset, advanced = 0, is_eventual(request) and options.count
+    eventual = is_eventual(request)
+    offset, advanced = 0, eventual and options.count
     if options.skiptoken is not None:
         offset, granted = decode_skiptoken(options.skiptoken, options)
-        advanced = advanced or granted
-    chosen = queried(cast_to(members, cast), options, advanced, cast)
+        advanced, eventual = advanced or granted, eventual or granted
+    chosen = queried(cast_to(members, cast), options, advanced, cast, eventual)
     page: dict[str, Any] = {
         "@odata.context": context_url(request, entity_set, written, entity=False)
     }
@@ -158,15 +163,19 @@ def page_of(
     return page
 
 
-def queried(members: Sequence[Member], options: Options, advanced: bool, cast: str) -> list[Member]:
+def queried(
+    members: Sequence[Member], options: Options, advanced: bool, cast: str, eventual: bool = True
+) -> list[Member]:
     """$filter, $search and $orderby over a relationship: advanced queries, every member type.
 
     https://learn.microsoft.com/graph/aad-advanced-queries lists the relationships and the
     query scenarios that need the advanced-query parameters.
     """
-    for given, operator in ((options.filter, "$filter"), (options.search, "$search")):
-        if given is not None and not advanced:
-            raise needs_advanced(operator)
+    if options.filter is not None and not advanced:
+        raise reference_filter_unsupported()
+    # $search needs the header alone (the page: "with the exception of $search").
+    if options.search is not None and not (eventual or advanced):
+        raise search_needs_header()
     chosen = list(members)
     if options.filter is not None:
         node = parse_filter(options.filter)

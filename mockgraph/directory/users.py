@@ -17,6 +17,7 @@ from mockgraph.directory.exceptions import (
     RequestUnsupportedQuery,
     expand_not_supported,
     resource_not_found,
+    search_needs_header,
 )
 from mockgraph.directory.filter import parse_filter
 from mockgraph.directory.index import UserIndex
@@ -100,10 +101,7 @@ def _matching(
 ) -> Iterable[DirectoryUser]:
     """The users the options choose, in the order they ask for."""
     if options.search is not None and not eventual:
-        raise RequestUnsupportedQuery(
-            "Request with $search query parameter only works through MSGraph with a special "
-            "request header: 'ConsistencyLevel: eventual'"
-        )
+        raise search_needs_header()
     compiled = None
     if options.filter is not None:
         compiled = _compiled_filter(options.filter, advanced, basic_only)

@@ -108,3 +108,28 @@ def test_filter_refused_by_every_member_type_is_an_error(reader: httpx.Client) -
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "Request_UnsupportedQuery"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/v1.0/groups/{LEADERSHIP}/members",
+        f"/v1.0/groups/{LEADERSHIP}/transitiveMembers/microsoft.graph.user",
+        f"/v1.0/users/{ALEX}/memberOf",
+        f"/beta/users/{ALEX}/transitiveMemberOf/microsoft.graph.group",
+    ],
+)
+def test_reference_property_queries_without_the_parameters(reader: httpx.Client, url: str) -> None:
+    filtered = reader.get(url, params={"$filter": "startswith(displayName,'M')"})
+    assert filtered.json()["error"] == {
+        **filtered.json()["error"],
+        "code": "Request_UnsupportedQuery",
+        "message": "The specified filter to the reference property query is currently not "
+        "supported.",
+    }
+    searched = reader.get(url, params={"$search": '"displayName:M"'})
+    assert searched.json()["error"]["message"].startswith(
+        "Request with $search query parameter only works through MSGraph"
+    )
+    # $search needs the header only, not $count.
+    assert reader.get(url, params={"$search": '"displayName:M"'}, headers=EVENTUAL).is_success
