@@ -155,6 +155,18 @@ _KINDS: dict[str, tuple[str, str, dict[str, Any], tuple[dict[str, Any], ...]]] =
     ),
     "getPhotoSize": ("profilePhoto", "Get one size's metadata", _json(_PHOTO_EXAMPLE), (_SIZE,)),
     "getPhotoSizeContent": ("profilePhoto", "Get one size's bytes", _JPEG, (_SIZE,)),
+    "getPhotoSizeSingular": (
+        "profilePhoto",
+        "Get one size's metadata (the singular form)",
+        _json(_PHOTO_EXAMPLE),
+        (_SIZE,),
+    ),
+    "getPhotoSizeSingularContent": (
+        "profilePhoto",
+        "Get one size's bytes (the singular form)",
+        _JPEG,
+        (_SIZE,),
+    ),
     "listUsers": ("user", "List users, page by page", _json(_PAGE_EXAMPLE), _LIST),
     "countUsers": (
         "user",
@@ -172,16 +184,33 @@ _KINDS: dict[str, tuple[str, str, dict[str, Any], tuple[dict[str, Any], ...]]] =
 }
 
 
-def directory_doc(path: str, operation_id: str) -> Doc:
-    """The OpenAPI entry of one directory operation at `path`."""
+_RELATIONS = {
+    "members": "a group's direct members",
+    "transitiveMembers": "a group's members, through nested groups too",
+    "memberOf": "the groups the user is a direct member of",
+    "transitiveMemberOf": "the groups the user is a member of, through nested groups too",
+}
+
+
+def _relation_summary(operation_id: str, relation: str, cast: str) -> str:
+    what = _RELATIONS[relation] + (f" (only the {cast}s)" if cast else "")
+    if operation_id.endswith("_count"):
+        return f"Count {what} (needs ConsistencyLevel: eventual)"
+    return f"List {what}"
+
+
+def directory_doc(path: str, operation_id: str, relation: str = "", cast: str = "") -> Doc:
+    """The OpenAPI entry of one directory operation at `path` (a relationship's: `relation`,
+    with its `cast`)."""
     kind = operation_id.split("_", 1)[-1] if "_" in operation_id else operation_id
-    if kind.startswith("listMembers") or operation_id.startswith("listMembers"):
-        kind = "listMembers"
-    if operation_id.endswith("_count") and kind == "listMembers":
-        tag, summary, response, parameters = _KINDS["countUsers"]
-        summary = "Count a group's direct members (needs ConsistencyLevel: eventual)"
+    if relation:
+        kind = "memberOf" if relation.lower().endswith("memberof") else "listMembers"
+    if relation and operation_id.endswith("_count"):
+        tag, _, response, parameters = _KINDS["countUsers"]
+        tag = _KINDS[kind][0]
     else:
-        tag, summary, response, parameters = _KINDS[kind]
+        tag, _, response, parameters = _KINDS[kind]
+    summary = _KINDS[kind][1] if not relation else _relation_summary(operation_id, relation, cast)
     path_parameters: tuple[dict[str, Any], ...] = ()
     if "{id}" in path:
         path_parameters = (_GROUP,) if path.startswith("/groups") else (_KEY,)

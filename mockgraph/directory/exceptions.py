@@ -80,3 +80,29 @@ def insufficient_privileges() -> AuthorizationRequestDenied:
 
 def image_not_found(code: str) -> GraphError:
     return GraphError(IMAGE_NOT_FOUND, code=code, status=404)
+
+
+def expand_not_supported(prop: str) -> GraphError:
+    """$expand of a navigation property Graph does not expand (the page's $expand=photo error,
+    https://learn.microsoft.com/graph/query-parameters)."""
+    return GraphError(
+        f"Expand is not allowed for property '{prop}' according to the entity schema.",
+        code="ExpandNotSupported",
+    )
+
+
+def search_needs_header() -> RequestUnsupportedQuery:
+    """$search without ConsistencyLevel (https://learn.microsoft.com/graph/aad-advanced-queries)."""
+    return RequestUnsupportedQuery(
+        "Request with $search query parameter only works through MSGraph with a special "
+        "request header: 'ConsistencyLevel: eventual'"
+    )
+
+
+def reference_filter_unsupported() -> RequestUnsupportedQuery:
+    """$filter on a relationship (members, memberOf) without the advanced-query parameters, as
+    the live service answers it (microsoftgraph/microsoft-graph-docs-contrib#3972, #3702,
+    #8757; msgraph-sdk-java#1841)."""
+    return RequestUnsupportedQuery(
+        "The specified filter to the reference property query is currently not supported."
+    )

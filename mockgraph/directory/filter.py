@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from mockgraph.directory.exceptions import invalid_filter, syntax_error
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<open>'[^']*$)|(?P<punct>[(),:])"
-    r"|(?P<number>-?\d+(?:\.\d+)?)|(?P<word>[A-Za-z_][A-Za-z0-9_./]*))"
+    # Edm.DateTimeOffset, unquoted (createdDateTime ge 2024-01-01T00:00:00Z).
+    r"|(?P<datetime>\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d))"
+    # A word may be a path, its last segment $count (assignedLicenses/$count eq 0).
+    r"|(?P<number>-?\d+(?:\.\d+)?)|(?P<word>[A-Za-z_][A-Za-z0-9_./]*(?<!/)(?:/\$count)?))"
 )
 COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
 FUNCTIONS = frozenset({"startswith", "endswith", "contains"})
@@ -35,9 +39,9 @@ class Token:
 
 @dataclass(frozen=True, slots=True)
 class Literal:
-    """A constant: str, bool, None (null) or a number."""
+    """A constant: str, bool, None (null), a number or a DateTimeOffset."""
 
-    value: str | bool | float | None
+    value: str | bool | float | datetime | None
     position: int
 
 
@@ -165,7 +169,7 @@ class _Parser:
         name = token.text
         if name.lower() in FUNCTIONS and self.current.text == "(":
             return self.function(name.lower(), token.position)
-        if "/" in name:
+        if name.rsplit("/", 1)[-1].lower() in ("any", "all"):
             return self.lambda_(name, token)
         operator = self.current
         if operator.kind == "word" and operator.text.lower() == "in":
@@ -219,6 +223,10 @@ class _Parser:
         if token.kind == "number":
             self.take()
             return Literal(float(token.text), token.position)
+        if token.kind == "datetime":
+            self.take()
+            instant = datetime.fromisoformat(token.text.replace("Z", "+00:00"))
+            return Literal(instant, token.position)
         if token.kind == "word" and token.text.lower() in ("true", "false", "null"):
             self.take()
             lowered = token.text.lower()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, Protocol
 
+from mockgraph.domain.group import STORED as STORED_GROUP
 from mockgraph.domain.group import Group
 from mockgraph.domain.user import Profile
 
@@ -70,6 +71,7 @@ COLLECTIONS: frozenset[str] = frozenset(
         "businessPhones",
         "identities",
         "imAddresses",
+        "infoCatalogs",
         "interests",
         "licenseAssignmentStates",
         "onPremisesProvisioningErrors",
@@ -113,6 +115,9 @@ _OTHER_USER_PROPERTIES = (
     "passwordPolicies passwordProfile postalCode preferredDataLocation print "
     "securityIdentifier showInAddressList signInActivity signInSessionsValidFromDateTime "
     "state streetAddress usageLocation userType"
+    # beta's own (https://learn.microsoft.com/graph/api/resources/user?view=graph-rest-beta).
+    " cloudRealtimeCommunicationInfo deviceEnrollmentLimit isLicenseReconciliationNeeded"
+    " onPremisesSipInfo refreshTokensValidFromDateTime"
 ).split()
 USER_PROPERTIES: dict[str, str] = {
     name.lower(): name
@@ -205,16 +210,67 @@ GROUP_DEFAULT: tuple[str, ...] = (
     "visibility",
     "onPremisesProvisioningErrors",
 )
-GROUP_PROPERTIES: dict[str, str] = {name.lower(): name for name in GROUP_DEFAULT}
+# beta's default set, in the order of its example
+# (https://learn.microsoft.com/graph/api/group-get?view=graph-rest-beta).
+GROUP_BETA_DEFAULT: tuple[str, ...] = (
+    *GROUP_DEFAULT[:3],
+    "createdDateTime",
+    "createdByAppId",
+    "organizationId",
+    *GROUP_DEFAULT[4:8],
+    "infoCatalogs",
+    "isAssignableToRole",
+    "isManagementRestricted",
+    *GROUP_DEFAULT[9:27],
+    "securityIdentifier",
+    "serviceProvisioningErrors",
+    "theme",
+    "visibility",
+    "writebackConfiguration",
+    "onPremisesProvisioningErrors",
+)
+# The other structural properties of microsoft.graph.group that $select may name
+# (https://learn.microsoft.com/graph/api/resources/group), and beta's own.
+_OTHER_GROUP_PROPERTIES = (
+    "allowExternalSenders assignedLabels assignedLicenses autoSubscribeNewMembers "
+    "hasMembersWithLicenseErrors hideFromAddressLists hideFromOutlookClients isArchived "
+    "isManagementRestricted isSubscribedByMail licenseProcessingState "
+    "serviceProvisioningErrors uniqueName unseenCount"
+).split()
+_BETA_GROUP_PROPERTIES = (
+    "accessType createdByAppId infoCatalogs isFavorite membershipRuleProcessingStatus "
+    "organizationId writebackConfiguration"
+).split()
+GROUP_PROPERTIES: dict[str, str] = {
+    name.lower(): name for name in (*GROUP_DEFAULT, *_OTHER_GROUP_PROPERTIES)
+}
+GROUP_BETA_PROPERTIES: dict[str, str] = {
+    **GROUP_PROPERTIES,
+    **{name.lower(): name for name in _BETA_GROUP_PROPERTIES},
+}
 _GROUP_COLLECTIONS = frozenset(
     {
+        "assignedLabels",
+        "assignedLicenses",
         "groupTypes",
+        "infoCatalogs",
         "proxyAddresses",
         "resourceBehaviorOptions",
         "resourceProvisioningOptions",
         "onPremisesProvisioningErrors",
+        "serviceProvisioningErrors",
     }
 )
+# Unset, by their type in Graph's schema: Boolean ones the service answers false, counts 0
+# (the page's $select example), a complex value with its members null.
+_GROUP_UNSET: dict[str, Any] = {
+    "allowExternalSenders": False,
+    "autoSubscribeNewMembers": False,
+    "hideFromAddressLists": False,
+    "hideFromOutlookClients": False,
+    "isSubscribedByMail": False,
+    "unseenCount": 0,
+}
 
 
 def group_value(group: Group, name: str, readable: bool) -> Any:
@@ -227,20 +283,23 @@ def group_value(group: Group, name: str, readable: bool) -> Any:
         return group.id
     if not readable:
         return [] if name in _GROUP_COLLECTIONS else None
-    if name == "displayName":
-        return group.displayName
-    if name == "description":
-        return group.description
-    if name == "mail":
-        return group.mail
-    if name in ("mailEnabled",):
-        return group.mail is not None
-    if name == "securityEnabled":
-        return True
-    if name == "mailNickname":
-        return group.mail.split("@", 1)[0] if group.mail else None
-    if name == "proxyAddresses":
-        return [f"SMTP:{group.mail}"] if group.mail else []
-    if name == "visibility":
-        return "Private"
+    if name in _GROUP_READERS:
+        return _GROUP_READERS[name](group)
+    if name == "writebackConfiguration":
+        return {"isEnabled": None, "onPremisesGroupType": None}
+    if name in _GROUP_UNSET:
+        return _GROUP_UNSET[name]
     return [] if name in _GROUP_COLLECTIONS else None
+
+
+_GROUP_READERS: dict[str, Callable[[Group], Any]] = {
+    "displayName": lambda g: g.displayName,
+    "description": lambda g: g.description,
+    "mail": lambda g: g.mail,
+    "mailEnabled": lambda g: g.mail is not None,
+    "securityEnabled": lambda g: True,
+    "mailNickname": lambda g: g.mail.split("@", 1)[0] if g.mail else None,
+    "proxyAddresses": lambda g: [f"SMTP:{g.mail}"] if g.mail else [],
+    "visibility": lambda g: "Private",
+    **{name: attrgetter(name) for name in STORED_GROUP},
+}

@@ -32,6 +32,7 @@ KNOWN = frozenset(
         "$format",
     }
 )
+CONSISTENCY = "consistencylevel"
 MAX_TOP = 999
 DEFAULT_TOP = 100
 # "DSpt", the prefix of Graph's own directory skiptokens (they begin RFNwdA…, as in
@@ -52,6 +53,9 @@ class Options:
     search: str | None = None
     orderby: str | None = None
     expand: str | None = None
+    # ConsistencyLevel=eventual given as a query option (any case), as the docs' own beta
+    # examples and many clients send it (docs/fidelity.md, 'Directory: users, photos, groups').
+    eventual: bool = False
 
     def fingerprint(self) -> bytes:
         """What decides the set and order of results: a skiptoken is valid for these only."""
@@ -66,11 +70,15 @@ class Options:
 def parse_options(query_string: str, version: str) -> Options:
     """Options from a query string; Graph's 400 for a repeated, unknown or malformed one."""
     seen: dict[str, str] = {}
+    eventual = False
     for part in query_string.split("&") if query_string else ():
         if not part:
             continue
         name, _, value = part.partition("=")
         name = unquote_plus(name).strip()
+        if name.lower() == CONSISTENCY:
+            eventual = eventual or unquote_plus(value).strip().lower() == "eventual"
+            continue
         if not name.startswith("$"):
             # beta takes the system options without their $; others are custom options.
             if version != "beta" or f"${name.lower()}" not in KNOWN:
@@ -97,6 +105,7 @@ def parse_options(query_string: str, version: str) -> Options:
         search=seen.get("$search"),
         orderby=seen.get("$orderby"),
         expand=seen.get("$expand"),
+        eventual=eventual,
     )
 
 
@@ -182,9 +191,12 @@ def options_of(request: GraphRequest) -> Options:
 
 
 def is_eventual(request: GraphRequest) -> bool:
-    """Whether the call carries ConsistencyLevel: eventual (kept by the gateway's header pass)."""
+    """Whether the call asks for ConsistencyLevel: eventual, as a header (kept by the gateway's
+    header pass) or as a query option (so a nextLink carries it too)."""
     consistency = request.headers.get(b"consistencylevel")
-    return consistency is not None and consistency.strip().lower() == b"eventual"
+    if consistency is not None and consistency.strip().lower() == b"eventual":
+        return True
+    return options_of(request).eventual
 
 
 def context_url(request: GraphRequest, entity_set: str, select: str | None, *, entity: bool) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from mockgraph.directory.exceptions import (
     RequestUnsupportedQuery,
@@ -17,45 +19,132 @@ from mockgraph.directory.exceptions import (
     unsupported_clause,
 )
 from mockgraph.directory.filter import Both, Compare, In, Literal, Node, Not
-from mockgraph.directory.properties import BASIC, USER_PROPERTIES, DirectoryUser, user_value
+from mockgraph.directory.properties import BASIC, USER_PROPERTIES, user_value
 
 D, A = "default", "advanced"
-_STRING = {"eq": D, "ne": A, "in": D, "startswith": D, "ge": D, "le": D, "null": A}
-# Property -> operator -> D (works as is) or A (needs ConsistencyLevel: eventual + $count=true).
-# An operator missing from a property's row is not supported for it at all.
-SUPPORT: dict[str, dict[str, str]] = {
-    "id": {"eq": D, "ne": A, "in": D},
-    "userPrincipalName": {
-        "eq": D,
-        "ne": A,
-        "in": D,
-        "startswith": D,
-        "endswith": A,
-        "le": D,
-        "ge": A,
-    },
-    "mail": {**_STRING, "endswith": A},
-    "displayName": {**_STRING, "ge": A, "le": A},
-    "givenName": dict(_STRING),
-    "surname": dict(_STRING),
-    "accountEnabled": {"eq": D, "ne": A, "in": D, "ge": A, "le": A},
-    "jobTitle": {"eq": D, "ne": A, "in": D, "startswith": D, "null": A},
-    "department": {"eq": A, "ne": A, "in": A, "startswith": A, "null": A},
-    "officeLocation": {"eq": A, "ne": A, "in": A, "startswith": A, "null": A},
-    "mobilePhone": {"eq": D, "ne": A, "in": D, "startswith": D, "null": A},
-    "preferredLanguage": {"eq": D, "ne": A, "in": D, "null": A},
-    "userType": {"eq": D, "ne": A, "in": D},
+_LEVELS = {"D": D, "A": A, "-": None}
+
+
+def matrix_row(cells: str, *, ne: bool = True) -> dict[str, str]:
+    """One row of the matrix: `eq startsWith ge/le null` as D, A or - (blank or not
+    supported). `in` goes with `eq`; `ne` (and `not`) needs advanced query wherever `eq` works."""
+    eq, starts, ordered, null = (_LEVELS[c] for c in cells.split())
+    row = {"eq": eq, "in": eq, "startswith": starts, "ge": ordered, "le": ordered, "null": null}
+    if ne and eq is not None:
+        row["ne"] = A
+    return {op: level for op, level in row.items() if level is not None}
+
+
+# The user rows of the $filter matrix of https://learn.microsoft.com/graph/aad-advanced-queries
+# (its include concepts/includes/filter-directory-objects.md), property by property; a property
+# mockgraph does not store reads as null (or an empty collection) and so matches nothing.
+_MATRIX = {
+    "id": "D - - -",  # not in the matrix; the user resource: eq, ne, not, in
+    "accountEnabled": "D - - -",
+    "ageGroup": "D - - -",
+    "city": "D D - A",
+    "companyName": "A A - A",
+    "consentProvidedForMinor": "D - - -",
+    "country": "D D - A",
+    "createdDateTime": "D - D A",
+    "creationType": "D - - -",
+    "department": "D D - A",
+    "displayName": "D D A A",  # ge/le blank: advanced (docs/fidelity.md)
+    "employeeHireDate": "A - A -",
+    "employeeId": "D - - A",
+    "employeeOrgData/costCenter": "A - - -",
+    "employeeOrgData/division": "A - - -",
+    "employeeType": "A - - -",
+    "externalUserState": "D - - -",
+    "faxNumber": "A A - A",
+    "givenName": "D D D A",
+    "isResourceAccount": "D - - -",
+    "jobTitle": "D D - A",
+    "mail": "D D D A",
+    "mailNickname": "D D - A",
+    "mobilePhone": "A A - A",
+    "officeLocation": "A A - A",
+    "onPremisesImmutableId": "D - - -",
+    "onPremisesLastSyncDateTime": "D - D -",
+    "onPremisesSamAccountName": "A A - -",
+    "onPremisesSecurityIdentifier": "D - - A",
+    "onPremisesSyncEnabled": "D - - A",
+    "passwordPolicies": "- - - A",
+    "passwordProfile/forceChangePasswordNextSignIn": "A - - A",
+    "postalCode": "A A - A",
+    "preferredLanguage": "A A - A",
+    "showInAddressList": "A - - -",
+    "state": "D - - A",
+    "streetAddress": "A A - A",
+    "surname": "D D D A",
+    "usageLocation": "D D - A",
+    "userPrincipalName": "D D - -",
+    "userType": "D - - A",
     # The lambda forms, e.g. proxyAddresses/any(p:p eq 'smtp:…').
-    "proxyAddresses": {"eq": D, "startswith": D, "endswith": A, "ne": A},
-    "businessPhones": {"eq": D, "ne": A},
+    "proxyAddresses": "D D - -",
+    "imAddresses": "D D - -",
+    "otherMails": "D D - -",
+    "businessPhones": "A A - -",
+    **{f"onPremisesExtensionAttributes/extensionAttribute{n}": "A - - A" for n in range(1, 16)},
 }
-COLLECTION_FILTERS = frozenset({"proxyAddresses", "businessPhones"})
-BOOLEANS = frozenset({"accountEnabled"})
+SUPPORT: dict[str, dict[str, str]] = {name: matrix_row(cells) for name, cells in _MATRIX.items()}
+# endsWith: advanced only, on mail and userPrincipalName (and inside proxyAddresses/any, as
+# the page's own example does); userPrincipalName's ge/le as an earlier matrix had them.
+for _name in ("mail", "userPrincipalName", "proxyAddresses"):
+    SUPPORT[_name]["endswith"] = A
+SUPPORT["userPrincipalName"].update(le=D, ge=A)
+# Collections whose $count a filter may compare with 0 (advanced only).
+for _name in ("assignedLicenses", "onPremisesProvisioningErrors", "otherMails", "proxyAddresses"):
+    SUPPORT[f"{_name}/$count"] = {"eq": A, "ne": A}
+COLLECTION_FILTERS = frozenset({"proxyAddresses", "businessPhones", "imAddresses", "otherMails"})
+BOOLEANS = frozenset(
+    {
+        "accountEnabled",
+        "isResourceAccount",
+        "onPremisesSyncEnabled",
+        "showInAddressList",
+        "passwordProfile/forceChangePasswordNextSignIn",
+    }
+)
+DATES = frozenset({"createdDateTime", "employeeHireDate", "onPremisesLastSyncDateTime"})
+# Cells whose advanced mark is the property's (it is indexed in the advanced store only): the
+# service names the property, as for one it cannot filter at all
+# (microsoftgraph/microsoft-graph-docs-contrib#9135, onPremisesSamAccountName eq, 2024).
+_PROPERTY_LEVEL = frozenset({"eq", "in", "startswith"})
+_FILTERABLE = {name.lower(): name for name in SUPPORT}
 # Clauses joined by `or` (an `in` list counts each value) allowed without advanced query.
 MAX_OR_CLAUSES = 15
 INDEXED = frozenset({"id", "mail", "userPrincipalName"})
 
-Predicate = Callable[[DirectoryUser], bool]
+Predicate = Callable[[Any], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """What a $filter may name on one directory type, and how it reads a record."""
+
+    resource: str  # as Graph's messages name it: "User", "Group"
+    type_name: str  # "user", "group"
+    support: dict[str, dict[str, str]]  # property -> operator -> D or A
+    names: dict[str, str]  # lower-case -> Graph's spelling: filterable, then the type's others
+    read: Callable[[Any, str], Any]
+    collections: frozenset[str]  # filtered through the lambda form, coll/any(p:p …)
+    booleans: frozenset[str]
+    dates: frozenset[str]
+    basic: frozenset[str] | None = None  # what User.ReadBasic.All may filter on
+
+
+USERS = Schema(
+    "User",
+    "user",
+    SUPPORT,
+    {**USER_PROPERTIES, **_FILTERABLE},
+    lambda user, name: user_value(user, name, False),
+    COLLECTION_FILTERS,
+    BOOLEANS,
+    DATES,
+    BASIC,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,29 +156,58 @@ class CompiledFilter:
     exact: bool = False
 
 
-def _property(written: str) -> str:
-    name = USER_PROPERTIES.get(written.lower())
-    if name is None:
-        raise invalid_filter(
-            f"Could not find a property named '{written}' on type 'microsoft.graph.user'."
-        )
-    return name
-
-
 class _Checker:
-    def __init__(self, advanced: bool, basic_only: bool) -> None:
+    def __init__(self, schema: Schema, advanced: bool, basic_only: bool) -> None:
+        self.schema = schema
         self.advanced = advanced
         self.basic_only = basic_only
 
+    def property(self, written: str) -> str:
+        name = self.schema.names.get(written.lower())
+        if name is None:
+            raise invalid_filter(
+                f"Could not find a property named '{written}' on type "
+                f"'microsoft.graph.{self.schema.type_name}'."
+            )
+        return name
+
     def allow(self, prop: str, operator: str, shown: str) -> None:
-        level = SUPPORT.get(prop, {}).get(operator)
+        level = self.schema.support.get(prop, {}).get(operator)
         if level is None:
-            raise unsupported_clause(prop)
-        if level == A:
-            if not self.advanced:
-                raise needs_advanced(shown)
-        if self.basic_only and prop not in BASIC:
+            raise unsupported_clause(prop, self.schema.resource)
+        if level == A and not self.advanced:
+            if operator in _PROPERTY_LEVEL:
+                raise unsupported_clause(prop, self.schema.resource)
+            raise needs_advanced(shown)
+        basic = self.schema.basic
+        if self.basic_only and basic is not None and prop not in basic:
             raise insufficient_privileges()
+
+    def reader(self, prop: str) -> Callable[[Any], Any]:
+        """How a filter reads `prop` of a record; `…/$count` is the collection's length."""
+        read = self.schema.read
+        if prop.endswith("/$count"):
+            collection = prop.removesuffix("/$count")
+            return lambda r: len(read(r, collection) or ())
+        return lambda r: read(r, prop)
+
+    def value(self, prop: str, literal: Literal) -> object:
+        """A literal of the property's type, lower-cased (directory matching ignores case)."""
+        value = literal.value
+        if prop in self.schema.booleans:
+            expected: type = bool
+        elif prop in self.schema.dates:
+            expected = datetime
+        elif prop.endswith("/$count"):
+            # Only a count of 0 is supported (the matrix's "eq Count 1" column is not).
+            if value != 0 or isinstance(value, bool):
+                raise unsupported_clause(prop, self.schema.resource)
+            return 0
+        else:
+            expected = str
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            raise invalid_filter()
+        return value.lower() if isinstance(value, str) else value
 
     def compile(self, node: Node) -> Predicate:
         if isinstance(node, Both):
@@ -104,12 +222,13 @@ class _Checker:
             inner = self.compile(node.operand)
             return lambda u: not inner(u)
         if isinstance(node, In):
-            prop = _property(node.prop)
+            prop = self.property(node.prop)
             if len(node.values) > MAX_OR_CLAUSES and not self.advanced:
                 raise _too_many(len(node.values))
             self.allow(prop, "in", "in")
-            wanted = {_value(prop, v) for v in node.values}
-            return lambda u: _norm(user_value(u, prop, False)) in wanted
+            wanted = {self.value(prop, v) for v in node.values}
+            read = self.reader(prop)
+            return lambda u: _norm(read(u)) in wanted
         return self.compare(node)
 
     def count_or(self, node: Both) -> None:
@@ -120,36 +239,21 @@ class _Checker:
             raise _too_many(count)
 
     def compare(self, node: Compare) -> Predicate:
-        prop = _property(node.prop)
-        if node.any_of != (prop in COLLECTION_FILTERS):
-            raise unsupported_clause(prop)
+        prop = self.property(node.prop)
+        if node.any_of != (prop in self.schema.collections):
+            raise unsupported_clause(prop, self.schema.resource)
         op = node.op
         if node.value.value is None and op in ("eq", "ne"):
             self.allow(prop, "null", op)
-            return (
-                (lambda u: user_value(u, prop, False) is None)
-                if op == "eq"
-                else (lambda u: user_value(u, prop, False) is not None)
-            )
+            read = self.reader(prop)
+            return (lambda u: read(u) is None) if op == "eq" else (lambda u: read(u) is not None)
         shown = {"startswith": "startsWith", "endswith": "endsWith"}.get(op, op)
         self.allow(prop, op, shown)
-        wanted = _value(prop, node.value)
-        test = _TESTS[op]
+        wanted = self.value(prop, node.value)
+        test, read = _TESTS[op], self.reader(prop)
         if node.any_of:
-            return lambda u: any(test(_norm(v), wanted) for v in user_value(u, prop, False))
-        return lambda u: test(_norm(user_value(u, prop, False)), wanted)
-
-
-def _value(prop: str, literal: Literal) -> str | bool:
-    """A literal of the property's type, lower-cased (directory matching ignores case)."""
-    value = literal.value
-    if prop in BOOLEANS:
-        if not isinstance(value, bool):
-            raise invalid_filter()
-        return value
-    if not isinstance(value, str):
-        raise invalid_filter()
-    return value.lower()
+            return lambda u: any(test(_norm(v), wanted) for v in read(u))
+        return lambda u: test(_norm(read(u)), wanted)
 
 
 def _norm(value: object) -> object:
@@ -197,10 +301,13 @@ def _keys(node: Node) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def compile_filter(node: Node, *, advanced: bool, basic_only: bool) -> CompiledFilter:
-    """Check `node` against Graph's rules, in Graph's order, and compile it."""
-    checker = _Checker(advanced, basic_only)
+def compile_filter(
+    node: Node, *, advanced: bool, basic_only: bool, schema: Schema = USERS
+) -> CompiledFilter:
+    """Check `node` against Graph's rules for the schema's type, in Graph's order, and compile
+    it; the index keys only for users."""
+    checker = _Checker(schema, advanced, basic_only)
     predicate = checker.compile(node)
-    keys = _keys(node)
+    keys = _keys(node) if schema is USERS else None
     exact = keys is not None and isinstance(node, (Compare, In))
     return CompiledFilter(predicate, keys, exact)

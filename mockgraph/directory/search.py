@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from mockgraph.directory.exceptions import RequestUnsupportedQuery, unsupported_clause
-from mockgraph.directory.properties import USER_PROPERTIES, DirectoryUser, user_value
+from mockgraph.directory.properties import (
+    GROUP_PROPERTIES,
+    USER_PROPERTIES,
+    group_value,
+    user_value,
+)
 from mockgraph.errors import GraphError
 
-Match = Callable[[DirectoryUser], bool]
+# A user (or, in a members list, a group) matches.
+Match = Callable[[Any], bool]
 # Words of a display name: letter runs split where lower case turns upper, digit runs, and
 # each symbol alone (spaces separate).
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^\sA-Za-z\d]")
@@ -33,9 +40,10 @@ def _syntax(character: str, position: int, text: str) -> GraphError:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, groups: bool = False) -> None:
         self.text = text
         self.at = 0
+        self.groups = groups
 
     def skip(self) -> None:
         while self.at < len(self.text) and self.text[self.at] == " ":
@@ -86,7 +94,7 @@ class _Parser:
             raise RequestUnsupportedQuery(
                 f"The $search clause '{''.join(chars)}' must name a property: \"property:text\"."
             )
-        return _clause(prop.strip(), value)
+        return (_group_clause if self.groups else _clause)(prop.strip(), value)
 
     def bad(self) -> GraphError:
         """An unquoted clause: Graph names its first character that may not stand there."""
@@ -116,14 +124,31 @@ def _clause(written: str, text: str) -> Match:
     return lambda u: str(user_value(u, prop, False) or "").lower().startswith(prefix)
 
 
+# Groups, as they turn up in members and memberOf lists: displayName by words, the rest by
+# prefix (https://learn.microsoft.com/graph/search-query-parameter).
+_GROUP_PREFIX_SEARCHABLE = frozenset({"mail", "mailNickname", "description"})
+
+
+def _group_clause(written: str, text: str) -> Match:
+    prop = GROUP_PROPERTIES.get(written.lower())
+    if prop == "displayName":
+        wanted = words(text)
+        return lambda g: _words_match(wanted, words(g.displayName))
+    if prop not in _GROUP_PREFIX_SEARCHABLE:
+        raise unsupported_clause(written, "Group")
+    prefix = text.lower()
+    return lambda g: str(group_value(g, prop, True) or "").lower().startswith(prefix)
+
+
 def _words_match(wanted: list[str], have: list[str]) -> bool:
     """Every searched word starts some word of the name, in any order (not "contains")."""
     return all(any(h.startswith(w) for h in have) for w in wanted)
 
 
-def parse_search(text: str) -> Match:
-    """A predicate for a $search value, or Graph's 400 for a malformed one."""
-    parser = _Parser(text.strip())
+def parse_search(text: str, *, groups: bool = False) -> Match:
+    """A predicate for a $search value (over groups: `groups`), or Graph's 400 for a malformed
+    one."""
+    parser = _Parser(text.strip(), groups)
     match = parser.expression()
     parser.skip()
     if parser.at != len(parser.text):

@@ -18,6 +18,7 @@ from mockgraph.auth.permissions import (
     user_sight,
 )
 from mockgraph.directory import groups as group_ops
+from mockgraph.directory import membership
 from mockgraph.directory import users as user_ops
 from mockgraph.directory.exceptions import (
     RequestBadRequest,
@@ -28,7 +29,6 @@ from mockgraph.directory.index import Indexes, UserIndex
 from mockgraph.directory.photos import Photo, Photos, parse_size
 from mockgraph.directory.properties import DirectoryUser
 from mockgraph.directory.query import context_url, is_eventual, options_of
-from mockgraph.domain.group import Group
 from mockgraph.domain.keys import UserKey, parse_user_key
 from mockgraph.gateway import GraphRequest, Reply
 from mockgraph.http import ODATA_JSON as JSON
@@ -36,7 +36,6 @@ from mockgraph.http import ODATA_JSON as JSON
 # Graph's directory answers carry these (https://learn.microsoft.com/graph/api/user-list,
 # whose responses show them; docs/fidelity.md records the captures).
 DIRECTORY_HEADERS = [(b"cache-control", b"no-cache"), (b"x-ms-resource-unit", b"1")]
-CAST = "microsoft.graph.user"  # the OData cast of a members list to its users
 
 
 # orjson writes the same compact UTF-8 JSON as json.dumps(separators=(",", ":"),
@@ -89,7 +88,8 @@ class DirectoryService:
         count = user_ops.count_users(index, request, options, basic)
         return Reply(200, str(count).encode(), b"text/plain", DIRECTORY_HEADERS)
 
-    # GET …/photo, …/photos/{size}: https://learn.microsoft.com/graph/api/profilephoto-get
+    # GET …/photo, …/photos/{size}, …/photo/{size}:
+    # https://learn.microsoft.com/graph/api/profilephoto-get
     def get_photo(self, request: GraphRequest) -> Reply:
         """Get a profile photo's metadata."""
         size = request.params.get("size")
@@ -98,9 +98,21 @@ class DirectoryService:
         options_of(request)  # checked, though a photo takes none
         root = context_url(request, f"users('{user.id}')", None, entity=False)
         segment = "photo" if size is None else "photos"
-        return _json({"@odata.context": f"{root}/{segment}/$entity", **photo.metadata()})
+        # The photo's own address, as the page's example shows it: users('{id}@{tenant}')/photo
+        # (https://learn.microsoft.com/graph/api/profilephoto-get).
+        owner = (
+            f"{request.cloud.graph_root}/{request.version}/users('{user.id}@{request.tenant.id}')"
+        )
+        address = f"{owner}/photo" if size is None else f"{owner}/photos('{photo.id}')"
+        return _json(
+            {
+                "@odata.context": f"{root}/{segment}/$entity",
+                "@odata.id": address,
+                **photo.metadata(),
+            }
+        )
 
-    # GET …/photo/$value, …/photos/{size}/$value:
+    # GET …/photo/$value, …/photos/{size}/$value, …/photo/{size}/$value:
     # https://learn.microsoft.com/graph/api/profilephoto-get
     def get_photo_content(self, request: GraphRequest) -> Reply:
         """Get a profile photo's JPEG."""
@@ -128,36 +140,38 @@ class DirectoryService:
         sight = group_sight(request.principal)
         return _json(group_ops.get_group(group, request, options_of(request), sight))
 
-    # GET /groups/{id}/members, …/members/microsoft.graph.user:
-    # https://learn.microsoft.com/graph/api/group-list-members
+    # GET /groups/{id}/members, /groups/{id}/transitiveMembers, each also cast to
+    # microsoft.graph.user or microsoft.graph.group:
+    # https://learn.microsoft.com/graph/api/group-list-members,
+    # https://learn.microsoft.com/graph/api/group-list-transitivemembers
     def list_group_members(self, request: GraphRequest) -> Reply:
-        """List a group's direct members (or, cast, its users)."""
-        users_only, principal = request.operation.form == CAST, request.principal
-        members = self._members(request, users_only)
-        sights = user_sight(principal, False), group_sight(principal)
-        options = options_of(request)
-        page = group_ops.page_of(members, request, options, *sights, users_only=users_only)
-        return _json(page)
+        """List a group's members, direct or transitive (or, cast, those of one type)."""
+        members, cast = self._members(request)
+        sights = user_sight(request.principal, False), group_sight(request.principal)
+        return _json(membership.page_of(members, request, options_of(request), sights, cast))
 
-    # GET /groups/{id}/members/$count, …/members/microsoft.graph.user/$count:
+    # GET …/members/$count, …/transitiveMembers/$count and their casts:
     # https://learn.microsoft.com/graph/api/group-list-members
     def count_group_members(self, request: GraphRequest) -> Reply:
-        """Count a group's direct members (ConsistencyLevel: eventual)."""
-        members = self._members(request, request.operation.form == CAST)
-        options_of(request)  # its options are checked before $count's header
-        if not is_eventual(request):
-            raise RequestBadRequest("$count is not currently supported.")
-        return Reply(200, str(len(members)).encode(), b"text/plain", [])
+        """Count a group's members (ConsistencyLevel: eventual)."""
+        members, cast = self._members(request)
+        return _count(request, members, cast)
 
-    # GET /me/memberOf, /users/{key}/memberOf: https://learn.microsoft.com/graph/api/user-list-memberof
+    # GET /me/memberOf, /users/{key}/memberOf, …/transitiveMemberOf, each also cast:
+    # https://learn.microsoft.com/graph/api/user-list-memberof,
+    # https://learn.microsoft.com/graph/api/user-list-transitivememberof
     def list_member_of(self, request: GraphRequest) -> Reply:
-        """List the groups a user is a direct member of."""
-        user, own = self._subject(request, _key(request))
-        principal = request.principal
-        authorize_directory(principal, Directory.MEMBER_OF, own=own)
-        groups = group_ops.member_of(user.id, request.tenant.groups)
-        sights = user_sight(principal, own), group_sight(principal)
-        return _json(group_ops.page_of(groups, request, options_of(request), *sights))
+        """List the groups a user is a member of, directly or transitively."""
+        groups, cast, own = self._member_of(request)
+        sights = user_sight(request.principal, own), group_sight(request.principal)
+        return _json(membership.page_of(groups, request, options_of(request), sights, cast))
+
+    # GET …/memberOf/$count, …/transitiveMemberOf/$count and their casts:
+    # https://learn.microsoft.com/graph/api/user-list-memberof
+    def count_member_of(self, request: GraphRequest) -> Reply:
+        """Count the groups a user is a member of (ConsistencyLevel: eventual)."""
+        groups, cast, _ = self._member_of(request)
+        return _count(request, groups, cast)
 
     def _index(self, request: GraphRequest) -> UserIndex:
         tenant = request.tenant
@@ -196,15 +210,42 @@ class DirectoryService:
             raise self.photos.missing()
         return parsed
 
-    def _members(self, request: GraphRequest, users_only: bool) -> list[group_ops.Member]:
+    def _members(self, request: GraphRequest) -> tuple[list[group_ops.Member], str]:
+        """A group's members as the address names them (direct or transitive), and its cast."""
+        relation, cast = _form(request)
         group_id = _group_id(request)
         authorize_directory(request.principal, Directory.MEMBERS, own=False)
+        tenant = request.tenant
+        group = group_ops.find_group(tenant.groups, group_id)
+        if relation == "transitiveMembers":
+            return membership.transitive_members(group, tenant.users, tenant.groups), cast
+        return group_ops.members_of(group, tenant.users, tenant.groups), cast
+
+    def _member_of(self, request: GraphRequest) -> tuple[list[group_ops.Member], str, bool]:
+        """The groups a user is in as the address names them, its cast, and whether it is
+        the caller."""
+        relation, cast = _form(request)
+        user, own = self._subject(request, _key(request))
+        authorize_directory(request.principal, Directory.MEMBER_OF, own=own)
         groups = request.tenant.groups
-        group = group_ops.find_group(groups, group_id)
-        members = group_ops.members_of(group, request.tenant.users, groups)
-        if users_only:
-            members = [m for m in members if not isinstance(m, Group)]
-        return members
+        if relation == "transitiveMemberOf":
+            return membership.transitive_member_of(user.id, groups), cast, own
+        return group_ops.member_of(user.id, groups), cast, own
+
+
+def _form(request: GraphRequest) -> tuple[str, str]:
+    """(relation, cast) of a relationship operation: its form is "members/user" and the like."""
+    relation, _, cast = request.operation.form.partition("/")
+    return relation, cast
+
+
+def _count(request: GraphRequest, members: list[group_ops.Member], cast: str) -> Reply:
+    """$count of a relationship: the members its options choose (advanced query only)."""
+    options = options_of(request)  # its options are checked before $count's header
+    if not is_eventual(request):
+        raise RequestBadRequest("$count is not currently supported.")
+    chosen = membership.queried(membership.cast_to(members, cast), options, True, cast)
+    return Reply(200, str(len(chosen)).encode(), b"text/plain", DIRECTORY_HEADERS)
 
 
 def _key(request: GraphRequest) -> UserKey | None:

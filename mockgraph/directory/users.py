@@ -15,7 +15,9 @@ from mockgraph.directory.exceptions import (
     NotImplementedTarget,
     RequestBadRequest,
     RequestUnsupportedQuery,
+    expand_not_supported,
     resource_not_found,
+    search_needs_header,
 )
 from mockgraph.directory.filter import parse_filter
 from mockgraph.directory.index import UserIndex
@@ -41,6 +43,7 @@ from mockgraph.directory.query import (
 from mockgraph.directory.rules import CompiledFilter, compile_filter
 from mockgraph.directory.search import parse_search
 from mockgraph.domain.keys import UserKey
+from mockgraph.errors import GraphError
 from mockgraph.gateway import GraphRequest
 
 SORTABLE = {"displayname": "displayName", "userprincipalname": "userPrincipalName"}
@@ -77,7 +80,16 @@ def get_user(
     }
 
 
-def _no_expand(expand: str) -> RequestBadRequest:
+# Navigation properties of a user that Graph refuses to expand, as its schema names them.
+_NOT_EXPANDABLE = {"photo": "Photo"}
+
+
+def _no_expand(expand: str) -> GraphError:
+    """Graph's own refusal for photo; mockgraph's for the navigations it does not emulate."""
+    for item in expand.split(","):
+        name = item.strip().split("(", 1)[0].split("/", 1)[0].strip()
+        if name.lower() in _NOT_EXPANDABLE:
+            return expand_not_supported(_NOT_EXPANDABLE[name.lower()])
     return RequestBadRequest(
         f"mockgraph does not emulate $expand ('{expand}') on directory objects; "
         "read the related resource instead."
@@ -89,10 +101,7 @@ def _matching(
 ) -> Iterable[DirectoryUser]:
     """The users the options choose, in the order they ask for."""
     if options.search is not None and not eventual:
-        raise RequestUnsupportedQuery(
-            "Request with $search query parameter only works through MSGraph with a special "
-            "request header: 'ConsistencyLevel: eventual'"
-        )
+        raise search_needs_header()
     compiled = None
     if options.filter is not None:
         compiled = _compiled_filter(options.filter, advanced, basic_only)

@@ -22,6 +22,29 @@ class Group:
     description: StrictStr | None = None
     mail: StrictStr | None = None
     members: tuple[Guid, ...] = ()
+    # Read back as the seed file gives them (https://learn.microsoft.com/graph/api/group-get
+    # shows each); unset ones read null.
+    createdDateTime: StrictStr | None = None
+    renewedDateTime: StrictStr | None = None
+    expirationDateTime: StrictStr | None = None
+    securityIdentifier: StrictStr | None = None
+    preferredDataLocation: StrictStr | None = None
+    createdByAppId: StrictStr | None = None
+
+    @property
+    def stored(self) -> dict[str, str]:
+        """The optional properties the seed file gave, by name."""
+        return {name: value for name in STORED if (value := getattr(self, name)) is not None}
+
+
+STORED = (
+    "createdDateTime",
+    "renewedDateTime",
+    "expirationDateTime",
+    "securityIdentifier",
+    "preferredDataLocation",
+    "createdByAppId",
+)
 
 
 def group_json(group: Group) -> dict[str, Any]:
@@ -32,4 +55,5 @@ def group_json(group: Group) -> dict[str, Any]:
         "description": group.description,
         "mail": group.mail,
         "members": list(group.members),
+        **group.stored,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.client import Graph
-from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL, UNKNOWN
+from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_WALL, TENANT, UNKNOWN
 
 ROOT = "https://graph.microsoft.com"
 MARKETING = "02bd9fd6-8f93-4758-87c3-1fb73740a315"
@@ -163,3 +163,37 @@ def test_filter_and_search_on_members_are_advanced_queries(graph: Graph) -> None
 def test_group_key_in_parentheses(graph: Graph) -> None:
     body = _reader(graph).get(f"/v1.0/groups('{MARKETING}')").json()
     assert body["id"] == MARKETING
+
+
+def test_group_select_of_any_property_reads_by_type(graph: Graph) -> None:
+    query = "$select=allowExternalSenders,unseenCount,assignedLabels,theme,createdDateTime"
+    body = _reader(graph).get(f"/v1.0/groups/{MARKETING}?{query}").json()
+
+    assert body == {
+        "@odata.context": f"{ROOT}/v1.0/$metadata#groups(allowExternalSenders,unseenCount,"
+        "assignedLabels,theme,createdDateTime)/$entity",
+        "id": MARKETING,
+        "allowExternalSenders": False,
+        "unseenCount": 0,
+        "assignedLabels": [],
+        "theme": None,
+        "createdDateTime": None,
+    }
+    beta_only = _reader(graph).get(f"/v1.0/groups/{MARKETING}?$select=organizationId")
+    assert beta_only.status_code == 400
+
+
+def test_beta_group_default_set_and_stored_properties(graph: Graph) -> None:
+    seeded = {"id": "0f0f0f0f-0000-4000-8000-000000000001", "displayName": "Seeded"}
+    seeded |= {"createdDateTime": "2021-09-13T10:07:01Z", "securityIdentifier": "S-1-12-1"}
+    state = graph.admin.get("/_mockgraph/state").json()
+    state["groups"] = [*state.get("groups", []), seeded]
+    graph.admin.put("/_mockgraph/state", json=state).raise_for_status()
+
+    body = _reader(graph).get(f"/beta/groups/{seeded['id']}").json()
+    assert list(body)[1:4] == ["id", "deletedDateTime", "classification"]
+    assert body["createdDateTime"] == "2021-09-13T10:07:01Z"
+    assert body["securityIdentifier"] == "S-1-12-1"
+    assert body["organizationId"] == TENANT
+    assert body["writebackConfiguration"] == {"isEnabled": None, "onPremisesGroupType": None}
+    assert "createdByAppId" not in _reader(graph).get(f"/v1.0/groups/{seeded['id']}").json()

@@ -13,7 +13,7 @@ from mockgraph.app import create_app
 from mockgraph.settings import Settings
 from mockgraph.testing import InProcessTransport
 from tests.client import Graph
-from tests.constants import ADELE, ALEX, PATTI, PRESENCE_WALL, UNKNOWN
+from tests.constants import ADELE, ALEX, PATTI, PRESENCE_WALL, TENANT, UNKNOWN
 
 NOT_FOUND = (
     "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown."
@@ -44,6 +44,7 @@ def test_photo_metadata(graph: Graph) -> None:
         "@odata.context": (
             f"https://graph.microsoft.com/v1.0/$metadata#users('{ADELE}')/photo/$entity"
         ),
+        "@odata.id": f"https://graph.microsoft.com/v1.0/users('{ADELE}@{TENANT}')/photo",
         "@odata.mediaContentType": "image/jpeg",
         "@odata.mediaEtag": body["@odata.mediaEtag"],
         "id": "240x240",
@@ -87,11 +88,26 @@ def test_missing_photos_are_image_not_found(graph: Graph, path: str) -> None:
     assert response.json()["error"]["message"] == NOT_FOUND
 
 
-def test_photo_with_a_size_on_the_singular_segment_is_a_routing_400(graph: Graph) -> None:
-    response = graph.as_user(ADELE, "User.Read").get("/v1.0/me/photo/48x48/$value")
+@pytest.mark.parametrize("base", ["/v1.0/me", f"/beta/users/{ADELE}"])
+def test_a_size_on_the_singular_segment_is_served(graph: Graph, base: str) -> None:
+    client = graph.as_user(ADELE, "User.Read")
+    singular = client.get(f"{base}/photo/48x48/$value")
 
-    assert response.status_code == 400
-    assert response.json()["error"]["message"] == "Resource not found for the segment '48x48'."
+    assert singular.status_code == 200
+    assert singular.headers["content-type"] == "image/jpeg"
+    assert singular.content == client.get(f"{base}/photos/48X48/$value").content
+    meta = client.get(f"{base}/photo/48x48").json()
+    assert (meta["id"], meta["width"]) == ("48x48", 48)
+    assert client.get(f"{base}/photo/50x50/$value").status_code == 404
+
+
+def test_photo_entity_carries_its_odata_id(graph: Graph) -> None:
+    client = graph.as_user(ADELE, "User.Read")
+    root = f"https://graph.microsoft.com/v1.0/users('{ADELE}@{TENANT}')"
+
+    assert client.get("/v1.0/me/photo").json()["@odata.id"] == f"{root}/photo"
+    sized = client.get(f"/v1.0/users/{ADELE}/photos/96x96").json()
+    assert sized["@odata.id"] == f"{root}/photos('96x96')"
 
 
 def test_not_found_code_can_be_the_current_services() -> None:

@@ -184,3 +184,28 @@ def test_a_key_that_is_not_utf8_is_a_400(graph: Graph) -> None:
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "Request_BadRequest"
+
+
+@pytest.mark.parametrize(
+    "url", ["/v1.0/me?$expand=photo", "/beta/me?$expand=Photo", "/v1.0/users?$expand=photo"]
+)
+def test_expand_photo_is_graphs_expand_not_supported(graph: Graph, url: str) -> None:
+    client = graph.as_user(ADELE, "User.Read.All")
+    error = client.get(url).json()["error"]
+
+    assert (error["code"], error["message"]) == (
+        "ExpandNotSupported",
+        "Expand is not allowed for property 'Photo' according to the entity schema.",
+    )
+
+
+def test_select_of_betas_own_user_properties_reads_by_type(graph: Graph) -> None:
+    query = "$select=infoCatalogs,onPremisesSipInfo,isLicenseReconciliationNeeded,postalCode"
+    body = graph.as_user(ADELE, "User.Read").get(f"/beta/me?{query}").json()
+
+    assert {k: v for k, v in body.items() if not k.startswith("@")} == {
+        "infoCatalogs": [],
+        "onPremisesSipInfo": None,
+        "isLicenseReconciliationNeeded": None,
+        "postalCode": None,
+    }
