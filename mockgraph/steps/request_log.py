@@ -19,7 +19,8 @@ from urllib.parse import parse_qs
 
 from mockgraph.http import Message, Receive, Scope, Send
 from mockgraph.identity.routes import is_identity_path
-from mockgraph.logs import describe
+from mockgraph.logs import LineFormat, describe
+from mockgraph.logwriter import LineWriter
 from mockgraph.state.fixtures import Fixtures, SeedUser
 from mockgraph.state.journal import Entry
 from mockgraph.state.store import Store
@@ -61,6 +62,14 @@ class RequestLog:
     def __init__(self, fixtures: Fixtures, store: Store) -> None:
         self.fixtures = fixtures
         self.store = store
+        # Set by the server (`write_to`): lines go to a LineWriter, not through logging.
+        self._writer: LineWriter | None = None
+        self._format: LineFormat | None = None
+
+    def write_to(self, writer: LineWriter, format: LineFormat) -> None:
+        """Write lines with `writer`, built by `format`, bypassing logging's per-record cost.
+        The `mockgraph.requests` logger's level still decides which lines are written."""
+        self._writer, self._format = writer, format
 
     @functools.cached_property
     def _users_by_upn(self) -> dict[str, SeedUser]:
@@ -100,19 +109,28 @@ class RequestLog:
                     fields.update(_graph_error(call))
                 else:
                     fields.update(method=entry.method, path=entry.path, latencyMs=None)
-                _emit("graph", fields, logging.INFO)
+                self._emit("graph", fields, logging.INFO)
         elif path.startswith(CONTROL_PLANE):
             level = logging.DEBUG if scope["method"] in ("GET", "HEAD") else logging.INFO
-            _emit("control", {**base, "status": call.status, **_graph_error(call)}, level)
+            self._emit("control", {**base, "status": call.status, **_graph_error(call)}, level)
         elif is_identity_path(path):
             fields = {
                 **base,
                 "status": call.status,
                 **self._entra_caller(call, scope["query_string"]),
             }
-            _emit("entra", {**fields, **_entra_error(call)}, logging.INFO)
+            self._emit("entra", {**fields, **_entra_error(call)}, logging.INFO)
         else:
-            _emit("other", {**base, "status": call.status}, logging.DEBUG)
+            self._emit("other", {**base, "status": call.status}, logging.DEBUG)
+
+    def _emit(self, kind: str, fields: dict[str, Any], level: int) -> None:
+        if not log.isEnabledFor(level):
+            return
+        fields = {"kind": kind, **fields}
+        if self._writer is not None and self._format is not None:
+            self._writer.write(self._format(level, describe(fields), fields))
+        else:
+            log.log(level, describe(fields), extra={"request": fields})
 
     def _caller(self, entry: Entry) -> dict[str, Any]:
         principal = entry.principal
@@ -200,8 +218,3 @@ def _entra_error(call: _Call) -> dict[str, Any]:
     lines = str(body.get("error_description", "")).splitlines()
     # Entra appends trace and correlation ids on later lines.
     return {"errorCode": body["error"], "errorMessage": lines[0] if lines else None}
-
-
-def _emit(kind: str, fields: dict[str, Any], level: int) -> None:
-    fields = {"kind": kind, **fields}
-    log.log(level, describe(fields), extra={"request": fields})
