@@ -174,11 +174,13 @@ def configure_logging(settings: Settings) -> None:
     logging.config.dictConfig(logging_config(settings))
 
 
-def describe(fields: dict[str, Any]) -> str:
-    """A request line as plain text: `GET /v1.0/me/presence 200 1.2 ms  user Adele Vance (…)`."""
+def describe(fields: dict[str, Any], who: str | None = None) -> str:
+    """A request line as plain text: `GET /v1.0/me/presence 200 1.2 ms  user Adele Vance (…)`;
+    `who` is `caller(fields)` when the caller knows it already."""
     latency = f" {fields['latencyMs']} ms" if fields.get("latencyMs") is not None else ""
     line = f"{fields['method']} {fields['path']} {fields['status']}{latency}"
-    who = caller(fields)
+    if who is None:
+        who = caller(fields)
     if who:
         line += f"  {who}"
     if fields.get("errorCode"):

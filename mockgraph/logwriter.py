@@ -19,6 +19,9 @@ from collections.abc import Callable
 
 # Bytes of lines waiting for a slow output before whole turns' lines are dropped (~7,000 lines).
 MAX_PENDING = 1024 * 1024
+# The writer thread looks for lines this often: waking it for every turn would cost the event
+# loop a thread switch (and the GIL) per turn.
+INTERVAL = 0.05
 # How long close() waits for a blocked output to take the last lines.
 CLOSE_TIMEOUT = 10.0
 
@@ -73,7 +76,8 @@ class LineWriter:
                 return
             self._queue.append((chunk, count))
             self._pending += len(chunk)
-            self._ready.notify()
+            if self._pending > self.max_pending // 4:
+                self._ready.notify()
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> bool:
         """Write every line kept so far, then stop the thread; False if the output stayed
@@ -88,8 +92,8 @@ class LineWriter:
     def _run(self) -> None:
         while True:
             with self._ready:
-                while not self._queue and not self._closing:
-                    self._ready.wait()
+                if not self._closing:
+                    self._ready.wait(INTERVAL)
                 chunks = list(self._queue)
                 self._queue.clear()
                 done = self._closing and not chunks
