@@ -36,7 +36,7 @@ $(TEST_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 lock: | $(BIN)/python  ## regenerate requirements-test.lock (pip-tools) after a test dependency changes
 	$(BIN)/python -m pip install --quiet "pip-tools>=7.4"
 	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --allow-unsafe \
-		-o $(LOCK) pyproject.toml
+		--no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
 
 install: $(TEST_STAMP)  ## everything, for development
 
