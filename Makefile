@@ -77,7 +77,7 @@ test:  ## the full suite CI runs: lint, types, every test (across cores), timed 
 		.ci/stage $(STAGES) --report; exit $$rc
 
 # The edit-test loop: no end-to-end clients, container, packaging or benchmark smoke run.
-test-fast: $(TEST_STAMP)  ## unit and in-process tests only, across cores (about 2 minutes)
+test-fast: $(TEST_STAMP)  ## unit and in-process tests only, across cores: the edit-test loop
 	$(BIN)/pytest $(XDIST) --ignore=tests/e2e --ignore=tests/test_container.py \
 		--ignore=tests/test_benchmarks.py --ignore=tests/test_packaging.py \
 		--ignore=tests/test_python312.py
