@@ -5,11 +5,11 @@
 # rebuilds what changed.
 #   tests/container/build-image.sh [image-name]
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-IMAGE=${1:-mockgraph:test}
 # The base image is built once and reused while its recipe (ensure_base, below) is unchanged:
 # the recipe's content hash is the image's tag.
 RECIPE=$(sed -n '/^ensure_base()/,/^}/p' "$0" | sha256sum | cut -c1-12)
+cd "$(dirname "$0")/../.."
+IMAGE=${1:-mockgraph:test}
 BASE=mockgraph-base:debian-bookworm-python3-$RECIPE
 STATE=${MOCKGRAPH_DOCKER_STATE:-/tmp/mockgraph-docker}
 mkdir -p "$STATE"
