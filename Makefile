@@ -5,8 +5,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SERVE_STAMP := $(VENV)/.serve-stamp
 TEST_STAMP := $(VENV)/.test-stamp
+# The test extras, pinned with their hashes: `make lock` regenerates it from pyproject.toml.
+LOCK := requirements-test.lock
+# pytest's workers (pytest-xdist); a module's tests stay on one worker, sharing its servers.
+WORKERS ?= auto
+XDIST := -n $(WORKERS) --dist loadfile
+STAGES := $(VENV)/.test-stages
 
-.PHONY: serve test lint typecheck unit install dist clean bench
+.PHONY: help serve test test-fast lint typecheck unit install lock dist clean bench
+.DEFAULT_GOAL := help
+
+help:  ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,41 +26,69 @@ $(SERVE_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Installed once from the lock file (hashes checked; pip's cache makes a repeat quick).
+$(TEST_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	@echo "make: installing the test extras from $(LOCK) into $(VENV) (pip, hashes checked)"
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(SERVE_STAMP)
 
-# Everything, for development.
-install: $(TEST_STAMP)
+lock: | $(BIN)/python  ## regenerate requirements-test.lock (pip-tools) after a test dependency changes
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4"
+	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
 
-serve: $(SERVE_STAMP)
+install: $(TEST_STAMP)  ## everything, for development
+
+serve: $(SERVE_STAMP)  ## run the server at its defaults
 	$(BIN)/mockgraph serve
 
-lint: $(TEST_STAMP)
+lint: $(TEST_STAMP)  ## ruff
 	$(BIN)/ruff check mockgraph tests benchmarks
 	$(BIN)/ruff format --check mockgraph tests benchmarks
 
-typecheck: $(TEST_STAMP)
+typecheck: $(TEST_STAMP)  ## mypy --strict
 	$(BIN)/mypy
 
-unit: $(TEST_STAMP)
-	@echo "make test: tests/test_container.py builds and runs the Docker image; where no Docker"
-	@echo "  engine runs, it first installs docker.io and debootstrap (apt-get, as root) and"
-	@echo "  starts dockerd, saying so as it goes (.venv/bin/pytest --ignore=tests/test_container.py"
-	@echo "  leaves it out)."
-	$(BIN)/pytest -rs
+unit: $(TEST_STAMP)  ## the whole pytest suite, across cores
+	$(BIN)/pytest -rs $(XDIST)
 
-test: lint typecheck unit
+define PLAN
+make test will:
+  install  the test extras from $(LOCK) into $(VENV), once (pip; skipped while it is current)
+  run      ruff and mypy --strict, then pytest on $(WORKERS) workers (pytest-xdist)
+  start    mockgraph servers on free loopback ports; with root, one on port 443 (MSAL's
+           username/password flow); a Java client if a JDK is installed
+  install  the Node clients' npm packages into tests/e2e/node/node_modules, once (npm)
+  build    the Docker image (tests/test_container.py): where no engine runs it installs
+           docker.io and debootstrap (apt-get, as root) and starts dockerd; the Debian base
+           image is debootstrapped once and reused while its recipe is unchanged
+           (pytest --ignore=tests/test_container.py leaves this out; make test-fast too)
+endef
+export PLAN
 
-# The wheel and sdist in dist/, for `pip install dist/mockgraph-*.whl` in another project.
-dist: $(TEST_STAMP)
+test:  ## the full suite CI runs: lint, types, every test (across cores), timed per stage
+	@echo "$$PLAN"
+	@rm -f $(STAGES)
+	@.ci/stage $(STAGES) install $(MAKE) --no-print-directory $(TEST_STAMP)
+	@.ci/stage $(STAGES) lint $(MAKE) --no-print-directory lint
+	@.ci/stage $(STAGES) typecheck $(MAKE) --no-print-directory typecheck
+	@.ci/stage $(STAGES) pytest $(MAKE) --no-print-directory unit; rc=$$?; \
+		.ci/stage $(STAGES) --report; exit $$rc
+
+# The edit-test loop: no end-to-end clients, container, packaging or benchmark smoke run.
+test-fast: $(TEST_STAMP)  ## unit and in-process tests only, across cores: the edit-test loop
+	$(BIN)/pytest $(XDIST) --ignore=tests/e2e --ignore=tests/test_container.py \
+		--ignore=tests/test_benchmarks.py --ignore=tests/test_packaging.py \
+		--ignore=tests/test_python312.py
+
+dist: $(TEST_STAMP)  ## the wheel and sdist in dist/
 	rm -rf dist
 	$(BIN)/python -m build --no-isolation --outdir dist .
 
-# The benchmark against the peers (about 15 minutes); not part of `make test`.
-bench: $(TEST_STAMP)
+bench: $(TEST_STAMP)  ## the benchmark against the peers, at mockgraph's defaults (under 10 minutes)
 	command -v wrk >/dev/null || (echo "make bench: installing wrk (apt-get)" && apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/run.py --update-docs
 
-clean:
+clean:  ## remove the virtualenv and build output
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info build dist

@@ -52,9 +52,16 @@ def run_presence(bench: Bench) -> tuple[str, bytes]:
             CASE_1,
             server,
             server.url + get_path,
+            "defaults: request log at info, written to a file",
+            spread=True,
             headers=[f"Authorization: Bearer {reader}"],
         )
         cases_3_to_5(bench, server, users)
+    # The same server with its request log off, beside it (issue 23's target: >= 0.9x).
+    with running(mockgraph_server(small, quiet=True)) as quiet:
+        reader = reader_token(quiet.url)
+        auth = [f"Authorization: Bearer {reader}"]
+        bench.measure(CASE_1, quiet, quiet.url + get_path, spread=True, headers=auth)
     return get_path, sample
 
 

@@ -121,7 +121,7 @@ def parser() -> argparse.ArgumentParser:
     flags.add_argument(
         "--quick", action="store_true", help="a smoke run of a few seconds: small data, no peers"
     )
-    flags.add_argument("--seconds", type=float, default=10.0, help="seconds per wrk run")
+    flags.add_argument("--seconds", type=float, default=5.0, help="seconds per wrk run")
     flags.add_argument("--runs", type=int, default=3, help="wrk runs per case (median)")
     flags.add_argument("--no-peers", action="store_true", help="skip WireMock and Prism")
     flags.add_argument("--out", type=Path, default=RESULTS)

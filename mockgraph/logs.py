@@ -7,6 +7,8 @@ import json
 import logging
 import logging.config
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,12 +50,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and a request's own fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
+        line = _json_fields(record.created, record.levelname, record.name, record.getMessage())
         for extra in ("request", "banner"):
             fields = getattr(record, extra, None)
             if fields is not None:
@@ -61,6 +58,56 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def _json_fields(created: float, level: str, logger: str, message: str) -> dict[str, Any]:
+    return {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": level.lower(),
+        "logger": logger,
+        "message": message,
+    }
+
+
+# A line as the request log's writer takes it: (level, message, fields) -> the whole line.
+LineFormat = Callable[[int, str, dict[str, Any]], str]
+
+
+def line_format(settings: Settings, logger: str) -> LineFormat:
+    """Lines as the configured formatter would write them, built without a LogRecord: the
+    same text (uvicorn's level prefix, a request coloured on a terminal) or the same JSON."""
+    if settings.log_format == "json":
+
+        def json_format(level: int, message: str, fields: dict[str, Any]) -> str:
+            line = _json_fields(time.time(), logging.getLevelName(level), logger, message)
+            line.update({k: v for k, v in fields.items() if v is not None})
+            return json.dumps(line, ensure_ascii=False, default=str) + "\n"
+
+        return json_format
+    colours = sys.stderr.isatty()
+    formatter = TextFormatter("%(levelprefix)s %(message)s", use_colors=colours)
+    # uvicorn's prefix for each level ("INFO:     "), taken from the formatter itself.
+    prefixes = {
+        level: formatter.format(logging.makeLogRecord({"levelno": level, "levelname": name}))
+        for level, name in ((logging.DEBUG, "DEBUG"), (logging.INFO, "INFO"), (30, "WARNING"))
+    }
+
+    def text_format(level: int, message: str, fields: dict[str, Any]) -> str:
+        if colours and "status" in fields:
+            message = _coloured(fields)
+        return f"{prefixes[level]}{message}\n"
+
+    return text_format
+
+
+def dropped_note(format: LineFormat) -> Callable[[int], str]:
+    """The line that says how many request lines a slow output made the server drop."""
+
+    def note(count: int) -> str:
+        message = f"request log: {count} lines dropped; the output could not keep up"
+        return format(logging.WARNING, message, {"dropped": count})
+
+    return note
 
 
 def logging_config(settings: Settings) -> dict[str, Any]:
@@ -127,11 +174,13 @@ def configure_logging(settings: Settings) -> None:
     logging.config.dictConfig(logging_config(settings))
 
 
-def describe(fields: dict[str, Any]) -> str:
-    """A request line as plain text: `GET /v1.0/me/presence 200 1.2 ms  user Adele Vance (…)`."""
+def describe(fields: dict[str, Any], who: str | None = None) -> str:
+    """A request line as plain text: `GET /v1.0/me/presence 200 1.2 ms  user Adele Vance (…)`;
+    `who` is `caller(fields)` when the caller knows it already."""
     latency = f" {fields['latencyMs']} ms" if fields.get("latencyMs") is not None else ""
     line = f"{fields['method']} {fields['path']} {fields['status']}{latency}"
-    who = caller(fields)
+    if who is None:
+        who = caller(fields)
     if who:
         line += f"  {who}"
     if fields.get("errorCode"):

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from fastapi import FastAPI
 
-from mockgraph.logs import logging_config
+from mockgraph.logs import dropped_note, line_format, logging_config
+from mockgraph.logwriter import LineWriter
 from mockgraph.settings import Settings
 
 if TYPE_CHECKING:
@@ -201,6 +203,7 @@ async def _serve(
     from mockgraph.state.persistence import snapshot, write_atomically
 
     runtime = app.state.runtime
+    writer = _request_writer(app, settings)
     if proxy is not None and settings.proxy_port is not None:
         port = await proxy.start(settings.host, settings.proxy_port)
         log.info("intercepting proxy on http://%s:%d (HTTPS_PROXY)", settings.host, port)
@@ -225,6 +228,27 @@ async def _serve(
         if settings.state_file is not None:
             write_atomically(settings.state_file, snapshot(runtime.store))
             log.info("state saved to %s", settings.state_file)
+        # Last, so that no line of the shutdown is lost.
+        if writer is not None and not writer.close():
+            log.warning("the request log's output stayed blocked; its last lines are lost")
+
+
+def _request_writer(app: FastAPI, settings: Settings) -> LineWriter | None:
+    """The request log's lines go to stderr through a LineWriter (logwriter.py), formatted as
+    the log's handler would, without logging's per-record cost; through logging where stderr
+    is no file (a test's captured stream)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    sys.stderr.flush()
+    line = line_format(settings, "mockgraph.requests")
+    writer = LineWriter(fd, dropped_note(line))
+    from mockgraph.app import MockGraphApp
+
+    if isinstance(app, MockGraphApp):
+        app.request_log.write_to(writer, line)
+    return writer
 
 
 async def _save_every(interval: float, runtime: Any, path: Path) -> None:

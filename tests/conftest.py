@@ -55,6 +55,24 @@ def graph(app: FastAPI) -> Iterator[Graph]:
     transport.close()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, a worker hands its figures to the controller, which prints them."""
+    from tests.test_container import FIGURES
+
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["mockgraph_figures"] = session.config.stash.get(FIGURES, [])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    from tests.test_container import FIGURES
+
+    lines = getattr(node, "workeroutput", {}).get("mockgraph_figures", [])
+    if lines:
+        node.config.stash.setdefault(FIGURES, []).extend(lines)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Figures some tests measure (the container image's size and start-up), always shown."""
     from tests.test_container import FIGURES

@@ -25,15 +25,34 @@ class Bench:
             }
         )
 
-    def load(self, url: str, **options: Any) -> Load:
-        # A short warm-up first (JITs, caches), then the measured runs.
+    def load(self, url: str, warmup: float = 2, **options: Any) -> tuple[Load, list[Load]]:
+        """A warm-up first (JITs, caches), then the measured runs: their median, and each."""
         if not self.quick:
-            wrk(url, 3, **options)
-        return median_load([wrk(url, self.seconds, **options) for _ in range(self.runs)])
+            wrk(url, warmup, **options)
+        runs = [wrk(url, self.seconds, **options) for _ in range(self.runs)]
+        return median_load(runs), runs
 
-    def measure(self, case: str, server: Server, url: str, note: str = "", **options: Any) -> Row:
+    def measure(
+        self,
+        case: str,
+        server: Server,
+        url: str,
+        note: str = "",
+        *,
+        warmup: float = 2,
+        spread: bool = False,
+        **options: Any,
+    ) -> Row:
+        """Load `url` and add its row; `spread` notes each run's req/s and their spread."""
         idle = server.rss()
-        load = self.load(url, **options)
+        load, runs = self.load(url, warmup, **options)
+        if spread and len(runs) > 1:
+            each = sorted(r.rps for r in runs)
+            spread_note = (
+                f"{warmup:.0f} s warm-up; runs {', '.join(f'{r:,.0f}' for r in each)} req/s "
+                f"(spread {(each[-1] - each[0]) / load.rps:.0%} of the median)"
+            )
+            note = f"{note}; {spread_note}" if note else spread_note
         row = Row(
             case,
             server.name,

@@ -49,7 +49,9 @@ class Report:
         get1 = self.row(CASE_1, "mockgraph")
         if get1 is None:
             return []
-        return [r for r in self.rows if r.case == get1.case and r.server != "mockgraph"]
+        return [
+            r for r in self.rows if r.case == get1.case and not r.server.startswith("mockgraph")
+        ]
 
 
 def percentile(ordered: Sequence[float], percent: float) -> float | None:

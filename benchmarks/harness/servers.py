@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ CACHE = HERE / ".cache"
 PYTHON = sys.executable
 RAW_ASGI = "raw ASGI app (uvicorn)"
 FASTAPI = "one-route FastAPI app"
+QUIET = "mockgraph (quiet: --log-level warning)"
 
 
 def free_port() -> int:
@@ -63,6 +65,8 @@ class Server:
     health_path: str
     cwd: Path = ROOT
     env: dict[str, str] = field(default_factory=dict)
+    # Where the server's stderr goes (mockgraph's request log); None: nowhere.
+    log: Path | None = None
     process: subprocess.Popen[bytes] | None = None
     startup_ms: float = 0.0
 
@@ -72,14 +76,15 @@ class Server:
 
     def start(self, timeout: float = 120.0) -> None:
         started = time.perf_counter()
-        self.process = subprocess.Popen(
-            self.argv,
-            cwd=self.cwd,
-            env={**os.environ, **self.env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        with open(self.log or os.devnull, "ab") as output:
+            self.process = subprocess.Popen(
+                self.argv,
+                cwd=self.cwd,
+                env={**os.environ, **self.env},
+                stdout=subprocess.DEVNULL,
+                stderr=output,
+                start_new_session=True,
+            )
         deadline = started + timeout
         with httpx.Client(timeout=1) as client:
             while time.perf_counter() < deadline:
@@ -140,12 +145,22 @@ class Sampler:
             self.peak = max(self.peak, self.server.rss())
 
 
-def mockgraph_server(fixtures: Path | None = None, name: str = "mockgraph") -> Server:
+def mockgraph_server(
+    fixtures: Path | None = None, name: str = "mockgraph", *, quiet: bool = False
+) -> Server:
+    """mockgraph as users run it: at its defaults, its request log on and written to a file;
+    `quiet` (--log-level warning) turns the log off, for the figure beside it."""
     port = free_port()
-    argv = [PYTHON, "-m", "mockgraph", "serve", "--port", str(port), "--log-level", "warning"]
+    argv = [PYTHON, "-m", "mockgraph", "serve", "--port", str(port)]
+    if quiet:
+        argv += ["--log-level", "warning"]
     if fixtures is not None:
         argv += ["--fixtures", str(fixtures)]
-    return Server(name, argv, port, "/_mockgraph/health")
+    logs = Path(tempfile.gettempdir()) / "mockgraph-bench-logs"
+    logs.mkdir(exist_ok=True)
+    log = logs / f"{name.split()[0]}-{port}.log"
+    log.unlink(missing_ok=True)
+    return Server(QUIET if quiet else name, argv, port, "/_mockgraph/health", log=log)
 
 
 def uvicorn_server(name: str, target: str) -> Server:

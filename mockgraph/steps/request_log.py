@@ -19,7 +19,8 @@ from urllib.parse import parse_qs
 
 from mockgraph.http import Message, Receive, Scope, Send
 from mockgraph.identity.routes import is_identity_path
-from mockgraph.logs import describe
+from mockgraph.logs import LineFormat, caller, describe
+from mockgraph.logwriter import LineWriter
 from mockgraph.state.fixtures import Fixtures, SeedUser
 from mockgraph.state.journal import Entry
 from mockgraph.state.store import Store
@@ -30,6 +31,8 @@ log = logging.getLogger("mockgraph.requests")
 LOGGED = "mockgraph.logged"
 GRAPH_PREFIXES = ("/v1.0/", "/beta/")
 CONTROL_PLANE = "/_mockgraph"
+# Callers whose line text is kept (a client makes many calls; a fuzzer, many callers).
+MAX_CALLERS = 4096
 # An error body or an Entra form larger than this is not read for the log.
 MAX_CAPTURE = 64 * 1024
 
@@ -61,6 +64,15 @@ class RequestLog:
     def __init__(self, fixtures: Fixtures, store: Store) -> None:
         self.fixtures = fixtures
         self.store = store
+        # Set by the server (`write_to`): lines go to a LineWriter, not through logging.
+        self._writer: LineWriter | None = None
+        self._format: LineFormat | None = None
+        self._callers: dict[tuple[str | None, ...], tuple[dict[str, Any], str]] = {}
+
+    def write_to(self, writer: LineWriter, format: LineFormat) -> None:
+        """Write lines with `writer`, built by `format`, bypassing logging's per-record cost.
+        The `mockgraph.requests` logger's level still decides which lines are written."""
+        self._writer, self._format = writer, format
 
     @functools.cached_property
     def _users_by_upn(self) -> dict[str, SeedUser]:
@@ -95,41 +107,63 @@ class RequestLog:
             # A $batch's own requests come first, then the batch itself.
             for index, entry in enumerate(call.entries):
                 outer = index == len(call.entries) - 1
-                fields = {**base, "status": entry.status, **self._caller(entry)}
+                who, named = self._caller(entry)
+                fields = {"kind": "graph", **base, "status": entry.status, **who}
                 if outer:
-                    fields.update(_graph_error(call))
+                    if call.status >= 400:
+                        fields.update(_graph_error(call))
                 else:
                     fields.update(method=entry.method, path=entry.path, latencyMs=None)
-                _emit("graph", fields, logging.INFO)
+                self._write(fields, logging.INFO, named)
         elif path.startswith(CONTROL_PLANE):
             level = logging.DEBUG if scope["method"] in ("GET", "HEAD") else logging.INFO
-            _emit("control", {**base, "status": call.status, **_graph_error(call)}, level)
+            fields = {"kind": "control", **base, "status": call.status, **_graph_error(call)}
+            self._write(fields, level)
         elif is_identity_path(path):
             fields = {
+                "kind": "entra",
                 **base,
                 "status": call.status,
                 **self._entra_caller(call, scope["query_string"]),
             }
-            _emit("entra", {**fields, **_entra_error(call)}, logging.INFO)
+            self._write({**fields, **_entra_error(call)}, logging.INFO)
         else:
-            _emit("other", {**base, "status": call.status}, logging.DEBUG)
+            self._write({"kind": "other", **base, "status": call.status}, logging.DEBUG)
 
-    def _caller(self, entry: Entry) -> dict[str, Any]:
+    def _write(self, fields: dict[str, Any], level: int, who: str | None = None) -> None:
+        if not log.isEnabledFor(level):
+            return
+        message = describe(fields, who)
+        if self._writer is not None and self._format is not None:
+            self._writer.write(self._format(level, message, fields))
+        else:
+            log.log(level, message, extra={"request": fields})
+
+    def _caller(self, entry: Entry) -> tuple[dict[str, Any], str]:
+        """The caller's fields and their text, kept per caller: a client makes many calls."""
         principal = entry.principal
         if principal is None:
-            return {"tenant": entry.tenant}
+            return {"tenant": entry.tenant}, ""
         user_name = None
         if principal.user_id is not None:
             tenant = self.store.known(principal.tenant_id)
             user = tenant.user(principal.user_id) if tenant is not None else None
             user_name = user.display_name if user is not None else None
-        return {
-            "tenant": principal.tenant_id,
-            "userId": principal.user_id,
-            "userName": user_name,
-            "appId": principal.app_id,
-            "appName": self._app_name(principal.app_id),
-        }
+        # The user's name is part of the key: a renamed user gets a line with the new name.
+        key = (principal.tenant_id, principal.user_id, user_name, principal.app_id)
+        known = self._callers.get(key)
+        if known is None:
+            fields = {
+                "tenant": principal.tenant_id,
+                "userId": principal.user_id,
+                "userName": user_name,
+                "appId": principal.app_id,
+                "appName": self._app_name(principal.app_id),
+            }
+            known = fields, caller(fields)
+            if len(self._callers) < MAX_CALLERS:
+                self._callers[key] = known
+        return known
 
     def _entra_caller(self, call: _Call, query: bytes) -> dict[str, Any]:
         # The query (authorize) or the form (token, sign-in) names the client.
@@ -200,8 +234,3 @@ def _entra_error(call: _Call) -> dict[str, Any]:
     lines = str(body.get("error_description", "")).splitlines()
     # Entra appends trace and correlation ids on later lines.
     return {"errorCode": body["error"], "errorMessage": lines[0] if lines else None}
-
-
-def _emit(kind: str, fields: dict[str, Any], level: int) -> None:
-    fields = {"kind": kind, **fields}
-    log.log(level, describe(fields), extra={"request": fields})

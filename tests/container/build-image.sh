@@ -5,9 +5,12 @@
 # rebuilds what changed.
 #   tests/container/build-image.sh [image-name]
 set -euo pipefail
+# The base image is built once and reused while its recipe (ensure_base, below) is unchanged:
+# the recipe's content hash is the image's tag.
+RECIPE=$(sed -n '/^ensure_base()/,/^}/p' "$0" | sha256sum | cut -c1-12)
 cd "$(dirname "$0")/../.."
 IMAGE=${1:-mockgraph:test}
-BASE=mockgraph-base:debian-bookworm-python3
+BASE=mockgraph-base:debian-bookworm-python3-$RECIPE
 STATE=${MOCKGRAPH_DOCKER_STATE:-/tmp/mockgraph-docker}
 mkdir -p "$STATE"
 
@@ -52,7 +55,7 @@ pip_ca_bundle() {
 }
 
 ensure_base() {
-  if docker image inspect "$BASE" >/dev/null 2>&1; then return 0; fi
+  if docker image inspect "$BASE" >/dev/null 2>&1; then log "base image $BASE: reused"; return 0; fi
   local root="$STATE/rootfs" mirror
   mirror=$(debian_mirror) || return 1
   log "debootstrap of bookworm (minbase, python3, python3-venv, ca-certificates) from $mirror"

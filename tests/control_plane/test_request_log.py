@@ -270,3 +270,24 @@ def test_sign_in_names_are_looked_up_on_first_use_not_at_start(
     records = {id(r): r for r in caplog.records if r.name == "mockgraph.requests"}
     (line,) = [r.__dict__["request"] for r in records.values()]
     assert (line["kind"], line["userId"], line["userName"]) == ("entra", ADELE, "Adele Vance")
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_no_line_is_lost_at_shutdown(tmp_path: Path, log_format: str) -> None:
+    # The lines are written by a thread of their own, a turn of the event loop at a time;
+    # the server stops right after its last answer, and its log still holds every call.
+    server = Served(tmp_path, "--quiet", "--log-format", log_format).start()
+    token = server.token(appId=PRESENCE_WALL, roles=["Presence.Read.All"])
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as c:
+        for n in range(300):
+            user = ADELE if n % 2 else ALEX
+            assert c.get(f"/v1.0/users/{user}/presence").status_code == 200
+    assert server.stop() == 0
+    log = server.log.read_text()
+    if log_format == "json":
+        records = [json.loads(line) for line in log.splitlines()]
+        paths = [r["path"] for r in records if r.get("kind") == "graph"]
+    else:
+        paths = [line.split()[2] for line in log.splitlines() if " /v1.0/" in line]
+    expected = [f"/v1.0/users/{ADELE if n % 2 else ALEX}/presence" for n in range(300)]
+    assert paths == expected

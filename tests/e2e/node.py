@@ -6,6 +6,7 @@ without node and npm, or when npm cannot install the packages, each test skips s
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,13 @@ def node_packages() -> None:
     """Install the packages of NODE's package.json unless they are there, or skip the test."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are not installed; the Node client tests need them")
+    # pytest-xdist's workers may all ask at once: one installs, the others wait and reuse it.
+    with (NODE / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _install()
+
+
+def _install() -> None:
     if all((NODE / "node_modules" / package).exists() for package in PACKAGES):
         return
     install = subprocess.run(
