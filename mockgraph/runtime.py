@@ -8,7 +8,7 @@ import, type-only included, points up.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockgraph.auth.tokens import TokenAuthority
@@ -16,6 +16,7 @@ from mockgraph.clock import Clock
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures
 from mockgraph.state.journal import Journal
+from mockgraph.state.persistence import Saves
 from mockgraph.state.store import Store, Tenant
 
 
@@ -90,3 +91,5 @@ class Runtime:
     journal: Journal
     identity: SignIns
     notifier: Notifications
+    # The state file's periodic saves: failures counted, the last one's cause kept.
+    saves: Saves = field(default_factory=Saves)

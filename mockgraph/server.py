@@ -216,15 +216,29 @@ async def _serve(
         left = await runtime.notifier.flush(timeout=10)
         if left:
             log.warning("shutting down with %d webhook deliveries still pending", left)
-        if settings.state_file is not None:
+        # A server that never started (its port taken) has nothing to save, and writes nothing.
+        if settings.state_file is not None and server.started:
             write_atomically(settings.state_file, snapshot(runtime.store))
             log.info("state saved to %s", settings.state_file)
 
 
 async def _save_every(interval: float, runtime: Any, path: Path) -> None:
+    """Save every `interval`; a failed save (a full disk, a folder briefly gone) is logged
+    with its cause, counted in /_mockgraph/health, and tried again at the next interval."""
     from mockgraph.state.persistence import snapshot, write_atomically
 
+    saves = runtime.saves
     while True:
         await asyncio.sleep(interval)
-        data = snapshot(runtime.store)  # taken on the event loop: a consistent picture
-        await asyncio.to_thread(write_atomically, path, data)
+        try:
+            data = snapshot(runtime.store)  # taken on the event loop: a consistent picture
+            await asyncio.to_thread(write_atomically, path, data)
+        except Exception as exc:
+            saves.failures += 1
+            saves.last_error = f"{type(exc).__name__}: {exc}"
+            log.error(
+                "could not save the state to %s (%s); trying again in %g s",
+                path,
+                saves.last_error,
+                interval,
+            )

@@ -79,7 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
     from mockgraph.logs import configure_logging
     from mockgraph.server import run_until_stopped
     from mockgraph.state.fixtures import FixtureError
-    from mockgraph.state.persistence import StateFileError, load
+    from mockgraph.state.persistence import StateFileError, StateLock, load
 
     try:
         settings = Settings.from_args(args)
@@ -88,7 +88,10 @@ def _serve(args: argparse.Namespace) -> int:
         if ca is not None:
             settings = replace(settings, tls_ca=ca.ca)
         app = create_app(settings)
+        lock = None
         if settings.state_file is not None:
+            # One server per state file: the lock is held until this process ends.
+            lock = StateLock(settings.state_file).acquire()
             load(app.state.runtime.store, settings.state_file)
     except (FixtureError, SigningKeyError, StateFileError, ValueError) as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
@@ -102,6 +105,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         run_until_stopped(app, settings, tls, proxy_tls)
     finally:
+        if lock is not None:
+            lock.release()
         # The leaf's key made for this run goes with it (never one the user gave).
         for made in (tls, proxy_tls):
             if made is not None and made.ca is not None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,54 @@ FORMAT = "mockgraph-state/1"
 
 class StateFileError(Exception):
     """A state file that cannot be loaded; it is left as it is."""
+
+
+@dataclass
+class Saves:
+    """How the state file's periodic saves are going, for GET /_mockgraph/health."""
+
+    failures: int = 0
+    last_error: str | None = None
+
+
+class StateLock:
+    """The state file is held by one server at a time: an exclusive lock on a file beside it
+    (`.NAME.lock`, holding the holder's pid), kept for the life of the process.
+
+    os.replace swaps the state file itself at every save, so the lock cannot live on it.
+    """
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self.path = state.with_name(f".{state.name}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> StateLock:
+        """Take the lock, or StateFileError naming the file and the holder's pid."""
+        state = self.state
+        try:
+            state.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StateFileError(f"{state}: cannot lock the state file: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StateFileError(
+                f"{state}: the state file is in use by another mockgraph server (pid {holder}); "
+                "it is left untouched"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def snapshot(store: Store) -> bytes:
