@@ -31,6 +31,7 @@ from mockgraph.errors import (
     unexpected,
 )
 from mockgraph.gateway import VERSIONS, Gateway, Routes
+from mockgraph.gateway.pipeline import too_long
 from mockgraph.http import Receive, Scope, Send, graph_headers, request_ids, with_graph_headers
 from mockgraph.identity.control import router as device_codes_router
 from mockgraph.identity.discovery import router as discovery_router
@@ -119,6 +120,7 @@ def create_app(
     )
     routes = graph_routes(app.graph, runtime, notifier)
     app.max_body_bytes = settings.max_body_bytes
+    app.max_url_bytes = settings.max_url_bytes
     app.admin_key = (settings.admin_key or "").encode()
     app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
     app.openapi = lambda: build_openapi(app, routes)  # type: ignore[method-assign]
@@ -183,6 +185,7 @@ class MockGraphApp(FastAPI):
     graph: Gateway
     request_log: RequestLog
     max_body_bytes: int
+    max_url_bytes: int
     admin_key: bytes
     cors_origins: frozenset[bytes]
 
@@ -209,7 +212,11 @@ class MockGraphApp(FastAPI):
 
     async def _through_fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The control plane, Entra and the docs: the gates, then FastAPI with Graph's headers."""
-        error = declared_too_large(scope, self.max_body_bytes) or refusal(scope, self.admin_key)
+        error: GraphError | None = declared_too_large(scope, self.max_body_bytes) or refusal(
+            scope, self.admin_key
+        )
+        if len(scope["path"]) + len(scope["query_string"]) > self.max_url_bytes:
+            error = too_long(scope, self.max_url_bytes)
         if error is not None:
             await self.graph.send_error(scope, send, error)
             return

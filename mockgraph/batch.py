@@ -96,6 +96,12 @@ def _items(raw: bytes) -> list[dict[str, Any]]:
         for field in ("id", "method", "url"):
             if not isinstance(item.get(field), str) or not item[field]:
                 raise BadRequest(f"requests[{index}].{field} is required and must be a string.")
+        # A $batch inside a $batch would multiply the 20-request limit: refused whole
+        # (docs/fidelity.md, "$batch").
+        if _is_batch(item["url"]):
+            raise BadRequest(
+                f"requests[{index}].url: a batch request cannot contain another $batch."
+            )
         if item["id"].lower() in seen:
             raise BadRequest(f"Batch request contains duplicate request Id '{item['id']}'.")
         seen.add(item["id"].lower())
@@ -123,6 +129,12 @@ def _items(raw: bytes) -> list[dict[str, Any]]:
                     "which is not in the batch."
                 )
     return items
+
+
+def _is_batch(url: str) -> bool:
+    """Whether a request's url names $batch, in any of the forms the gateway routes."""
+    path = url.partition("?")[0].strip("/").lower()
+    return path.rsplit("/", 1)[-1] in ("$batch", "%24batch")
 
 
 def _ordered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

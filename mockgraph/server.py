@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from fastapi import FastAPI
 
+from mockgraph.heads import bounded_head
 from mockgraph.logs import logging_config
 from mockgraph.settings import Settings
 
@@ -56,8 +57,10 @@ class ServerThread:
         self._proxy_socket = _bound(host, 0) if proxy is not None else None
         self.proxy_port = self._proxy_socket.getsockname()[1] if self._proxy_socket else None
         self.scheme = "https" if tls is not None else "http"
+        runtime = app.state.runtime
         config = uvicorn.Config(
             app,
+            http=bounded_head(runtime.settings.max_header_bytes, runtime.clock.now),
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -157,6 +160,8 @@ def uvicorn_config(app: FastAPI, settings: Settings, tls: TlsFiles | None) -> uv
     stopping it answering."""
     return uvicorn.Config(
         app,
+        # uvicorn's httptools protocol, with a bound on the request line and headers.
+        http=bounded_head(settings.max_header_bytes, app.state.runtime.clock.now),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,

@@ -189,6 +189,16 @@ class Settings(Declared):
     max_body_bytes: int = setting(
         1024 * 1024, "requests with a larger body are refused with 413", at_least_one
     )
+    # Graph's nextLinks pass 8,000 characters; HTTP.sys, in front of Graph, refuses a request
+    # head past its limits (docs/reliability.md, "Limits").
+    max_url_bytes: int = setting(
+        16 * 1024, "requests with a longer path and query are refused with 414", at_least_one
+    )
+    max_header_bytes: int = setting(
+        64 * 1024,
+        "requests with a longer request line and headers are refused with 400",
+        at_least_one,
+    )
     log_level: str = setting(
         "info",
         "critical, error, warning, info (a line per call) or debug (uvicorn's access lines too)",

@@ -28,6 +28,8 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "signing_key": ("/srv/key.pem", Path("/srv/key.pem")),
     "strict_session_id": ("yes", True),
     "max_body_bytes": ("2048", 2048),
+    "max_url_bytes": ("8192", 8192),
+    "max_header_bytes": ("32768", 32768),
     "log_level": ("DEBUG", "debug"),
     "log_format": ("json", "json"),
     "quiet": ("on", True),

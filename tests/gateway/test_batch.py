@@ -185,3 +185,25 @@ def test_malformed_batches_are_400(graph: Graph, body: dict[str, Any], fragment:
 def test_batch_takes_post_only(graph: Graph) -> None:
     response = graph.as_app().get("/v1.0/$batch")
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("url", ["/$batch", "$batch", "/%24batch?x=1", "/$BATCH/"])
+def test_a_nested_batch_is_refused_whole(graph: Graph, url: str) -> None:
+    inner = {"requests": [{"id": "a", "method": "GET", "url": "/me/presence"}]}
+    response = batch(
+        graph,
+        [
+            {"id": "1", "method": "GET", "url": f"/users/{PATTI}/presence"},
+            {
+                "id": "2",
+                "method": "POST",
+                "url": url,
+                "headers": {"Content-Type": "application/json"},
+                "body": inner,
+            },
+        ],
+    )
+    assert response.status_code == 400
+    assert "cannot contain another $batch" in response.json()["error"]["message"]
+    # Refused before anything ran: no call of it is journaled.
+    assert graph.control.requests.list(path="/v1.0/users/*") == []
