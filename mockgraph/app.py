@@ -59,6 +59,7 @@ from mockgraph.state.store import Store
 from mockgraph.steps.admin_key import refusal
 from mockgraph.steps.body_limit import declared_too_large, is_chunked, read_chunked
 from mockgraph.steps.cors import allowed_origin, preflight, with_cors
+from mockgraph.steps.origin_gate import HostNames, cross_origin
 from mockgraph.steps.request_log import LOGGED, RequestLog
 from mockgraph.steps.request_log import log as request_log
 from mockgraph.ui.routes import ASSETS_PATH
@@ -123,6 +124,7 @@ def create_app(
     app.max_url_bytes = settings.max_url_bytes
     app.admin_key = (settings.admin_key or "").encode()
     app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
+    app.hosts = HostNames(settings.allowed_hosts)
     app.openapi = lambda: build_openapi(app, routes)  # type: ignore[method-assign]
     return app
 
@@ -188,6 +190,7 @@ class MockGraphApp(FastAPI):
     max_url_bytes: int
     admin_key: bytes
     cors_origins: frozenset[bytes]
+    hosts: HostNames
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Graph's calls are the hot path: no step here costs them a frame they do not need.
@@ -198,7 +201,10 @@ class MockGraphApp(FastAPI):
                 return
             if self.cors_origins:
                 origin = allowed_origin(scope, self.cors_origins)
-                if origin is not None:
+                # CORS is for Graph's and Entra's routes; the control plane is same-origin.
+                if origin is not None and (
+                    scope["path"].startswith(GRAPH_PREFIXES) or is_identity_path(scope["path"])
+                ):
                     if scope["method"] == "OPTIONS":
                         await preflight(scope, send, origin)
                         return
@@ -212,8 +218,10 @@ class MockGraphApp(FastAPI):
 
     async def _through_fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The control plane, Entra and the docs: the gates, then FastAPI with Graph's headers."""
-        error: GraphError | None = declared_too_large(scope, self.max_body_bytes) or refusal(
-            scope, self.admin_key
+        error: GraphError | None = (
+            cross_origin(scope, self.hosts)
+            or declared_too_large(scope, self.max_body_bytes)
+            or refusal(scope, self.admin_key)
         )
         if len(scope["path"]) + len(scope["query_string"]) > self.max_url_bytes:
             error = too_long(scope, self.max_url_bytes)

@@ -260,6 +260,14 @@ class Settings(Declared):
         parse_origins,
         shown="*",
     )
+    # Names the control plane answers to besides IP addresses, localhost and one-label names
+    # (steps/origin_gate.py): a guard against DNS rebinding.
+    allowed_hosts: tuple[str, ...] = setting(
+        (),
+        "dotted host names the control plane answers to: a comma-separated list, or *",
+        parse_origins,
+        shown="IP addresses, localhost and one-label names",
+    )
     device_code_user: str | None = setting(
         None,
         "approve every new device code as this user (object id or UPN) after one polling "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -75,7 +76,7 @@ def serve_command(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from mockgraph.app import create_app
     from mockgraph.auth.keys import SigningKeyError
-    from mockgraph.cli.banner import print_banner
+    from mockgraph.cli.banner import exposure_warning, print_banner
     from mockgraph.logs import configure_logging
     from mockgraph.server import run_until_stopped
     from mockgraph.state.fixtures import FixtureError
@@ -102,6 +103,9 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings)
     if not settings.quiet:
         print_banner(app.state.runtime, settings)
+    warning = exposure_warning(settings)
+    if warning is not None:
+        logging.getLogger("mockgraph").warning("%s", warning)
     try:
         run_until_stopped(app, settings, tls, proxy_tls)
     finally:

@@ -47,6 +47,7 @@ EXAMPLES: dict[str, tuple[str, object]] = {
         "https://a.example, https://b.example/",
         ("https://a.example", "https://b.example"),
     ),
+    "allowed_hosts": ("mockgraph.ci.example, *", ("mockgraph.ci.example", "*")),
     "device_code_user": ("adele.vance@contoso.example", "adele.vance@contoso.example"),
     "device_code_slow_down": ("true", True),
     "tls": ("true", True),
