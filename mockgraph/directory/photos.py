@@ -5,9 +5,12 @@ Source: https://learn.microsoft.com/graph/api/profilephoto-get.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import warnings
 import zlib
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,7 +90,9 @@ class Photos:
         from PIL import Image, UnidentifiedImageError
 
         try:
-            with Image.open(path) as image:
+            with _no_bombs():
+                image = Image.open(path)
+            with image:
                 image.load()
                 width, height = image.size
                 if size is None and image.format == "JPEG":
@@ -107,8 +112,26 @@ class Photos:
                 resized = square.resize((size, size), Image.Resampling.LANCZOS)
                 buffer = io.BytesIO()
                 resized.save(buffer, "JPEG", quality=85)
-        except (OSError, UnidentifiedImageError, ValueError):
-            # An unreadable or non-image file: the user has no photo Graph could serve.
+        except (
+            OSError,
+            UnidentifiedImageError,
+            ValueError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ):
+            # An unreadable or non-image file, or one Pillow refuses as a decompression bomb
+            # (more pixels than Image.MAX_IMAGE_PIXELS): the user has no photo Graph could serve.
             return None
         data = buffer.getvalue()
         return Photo(f"{size}x{size}", size, size, data, _etag(data))
+
+
+@contextlib.contextmanager
+def _no_bombs() -> Iterator[None]:
+    """Pillow's warning for an image past MAX_IMAGE_PIXELS (it would still be decoded, at
+    hundreds of MiB) raised, as its error is past twice that."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield

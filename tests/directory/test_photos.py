@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,36 @@ def test_reading_photos_needs_a_photo_permission(graph: Graph) -> None:
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "Authorization_RequestDenied"
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares `width` x `height` pixels and holds almost none: a bomb."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )  # fmt: skip
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+# Past Pillow's limit (about 89 M pixels: a warning) and past twice it (an error).
+@pytest.mark.parametrize("side", [10_000, 20_000])
+def test_a_decompression_bomb_is_a_404_on_every_photo_route(tmp_path: Path, side: int) -> None:
+    (tmp_path / "bomb.png").write_bytes(_png_header(side, side))
+    fixture = tmp_path / "fixtures.json"
+    fixture.write_text('{"users": [{"id": "' + ADELE + '", "photo": "bomb.png"}]}')
+    app = create_app(Settings(fixtures=fixture))
+    with InProcessTransport(app) as transport:
+        graph = Graph(transport, "http://mockgraph.test")
+        client = graph.as_user(ADELE, "User.Read")
+        for path in ("/me/photo/$value", "/me/photo", "/me/photos", "/me/photos/48x48/$value"):
+            response = client.get(f"/v1.0{path}")
+            assert response.status_code == 404, (path, response.text)
+            assert response.json()["error"]["code"] == "ImageNotFound"
+        graph.close()
