@@ -19,6 +19,7 @@ from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import TokenCall
 from mockgraph.identity.obo import JWT_BEARER_GRANT, on_behalf_of
 from mockgraph.identity.oidc import SHARED_TENANTS
+from mockgraph.identity.pruning import Pruner
 from mockgraph.identity.scopes import issuing_clouds
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import FixtureApp, Fixtures
@@ -54,6 +55,12 @@ def _check_fixture_user(fixtures: Fixtures, id_or_upn: str) -> None:
         )
 
 
+# Sign-in state kept at most (docs/reliability.md, "Limits"): past it the oldest go, which a
+# client meets as Entra's invalid_grant, as for a revoked refresh token.
+MAX_CODES = 10_000
+MAX_REFRESH_TOKENS = 50_000
+
+
 class Identity:
     """The token endpoint's state (codes, refresh tokens, device codes), per server."""
 
@@ -71,8 +78,10 @@ class Identity:
         if settings.device_code_user is not None:
             _check_fixture_user(fixtures, settings.device_code_user)
         self.clients = Clients(fixtures)
-        self.issuer = Issuer(tokens)
-        self.codes = grants.AuthorizationCodes(self.issuer, self.clients.api)
+        self.issuer = Issuer(tokens, Pruner(store, MAX_REFRESH_TOKENS))
+        self.codes = grants.AuthorizationCodes(
+            self.issuer, self.clients.api, Pruner(store, MAX_CODES)
+        )
         self.device_codes = DeviceCodes(
             self.issuer,
             self.clients.api,
