@@ -200,7 +200,8 @@ def run_until_stopped(
 async def _serve(
     server: uvicorn.Server, app: FastAPI, settings: Settings, proxy: Proxy | None = None
 ) -> None:
-    from mockgraph.state.persistence import snapshot, write_atomically
+    from mockgraph.runtime import state_snapshot
+    from mockgraph.state.persistence import write_atomically
 
     runtime = app.state.runtime
     if proxy is not None and settings.proxy_port is not None:
@@ -223,20 +224,21 @@ async def _serve(
             log.warning("shutting down with %d webhook deliveries still pending", left)
         # A server that never started (its port taken) has nothing to save, and writes nothing.
         if settings.state_file is not None and server.started:
-            write_atomically(settings.state_file, snapshot(runtime.store))
+            write_atomically(settings.state_file, state_snapshot(runtime))
             log.info("state saved to %s", settings.state_file)
 
 
 async def _save_every(interval: float, runtime: Any, path: Path) -> None:
     """Save every `interval`; a failed save (a full disk, a folder briefly gone) is logged
     with its cause, counted in /_mockgraph/health, and tried again at the next interval."""
-    from mockgraph.state.persistence import snapshot, write_atomically
+    from mockgraph.runtime import state_snapshot
+    from mockgraph.state.persistence import write_atomically
 
     saves = runtime.saves
     while True:
         await asyncio.sleep(interval)
         try:
-            data = snapshot(runtime.store)  # taken on the event loop: a consistent picture
+            data = state_snapshot(runtime)  # taken on the event loop: a consistent picture
             await asyncio.to_thread(write_atomically, path, data)
         except Exception as exc:
             saves.failures += 1

@@ -78,9 +78,10 @@ def _serve(args: argparse.Namespace) -> int:
     from mockgraph.auth.keys import SigningKeyError
     from mockgraph.cli.banner import exposure_warning, print_banner
     from mockgraph.logs import configure_logging
+    from mockgraph.runtime import load_state
     from mockgraph.server import run_until_stopped
     from mockgraph.state.fixtures import FixtureError
-    from mockgraph.state.persistence import StateFileError, StateLock, load
+    from mockgraph.state.persistence import StateFileError, StateLock
 
     try:
         settings = Settings.from_args(args)
@@ -93,7 +94,7 @@ def _serve(args: argparse.Namespace) -> int:
         if settings.state_file is not None:
             # One server per state file: the lock is held until this process ends.
             lock = StateLock(settings.state_file).acquire()
-            load(app.state.runtime.store, settings.state_file)
+            load_state(app.state.runtime, settings.state_file)
     except (FixtureError, SigningKeyError, StateFileError, ValueError) as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -20,6 +20,7 @@ from mockgraph.identity.models import TokenCall
 from mockgraph.identity.obo import JWT_BEARER_GRANT, on_behalf_of
 from mockgraph.identity.oidc import SHARED_TENANTS
 from mockgraph.identity.pruning import Pruner
+from mockgraph.identity.saved import export_refresh_tokens, import_refresh_tokens
 from mockgraph.identity.scopes import issuing_clouds
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import FixtureApp, Fixtures
@@ -103,6 +104,14 @@ class Identity:
     @property
     def apis(self) -> Callable[[str], FixtureApp | None]:
         return self.clients.api
+
+    def export_state(self) -> list[dict[str, Any]]:
+        """What the state file keeps of sign-ins: the refresh tokens handed out."""
+        return export_refresh_tokens(self.issuer.refresh_tokens)
+
+    def import_state(self, items: list[Any]) -> None:
+        """Restore the refresh tokens of a state file (ValueError naming a bad one)."""
+        self.issuer.refresh_tokens.update(import_refresh_tokens(items, self.apis))
 
     def forget(self, tenant_id: str | None) -> None:
         """Drop codes, refresh tokens and device codes: one tenant's, or all (a reset)."""

@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,12 +73,14 @@ class StateLock:
             self._fd = None
 
 
-def snapshot(store: Store) -> bytes:
-    """Every tenant, in the export format of GET /_mockgraph/state."""
+def snapshot(store: Store, extra: dict[str, Any] | None = None) -> bytes:
+    """Every tenant, in the export format of GET /_mockgraph/state, and the `extra` sections
+    the layers above keep (subscriptions, refresh tokens)."""
     document = {
         "format": FORMAT,
         "savedAt": format_offset_datetime(store.clock.now()),
         "tenants": [export_tenant(tenant) for tenant in store.tenants.values()],
+        **(extra or {}),
     }
     return json.dumps(document, separators=(",", ":")).encode()
 
@@ -111,8 +114,10 @@ def remove_leftovers(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def load(store: Store, path: Path) -> int:
-    """Load a state file into `store` (all of it or nothing); the number of tenants."""
+def load(store: Store, path: Path, restore: Callable[[dict[str, Any]], None] | None = None) -> int:
+    """Load a state file into `store` (all of it or nothing), then hand the whole document to
+    `restore` for the sections above the store (ValueError: StateFileError); the number of
+    tenants."""
     remove_leftovers(path)
     try:
         raw = path.read_bytes()
@@ -158,4 +163,9 @@ def load(store: Store, path: Path) -> int:
             ) from None
     for tenant_id, tenant in scratch.tenants.items():
         store.tenants[tenant_id] = tenant
+    if restore is not None:
+        try:
+            restore(document)
+        except ValueError as exc:
+            raise StateFileError(f"{path}: {exc}; it is left untouched") from None
     return len(document["tenants"])

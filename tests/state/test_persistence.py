@@ -89,3 +89,68 @@ def test_a_server_that_cannot_bind_its_port_writes_no_state_file(tmp_path: Path)
         )
     assert result.returncode != 0
     assert not state.exists()
+
+
+def test_subscriptions_and_refresh_tokens_survive_a_restart(tmp_path: Path, key_file: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mockgraph.testing import WebhookReceiver
+    from tests.constants import ALEX, PATTI, PRESENCE_SYNC, TENANT
+    from tests.identity.entra import password_form
+
+    state = tmp_path / "state.json"
+    # A fixed signing key: the tokens of the first run are good for the second.
+    serve = ("--state-file", str(state), "--signing-key", str(key_file))
+    token_url = f"/{TENANT}/oauth2/v2.0/token"
+    form = password_form(scope="offline_access User.Read")
+    with WebhookReceiver() as webhook:
+        first = Served(tmp_path, *serve).start()
+        try:
+            reader = first.token(userId=ALEX, scopes=["Presence.Read.All"])
+            expiry = (datetime.now(UTC) + timedelta(minutes=50)).isoformat()
+            created = httpx.post(
+                f"{first.url}/v1.0/subscriptions",
+                timeout=20,
+                headers={"Authorization": f"Bearer {reader}"},
+                json={
+                    "changeType": "updated",
+                    "notificationUrl": webhook.url,
+                    "lifecycleNotificationUrl": webhook.url,
+                    "clientState": "kept-across-restarts",
+                    "resource": f"/communications/presences/{PATTI}",
+                    "expirationDateTime": expiry,
+                },
+            )
+            assert created.status_code == 201, created.text
+            refresh = httpx.post(f"{first.url}{token_url}", data=form).json()["refresh_token"]
+        finally:
+            assert first.stop() == 0
+
+        second = Served(tmp_path, *serve).start()
+        try:
+            subscription = httpx.get(
+                f"{second.url}/v1.0/subscriptions/{created.json()['id']}",
+                headers={"Authorization": f"Bearer {reader}"},
+            )
+            assert subscription.status_code == 200, subscription.text
+            for key in ("expirationDateTime", "clientState", "lifecycleNotificationUrl"):
+                assert subscription.json()[key] == created.json()[key]
+            writer = second.token(appId=PRESENCE_SYNC, roles=["Presence.ReadWrite.All"])
+            busy = {"sessionId": "s", "availability": "Busy", "activity": "InACall"}
+            assert (
+                httpx.post(
+                    f"{second.url}/v1.0/users/{PATTI}/presence/setPresence",
+                    headers={"Authorization": f"Bearer {writer}"},
+                    json=busy,
+                ).status_code
+                == 200
+            )
+            _wait_for(lambda: len(webhook.items()) >= 1)
+            assert webhook.items()[0]["clientState"] == "kept-across-restarts"
+            refreshed = httpx.post(
+                f"{second.url}{token_url}",
+                data={**form, "grant_type": "refresh_token", "refresh_token": refresh},
+            )
+            assert refreshed.status_code == 200, refreshed.text
+        finally:
+            assert second.stop() == 0
