@@ -36,6 +36,7 @@ from mockgraph.domain.user import Profile, profile_of
 from mockgraph.domain.values import known_activity, known_availability
 from mockgraph.errors import GraphError
 from mockgraph.jsontext import NotUnicode
+from mockgraph.state import images
 from mockgraph.state.certificates import AppCertificate, load_certificates
 
 DEFAULT_TENANT_ID = "2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77"
@@ -136,8 +137,7 @@ class FixtureApp(StrictModel):
     delegatedPermissions: list[str] = []
     redirectUris: list[str] = []
     isPublicClient: bool = False
-    # PEM certificates (inline, or paths relative to the fixture file) whose keys may sign
-    # client assertions (private_key_jwt).
+    # PEM certificates (inline, or paths relative to the file) signing client assertions.
     certificates: list[str] = []
     # The API the app exposes, for on-behalf-of: None means ["api://{appId}"].
     identifierUris: list[str] | None = None
@@ -394,4 +394,7 @@ def load_fixtures(path: Path) -> Fixtures:
         raw = path.read_bytes()
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read the fixture file: {exc.strerror}") from None
-    return parse_fixtures(raw, str(path), path.parent)
+    fixtures = parse_fixtures(raw, str(path), path.parent)
+    if why := images.first_refused(user.profile.photo for user in fixtures.users):
+        raise FixtureError(f"{path}: {why}")
+    return fixtures
