@@ -86,6 +86,7 @@ class Gateway:
         self.watched = watched
         self.cloud = parse_cloud(settings.cloud)
         self._clouds: dict[bytes, Cloud] = {}
+        self.max_url_bytes = settings.max_url_bytes
 
     def cloud_of(self, host: bytes | None) -> Cloud:
         """The cloud a Host header names: a Graph host's own, else MOCKGRAPH_CLOUD's."""
@@ -149,8 +150,8 @@ class Gateway:
     async def _handle(self, request: GraphRequest, receive: Receive) -> Reply:
         scope = request.scope
         method = scope["method"]
-        if len(scope["path"]) + len(scope["query_string"]) > self.settings.max_url_bytes:
-            raise too_long(scope, self.settings.max_url_bytes)
+        if len(scope["path"]) + len(scope["query_string"]) > self.max_url_bytes:
+            raise too_long(scope, self.max_url_bytes)
         headers = request.headers
         request.cloud = self.cloud_of(headers.get(b"host"))
         match = self.routes.match(scope["path"])
