@@ -32,6 +32,7 @@ from mockgraph.errors import (
     unexpected,
 )
 from mockgraph.gateway import VERSIONS, Gateway, Routes
+from mockgraph.gateway.pipeline import too_long
 from mockgraph.http import Receive, Scope, Send, graph_headers, request_ids, with_graph_headers
 from mockgraph.identity.control import router as device_codes_router
 from mockgraph.identity.discovery import router as discovery_router
@@ -62,6 +63,7 @@ from mockgraph.state.store import Store
 from mockgraph.steps.admin_key import refusal
 from mockgraph.steps.body_limit import declared_too_large, is_chunked, read_chunked
 from mockgraph.steps.cors import allowed_origin, preflight, with_cors
+from mockgraph.steps.origin_gate import HostNames, cross_origin
 from mockgraph.steps.request_log import LOGGED, RequestLog
 from mockgraph.steps.request_log import log as request_log
 from mockgraph.ui.routes import ASSETS_PATH
@@ -122,8 +124,10 @@ def create_app(
     )
     routes = graph_routes(app.graph, runtime, notifier)
     app.max_body_bytes = settings.max_body_bytes
+    app.max_url_bytes = settings.max_url_bytes
     app.admin_key = (settings.admin_key or "").encode()
     app.cors_origins = frozenset(o.encode() for o in settings.cors_origins)
+    app.hosts = HostNames(settings.allowed_hosts)
     app.openapi = lambda: build_openapi(app, routes)  # type: ignore[method-assign]
     return app
 
@@ -203,8 +207,10 @@ class MockGraphApp(FastAPI):
     graph: Gateway
     request_log: RequestLog
     max_body_bytes: int
+    max_url_bytes: int
     admin_key: bytes
     cors_origins: frozenset[bytes]
+    hosts: HostNames
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Graph's calls are the hot path: no step here costs them a frame they do not need.
@@ -215,7 +221,10 @@ class MockGraphApp(FastAPI):
                 return
             if self.cors_origins:
                 origin = allowed_origin(scope, self.cors_origins)
-                if origin is not None:
+                # CORS is for Graph's and Entra's routes; the control plane is same-origin.
+                if origin is not None and (
+                    scope["path"].startswith(GRAPH_PREFIXES) or is_identity_path(scope["path"])
+                ):
                     if scope["method"] == "OPTIONS":
                         await preflight(scope, send, origin)
                         return
@@ -229,7 +238,13 @@ class MockGraphApp(FastAPI):
 
     async def _through_fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The control plane, Entra and the docs: the gates, then FastAPI with Graph's headers."""
-        error = declared_too_large(scope, self.max_body_bytes) or refusal(scope, self.admin_key)
+        error: GraphError | None = (
+            cross_origin(scope, self.hosts)
+            or declared_too_large(scope, self.max_body_bytes)
+            or refusal(scope, self.admin_key)
+        )
+        if len(scope["path"]) + len(scope["query_string"]) > self.max_url_bytes:
+            error = too_long(scope, self.max_url_bytes)
         if error is not None:
             await self.graph.send_error(scope, send, error)
             return

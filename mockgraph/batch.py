@@ -122,6 +122,10 @@ def _check_item(index: int, item: Any) -> None:
     for field in ("id", "method", "url"):
         if not isinstance(item.get(field), str) or not item[field]:
             raise BadRequest(f"requests[{index}].{field} is required and must be a string.")
+    # A $batch inside a $batch would multiply the 20-request limit: refused whole
+    # (docs/fidelity.md, "$batch").
+    if _is_batch(item["url"]):
+        raise BadRequest(f"requests[{index}].url: a batch request cannot contain another $batch.")
     if _ABSOLUTE.match(item["url"]):
         # "url: Required. The relative resource URL" (the json-batching page); Graph refuses an
         # absolute one so (microsoftgraph/microsoft-graph-docs-contrib#8576).
@@ -151,6 +155,12 @@ def _check_shape(items: list[dict[str, Any]]) -> None:
     for before, item in itertools.pairwise(items):
         if before["id"].lower() not in {d.lower() for d in item.get("dependsOn", [])}:
             raise BadRequest(SEQUENTIAL_OR_PARALLEL)
+
+
+def _is_batch(url: str) -> bool:
+    """Whether a request's url names $batch, in any of the forms the gateway routes."""
+    path = url.partition("?")[0].strip("/").lower()
+    return path.rsplit("/", 1)[-1] in ("$batch", "%24batch")
 
 
 async def run_batch(

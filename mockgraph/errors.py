@@ -82,6 +82,12 @@ class RequestEntityTooLarge(GraphError):
     status, code = 413, "RequestEntityTooLarge"
 
 
+class RequestUriTooLong(GraphError):
+    """A path and query past Settings.max_url_bytes (docs/reliability.md, "Limits")."""
+
+    status, code = 414, "RequestUriTooLong"
+
+
 class GeneralException(GraphError):
     status, code = 500, "generalException"
 

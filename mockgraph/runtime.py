@@ -8,7 +8,8 @@ import, type-only included, points up.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from mockgraph.auth.tokens import TokenAuthority
@@ -16,6 +17,7 @@ from mockgraph.clock import Clock
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures
 from mockgraph.state.journal import Journal
+from mockgraph.state.persistence import Saves, load, snapshot
 from mockgraph.state.store import Store, Tenant
 
 
@@ -24,6 +26,14 @@ class SignIns(Protocol):
 
     def forget(self, tenant_id: str | None) -> None:
         """A reset: drop one tenant's sign-in state (codes, refresh tokens), or all."""
+        ...
+
+    def export_state(self) -> list[dict[str, Any]]:
+        """The refresh tokens, for the state file."""
+        ...
+
+    def import_state(self, items: list[Any]) -> None:
+        """Restore the state file's refresh tokens; ValueError naming a bad one."""
         ...
 
 
@@ -75,6 +85,14 @@ class Notifications(Protocol):
         """Send the notifications a tenant's changes (or its clock) made due."""
         ...
 
+    def export_state(self) -> list[dict[str, Any]]:
+        """Every live subscription, for the state file."""
+        ...
+
+    def import_state(self, items: list[Any]) -> None:
+        """Restore the state file's subscriptions; ValueError naming a bad one."""
+        ...
+
     async def flush(self, timeout: float = ...) -> int:
         """Wait until every pending delivery is done; the number left."""
         ...
@@ -90,3 +108,27 @@ class Runtime:
     journal: Journal
     identity: SignIns
     notifier: Notifications
+    # The state file's periodic saves: failures counted, the last one's cause kept.
+    saves: Saves = field(default_factory=Saves)
+
+
+def state_snapshot(runtime: Runtime) -> bytes:
+    """The state file's bytes: every tenant, and the subscriptions and refresh tokens."""
+    return snapshot(
+        runtime.store,
+        {
+            "subscriptions": runtime.notifier.export_state(),
+            "refreshTokens": runtime.identity.export_state(),
+        },
+    )
+
+
+def load_state(runtime: Runtime, path: Path) -> int:
+    """Load a state file (tenants, then subscriptions and refresh tokens); StateFileError when
+    it does not load. A file saved before these sections existed loads without them."""
+
+    def restore(document: dict[str, Any]) -> None:
+        runtime.notifier.import_state(document.get("subscriptions", []))
+        runtime.identity.import_state(document.get("refreshTokens", []))
+
+    return load(runtime.store, path, restore)

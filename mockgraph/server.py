@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from fastapi import FastAPI
 
+from mockgraph.heads import bounded_head
 from mockgraph.logs import dropped_note, line_format, logging_config
 from mockgraph.logwriter import LineWriter
 from mockgraph.settings import Settings
@@ -58,8 +59,10 @@ class ServerThread:
         self._proxy_socket = _bound(host, 0) if proxy is not None else None
         self.proxy_port = self._proxy_socket.getsockname()[1] if self._proxy_socket else None
         self.scheme = "https" if tls is not None else "http"
+        runtime = app.state.runtime
         config = uvicorn.Config(
             app,
+            http=bounded_head(runtime.settings.max_header_bytes, runtime.clock.now),
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -162,6 +165,8 @@ def uvicorn_config(app: FastAPI, settings: Settings, tls: TlsFiles | None) -> uv
     stopping it answering."""
     return uvicorn.Config(
         app,
+        # uvicorn's httptools protocol, with a bound on the request line and headers.
+        http=bounded_head(settings.max_header_bytes, app.state.runtime.clock.now),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -200,7 +205,8 @@ def run_until_stopped(
 async def _serve(
     server: uvicorn.Server, app: FastAPI, settings: Settings, proxy: Proxy | None = None
 ) -> None:
-    from mockgraph.state.persistence import snapshot, write_atomically
+    from mockgraph.runtime import state_snapshot
+    from mockgraph.state.persistence import write_atomically
 
     runtime = app.state.runtime
     writer = _request_writer(app, settings)
@@ -225,8 +231,9 @@ async def _serve(
         left = await runtime.notifier.flush(timeout=10)
         if left:
             log.warning("shutting down with %d webhook deliveries still pending", left)
-        if settings.state_file is not None:
-            write_atomically(settings.state_file, snapshot(runtime.store))
+        # A server that never started (its port taken) has nothing to save, and writes nothing.
+        if settings.state_file is not None and server.started:
+            write_atomically(settings.state_file, state_snapshot(runtime))
             log.info("state saved to %s", settings.state_file)
         # Last, so that no line of the shutdown is lost.
         if writer is not None and not writer.close():
@@ -252,9 +259,23 @@ def _request_writer(app: FastAPI, settings: Settings) -> LineWriter | None:
 
 
 async def _save_every(interval: float, runtime: Any, path: Path) -> None:
-    from mockgraph.state.persistence import snapshot, write_atomically
+    """Save every `interval`; a failed save (a full disk, a folder briefly gone) is logged
+    with its cause, counted in /_mockgraph/health, and tried again at the next interval."""
+    from mockgraph.runtime import state_snapshot
+    from mockgraph.state.persistence import write_atomically
 
+    saves = runtime.saves
     while True:
         await asyncio.sleep(interval)
-        data = snapshot(runtime.store)  # taken on the event loop: a consistent picture
-        await asyncio.to_thread(write_atomically, path, data)
+        try:
+            data = state_snapshot(runtime)  # taken on the event loop: a consistent picture
+            await asyncio.to_thread(write_atomically, path, data)
+        except Exception as exc:
+            saves.failures += 1
+            saves.last_error = f"{type(exc).__name__}: {exc}"
+            log.error(
+                "could not save the state to %s (%s); trying again in %g s",
+                path,
+                saves.last_error,
+                interval,
+            )

@@ -193,6 +193,16 @@ class Settings(Declared):
     max_body_bytes: int = setting(
         1024 * 1024, "requests with a larger body are refused with 413", at_least_one
     )
+    # Graph's nextLinks pass 8,000 characters; HTTP.sys, in front of Graph, refuses a request
+    # head past its limits (docs/reliability.md, "Limits").
+    max_url_bytes: int = setting(
+        16 * 1024, "requests with a longer path and query are refused with 414", at_least_one
+    )
+    max_header_bytes: int = setting(
+        64 * 1024,
+        "requests with a longer request line and headers are refused with 400",
+        at_least_one,
+    )
     log_level: str = setting(
         "info",
         "critical, error, warning, info (a line per call) or debug (uvicorn's access lines too)",
@@ -262,6 +272,14 @@ class Settings(Declared):
         "origins browsers may call from: *, none, or a comma-separated list",
         parse_origins,
         shown="*",
+    )
+    # Names the control plane answers to besides IP addresses, localhost and one-label names
+    # (steps/origin_gate.py): a guard against DNS rebinding.
+    allowed_hosts: tuple[str, ...] = setting(
+        (),
+        "dotted host names the control plane answers to: a comma-separated list, or *",
+        parse_origins,
+        shown="IP addresses, localhost and one-label names",
     )
     device_code_user: str | None = setting(
         None,

@@ -75,6 +75,9 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         b'{"format": "something-else"}',
         b'{"format": "mockgraph-state/1", "tenants": [{"tenantId": '
         b'"2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77", "users": 5}]}',
+        # A subscription or a refresh token that is not one (mockgraph/runtime.load_state).
+        b'{"format": "mockgraph-state/1", "tenants": [], "subscriptions": [{"id": 1}]}',
+        b'{"format": "mockgraph-state/1", "tenants": [], "refreshTokens": "x"}',
         # Half a surrogate pair is not text (mockgraph/jsontext.py).
         b'{"format": "mockgraph-state/1", "tenants": [{"tenantId": "\\ud800"}]}',
     ],

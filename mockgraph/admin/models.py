@@ -15,6 +15,9 @@ class Health(BaseModel):
     status: str = "ok"
     # The intercepting proxy's port on the server's host (`mockgraph env` reads it).
     proxyPort: int | None = None
+    # State-file saves that failed since start, and the last one's cause (absent: none).
+    stateSaveFailures: int | None = None
+    lastStateSaveError: str | None = None
 
 
 class TokenRequest(_Body):

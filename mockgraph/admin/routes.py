@@ -97,7 +97,12 @@ async def index(request: Request) -> Listing:
 @health_router.get("/health", response_model=Health, response_model_exclude_none=True)
 async def health(runtime: RuntimeDep) -> Health:
     """200 once the server is ready."""
-    return Health(proxyPort=runtime.settings.proxy_port)
+    saves = runtime.saves
+    return Health(
+        proxyPort=runtime.settings.proxy_port,
+        stateSaveFailures=saves.failures or None,
+        lastStateSaveError=saves.last_error,
+    )
 
 
 @router.get("/ca.pem", response_class=PlainTextResponse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shlex
 import shutil
@@ -27,6 +28,24 @@ def print_banner(runtime: Runtime, settings: Settings) -> None:
         print(json_line("mockgraph started", facts), file=sys.stderr, flush=True)
     else:
         print(banner_text(facts), file=sys.stderr, flush=True)
+
+
+def exposure_warning(settings: Settings) -> str | None:
+    """Why a server bound beyond loopback with no admin key is open to the network, or None."""
+    if settings.admin_key:
+        return None
+    host = settings.host.strip("[]")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        return None
+    return (
+        f"WARNING: listening on {settings.host} with no admin key: anyone who can reach this "
+        "port can mint tokens, read the journal and reset every tenant. Set "
+        "MOCKGRAPH_ADMIN_KEY (--admin-key), or bind 127.0.0.1."
+    )
 
 
 def base_url(settings: Settings) -> str:
@@ -64,6 +83,7 @@ def banner_facts(fixtures: Fixtures, settings: Settings) -> dict[str, Any]:
             for a in fixtures.apps
         ],
         "tokenCommand": token_command(fixtures, url, settings),
+        "warning": exposure_warning(settings),
     }
 
 
@@ -95,6 +115,8 @@ def banner_text(facts: dict[str, Any]) -> str:
         lines.append(f"    {'; '.join(granted) or 'no permissions'}")
     if facts["tokenCommand"]:
         lines += ["Mint a token:", f"  {facts['tokenCommand']}"]
+    if facts.get("warning"):
+        lines.append(facts["warning"])
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -77,11 +78,12 @@ def serve_command(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from mockgraph.app import create_app
     from mockgraph.auth.keys import SigningKeyError
-    from mockgraph.cli.banner import print_banner
+    from mockgraph.cli.banner import exposure_warning, print_banner
     from mockgraph.logs import configure_logging
+    from mockgraph.runtime import load_state
     from mockgraph.server import run_until_stopped
     from mockgraph.state.fixtures import FixtureError
-    from mockgraph.state.persistence import StateFileError, load
+    from mockgraph.state.persistence import StateFileError, StateLock
 
     try:
         settings = Settings.from_args(args)
@@ -90,8 +92,11 @@ def _serve(args: argparse.Namespace) -> int:
         if ca is not None:
             settings = replace(settings, tls_ca=ca.ca)
         app = create_app(settings)
+        lock = None
         if settings.state_file is not None:
-            load(app.state.runtime.store, settings.state_file)
+            # One server per state file: the lock is held until this process ends.
+            lock = StateLock(settings.state_file).acquire()
+            load_state(app.state.runtime, settings.state_file)
     except (FixtureError, SigningKeyError, StateFileError, ValueError) as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -101,9 +106,14 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings)
     if not settings.quiet:
         print_banner(app.state.runtime, settings)
+    warning = exposure_warning(settings)
+    if warning is not None:
+        logging.getLogger("mockgraph").warning("%s", warning)
     try:
         run_until_stopped(app, settings, tls, proxy_tls)
     finally:
+        if lock is not None:
+            lock.release()
         # The leaf's key made for this run goes with it (never one the user gave).
         for made in (tls, proxy_tls):
             if made is not None and made.ca is not None:

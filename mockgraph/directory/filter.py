@@ -101,11 +101,19 @@ def _tokens(text: str) -> list[Token]:
     return tokens
 
 
+# Nesting (parentheses and `not`) and clauses a $filter may hold: past them, Graph's 400
+# rather than a recursion Python cannot finish (docs/reliability.md, "Limits").
+MAX_DEPTH = 100
+MAX_CLAUSES = 500
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = _tokens(text)
         self.index = 0
+        self.depth = 0
+        self.clauses = 0
 
     @property
     def current(self) -> Token:
@@ -151,17 +159,31 @@ class _Parser:
         return operands[0] if len(operands) == 1 else Both(True, tuple(operands))
 
     def unary(self) -> Node:
-        if self.word("not"):
-            token = self.take()
-            return Not(self.unary(), token.position)
-        if self.current.text == "(":
-            self.take()
-            node = self.or_()
-            self.expect(")")
+        if self.word("not") or self.current.text == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise invalid_filter(
+                    f"The query is nested more than {MAX_DEPTH} levels deep "
+                    "(parentheses and 'not' together)."
+                )
+            node = self._nested()
+            self.depth -= 1
             return node
         return self.clause()
 
+    def _nested(self) -> Node:
+        if self.word("not"):
+            token = self.take()
+            return Not(self.unary(), token.position)
+        self.take()
+        node = self.or_()
+        self.expect(")")
+        return node
+
     def clause(self) -> Node:
+        self.clauses += 1
+        if self.clauses > MAX_CLAUSES:
+            raise invalid_filter(f"The query has more than {MAX_CLAUSES} clauses.")
         token = self.current
         if token.kind != "word" or token.text.lower() in ("and", "or", "not"):
             raise self.fail()

@@ -5,14 +5,17 @@ Source: https://learn.microsoft.com/graph/api/profilephoto-get.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zlib
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from mockgraph.directory.exceptions import image_not_found
 from mockgraph.errors import GraphError
+from mockgraph.state.images import no_bombs
 
 SIZES: tuple[int, ...] = (48, 64, 96, 120, 240, 360, 432, 504, 648)
 
@@ -56,6 +59,7 @@ class Photos:
         self.not_found_code = not_found_code
         self.capacity = capacity
         self._cache: OrderedDict[tuple[str, int | None], Photo | None] = OrderedDict()
+        self._decoder: ThreadPoolExecutor | None = None
 
     def missing(self) -> GraphError:
         return image_not_found(self.not_found_code)
@@ -70,9 +74,7 @@ class Photos:
             found = self._cache[key]
         else:
             found = self._load(path, size)
-            self._cache[key] = found
-            if len(self._cache) > self.capacity:
-                self._cache.popitem(last=False)
+            self._keep(key, found)
         if found is None:
             raise self.missing()
         return found
@@ -82,12 +84,37 @@ class Photos:
         original = self.get(path, None)
         return [self.get(path, s) for s in SIZES if s <= min(original.width, original.height)]
 
+    async def fetch(self, path: str | None, size: int | None) -> Photo:
+        """As `get`, with a photo not yet cached read and resized on a thread of its own, so
+        that a large one does not hold up the event loop."""
+        if path is not None and (path, size) not in self._cache:
+            if self._decoder is None:
+                # One thread: Pillow's warnings filter (no_bombs) is set on it alone.
+                self._decoder = ThreadPoolExecutor(1, thread_name_prefix="mockgraph-photos")
+            loop = asyncio.get_running_loop()
+            found = await loop.run_in_executor(self._decoder, self._load, path, size)
+            self._keep((path, size), found)
+        return self.get(path, size)
+
+    async def fetch_available(self, path: str | None) -> list[Photo]:
+        """As `available`, each size read off the event loop."""
+        original = await self.fetch(path, None)
+        side = min(original.width, original.height)
+        return [await self.fetch(path, s) for s in SIZES if s <= side]
+
+    def _keep(self, key: tuple[str, int | None], found: Photo | None) -> None:
+        self._cache[key] = found
+        if len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+
     @staticmethod
     def _load(path: str, size: int | None) -> Photo | None:
         from PIL import Image, UnidentifiedImageError
 
         try:
-            with Image.open(path) as image:
+            with no_bombs():
+                image = Image.open(path)
+            with image:
                 image.load()
                 width, height = image.size
                 if size is None and image.format == "JPEG":
@@ -107,8 +134,15 @@ class Photos:
                 resized = square.resize((size, size), Image.Resampling.LANCZOS)
                 buffer = io.BytesIO()
                 resized.save(buffer, "JPEG", quality=85)
-        except (OSError, UnidentifiedImageError, ValueError):
-            # An unreadable or non-image file: the user has no photo Graph could serve.
+        except (
+            OSError,
+            UnidentifiedImageError,
+            ValueError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ):
+            # An unreadable or non-image file, or one Pillow refuses as a decompression bomb
+            # (more pixels than Image.MAX_IMAGE_PIXELS): the user has no photo Graph could serve.
             return None
         data = buffer.getvalue()
         return Photo(f"{size}x{size}", size, size, data, _etag(data))

@@ -39,11 +39,19 @@ def _syntax(character: str, position: int, text: str) -> GraphError:
     )
 
 
+# Nesting and clauses a $search may hold: past them, Graph's 400 rather than a recursion
+# Python cannot finish (docs/reliability.md, "Limits").
+MAX_DEPTH = 100
+MAX_CLAUSES = 500
+
+
 class _Parser:
     def __init__(self, text: str, groups: bool = False) -> None:
         self.text = text
         self.at = 0
         self.groups = groups
+        self.depth = 0
+        self.clauses = 0
 
     def skip(self) -> None:
         while self.at < len(self.text) and self.text[self.at] == " ":
@@ -59,23 +67,29 @@ class _Parser:
             joins.append(join)
             terms.append(self.term())
             self.skip()
-        result = terms[0]
-        for join, term in zip(joins, terms[1:], strict=True):
-            result = _and(result, term) if join == "AND" else _or(result, term)
-        return result
+        return _chain(terms[0], list(zip(joins, terms[1:], strict=True)))
 
     def term(self) -> Match:
         self.skip()
         if self.at < len(self.text) and self.text[self.at] == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise RequestUnsupportedQuery(
+                    f"The $search query is nested more than {MAX_DEPTH} levels deep."
+                )
             self.at += 1
             inner = self.expression()
             self.skip()
             if self.at >= len(self.text) or self.text[self.at] != ")":
                 raise self.bad()
             self.at += 1
+            self.depth -= 1
             return inner
         if self.at >= len(self.text) or self.text[self.at] != '"':
             raise self.bad()
+        self.clauses += 1
+        if self.clauses > MAX_CLAUSES:
+            raise RequestUnsupportedQuery(f"The $search query has more than {MAX_CLAUSES} clauses.")
         return self.clause()
 
     def clause(self) -> Match:
@@ -105,12 +119,21 @@ class _Parser:
         return _syntax(found.group(), self.at + found.start(), self.text)
 
 
-def _and(a: Match, b: Match) -> Match:
-    return lambda u: a(u) and b(u)
+def _chain(first: Match, rest: list[tuple[str, Match]]) -> Match:
+    """AND and OR read left to right, in a loop: a long chain nests no calls."""
+    if not rest:
+        return first
 
+    def match(user: Any) -> bool:
+        result = first(user)
+        for join, term in rest:
+            if join == "AND":
+                result = result and term(user)
+            else:
+                result = result or term(user)
+        return result
 
-def _or(a: Match, b: Match) -> Match:
-    return lambda u: a(u) or b(u)
+    return match
 
 
 def _clause(written: str, text: str) -> Match:

@@ -90,11 +90,11 @@ class DirectoryService:
 
     # GET …/photo, …/photos/{size}, …/photo/{size}:
     # https://learn.microsoft.com/graph/api/profilephoto-get
-    def get_photo(self, request: GraphRequest) -> Reply:
+    async def get_photo(self, request: GraphRequest) -> Reply:
         """Get a profile photo's metadata."""
         size = request.params.get("size")
         user = self._photo_owner(request)
-        photo = self.photos.get(user.profile.photo, self._size(size))
+        photo = await self.photos.fetch(user.profile.photo, self._size(size))
         options_of(request)  # checked, though a photo takes none
         root = context_url(request, f"users('{user.id}')", None, entity=False)
         segment = "photo" if size is None else "photos"
@@ -114,21 +114,21 @@ class DirectoryService:
 
     # GET …/photo/$value, …/photos/{size}/$value, …/photo/{size}/$value:
     # https://learn.microsoft.com/graph/api/profilephoto-get
-    def get_photo_content(self, request: GraphRequest) -> Reply:
+    async def get_photo_content(self, request: GraphRequest) -> Reply:
         """Get a profile photo's JPEG."""
         size = request.params.get("size")
         user = self._photo_owner(request)
-        photo: Photo = self.photos.get(user.profile.photo, self._size(size))
+        photo: Photo = await self.photos.fetch(user.profile.photo, self._size(size))
         headers = [(b"etag", photo.etag.encode()), (b"cache-control", b"private")]
         return Reply(200, photo.data, b"image/jpeg", headers)
 
     # GET …/photos: https://learn.microsoft.com/graph/api/profilephoto-get
-    def list_photos(self, request: GraphRequest) -> Reply:
+    async def list_photos(self, request: GraphRequest) -> Reply:
         """List the sizes a profile photo comes in."""
         user = self._photo_owner(request)
         options_of(request)  # checked, though a photo takes none
         root = context_url(request, f"users('{user.id}')", None, entity=False)
-        photos = self.photos.available(user.profile.photo)
+        photos = await self.photos.fetch_available(user.profile.photo)
         return _json({"@odata.context": f"{root}/photos", "value": [p.metadata() for p in photos]})
 
     # GET /groups/{id}: https://learn.microsoft.com/graph/api/group-get

@@ -22,6 +22,7 @@ from mockgraph.errors import (
     GraphError,
     InvalidAuthenticationToken,
     NotFound,
+    RequestUriTooLong,
     render_error,
     unexpected,
 )
@@ -54,6 +55,9 @@ _WANTED_HEADERS = frozenset(
         b"consistencylevel",  # the directory's advanced queries
     }
 )
+# Stands for a request's Authorization when it has two (never a header's value: a NUL).
+_TWO_TOKENS = b"\x00"
+TWO_TOKENS = "The request carries more than one Authorization header; send exactly one."
 _JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
 
 
@@ -83,6 +87,7 @@ class Gateway:
         self.watched = watched
         self.cloud = parse_cloud(settings.cloud)
         self._clouds: dict[bytes, Cloud] = {}
+        self.max_url_bytes = settings.max_url_bytes
 
     def cloud_of(self, host: bytes | None) -> Cloud:
         """The cloud a Host header names: a Graph host's own, else MOCKGRAPH_CLOUD's."""
@@ -108,7 +113,11 @@ class Gateway:
         headers = request.headers
         for name, value in scope["headers"]:  # a loop: 3.11 makes a comprehension a call
             if name in _WANTED_HEADERS:
-                headers[name] = value
+                # Of two Authorization headers neither is picked: the call is a 401.
+                if name != b"authorization" or name not in headers:
+                    headers[name] = value
+                else:
+                    headers[name] = _TWO_TOKENS
         if REQUEST_IDS not in scope:
             request_id = new_request_id()
             client = headers.get(b"client-request-id")
@@ -144,6 +153,8 @@ class Gateway:
     async def _handle(self, request: GraphRequest, receive: Receive) -> Reply:
         scope = request.scope
         method = scope["method"]
+        if len(scope["path"]) + len(scope["query_string"]) > self.max_url_bytes:
+            raise too_long(scope, self.max_url_bytes)
         headers = request.headers
         request.cloud = self.cloud_of(headers.get(b"host"))
         match = self.routes.match(scope["path"])
@@ -224,6 +235,8 @@ class Gateway:
     def _authenticate(self, header: bytes | None) -> Principal:
         if header is None:
             raise InvalidAuthenticationToken(EMPTY)
+        if header is _TWO_TOKENS:
+            raise InvalidAuthenticationToken(TWO_TOKENS)
         scheme, _, token = header.decode("latin-1").strip().partition(" ")
         if scheme.lower() != "bearer":
             raise InvalidAuthenticationToken(EMPTY if not scheme else UNPARSABLE)
@@ -278,7 +291,23 @@ class Gateway:
                 latency_ms,
                 kept,
                 len(answer),
-                len(body or b"") + len(kept or b""),
+                # Everything the entry keeps that a caller sizes: bodies, path, query, ids.
+                len(body or b"")
+                + len(kept or b"")
+                + len(scope["path"])
+                + len(scope["query_string"])
+                + len(client_request_id),
                 headers,
             )
         )
+
+
+def too_long(scope: Scope, limit: int) -> RequestUriTooLong:
+    """414 for a path and query past `limit`; the call is journaled with the path's start only."""
+    size = len(scope["path"]) + len(scope["query_string"])
+    scope["path"] = scope["path"][:256]
+    scope["query_string"] = b""
+    return RequestUriTooLong(
+        f"The request URL is too long: {size} bytes of path and query, past mockgraph's "
+        f"limit of {limit} (MOCKGRAPH_MAX_URL_BYTES)."
+    )

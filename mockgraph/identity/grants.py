@@ -29,6 +29,7 @@ from mockgraph.identity.errors import (
 )
 from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import CODE_LIFETIME, CodeGrant, TokenCall
+from mockgraph.identity.pruning import Pruner
 from mockgraph.identity.scopes import ApiResolver, grant, read_scopes
 from mockgraph.state.fixtures import FixtureApp
 from mockgraph.state.store import Tenant
@@ -79,11 +80,19 @@ def password(
 class AuthorizationCodes:
     """Codes the sign-in page hands out, redeemed once at the token endpoint."""
 
-    def __init__(self, issuer: Issuer, apis: ApiResolver, consents: Consents) -> None:
+    def __init__(
+        self,
+        issuer: Issuer,
+        apis: ApiResolver,
+        consents: Consents,
+        pruner: Pruner | None = None,
+    ) -> None:
         self.issuer = issuer
         self.apis = apis
         self.consents = consents
         self.codes: dict[str, CodeGrant] = {}
+        # Expired codes, redeemed or not, and the oldest past its cap, go as new ones come.
+        self.pruner = pruner
 
     def forget(self, tenant_id: str | None) -> None:
         if tenant_id is None:
@@ -102,6 +111,8 @@ class AuthorizationCodes:
         if challenge is not None and method not in ("S256", "plain"):
             raise UnsupportedChallengeMethod(method=method)
         code = secrets.token_urlsafe(32)
+        if self.pruner is not None:
+            self.pruner.make_room(self.codes)
         self.codes[code] = CodeGrant(
             client_id=app.appId,
             redirect_uri=params.get("redirect_uri", ""),

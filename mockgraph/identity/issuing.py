@@ -17,6 +17,7 @@ from mockgraph.identity.models import (
     RefreshGrant,
     TokenCall,
 )
+from mockgraph.identity.pruning import Pruner
 from mockgraph.identity.scopes import short
 
 OFFLINE = frozenset({"offline_access"})
@@ -42,9 +43,11 @@ def user_claims(user: UserState, app_name: str) -> dict[str, Any]:
 class Issuer:
     """Mints what a successful grant answers, and remembers the refresh tokens it hands out."""
 
-    def __init__(self, tokens: TokenAuthority) -> None:
+    def __init__(self, tokens: TokenAuthority, pruner: Pruner | None = None) -> None:
         self.tokens = tokens
         self.refresh_tokens: dict[str, RefreshGrant] = {}
+        # Expired refresh tokens, and the oldest past its cap, are dropped as new ones come.
+        self.pruner = pruner
 
     def forget(self, tenant_id: str | None) -> None:
         if tenant_id is None:
@@ -110,6 +113,8 @@ class Issuer:
         }
         if "offline_access" in grant.oidc:
             refresh = secrets.token_urlsafe(48)
+            if self.pruner is not None:
+                self.pruner.make_room(self.refresh_tokens)
             self.refresh_tokens[refresh] = RefreshGrant(
                 app.appId, tenant.id, user.id, grant, now + REFRESH_LIFETIME
             )

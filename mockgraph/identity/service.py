@@ -20,6 +20,8 @@ from mockgraph.identity.issuing import Issuer
 from mockgraph.identity.models import TokenCall
 from mockgraph.identity.obo import JWT_BEARER_GRANT, on_behalf_of
 from mockgraph.identity.oidc import SHARED_TENANTS
+from mockgraph.identity.pruning import Pruner
+from mockgraph.identity.saved import export_refresh_tokens, import_refresh_tokens
 from mockgraph.identity.scopes import issuing_clouds
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import FixtureApp, Fixtures
@@ -55,6 +57,12 @@ def _check_fixture_user(fixtures: Fixtures, id_or_upn: str) -> None:
         )
 
 
+# Sign-in state kept at most (docs/reliability.md, "Limits"): past it the oldest go, which a
+# client meets as Entra's invalid_grant, as for a revoked refresh token.
+MAX_CODES = 10_000
+MAX_REFRESH_TOKENS = 50_000
+
+
 class Identity:
     """The token endpoint's state (codes, refresh tokens, device codes), per server."""
 
@@ -72,9 +80,11 @@ class Identity:
         if settings.device_code_user is not None:
             _check_fixture_user(fixtures, settings.device_code_user)
         self.clients = Clients(fixtures)
-        self.issuer = Issuer(tokens)
+        self.issuer = Issuer(tokens, Pruner(store, MAX_REFRESH_TOKENS))
         self.consents = Consents()
-        self.codes = grants.AuthorizationCodes(self.issuer, self.clients.api, self.consents)
+        self.codes = grants.AuthorizationCodes(
+            self.issuer, self.clients.api, self.consents, Pruner(store, MAX_CODES)
+        )
         self.device_codes = DeviceCodes(
             self.issuer,
             self.clients.api,
@@ -99,6 +109,14 @@ class Identity:
     @property
     def apis(self) -> Callable[[str], FixtureApp | None]:
         return self.clients.api
+
+    def export_state(self) -> list[dict[str, Any]]:
+        """What the state file keeps of sign-ins: the refresh tokens handed out."""
+        return export_refresh_tokens(self.issuer.refresh_tokens)
+
+    def import_state(self, items: list[Any]) -> None:
+        """Restore the refresh tokens of a state file (ValueError naming a bad one)."""
+        self.issuer.refresh_tokens.update(import_refresh_tokens(items, self.apis))
 
     def forget(self, tenant_id: str | None) -> None:
         """Drop codes, refresh tokens and device codes: one tenant's, or all (a reset)."""

@@ -23,8 +23,13 @@ log = logging.getLogger("mockgraph.notifications")
 
 # Graph waits this long for an endpoint to echo the validation token.
 HANDSHAKE_TIMEOUT = 10.0
-# Deliveries in flight at once, each on a connection of its own kept open for the next.
-MAX_CONNECTIONS = 32
+# Deliveries in flight at once per tenant, each on a connection of its own kept open for the
+# next: a tenant's dead or slow webhooks hold its own workers only.
+MAX_CONNECTIONS = 8
+# Deliveries a subscription may have waiting; past it the oldest waiting one is dropped, as
+# Graph drops notifications to an endpoint that keeps failing
+# (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks, "Throttling").
+MAX_BACKLOG = 1000
 _JSON = [("Content-Type", "application/json")]
 # Logs one attempt: (attempt, status, error, perf_counter at the start, outcome).
 Record = Callable[[int, int | None, str | None, float, str], None]
@@ -32,11 +37,14 @@ Record = Callable[[int, int | None, str | None, float, str], None]
 
 class Deliverer:
     """Every subscription's deliveries, in order per subscription, by a bounded pool of workers
-    sharing one HTTP client; no Graph call ever waits for a webhook.
+    per tenant sharing one HTTP client; no Graph call ever waits for a webhook, and no tenant's
+    webhooks wait for another's.
 
-    A subscription with something to deliver is in the ready queue at most once, so no two
-    workers ever post for the same subscription at the same time. A failed attempt goes back
-    to the ready queue only after its backoff, without holding a worker meanwhile.
+    A subscription with something to deliver is in its tenant's ready queue at most once, so no
+    two workers ever post for the same subscription at the same time. A failed attempt goes
+    back to the ready queue only after its backoff, without holding a worker meanwhile. A
+    subscription's backlog is capped at `backlog`: the oldest waiting delivery is dropped,
+    logged and listed as a "dropped" attempt.
     """
 
     def __init__(
@@ -48,6 +56,7 @@ class Deliverer:
         timeout: float,
         log_size: int,
         workers: int = MAX_CONNECTIONS,
+        backlog: int = MAX_BACKLOG,
     ) -> None:
         self._now = now
         self.attempts = attempts
@@ -58,10 +67,14 @@ class Deliverer:
         self._pending: dict[str, deque[Delivery]] = {}
         # The attempts made at each subscription's head so far.
         self._tries: dict[str, int] = {}
-        self._ready: asyncio.Queue[str] = asyncio.Queue()
+        # Per tenant: the subscriptions ready for an attempt, and the workers serving them.
+        self._ready: dict[str, asyncio.Queue[str]] = {}
+        self._workers: dict[str, list[asyncio.Task[None]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._size = workers
-        self._workers: list[asyncio.Task[None]] = []
+        self.backlog = backlog
+        # Deliveries dropped from a full backlog, per subscription.
+        self.dropped: dict[str, int] = {}
         self._busy = 0
         self._http: WebhookClient | None = None
 
@@ -118,25 +131,54 @@ class Deliverer:
         queue = self._pending.get(sub_id)
         if queue is not None:
             queue.append(delivery)
+            if len(queue) > self.backlog:
+                self._drop_oldest(sub_id, queue)
             return
         self._pending[sub_id] = deque((delivery,))
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             # Queues and tasks belong to one event loop; an app moved to another starts over.
-            self._loop, self._ready, self._workers = loop, asyncio.Queue(), []
-            for waiting in self._pending:
+            self._loop, self._ready, self._workers = loop, {}, {}
+            for waiting, held in self._pending.items():
                 if waiting != sub_id:
-                    self._ready.put_nowait(waiting)
-        self._ready.put_nowait(sub_id)
-        if len(self._workers) < self._size:
-            self._workers.append(
-                loop.create_task(self._work(), name=f"mockgraph-webhook-{len(self._workers)}")
+                    self._ready_queue(held[0].subscription.tenant_id).put_nowait(waiting)
+        self._ready_queue(delivery.subscription.tenant_id).put_nowait(sub_id)
+
+    def _ready_queue(self, tenant_id: str) -> asyncio.Queue[str]:
+        """A tenant's ready queue, with a worker more if it has fewer than its share."""
+        ready = self._ready.get(tenant_id)
+        if ready is None:
+            ready = self._ready[tenant_id] = asyncio.Queue()
+        workers = self._workers.setdefault(tenant_id, [])
+        if len(workers) < self._size:
+            loop = asyncio.get_running_loop()
+            name = f"mockgraph-webhook-{tenant_id}-{len(workers)}"
+            workers.append(loop.create_task(self._work(ready), name=name))
+        return ready
+
+    def _drop_oldest(self, sub_id: str, queue: deque[Delivery]) -> None:
+        """The oldest delivery not in flight goes (the head may be mid-attempt)."""
+        dropped = queue[1]
+        del queue[1]
+        self._busy -= 1
+        count = self.dropped[sub_id] = self.dropped.get(sub_id, 0) + 1
+        self._record(dropped)(
+            0, None, f"backlog of {self.backlog} full", time.perf_counter(), "dropped"
+        )
+        if count == 1 or count % 100 == 0:
+            log.warning(
+                "subscription %s: its webhook is behind by %d notifications; the oldest "
+                "waiting one was dropped (%d so far)",
+                sub_id,
+                self.backlog,
+                count,
             )
 
     def cancel(self, sub_id: str) -> None:
         """Drop whatever a subscription still had to deliver."""
         queue = self._pending.pop(sub_id, None)
         self._tries.pop(sub_id, None)
+        self.dropped.pop(sub_id, None)
         if queue is not None:
             self._busy -= len(queue)
 
@@ -144,6 +186,13 @@ class Deliverer:
         for sub_id in list(self._pending):
             self.cancel(sub_id)
         self.log.clear()
+        # Every tenant's workers go too; the next delivery starts its tenant's afresh.
+        for workers in self._workers.values():
+            for worker in workers:
+                worker.cancel()
+        self._ready, self._workers = {}, {}
+        if self._http is not None:
+            self._http.close()
 
     async def wait(self, timeout: float) -> int:
         """Wait until every pending delivery is done (retries included); the number left."""
@@ -152,9 +201,9 @@ class Deliverer:
             await asyncio.sleep(0.01)
         return self._busy
 
-    async def _work(self) -> None:
+    async def _work(self, ready: asyncio.Queue[str]) -> None:
         while True:
-            sub_id = await self._ready.get()
+            sub_id = await ready.get()
             queue = self._pending.get(sub_id)
             if not queue:
                 continue
@@ -178,15 +227,16 @@ class Deliverer:
         self._record(delivery)(attempt, status, error, started, outcome)
         if error is not None and not last:
             self._tries[sub_id] = attempt
+            ready = self._ready_queue(delivery.subscription.tenant_id)
             asyncio.get_running_loop().call_later(
-                self.backoff * 2 ** (attempt - 1), self._ready.put_nowait, sub_id
+                self.backoff * 2 ** (attempt - 1), ready.put_nowait, sub_id
             )
             return
         self._tries.pop(sub_id, None)
         queue.popleft()
         self._busy -= 1
         if queue:
-            self._ready.put_nowait(sub_id)
+            self._ready[delivery.subscription.tenant_id].put_nowait(sub_id)
         else:
             del self._pending[sub_id]
 

@@ -120,7 +120,7 @@ class Attempt:
     status: int | None
     error: str | None
     latency_ms: float
-    outcome: str  # "delivered", "retrying", "gaveUp", "validated" or "failed"
+    outcome: str  # "delivered", "retrying", "gaveUp", "dropped", "validated" or "failed"
 
     def as_json(self) -> dict[str, Any]:
         return {

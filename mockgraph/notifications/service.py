@@ -22,6 +22,7 @@ from mockgraph.notifications.models import (
     SubscriptionBody,
     when,
 )
+from mockgraph.notifications.saved import export_subscription, import_subscription
 from mockgraph.state.store import Store, Tenant
 
 UNKNOWN = ("PresenceUnknown", "PresenceUnknown")
@@ -186,6 +187,20 @@ class Notifier:
             watch.drop(sub_id)
         self.delivery.cancel(sub_id)
 
+    def export_state(self) -> list[dict[str, Any]]:
+        """What the state file keeps of change notifications: every live subscription."""
+        return [export_subscription(s) for w in self._tenants.values() for s in w.items.values()]
+
+    def import_state(self, items: list[Any]) -> None:
+        """Restore a state file's subscriptions (ValueError naming a bad one); their tenants
+        are loaded first. Deliveries and the ticker start with the first call that scans."""
+        if not isinstance(items, list):
+            raise ValueError("$.subscriptions is not a list")
+        for index, item in enumerate(items):
+            subscription = import_subscription(item, index)
+            tenant = self.store.tenant(subscription.tenant_id)
+            self._tenants.setdefault(tenant.id, Watch()).add(subscription, tenant.users)
+
     def forget(self, tenant_id: str | None) -> None:
         """A reset: stop the subscriptions (and their deliveries) of one tenant, or all."""
         if tenant_id is None:
@@ -212,6 +227,8 @@ class Notifier:
         watch = self._tenants.get(tenant.id)
         if watch is None or not watch.items:
             return
+        # Restored subscriptions have no ticker yet; it needs the running loop.
+        self._ticker.start()
         now = tenant.clock.timestamp()
         if now >= watch.due:
             self._lifecycle(tenant, watch, now)

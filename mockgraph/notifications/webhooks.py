@@ -11,6 +11,10 @@ from urllib.parse import urlsplit
 
 import h11
 
+# Bytes of a webhook's answer read at most: the validation token it echoes is a few hundred
+# bytes, a notification's answer has no body Graph reads. Past it, the connection is closed.
+ANSWER_LIMIT = 16 * 1024
+
 
 class WebhookError(Exception):
     """The webhook could not be reached or did not answer in time."""
@@ -42,8 +46,9 @@ Origin = tuple[str, str, int]
 class WebhookClient:
     """POSTs to webhooks; idle connections are kept, up to `keep` per origin."""
 
-    def __init__(self, *, keep: int) -> None:
+    def __init__(self, *, keep: int, answer_limit: int = ANSWER_LIMIT) -> None:
         self._keep = keep
+        self._limit = answer_limit
         self._idle: dict[Origin, list[_Connection]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tls: ssl.SSLContext | None = None
@@ -106,11 +111,11 @@ class WebhookClient:
             data += (http.send(h11.Data(data=body)) or b"") + (http.send(h11.EndOfMessage()) or b"")
             connection.writer.write(data)
             await connection.writer.drain()
-            status, chunks = 0, []
+            status, chunks, size = 0, [], 0
             while True:
                 event = http.next_event()
                 if event is h11.NEED_DATA:
-                    received = await connection.reader.read(65536)
+                    received = await connection.reader.read(min(65536, self._limit + 1))
                     if not received and status == 0:
                         raise _Closed
                     http.receive_data(received)
@@ -118,6 +123,11 @@ class WebhookClient:
                     status = event.status_code
                 elif isinstance(event, h11.Data):
                     chunks.append(bytes(event.data))
+                    size += len(event.data)
+                    if size > self._limit:
+                        # An answer past the limit is cut there; its connection is not reused.
+                        connection.close()
+                        return Answer(status, b"".join(chunks)[: self._limit])
                 elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
                     break
         except BaseException:
@@ -125,6 +135,13 @@ class WebhookClient:
             raise
         self._give_back(origin, connection)
         return Answer(status, b"".join(chunks))
+
+    def close(self) -> None:
+        """Close every idle connection."""
+        for idle in self._idle.values():
+            for connection in idle:
+                connection.close()
+        self._idle = {}
 
     def _take(self, origin: Origin) -> _Connection | None:
         loop = asyncio.get_running_loop()

@@ -37,6 +37,7 @@ from mockgraph.domain.user import Profile, profile_of
 from mockgraph.domain.values import known_activity, known_availability
 from mockgraph.errors import GraphError
 from mockgraph.jsontext import NotUnicode
+from mockgraph.state import images
 from mockgraph.state.certificates import AppCertificate, load_certificates
 from mockgraph.state.models import FixtureApp as FixtureApp
 from mockgraph.state.models import StrictModel as StrictModel
@@ -377,4 +378,7 @@ def load_fixtures(path: Path) -> Fixtures:
         raw = path.read_bytes()
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read the fixture file: {exc.strerror}") from None
-    return parse_fixtures(raw, str(path), path.parent)
+    fixtures = parse_fixtures(raw, str(path), path.parent)
+    if why := images.first_refused(user.profile.photo for user in fixtures.users):
+        raise FixtureError(f"{path}: {why}")
+    return fixtures

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +25,62 @@ class StateFileError(Exception):
     """A state file that cannot be loaded; it is left as it is."""
 
 
-def snapshot(store: Store) -> bytes:
-    """Every tenant, in the export format of GET /_mockgraph/state."""
+@dataclass
+class Saves:
+    """How the state file's periodic saves are going, for GET /_mockgraph/health."""
+
+    failures: int = 0
+    last_error: str | None = None
+
+
+class StateLock:
+    """The state file is held by one server at a time: an exclusive lock on a file beside it
+    (`.NAME.lock`, holding the holder's pid), kept for the life of the process.
+
+    os.replace swaps the state file itself at every save, so the lock cannot live on it.
+    """
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self.path = state.with_name(f".{state.name}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> StateLock:
+        """Take the lock, or StateFileError naming the file and the holder's pid."""
+        state = self.state
+        try:
+            state.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StateFileError(f"{state}: cannot lock the state file: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StateFileError(
+                f"{state}: the state file is in use by another mockgraph server (pid {holder}); "
+                "it is left untouched"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def snapshot(store: Store, extra: dict[str, Any] | None = None) -> bytes:
+    """Every tenant, in the export format of GET /_mockgraph/state, and the `extra` sections
+    the layers above keep (subscriptions, refresh tokens)."""
     document = {
         "format": FORMAT,
         "savedAt": format_offset_datetime(store.clock.now()),
         "tenants": [export_tenant(tenant) for tenant in store.tenants.values()],
+        **(extra or {}),
     }
     return json.dumps(document, separators=(",", ":")).encode()
 
@@ -61,8 +114,10 @@ def remove_leftovers(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def load(store: Store, path: Path) -> int:
-    """Load a state file into `store` (all of it or nothing); the number of tenants."""
+def load(store: Store, path: Path, restore: Callable[[dict[str, Any]], None] | None = None) -> int:
+    """Load a state file into `store` (all of it or nothing), then hand the whole document to
+    `restore` for the sections above the store (ValueError: StateFileError); the number of
+    tenants."""
     remove_leftovers(path)
     try:
         raw = path.read_bytes()
@@ -109,4 +164,9 @@ def load(store: Store, path: Path) -> int:
     for tenant_id, tenant in scratch.tenants.items():
         store.tenants[tenant_id] = tenant
         store.created.add(tenant_id)
+    if restore is not None:
+        try:
+            restore(document)
+        except ValueError as exc:
+            raise StateFileError(f"{path}: {exc}; it is left untouched") from None
     return len(document["tenants"])

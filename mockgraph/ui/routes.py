@@ -153,12 +153,13 @@ async def photo(
     if user is None:
         raise NotFound(f"No user {user_id!r} in tenant {tenant.id}.")
     try:
-        original = photos.get(user.profile.photo, None)
+        original = await photos.fetch(user.profile.photo, None)
         side = min(original.width, original.height)
-        found = original if side <= AVATAR_SIZE else photos.get(user.profile.photo, AVATAR_SIZE)
+        if side > AVATAR_SIZE:
+            original = await photos.fetch(user.profile.photo, AVATAR_SIZE)
     except GraphError:
         raise NotFound(f"User {user_id!r} has no photo.") from None
-    headers = {"ETag": found.etag, "Cache-Control": "private, no-cache"}
-    if if_none_match == found.etag:
+    headers = {"ETag": original.etag, "Cache-Control": "private, no-cache"}
+    if if_none_match == original.etag:
         return Response(status_code=304, headers=headers)
-    return Response(found.data, media_type="image/jpeg", headers=headers)
+    return Response(original.data, media_type="image/jpeg", headers=headers)

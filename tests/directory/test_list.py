@@ -315,3 +315,46 @@ def test_directory_answers_carry_graphs_headers(reader: httpx.Client) -> None:
     assert response.headers["x-ms-resource-unit"] == "1"
     assert response.headers["cache-control"] == "no-cache"
     assert response.headers["content-type"].startswith("application/json;odata.metadata=minimal")
+
+
+ADVANCED = {"$count": "true"}
+DEEP_QUERIES = [
+    ("$filter", "(" * 400 + "mail eq 'x'" + ")" * 400, "Invalid filter clause"),
+    ("$filter", "not " * 1000 + "startswith(mail,'x')", "Invalid filter clause"),
+    ("$filter", " and ".join(["mail eq 'x'"] * 600), "Invalid filter clause"),
+    ("$search", "(" * 600 + '"displayName:a"' + ")" * 600, "nested more than"),
+    ("$search", " AND ".join(['"mail:a"'] * 520), "more than 500 clauses"),
+]
+
+
+@pytest.mark.parametrize(("option", "text", "message"), DEEP_QUERIES)
+def test_deep_or_long_queries_are_graphs_400_directly_and_in_a_batch(
+    reader: httpx.Client, option: str, text: str, message: str
+) -> None:
+    params = {option: text, **ADVANCED}
+    response = reader.get("/v1.0/users", params=params, headers=EVENTUAL)
+    assert response.status_code == 400, response.text
+    assert message in response.json()["error"]["message"]
+    batched = reader.post(
+        "/v1.0/$batch",
+        json={
+            "requests": [
+                {
+                    "id": "1",
+                    "method": "GET",
+                    "url": str(httpx.URL("/users", params=params)),
+                    "headers": EVENTUAL,
+                }
+            ]
+        },
+    )
+    assert batched.status_code == 200
+    [answer] = batched.json()["responses"]
+    assert answer["status"] == 400
+    assert message in answer["body"]["error"]["message"]
+
+
+def test_a_long_search_chain_within_the_limit_is_answered(reader: httpx.Client) -> None:
+    text = " OR ".join(['"displayName:zzz"'] * 499 + ['"displayName:wil"'])
+    response = reader.get("/v1.0/users", params={"$search": text}, headers=EVENTUAL)
+    assert _ids(response) == [ALEX, NESTOR]

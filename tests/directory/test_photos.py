@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
+import struct
+import zlib
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -138,12 +142,15 @@ def test_photos_in_a_batch_are_base64(graph: Graph) -> None:
 
 
 def test_an_unreadable_photo_file_is_a_404_not_a_500(tmp_path: Path) -> None:
-    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
+    photo = tmp_path / "broken.jpg"
+    photo.write_bytes(BUNDLED_ADELE.read_bytes())
     fixture = tmp_path / "fixtures.json"
     fixture.write_text(
         '{"users": [{"id": "' + ADELE + '", "photo": "broken.jpg"}]}', encoding="utf-8"
     )
     app = create_app(Settings(fixtures=fixture))
+    # Broken after start-up, which checked it.
+    photo.write_bytes(b"not a jpeg at all")
     with InProcessTransport(app) as transport:
         graph = Graph(transport, "http://mockgraph.test")
         response = graph.as_user(ADELE, "User.Read").get("/v1.0/me/photo/$value")
@@ -169,3 +176,91 @@ def test_reading_photos_needs_a_photo_permission(graph: Graph) -> None:
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "Authorization_RequestDenied"
+
+
+BUNDLED_ADELE = Path(__file__).parents[2] / "mockgraph" / "photos" / "adele.jpg"
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares `width` x `height` pixels and holds almost none: a bomb."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )  # fmt: skip
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+# Past Pillow's limit (about 89 M pixels: a warning) and past twice it (an error).
+@pytest.mark.parametrize("side", [10_000, 20_000])
+def test_a_decompression_bomb_is_a_404_on_every_photo_route(tmp_path: Path, side: int) -> None:
+    photo = tmp_path / "bomb.png"
+    photo.write_bytes(BUNDLED_ADELE.read_bytes())
+    fixture = tmp_path / "fixtures.json"
+    fixture.write_text('{"users": [{"id": "' + ADELE + '", "photo": "bomb.png"}]}')
+    app = create_app(Settings(fixtures=fixture))
+    photo.write_bytes(_png_header(side, side))  # swapped for a bomb after start-up
+    with InProcessTransport(app) as transport:
+        graph = Graph(transport, "http://mockgraph.test")
+        client = graph.as_user(ADELE, "User.Read")
+        for path in ("/me/photo/$value", "/me/photo", "/me/photos", "/me/photos/48x48/$value"):
+            response = client.get(f"/v1.0{path}")
+            assert response.status_code == 404, (path, response.text)
+            assert response.json()["error"]["code"] == "ImageNotFound"
+        graph.close()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"not an image", "not an image"), (_png_header(20_000, 20_000), "decompression bomb")],
+)
+def test_a_photo_pillow_refuses_stops_start_up_naming_the_file(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    from mockgraph.state.fixtures import FixtureError, load_fixtures
+
+    (tmp_path / "bad.png").write_bytes(content)
+    fixture = tmp_path / "fixtures.json"
+    fixture.write_text('{"users": [{"id": "' + ADELE + '", "photo": "bad.png"}]}')
+    with pytest.raises(FixtureError) as refused:
+        load_fixtures(fixture)
+    assert str(tmp_path / "bad.png") in str(refused.value)
+    assert reason in str(refused.value)
+
+
+def test_resizing_a_large_photo_does_not_hold_up_the_event_loop(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (2500, 2500), (10, 200, 30)).save(tmp_path / "large.jpg", "JPEG")
+    fixture = tmp_path / "fixtures.json"
+    fixture.write_text('{"users": [{"id": "' + ADELE + '", "photo": "large.jpg"}]}')
+    app = create_app(Settings(fixtures=fixture))
+    with InProcessTransport(app) as transport:
+        graph = Graph(transport, "http://mockgraph.test")
+        token = graph.token(userId=ADELE, scopes=["User.Read"])
+        graph.close()
+
+    async def scenario() -> int:
+        ticks = 0
+        asgi = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=asgi, base_url="http://mockgraph.test") as client:
+            answer = asyncio.ensure_future(
+                client.get(
+                    "/v1.0/me/photos/48x48/$value", headers={"Authorization": f"Bearer {token}"}
+                )
+            )
+            while not answer.done():
+                await asyncio.sleep(0.002)
+                ticks += 1
+            assert (await answer).status_code == 200
+        return ticks
+
+    # Decoding and resizing 6 M pixels takes far longer than 20 ticks of 2 ms; on the loop,
+    # the ticker would not run at all meanwhile.
+    assert asyncio.run(scenario()) >= 20

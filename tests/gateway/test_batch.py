@@ -284,3 +284,25 @@ def test_items_carry_the_headers_graph_gives_them(graph: Graph) -> None:
     assert items[1]["status"] == 404
     assert items[1]["headers"]["Cache-Control"] == "no-cache"
     assert items[1]["headers"]["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("url", ["/$batch", "$batch", "/%24batch?x=1", "/$BATCH/"])
+def test_a_nested_batch_is_refused_whole(graph: Graph, url: str) -> None:
+    inner = {"requests": [{"id": "a", "method": "GET", "url": "/me/presence"}]}
+    response = batch(
+        graph,
+        [
+            {"id": "1", "method": "GET", "url": f"/users/{PATTI}/presence"},
+            {
+                "id": "2",
+                "method": "POST",
+                "url": url,
+                "headers": {"Content-Type": "application/json"},
+                "body": inner,
+            },
+        ],
+    )
+    assert response.status_code == 400
+    assert "cannot contain another $batch" in response.json()["error"]["message"]
+    # Refused before anything ran: no call of it is journaled.
+    assert graph.control.requests.list(path="/v1.0/users/*") == []

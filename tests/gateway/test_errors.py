@@ -8,6 +8,7 @@ import re
 from collections.abc import MutableMapping
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -248,3 +249,17 @@ def test_a_graph_request_shows_its_address_params_and_caller() -> None:
         f"GraphRequest(GET /v1.0/users/{ADELE}/presence?$select=id, params={{'id': '{ADELE}'}})"
     )
     assert repr(request) == anonymous[:-1] + f", app='{PRESENCE_SYNC}', user=None)"
+
+
+def test_two_authorization_headers_are_a_401_never_a_silent_pick(graph: Graph) -> None:
+    token = graph.token(appId=PRESENCE_SYNC, roles=["Presence.Read.All"])
+    client = httpx.Client(transport=graph.transport, base_url=graph.base_url)
+    for second in (token, "garbage"):
+        response = client.get(
+            f"/v1.0/users/{PATTI}/presence",
+            headers=[("Authorization", f"Bearer {token}"), ("Authorization", f"Bearer {second}")],
+        )
+        assert response.status_code == 401
+        error = response.json()["error"]
+        assert error["code"] == "InvalidAuthenticationToken"
+        assert "more than one Authorization header" in error["message"]
