@@ -17,6 +17,7 @@ from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures
 from mockgraph.state.journal import Journal
 from mockgraph.state.store import Store, Tenant
+from mockgraph.state.tokenlog import TokenLog
 
 
 class SignIns(Protocol):
@@ -88,5 +89,7 @@ class Runtime:
     store: Store
     tokens: TokenAuthority
     journal: Journal
+    # The token requests Entra's stand-in answered (its endpoint is not in the journal).
+    token_log: TokenLog
     identity: SignIns
     notifier: Notifications
