@@ -60,6 +60,7 @@ from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures, load_fixtures
 from mockgraph.state.journal import Journal
 from mockgraph.state.store import Store
+from mockgraph.state.tokenlog import TokenLog
 from mockgraph.steps.admin_key import refusal
 from mockgraph.steps.body_limit import declared_too_large, is_chunked, read_chunked
 from mockgraph.steps.cors import allowed_origin, preflight, with_cors
@@ -171,14 +172,17 @@ def _runtime(settings: Settings, clock: Clock, fixtures: Fixtures) -> tuple[Runt
         backoff=settings.webhook_backoff,
         timeout=settings.webhook_timeout,
     )
+    journal = Journal(settings.journal_size)
+    token_log = TokenLog(settings.journal_size, position=lambda: journal.last_sequence)
     runtime = Runtime(
         settings=settings,
         fixtures=fixtures,
         clock=clock,
         store=store,
         tokens=tokens,
-        journal=Journal(settings.journal_size),
-        identity=Identity(store, tokens, fixtures, settings),
+        journal=journal,
+        token_log=token_log,
+        identity=Identity(store, tokens, fixtures, settings, token_log),
         notifier=notifier,
     )
     return runtime, notifier

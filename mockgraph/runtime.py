@@ -19,6 +19,7 @@ from mockgraph.state.fixtures import Fixtures
 from mockgraph.state.journal import Journal
 from mockgraph.state.persistence import Saves, load, snapshot
 from mockgraph.state.store import Store, Tenant
+from mockgraph.state.tokenlog import TokenLog
 
 
 class SignIns(Protocol):
@@ -106,6 +107,8 @@ class Runtime:
     store: Store
     tokens: TokenAuthority
     journal: Journal
+    # The token requests Entra's stand-in answered (its endpoint is not in the journal).
+    token_log: TokenLog
     identity: SignIns
     notifier: Notifications
     # The state file's periodic saves: failures counted, the last one's cause kept.

@@ -53,13 +53,19 @@ async def get_report(
 ) -> dict[str, Any]:
     """What Graph would not tell you about each client of this tenant: its permissions against
     the least-privileged set its calls needed, its throttling budget, polling, retries and
-    hygiene. Each finding has a severity, its evidence (journal sequence numbers) and its fix.
-    `?since=` reports on the calls after a journal sequence number only."""
+    hygiene, token requests a cache would have saved included. Each finding has a severity,
+    its evidence (journal sequence numbers) and its fix. `?since=` reports on the calls (and
+    token requests) after a journal sequence number only."""
     after = parse_since(since)
     journal = runtime.journal
     entries = [e for e in journal.find(JournalQuery(tenant=tenant.id)) if e.sequence > after]
     return build_report(
-        entries, _graph_routes(request), tenant_id=tenant.id, since=after, dropped=journal.dropped
+        entries,
+        _graph_routes(request),
+        tenant_id=tenant.id,
+        since=after,
+        dropped=journal.dropped,
+        tokens=runtime.token_log.of(tenant.id, after),
     )
 
 

@@ -217,9 +217,11 @@ async def list_requests(
 
 @router.delete("/requests", response_model=Cleared)
 async def clear_requests(runtime: RuntimeDep, tenant: TenantParam = None) -> Cleared:
-    """Forget the journal, or one tenant's part of it."""
+    """Forget the journal (and the token requests the report reads), or one tenant's part."""
     before = len(runtime.journal)
-    runtime.journal.clear(checked_guid(tenant, "tenant") if tenant else None)
+    tenant_id = checked_guid(tenant, "tenant") if tenant else None
+    runtime.journal.clear(tenant_id)
+    runtime.token_log.forget(tenant_id)
     return Cleared(cleared=before - len(runtime.journal))
 
 

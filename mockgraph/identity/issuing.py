@@ -19,6 +19,7 @@ from mockgraph.identity.models import (
 )
 from mockgraph.identity.pruning import Pruner
 from mockgraph.identity.scopes import short
+from mockgraph.state.tokenlog import TokenLog
 
 OFFLINE = frozenset({"offline_access"})
 
@@ -41,13 +42,32 @@ def user_claims(user: UserState, app_name: str) -> dict[str, Any]:
 
 
 class Issuer:
-    """Mints what a successful grant answers, and remembers the refresh tokens it hands out."""
+    """Mints what a successful grant answers, and remembers the refresh tokens it hands out
+    and, in the token log, each access token's client, grant, scopes and times."""
 
-    def __init__(self, tokens: TokenAuthority, pruner: Pruner | None = None) -> None:
+    def __init__(
+        self,
+        tokens: TokenAuthority,
+        pruner: Pruner | None = None,
+        log: TokenLog | None = None,
+    ) -> None:
         self.tokens = tokens
         self.refresh_tokens: dict[str, RefreshGrant] = {}
         # Expired refresh tokens, and the oldest past its cap, are dropped as new ones come.
         self.pruner = pruner
+        self.log = log if log is not None else TokenLog()
+
+    def _record(self, call: TokenCall, user_id: str | None, now: float) -> None:
+        form = call.form
+        self.log.add(
+            call.tenant.id,
+            call.app.appId,
+            user_id,
+            form.get("grant_type", ""),
+            form.get("scope", ""),
+            now,
+            now + ACCESS_LIFETIME,
+        )
 
     def forget(self, tenant_id: str | None) -> None:
         if tenant_id is None:
@@ -59,8 +79,9 @@ class Issuer:
 
     def app_token(self, call: TokenCall) -> dict[str, Any]:
         """client_credentials' answer: an app token with the app's roles, no scope."""
+        now = call.tenant.clock.timestamp()
         token = self.tokens.mint(
-            now=call.tenant.clock.timestamp(),
+            now=now,
             lifetime=ACCESS_LIFETIME,
             tenant_id=call.tenant.id,
             app_id=call.app.appId,
@@ -70,6 +91,7 @@ class Issuer:
             audience=call.audience,
             appidacr=call.appidacr,
         )
+        self._record(call, None, now)
         return {
             "token_type": "Bearer",
             "expires_in": ACCESS_LIFETIME - 1,
@@ -124,6 +146,7 @@ class Issuer:
         if call.form.get("client_info") == "1":
             info = json.dumps({"uid": user.id, "utid": tenant.id}).encode()
             answer["client_info"] = base64.urlsafe_b64encode(info).rstrip(b"=").decode()
+        self._record(call, user.id, now)
         return answer
 
     @staticmethod

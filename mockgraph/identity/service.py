@@ -26,6 +26,7 @@ from mockgraph.identity.scopes import issuing_clouds
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import FixtureApp, Fixtures
 from mockgraph.state.store import Store, Tenant
+from mockgraph.state.tokenlog import TokenLog
 
 Handler = Callable[[TokenCall], dict[str, Any]]
 
@@ -72,6 +73,7 @@ class Identity:
         tokens: TokenAuthority,
         fixtures: Fixtures,
         settings: Settings | None = None,
+        token_log: TokenLog | None = None,
     ) -> None:
         self.store = store
         self.tokens = tokens
@@ -80,7 +82,8 @@ class Identity:
         if settings.device_code_user is not None:
             _check_fixture_user(fixtures, settings.device_code_user)
         self.clients = Clients(fixtures)
-        self.issuer = Issuer(tokens, Pruner(store, MAX_REFRESH_TOKENS))
+        self.token_log = token_log if token_log is not None else TokenLog()
+        self.issuer = Issuer(tokens, Pruner(store, MAX_REFRESH_TOKENS), self.token_log)
         self.consents = Consents()
         self.codes = grants.AuthorizationCodes(
             self.issuer, self.clients.api, self.consents, Pruner(store, MAX_CODES)
@@ -119,11 +122,13 @@ class Identity:
         self.issuer.refresh_tokens.update(import_refresh_tokens(items, self.apis))
 
     def forget(self, tenant_id: str | None) -> None:
-        """Drop codes, refresh tokens and device codes: one tenant's, or all (a reset)."""
+        """Drop codes, refresh tokens, device codes and the token requests: one tenant's, or
+        all (a reset)."""
         self.codes.forget(tenant_id)
         self.issuer.forget(tenant_id)
         self.device_codes.forget(tenant_id)
         self.consents.forget(tenant_id)
+        self.token_log.forget(tenant_id)
 
     def tenant(self, segment: str) -> Tenant:
         """The tenant a URL names: its id, `common`/`organizations`, or a fixture domain."""

@@ -1,6 +1,6 @@
 """The report: the journal's calls grouped per client, each with its permissions, throttling
-budget, retries and findings. Computed when asked for, from the journal alone: a server nobody
-asks for a report pays nothing for it."""
+budget, retries and findings. Computed when asked for, from the journal and the token log
+alone: a server nobody asks for a report pays nothing for it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from mockgraph.report.hygiene import hygiene
 from mockgraph.report.polling import polling
 from mockgraph.report.privilege import permissions
 from mockgraph.report.retries import retries
+from mockgraph.report.tokens import repeated_tokens
 from mockgraph.state.journal import Entry
+from mockgraph.state.tokenlog import TokenRequest
 
 SEVERITIES = (ERROR, WARNING, INFO)
 
@@ -27,17 +29,24 @@ def build_report(
     tenant_id: str,
     since: int,
     dropped: int,
+    tokens: Sequence[TokenRequest] = (),
 ) -> dict[str, Any]:
-    """The report on `entries` (one tenant's journal after `since`), per client."""
+    """The report on `entries` (one tenant's journal after `since`) and `tokens` (the token
+    requests Entra answered it since then), per client."""
     calls = read_calls(list(entries), routes)
     by_client: dict[Client, list[Call]] = {}
     by_app: dict[str, list[Call]] = {}
     for call in calls:
         by_client.setdefault(call.client, []).append(call)
         by_app.setdefault(call.client.app_id, []).append(call)
-    budgets = {app: budget(app_calls) for app, app_calls in by_app.items()}
+    requested: dict[Client, list[TokenRequest]] = {}
+    for token in tokens:
+        asker = Client(token.app_id, token.user_id)
+        requested.setdefault(asker, []).append(token)
+        by_client.setdefault(asker, [])
+    budgets = {app: budget(by_app.get(app, [])) for app in {c.app_id for c in by_client}}
     clients = [
-        _client(client, client_calls, *budgets[client.app_id])
+        _client(client, client_calls, requested.get(client, []), *budgets[client.app_id])
         for client, client_calls in sorted(by_client.items(), key=lambda item: _order(item[0]))
     ]
     summary = {severity: 0 for severity in SEVERITIES}
@@ -60,7 +69,11 @@ def _order(client: Client) -> tuple[str, str]:
 
 
 def _client(
-    client: Client, calls: list[Call], app_budget: dict[str, Any], over: set[int]
+    client: Client,
+    calls: list[Call],
+    tokens: list[TokenRequest],
+    app_budget: dict[str, Any],
+    over: set[int],
 ) -> dict[str, Any]:
     granted, findings = permissions(client, calls)
     handled, retry_findings = retries(calls)
@@ -68,12 +81,16 @@ def _client(
     findings += polling(calls)
     findings += retry_findings
     findings += hygiene(calls)
+    if (repeated := repeated_tokens(tokens)) is not None:
+        findings.append(repeated)
     findings.sort(key=_severity)
     return {
         **client.as_json(),
         "calls": len(calls),
-        "firstSequence": calls[0].entry.sequence,
-        "lastSequence": calls[-1].entry.sequence,
+        # None for a client that only asked Entra for tokens.
+        "firstSequence": calls[0].entry.sequence if calls else None,
+        "lastSequence": calls[-1].entry.sequence if calls else None,
+        "tokenRequests": len(tokens),
         "permissions": granted,
         "throttling": app_budget,
         "retries": handled,

@@ -103,10 +103,13 @@ def format_report(data: Mapping[str, Any]) -> list[str]:
 
 def _client_lines(client: Mapping[str, Any]) -> list[str]:
     permissions, budget, retries = client["permissions"], client["throttling"], client["retries"]
+    span = f"#{client['firstSequence']}-#{client['lastSequence']}" if client["calls"] else ""
+    tokens = client.get("tokenRequests", 0)
     lines = [
         "",
-        f"{_name(client)} ({client['kind']}): {client['calls']} calls, "
-        f"#{client['firstSequence']}-#{client['lastSequence']}",
+        f"{_name(client)} ({client['kind']}): {client['calls']} calls"
+        + (f", {span}" if span else "")
+        + (f", {tokens} token requests" if tokens else ""),
         f"  permissions  held {', '.join(permissions['held']) or '(none)'}; least privileged "
         f"{', '.join(permissions['leastPrivileged']) or '(none)'}",
         f"  throttling   peak {budget['peak']:,} of {budget['limit']:,} presence calls in "
@@ -117,6 +120,8 @@ def _client_lines(client: Mapping[str, Any]) -> list[str]:
     for finding in client["findings"]:
         evidence = finding["evidence"]
         shown = ", ".join(f"#{s}" for s in evidence["sequences"][:SHOWN])
+        # Token requests are not journaled: their evidence is their times.
+        shown = shown or ", ".join(evidence.get("times", [])[:SHOWN])
         more = ", ..." if evidence["count"] > SHOWN else ""
         lines.append(f"  {finding['severity'].upper():<8} {finding['check']}: {finding['title']}")
         lines.append(f"           fix: {finding['fix']}")

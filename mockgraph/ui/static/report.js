@@ -24,7 +24,7 @@ function reportClient(client) {
   const p = client.permissions, b = client.throttling, r = client.retries;
   const who = client.userId ? `user ${client.userId}` : "app only";
   return el("section", { class: "report-client" },
-    el("h3", {}, el("span", { class: "mono" }, client.appId), el("span", { class: "muted" }, ` ${client.kind} · ${who} · ${client.calls} calls`)),
+    el("h3", {}, el("span", { class: "mono" }, client.appId), el("span", { class: "muted" }, ` ${client.kind} · ${who} · ${client.calls} calls${client.tokenRequests ? ` · ${client.tokenRequests} token requests` : ""}`)),
     el("dl", {},
       el("dt", {}, "Held"), el("dd", {}, p.held.join(", ") || "(none)"),
       el("dt", {}, "Least"), el("dd", {}, p.leastPrivileged.join(", ") || "(none)"),
@@ -36,7 +36,10 @@ function reportClient(client) {
 }
 
 function reportFinding(f) {
-  const seq = f.evidence.sequences.slice(0, 10).map((n) => `#${n}`).join(" ");
+  // Token requests are not journaled: their evidence is their times.
+  const seq = f.evidence.sequences.length
+    ? f.evidence.sequences.slice(0, 10).map((n) => `#${n}`).join(" ")
+    : (f.evidence.times || []).slice(0, 10).join(" ");
   const more = f.evidence.count > 10 ? " …" : "";
   return el("li", { class: `finding ${f.severity}` },
     el("span", { class: `severity ${f.severity}` }, f.severity),
