@@ -90,12 +90,12 @@ def _command(
     run: Command,
 ) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
-    _server_options(parser)
+    server_options(parser)
     parser.set_defaults(run=lambda args: _run(run, args))
     return parser
 
 
-def _server_options(parser: argparse.ArgumentParser) -> None:
+def server_options(parser: argparse.ArgumentParser) -> None:
     """--url, --admin-key and --tenant, on a command and on each of its subcommands."""
     ClientSettings.add_arguments(parser)
     parser.add_argument(
@@ -109,7 +109,7 @@ def _subcommand(
     parser = actions.add_parser(name, help=help_text)
     for argument, argument_help in arguments:
         parser.add_argument(argument, help=argument_help)
-    _server_options(parser)
+    server_options(parser)
     return parser
 
 
@@ -124,7 +124,7 @@ def _run(command: Command, args: argparse.Namespace) -> int:
     tenant = getattr(args, "tenant", None) if not getattr(args, "all", False) else None
     admin = MockGraphAdmin(client.base_url, tenant=tenant, admin_key=client.admin_key)
     try:
-        with _reported(client.base_url):
+        with reported(client.base_url):
             command(admin, args)
     except CommandFailed as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
@@ -137,7 +137,7 @@ def _run(command: Command, args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _reported(url: str) -> Iterator[None]:
+def reported(url: str) -> Iterator[None]:
     """Transport failures and refused calls as one line each."""
     import httpx
 
@@ -157,7 +157,7 @@ def post_token(client: ClientSettings, body: dict[str, object]) -> int:
 
     admin = MockGraphAdmin(client.base_url, admin_key=client.admin_key)
     try:
-        with _reported(client.base_url):
+        with reported(client.base_url):
             print(admin._call("POST", "/tokens", body)["access_token"])
     except CommandFailed as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)

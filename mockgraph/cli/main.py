@@ -14,6 +14,7 @@ from mockgraph import __version__
 from mockgraph.cli.control import add_control_commands, client_settings, post_token
 from mockgraph.cli.proxy import add_proxy_commands, tls_files
 from mockgraph.cli.report import add_report_command
+from mockgraph.cli.scenario import add_scenario_command
 from mockgraph.settings import ClientSettings, Settings
 
 EXIT_CONFIG = 2
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(run=token_command)
 
     add_control_commands(commands)
+    add_scenario_command(commands)
     add_report_command(commands)
     add_proxy_commands(commands)
     return parser
