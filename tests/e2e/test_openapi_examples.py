@@ -21,6 +21,8 @@ from mockgraph.server import ServerThread
 from mockgraph.settings import Settings
 from tests.constants import ADELE, BUSY_LIGHT, TENANT
 
+REAUTHORIZE = "/subscriptions/{id}/reauthorize"
+
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[httpx.Client]:
@@ -34,10 +36,20 @@ def server(tmp_path: Path) -> Iterator[httpx.Client]:
         yield client
 
 
-def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            yield path, method, operation
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every operation in the document's order, but a subscription's reauthorize just before
+    its DELETE, so that both address the subscription made before them."""
+    found = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]
+    for moved in [o for o in found if o[0].endswith(REAUTHORIZE)]:
+        found.remove(moved)
+        item_path = moved[0].removesuffix("/reauthorize")
+        at = next(i for i, o in enumerate(found) if o[0] == item_path and o[1] == "delete")
+        found.insert(at, moved)
+    return found
 
 
 def example_request(
@@ -95,12 +107,13 @@ def test_every_example_runs_as_it_stands(server: httpx.Client) -> None:
     known: dict[str, str] = {}
     count = 0
     for path, method, operation in operations(document):
-        subscription = path.endswith("/subscriptions/{id}")
+        subscription = path.endswith(("/subscriptions/{id}", REAUTHORIZE))
         if subscription and "id" not in known:
             failures.append(f"{method.upper()} {path}: no subscription was created before it")
             continue
         # The subscription calls follow the one that created it; the rest stand alone.
-        if not path.endswith(("/subscriptions", "/subscriptions/{id}")) or method == "post":
+        creates = path.endswith("/subscriptions") and method == "post"
+        if creates or not (subscription or path.endswith("/subscriptions")):
             assert server.post("/_mockgraph/reset").status_code == 200
         if path.endswith("/device-codes/{user_code}"):
             # A device code to decide: one the bundled public client asks for.
