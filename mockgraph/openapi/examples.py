@@ -96,6 +96,13 @@ class Examples:
                 "times": 1,
                 "retryAfter": 5,
             },
+            ("post", "/_mockgraph/tenants"): {"tenantId": "0d5c0e4a-9b1f-4e77-8c2a-3f6b7d9e1a25"},
+            ("post", "/_mockgraph/scenario"): {
+                "action": "start",
+                "profile": "office-day",
+                "users": 12,
+                "paused": True,
+            },
             ("put", "/_mockgraph/throttling"): {"limit": 1500, "window": "PT30S"},
             ("post", "/_mockgraph/clock"): {"advance": "PT10M"},
             ("post", "/{tenant}/oauth2/v2.0/devicecode"): {
