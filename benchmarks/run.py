@@ -33,12 +33,13 @@ from benchmarks.memory import evaluate_memory, run_memory
 from benchmarks.peers import evaluate_peers, peer_ratios, run_peers
 from benchmarks.presence import evaluate_presence, run_presence, run_scale
 from benchmarks.proxy import evaluate_proxy, run_proxy
+from benchmarks.scenario import evaluate_scenario, run_scenario
 from benchmarks.startup import evaluate_startup, run_startup, startup_ratios
 
 RESULTS = HERE / "results"
 DOC = ROOT / "docs" / "performance.md"
 # The groups of cases `--case` selects; `make bench` runs them all.
-CASES = ("presence", "scale", "startup", "memory", "fanout", "directory", "proxy")
+CASES = ("presence", "scale", "startup", "memory", "fanout", "directory", "proxy", "scenario")
 
 
 def run(bench: Bench, peers: bool, cases: Sequence[str] = CASES) -> Report:
@@ -59,6 +60,8 @@ def run(bench: Bench, peers: bool, cases: Sequence[str] = CASES) -> Report:
         run_directory(bench)
     if "proxy" in cases:
         run_proxy(bench, with_case_1="presence" in cases)
+    if "scenario" in cases:
+        run_scenario(bench)
     bench.report.machine = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -79,6 +82,7 @@ def evaluate(report: Report) -> None:
     evaluate_memory(report)
     evaluate_fanout(report)
     evaluate_directory(report)
+    evaluate_scenario(report)
     errors = sum(r.errors or 0 for r in report.rows if r.server == "mockgraph")
     report.target("no mockgraph request failed", errors == 0, f"{errors} non-2xx answers")
 
@@ -130,8 +134,8 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         choices=CASES,
         help="run only this group of cases (repeatable): presence (1, 3-5 and the baselines), "
-        "scale (2), startup (6), memory (7), fanout (8), directory (9-12), proxy (13); "
-        "all by default",
+        "scale (2), startup (6), memory (7), fanout (8), directory (9-12), proxy (13), "
+        "scenario (14); all by default",
     )
     flags.add_argument(
         "--update-docs", action="store_true", help="write the table into docs/performance.md"
