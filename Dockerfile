@@ -12,14 +12,15 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY mockgraph ./mockgraph
 # Build the wheel, then install it with its dependencies into a venv of its own; what serving
-# never imports (setuptools, and uvicorn[standard]'s YAML, websockets and reload parts) goes.
+# never imports (setuptools, uvicorn[standard]'s YAML, websockets and reload parts, type stubs,
+# and the Cython and C sources uvloop ships beside its compiled modules) goes.
 RUN python3 -m venv /opt/mockgraph \
  && /opt/mockgraph/bin/pip wheel --quiet --no-deps --wheel-dir /wheels . \
  && /opt/mockgraph/bin/pip install --quiet /wheels/*.whl \
  && /opt/mockgraph/bin/pip uninstall --quiet --yes setuptools pyyaml websockets watchfiles \
  && /opt/mockgraph/bin/pip uninstall --quiet --yes pip \
  && rm -rf /opt/mockgraph/lib/python3*/site-packages/pip* \
- && find /opt/mockgraph -name '*.pyi' -delete
+ && find /opt/mockgraph \( -name '*.pyi' -o -name '*.pyx' -o -name '*.pxd' -o -name '*.c' -o -name '*.h' \) -delete
 
 FROM ${PYTHON_IMAGE}
 COPY --from=build /opt/mockgraph /opt/mockgraph

@@ -14,13 +14,11 @@ import httpx
 from benchmarks.harness.bench import Bench
 from benchmarks.harness.report import Report, Row, percentile
 from benchmarks.harness.servers import (
-    HERE,
-    PYTHON,
     Sampler,
     Server,
-    free_port,
     mockgraph_server,
     running,
+    webhook_server,
 )
 from benchmarks.harness.tenant import READER_APP, WRITER_APP, user_id, write_fixtures
 from mockgraph.notifications.webhooks import WebhookClient
@@ -47,13 +45,6 @@ class FanOut:
     elapsed_s: float
     latencies_ms: list[float]
     rss_subscribed_mib: float
-
-
-def webhook_server() -> Server:
-    port = free_port()
-    argv = [PYTHON, "-m", "uvicorn", "webhook:app", "--port", str(port)]
-    argv += ["--log-level", "warning", "--no-access-log"]
-    return Server("webhook receiver", argv, port, "/health", cwd=HERE)
 
 
 async def _subscribe_all(client: httpx.AsyncClient, webhook: str, count: int) -> None:

@@ -33,13 +33,14 @@ from benchmarks.memory import evaluate_memory, run_memory
 from benchmarks.peers import evaluate_peers, peer_ratios, run_peers
 from benchmarks.presence import evaluate_presence, run_presence, run_scale
 from benchmarks.proxy import evaluate_proxy, run_proxy
+from benchmarks.scenario import evaluate_scenario, run_scenario
 from benchmarks.soak import evaluate_soak, run_soak
 from benchmarks.startup import evaluate_startup, run_startup, startup_ratios
 
 RESULTS = HERE / "results"
 DOC = ROOT / "docs" / "performance.md"
 # The groups of cases `--case` selects; `make bench` runs them all.
-CASES = ("presence", "scale", "startup", "memory", "fanout", "directory", "proxy")
+CASES = ("presence", "scale", "startup", "memory", "fanout", "directory", "proxy", "scenario")
 # Cases run only when named: the soak takes minutes (docs/performance.md, "Soak").
 ON_REQUEST = ("soak",)
 
@@ -64,6 +65,8 @@ def run(bench: Bench, peers: bool, cases: Sequence[str] = CASES) -> Report:
         run_proxy(bench, with_case_1="presence" in cases)
     if "soak" in cases:
         run_soak(bench)
+    if "scenario" in cases:
+        run_scenario(bench)
     bench.report.machine = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -85,6 +88,7 @@ def evaluate(report: Report) -> None:
     evaluate_fanout(report)
     evaluate_directory(report)
     evaluate_soak(report)
+    evaluate_scenario(report)
     errors = sum(r.errors or 0 for r in report.rows if r.server == "mockgraph")
     report.target("no mockgraph request failed", errors == 0, f"{errors} non-2xx answers")
 
@@ -136,8 +140,8 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         choices=CASES + ON_REQUEST,
         help="run only this group of cases (repeatable): presence (1, 3-5 and the baselines), "
-        "scale (2), startup (6), memory (7), fanout (8), directory (9-12), proxy (13); "
-        "all of these by default; soak (14) only when named",
+        "scale (2), startup (6), memory (7), fanout (8), directory (9-12), proxy (13), "
+        "scenario (15); all of these by default; soak (14) only when named",
     )
     flags.add_argument(
         "--update-docs", action="store_true", help="write the table into docs/performance.md"

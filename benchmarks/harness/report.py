@@ -33,6 +33,8 @@ class Report:
     ratios: list[dict[str, Any]] = field(default_factory=list)
     machine: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    # Figures a case measured beyond the table's columns, by case, for its targets.
+    figures: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def row(self, case: str, server: str) -> Row | None:
         return next((r for r in self.rows if r.case == case and r.server == server), None)

@@ -57,6 +57,13 @@ def rss_mib(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system, every thread) a process has used so far, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime and stime, the 14th and 15th fields of stat(5), in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     name: str
@@ -194,3 +201,11 @@ def raw_asgi_server() -> Server:
 def fastapi_server() -> Server:
     """What a hand-written FastAPI mock costs: benchmarks/baselines/fastapi_one_route.py."""
     return uvicorn_server(FASTAPI, "fastapi_one_route:app")
+
+
+def webhook_server() -> Server:
+    """benchmarks/webhook.py: a webhook that notes when each notification came (cases 8, 14)."""
+    port = free_port()
+    argv = [PYTHON, "-m", "uvicorn", "webhook:app", "--port", str(port)]
+    argv += ["--log-level", "warning", "--no-access-log"]
+    return Server("webhook receiver", argv, port, "/health", cwd=HERE)

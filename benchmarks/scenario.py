@@ -1,0 +1,399 @@
+"""Case 14 of `make bench` (`--case scenario`): the office-day scenario (issue 26) on 10,000
+users at 600x, with 1,000 presence subscriptions delivering to a local webhook
+(benchmarks/webhook.py), and case 1 served beside it.
+
+One server at its defaults (request log on). Case 1 is measured on it first, quiet; then the
+scenario is started through `POST /_mockgraph/scenario`, each of the first 1,000 users (the
+fixtures' users come first in the cast) is subscribed to by itself, and for a bounded time the
+run notes the steps applied, the notifications received, the server's CPU time and RSS, and
+the virtual clock's lag (`lagSeconds` of `GET /_mockgraph/scenario`), with case 1 loaded by
+wrk in the middle of it. Subscriptions live on the tenant's clock, which runs 600x: an hour of
+it is 6 s of wall time, so the run renews every subscription over and over, as a client of
+a fast scenario has to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import time
+from collections.abc import Container
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+import httpx
+
+from benchmarks.harness.bench import Bench
+from benchmarks.harness.report import Report, Row, percentile
+from benchmarks.harness.servers import (
+    Sampler,
+    Server,
+    cpu_seconds,
+    mockgraph_server,
+    running,
+    webhook_server,
+)
+from benchmarks.harness.tenant import (
+    PRESENCE_BODY_PATH,
+    READER_APP,
+    reader_token,
+    token,
+    user_id,
+    write_fixtures,
+)
+
+SCENARIO_CASE = "15. office-day scenario"
+QUIET_CASE = "15. GET presence (case 1), no scenario"
+DURING_CASE = "15. GET presence (case 1), during the scenario"
+SPEED = 600.0
+# How well a step's wall time is known (the anchor's precision: a round trip, a tick): a
+# notification up to this much before it still answers it.
+ANCHOR_TOLERANCE = 0.005
+# An hour of the clock is 6 s at 600x, and a renewal keeps a subscription for 45 to 59
+# virtual minutes (4.5 to 5.9 s): passes over them all back to back (at most two a second).
+# A pass every 3 s lost subscriptions while wrk loaded the server (passes slowed down).
+RENEW_EVERY = 0.5
+
+
+@dataclass
+class Window:
+    """What the measured window saw, on the server's and the webhook's side."""
+
+    started: float = 0.0
+    wall: float = 0.0
+    applied: int = 0
+    cpu: float = 0.0
+    # The server's CPU share while wrk loaded case 1; the webhook's and this process's.
+    cpu_case_1: float = 0.0
+    cpu_others: tuple[float, float] = (0.0, 0.0)
+    lag_p99: list[float] = field(default_factory=list)
+    lag_max: list[float] = field(default_factory=list)
+    renewals: int = 0
+    renewal_failures: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class Latency:
+    latencies_ms: list[float]
+    visible: int
+    notified: int
+    covered_s: float
+
+
+def _virtual(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+class Subscriber:
+    """The run's subscriptions: made one per user by that user, and renewed until stopped."""
+
+    def __init__(self, client: httpx.AsyncClient, webhook: str, started: tuple[float, float]):
+        self.client, self.webhook = client, webhook
+        self.base = started[1]  # the scenario's clock when last read
+        self.made: list[tuple[str, str]] = []  # (subscription id, its user's token)
+        self.window = Window()
+
+    async def read_clock(self) -> None:
+        scenario = await self.client.get("/_mockgraph/scenario")
+        self.base = max(self.base, _virtual(scenario.json()["now"]))
+
+    def expiry(self) -> str:
+        """59 virtual minutes after the clock was last read: within Graph's 60 (the clock only
+        moves on), and at least its 45 (a sooner one is taken as 45 after the call)."""
+        return (datetime.fromtimestamp(self.base, UTC) + timedelta(minutes=59)).isoformat()
+
+    async def subscribe(self, count: int) -> None:
+        await self.read_clock()
+        gate = asyncio.Semaphore(16)
+
+        async def one(index: int) -> None:
+            async with gate:
+                minted = await self.client.post("/_mockgraph/tokens", json=_reader(index))
+                bearer = minted.json()["access_token"]
+                created = await self.client.post(
+                    "/v1.0/subscriptions",
+                    headers={"Authorization": f"Bearer {bearer}"},
+                    json={
+                        "changeType": "updated",
+                        "notificationUrl": self.webhook + "/notify",
+                        "resource": f"/communications/presences/{user_id(index)}",
+                        "expirationDateTime": self.expiry(),
+                    },
+                )
+                created.raise_for_status()
+                self.made.append((created.json()["id"], bearer))
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+
+    async def renew_forever(self, every: float = RENEW_EVERY) -> None:
+        """PATCH every subscription made so far, a pass every `every` s (or back to back when
+        a pass takes longer); until cancelled."""
+        gate = asyncio.Semaphore(16)
+
+        async def renew(sub_id: str, bearer: str) -> None:
+            async with gate:
+                answer = await self.client.patch(
+                    f"/v1.0/subscriptions/{sub_id}",
+                    headers={"Authorization": f"Bearer {bearer}"},
+                    json={"expirationDateTime": self.expiry()},
+                )
+                self.window.renewals += 1
+                if answer.status_code != 200:
+                    failures = self.window.renewal_failures
+                    failures[answer.status_code] = failures.get(answer.status_code, 0) + 1
+
+        while True:
+            started = time.monotonic()
+            await self.read_clock()
+            await asyncio.gather(*(renew(*made) for made in list(self.made)))
+            await asyncio.sleep(max(0.0, started + every - time.monotonic()))
+
+
+async def _watch(client: httpx.AsyncClient, window: Window, seconds: float) -> None:
+    """Poll the scenario's state every second for `seconds`: its lag figures."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await asyncio.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        lag = (await client.get("/_mockgraph/scenario")).json()["lagSeconds"]
+        window.lag_p99.append(lag["p99"])
+        window.lag_max.append(lag["max"])
+
+
+async def _anchor(client: httpx.AsyncClient, start: float) -> tuple[float, float]:
+    """The wall time (monotonic) at which the scenario's clock stood at `start`.
+
+    The clock, moved by the ticker to its target, is at `start + (tick - anchor) * 600` after
+    a tick; each of a few GETs of the scenario puts that tick within its round trip. The
+    shortest round trip's midpoint gives the anchor, to about half of it plus a tick's period.
+    """
+    best: tuple[float, float] = (float("inf"), 0.0)
+    for _ in range(5):
+        sent = time.monotonic()
+        now = _virtual((await client.get("/_mockgraph/scenario")).json()["now"])
+        received = time.monotonic()
+        best = min(best, (received - sent, (sent + received) / 2 - (now - start) / SPEED))
+    return best[1], start
+
+
+async def _applied(client: httpx.AsyncClient) -> int:
+    state = (await client.get("/_mockgraph/scenario")).json()
+    if state["state"] != "running":
+        raise RuntimeError(f"the scenario is {state['state']}, not running")
+    applied: int = state["applied"]
+    return applied
+
+
+async def _measure(
+    bench: Bench, servers: tuple[Server, Server], sub: Subscriber, seconds: float, case_1: Any
+) -> Window:
+    """The window: steps, CPU and lag over `seconds`, case 1 loaded in its middle."""
+    window, client, server = sub.window, sub.client, servers[0]
+    pid, webhook_pid = (s.process.pid if s.process else 0 for s in servers)
+    applied = await _applied(client)
+    started, cpu = time.monotonic(), cpu_seconds(pid)
+    others = (cpu_seconds(webhook_pid), time.process_time())
+    window.started = started
+    watcher = asyncio.create_task(_watch(client, window, seconds))
+    # Case 1 beside the scenario, in a thread (wrk is a process of its own), mid-window.
+    load_s = (0 if bench.quick else 2) + bench.seconds * bench.runs
+    await asyncio.sleep(max(0.0, (seconds - load_s) / 2))
+    loaded, before = time.monotonic(), cpu_seconds(pid)
+    await asyncio.to_thread(bench.measure, DURING_CASE, server, **case_1)
+    window.cpu_case_1 = (cpu_seconds(pid) - before) / (time.monotonic() - loaded)
+    await watcher
+    window.wall = time.monotonic() - started
+    window.cpu = cpu_seconds(pid) - cpu
+    window.cpu_others = (
+        (cpu_seconds(webhook_pid) - others[0]) / window.wall,
+        (time.process_time() - others[1]) / window.wall,
+    )
+    window.applied = await _applied(client) - applied
+    return window
+
+
+async def _play(
+    bench: Bench, server: Server, webhook: Server, subscriptions: int, seconds: float
+) -> tuple[Window, list[dict[str, Any]], list[tuple[str, float]], float]:
+    """Start the scenario, subscribe, measure, stop it: the window, the journal, the
+    webhook's arrivals and the wall time (monotonic) the scenario's clock started from."""
+    users = 1000 if bench.quick else 10_000
+    body = {"action": "start", "profile": "office-day", "users": users, "seed": 1}
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        started = await client.post("/_mockgraph/scenario", json={**body, "speed": SPEED})
+        started.raise_for_status()
+        anchor = await _anchor(client, _virtual(started.json()["start"]))
+        reader = await asyncio.to_thread(token, server.url, **_reader(0))
+        path = PRESENCE_BODY_PATH.format(id=user_id(1))
+        case_1 = {
+            "url": server.url + path,
+            "note": f"office-day running at 600x, {subscriptions:,} subscriptions renewed "
+            "over and over",
+            "headers": [f"Authorization: Bearer {reader}"],
+        }
+        sub = Subscriber(client, webhook.url, anchor)
+        renewer = asyncio.create_task(sub.renew_forever())
+        try:
+            await sub.subscribe(subscriptions)
+            window = await _measure(bench, (server, webhook), sub, seconds, case_1)
+        finally:
+            renewer.cancel()
+        await client.post("/_mockgraph/scenario", json={"action": "stop"})
+        journal = await client.get("/_mockgraph/scenario/steps", params={"limit": 100_000})
+        arrivals = (await client.get(webhook.url + "/arrivals")).json()
+    return window, journal.json()["value"], arrivals, anchor[0]
+
+
+def _reader(index: int) -> dict[str, Any]:
+    """A token of user `index` that reads presence, minted on the scenario's clock (tokens
+    are checked on it) and valid for a week of it."""
+    scopes = ["Presence.Read.All"]
+    return {"userId": user_id(index), "scopes": scopes, "appId": READER_APP, "expiresIn": 604800}
+
+
+def _moments(
+    journal: list[dict[str, Any]], watched: Container[str], wall0: float
+) -> dict[str, list[tuple[float, bool]]]:
+    """Per watched user, each moment that has steps (in wall time), and whether they changed
+    the user's availability or activity from what the subscriber last heard: counted only
+    when nothing else (an expiry) changed the user since the moment before, that is when each
+    step moved the user's sequence number by at most one."""
+    groups: dict[str, list[list[tuple[float, int, str, str]]]] = {}
+    for entry in journal:
+        if entry["userId"] not in watched:
+            continue
+        step = (entry["at"], entry["sequence"], entry["availability"], entry["activity"])
+        mine = groups.setdefault(entry["userId"], [])
+        if mine and mine[-1][-1][0] == step[0]:
+            mine[-1].append(step)
+        else:
+            mine.append([step])
+    moments: dict[str, list[tuple[float, bool]]] = {}
+    for user, mine in groups.items():
+        out = moments[user] = []
+        for before, group in zip([None, *mine], mine, strict=False):
+            changed = False
+            if before is not None:
+                seqs = [before[-1][1], *(s[1] for s in group)]
+                clean = all(b - a in (0, 1) for a, b in pairwise(seqs))
+                changed = clean and group[-1][2:] != before[-1][2:]
+            out.append((wall0 + group[0][0] / SPEED, changed))
+    return moments
+
+
+def latency(
+    journal: list[dict[str, Any]], arrivals: list[tuple[str, float]], wall0: float, since: float
+) -> Latency:
+    """Each moment whose steps changed a watched user's availability or activity, answered
+    by the first notification about that user after it (in wall time: the scenario's start
+    plus the offset / 600, known to ANCHOR_TOLERANCE) and before the user's next moment.
+    Changes the clock made (an expiry) have no step, and are not counted."""
+    watched: dict[str, list[float]] = {}
+    for user, stamp in arrivals:
+        watched.setdefault(user, []).append(stamp)
+    for stamps in watched.values():
+        stamps.sort()
+    found: list[float] = []
+    visible = 0
+    for user, moments in _moments(journal, watched, wall0).items():
+        stamps = watched[user]
+        for index, (due, changed) in enumerate(moments):
+            if not changed or due < since:
+                continue
+            visible += 1
+            until = moments[index + 1][0] if index + 1 < len(moments) else float("inf")
+            first = bisect.bisect_left(stamps, due - ANCHOR_TOLERANCE)
+            if first < len(stamps) and stamps[first] < until - ANCHOR_TOLERANCE:
+                found.append((stamps[first] - due) * 1000)
+    covered = (journal[-1]["at"] - journal[0]["at"]) / SPEED if journal else 0.0
+    return Latency(sorted(found), visible, len(found), covered)
+
+
+def run_scenario(bench: Bench) -> None:
+    """Case 14, bounded in time: case 1 quiet, then the scenario with it; rows and figures."""
+    subscriptions = 50 if bench.quick else 1000
+    seconds = 10 if bench.quick else 40
+    print(f"case 15: office-day at 600x, {subscriptions:,} subscriptions", flush=True)
+    fixtures = bench.work / "users-scenario.json"
+    write_fixtures(fixtures, subscriptions, idle=True)
+    with running(mockgraph_server(fixtures)) as server, running(webhook_server()) as webhook:
+        reader = reader_token(server.url)
+        path = PRESENCE_BODY_PATH.format(id=user_id(1))
+        auth = [f"Authorization: Bearer {reader}"]
+        bench.measure(QUIET_CASE, server, server.url + path, "no scenario", headers=auth)
+        idle = server.rss()
+        play = _play(bench, server, webhook, subscriptions, seconds)
+        with Sampler(server) as sampler:
+            try:
+                window, journal, arrivals, wall0 = asyncio.run(
+                    asyncio.wait_for(play, timeout=4 * seconds + 120)
+                )
+            except TimeoutError:
+                bench.report.skipped[SCENARIO_CASE] = f"not done in {4 * seconds + 120} s"
+                return
+    since = window.started
+    found = latency(journal, [(u, s) for u, s in arrivals if s >= since], wall0, since)
+    size = f"{1000 if bench.quick else 10_000:,} users at 600x, {subscriptions:,} subscriptions"
+    _report(bench.report, window, found, (idle, sampler.peak), (size, len(arrivals)))
+
+
+def _report(
+    report: Report,
+    window: Window,
+    found: Latency,
+    rss: tuple[float, float],
+    run: tuple[str, int],
+) -> None:
+    (idle, peak), (size, notified) = rss, run
+    lag_p99 = max(window.lag_p99, default=0.0)
+    lag_max = max(window.lag_max, default=0.0)
+    cpu = window.cpu / window.wall if window.wall else 0.0
+    rate = window.applied / window.wall if window.wall else 0.0
+    report.rows.append(
+        Row(
+            f"{SCENARIO_CASE}, {size}",
+            "mockgraph",
+            rps=rate,
+            p50_ms=percentile(found.latencies_ms, 50),
+            p99_ms=percentile(found.latencies_ms, 99),
+            rss_idle_mib=idle,
+            rss_after_mib=peak,
+            requests=window.applied,
+            note=f"req/s: steps applied/s over {window.wall:.0f} s; latency: from a step's "
+            f"moment (wall) to the webhook, {found.notified:,} of {found.visible:,} visible "
+            f"changes of watched users matched ({found.covered_s:.0f} s of journal); "
+            f"{notified:,} notifications in all; CPU {cpu:.0%} of a core; RSS: before the "
+            f"start, peak; lag p99 {lag_p99:.3f} s, max {lag_max:.3f} s (virtual); "
+            f"{window.renewals:,} renewals, failed: {window.renewal_failures or 'none'}; CPU "
+            f"{window.cpu_case_1:.0%} while wrk ran; the webhook {window.cpu_others[0]:.0%}, "
+            f"the benchmark's client {window.cpu_others[1]:.0%}",
+        )
+    )
+    report.figures[SCENARIO_CASE] = {
+        "lag_p99_s": lag_p99,
+        "lag_max_s": lag_max,
+        "cpu_share": cpu,
+        "changes_per_s": rate,
+    }
+    row = report.rows[-1]
+    print(f"  {rate:,.0f} steps/s, p50 {row.p50_ms} ms, p99 {row.p99_ms} ms; {row.note}")
+
+
+def evaluate_scenario(report: Report) -> None:
+    """The clock keeps up (lag < 1 virtual second) and case 1 keeps >= 0.8x of itself."""
+    figures = report.figures.get(SCENARIO_CASE)
+    if figures:
+        report.target(
+            "scenario: virtual clock lag < 1 s (max over the run)",
+            figures["lag_max_s"] < 1.0,
+            f"max {figures['lag_max_s']:.3f} s, p99 {figures['lag_p99_s']:.3f} s",
+        )
+    quiet = report.row(QUIET_CASE, "mockgraph")
+    during = report.row(DURING_CASE, "mockgraph")
+    if quiet and during and quiet.rps and during.rps:
+        report.target(
+            "scenario: case 1 during it >= 0.8x without it",
+            during.rps >= 0.8 * quiet.rps,
+            f"{during.rps / quiet.rps:.2f}x ({during.rps:,.0f} vs {quiet.rps:,.0f} req/s)",
+        )
