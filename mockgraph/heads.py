@@ -9,6 +9,7 @@ docs/reliability.md lists the limit.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +22,11 @@ from mockgraph.http import new_request_id
 log = logging.getLogger("mockgraph")
 
 HEAD_TOO_LONG = "Request Too Long: The size of the request headers is too long."
+# After the 400, what the client is still sending is read and dropped for this long (or up to
+# this many bytes), then the connection is closed: closing with unread input would reset it,
+# and a reset can destroy the 400 before the client reads it (a "lingering close").
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 64 << 20
 
 
 class BoundedHead(HttpToolsProtocol):
@@ -31,8 +37,15 @@ class BoundedHead(HttpToolsProtocol):
     now: Callable[[], datetime]
     # Bytes of the current request's head seen so far; None once its headers are complete.
     _head: int | None = 0
+    # Bytes dropped since the 400; None until then.
+    _dropped: int | None = None
 
     def data_received(self, data: bytes) -> None:
+        if self._dropped is not None:
+            self._dropped += len(data)
+            if self._dropped > LINGER_BYTES:
+                self.transport.close()
+            return
         super().data_received(data)
         if self._head is not None:
             self._head += len(data)
@@ -65,7 +78,10 @@ class BoundedHead(HttpToolsProtocol):
             % (len(body), request_id.encode())
         )
         self.transport.write(head + body)
-        self.transport.close()
+        self._dropped = 0
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        asyncio.get_running_loop().call_later(LINGER_SECONDS, self.transport.close)
 
 
 def bounded_head(max_head_bytes: int, now: Callable[[], datetime]) -> type[HttpToolsProtocol]:
