@@ -62,7 +62,7 @@ class Setting:
 
     help: str
     parse: Callable[[str], Any]
-    # The default as a person reads it in --help and the README.
+    # The default as a person reads it in --help and docs/configuration.md.
     shown: str
     choices: tuple[str, ...] | None = None
 

@@ -1,5 +1,5 @@
 """HTTPS for mockgraph: a CA of its own and the one leaf it signs, for localhost and for
-every Graph and Entra host mockgraph answers as (README, 'Security notes').
+every Graph and Entra host mockgraph answers as (docs/proxy.md, 'Security notes').
 
 The CA is RFC 5280-clean so that Python 3.13's VERIFY_X509_STRICT accepts it (critical
 basicConstraints, key usage, SKI; leaves carry AKI and their names in SAN only; see

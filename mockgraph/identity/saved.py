@@ -1,5 +1,5 @@
 """Refresh tokens in the state file: saved with everything their grant needs, restored so a
-client's refresh token keeps working across a restart (README, "Security notes")."""
+client's refresh token keeps working across a restart (docs/proxy.md, "Security notes")."""
 
 from __future__ import annotations
 

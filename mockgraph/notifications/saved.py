@@ -1,6 +1,6 @@
 """Subscriptions in the state file: saved with their expiry, clientState and lifecycle
 settings, restored so a client subscribed before a restart keeps receiving notifications
-(README, "Security notes")."""
+(docs/proxy.md, "Security notes")."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ with mockgraph's leaf (SNI checked against the allowlist and the CONNECT host), 
 decrypted connection to the same uvicorn HTTP protocol the server's own port runs: same app,
 routes, journal, faults and limits, and the server's graceful shutdown covers it too. Hosts
 named in --proxy-passthrough are tunnelled unchanged; everything else gets a 403 that says
-why. The proxy never opens a connection of its own accord (README, 'Security notes').
+why. The proxy never opens a connection of its own accord (docs/proxy.md, 'Security notes').
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """One client connection to the proxy: its CONNECT read, then refused, intercepted or
-tunnelled: only the allowlist and the named pass-through hosts (README, 'Security notes')."""
+tunnelled: only the allowlist and the named pass-through hosts (docs/proxy.md, 'Security notes')."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What a client process needs to reach mockgraph at Graph's and Entra's own addresses through
-the proxy: the variables each stack reads and the files they name (README, 'The proxy route
+the proxy: the variables each stack reads and the files they name (docs/proxy.md, 'The proxy route
 (HTTPS_PROXY)').
 
 `mockgraph env` prints them, the `mockgraph_intercept` fixture sets them.

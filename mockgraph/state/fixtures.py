@@ -364,7 +364,7 @@ def _validated(model: type[M] | TypeAdapter[M], data: Any, source: str, at: tupl
         message = first["msg"].removeprefix("Value error, ")
         kind = first["type"]
         if kind in ("extra_forbidden", "unexpected_keyword_argument"):
-            message = "unknown key (the README lists the keys of the fixture format)"
+            message = "unknown key (docs/fixtures.md lists the keys of the fixture format)"
         elif kind in ("model_type", "dict_type", "dataclass_type"):
             message = "must be a JSON object"
         elif kind == "list_type":

@@ -19,8 +19,6 @@ from mockgraph.server import ServerThread
 from mockgraph.settings import ClientSettings, Declared, Settings, parse_bool
 from mockgraph.tls import make_certificates
 
-README = (Path(__file__).parents[2] / "README.md").read_text()
-
 # For each declared setting: a text other than the default, and the value it stands for.
 EXAMPLES: dict[str, tuple[str, object]] = {
     "host": ("0.0.0.0", "0.0.0.0"),
@@ -108,15 +106,6 @@ def test_flag_round_trip(
     opposite = "false" if value is True else str(getattr(cls(), name) or "")
     settings = cls.from_args(args, {cls.env_name(name): opposite})
     assert getattr(settings, name) == value
-
-
-@pytest.mark.parametrize(("cls", "command", "name", "text", "value"), CASES, ids=IDS)
-def test_each_setting_is_in_the_readme_table(
-    cls: type[Declared], command: str, name: str, text: str, value: object
-) -> None:
-    rows = [line for line in README.splitlines() if f"`{cls.env_name(name)}`" in line]
-    assert rows, f"README's command-line table lacks {cls.env_name(name)}"
-    assert any(cls.flag_name(name) in row for row in rows)
 
 
 def test_no_flag_leaves_the_defaults() -> None:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -357,44 +355,3 @@ def test_msal_on_behalf_of_refuses_a_token_for_graph(trusted: TlsServer) -> None
     )
     result = middle_tier.acquire_token_on_behalf_of(for_graph, scopes=["Presence.Read"])
     assert (result["error"], result["error_codes"]) == ("invalid_grant", [500131])
-
-
-# --- the README's examples ---------------------------------------------------------------
-
-README = (Path(__file__).parents[2] / "README.md").read_text()
-FLOWS = ("initiate_device_flow", "DeviceCodeCredential", "CertificateCredential", "certificate")
-DOCUMENTED = "https://localhost:8443"
-
-
-def readme_examples() -> list[str]:
-    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
-    return [b for b in blocks if DOCUMENTED in b and any(flow in b for flow in FLOWS)]
-
-
-def test_the_readme_has_an_example_for_each_flow() -> None:
-    text = "\n".join(readme_examples())
-    for call in (
-        "initiate_device_flow",
-        "DeviceCodeCredential(",
-        "CertificateCredential(",
-        '"public_certificate"',
-        "acquire_token_on_behalf_of",
-    ):
-        assert call in text
-
-
-@pytest.mark.parametrize("index", range(len(readme_examples())))
-def test_readme_example_runs_as_written(entra: TlsServer, folder: Path, index: int) -> None:
-    shutil.copy(entra.ca, folder / "mockgraph-ca.pem")
-    code = readme_examples()[index].replace(DOCUMENTED, entra.base)
-    env = {**os.environ, **{v: str(entra.ca) for v in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")}}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"{code}\n{result.stderr[-3000:]}"
