@@ -41,8 +41,11 @@ def tls_files(settings: Settings) -> tuple[TlsFiles | None, TlsFiles | None]:
             proxy = make_certificates(ca_file=settings.tls_ca_file, authority=authority)
     made = proxy or server
     if made is not None and made.ca is not None:
+        # A CA given with --tls-ca-cert is the file clients already trust: name it, not the
+        # temporary copy written beside the leaf.
+        trusted = settings.tls_ca_cert or made.ca
         print(
-            f"mockgraph: clients should trust the CA certificate {made.ca} "
+            f"mockgraph: clients should trust the CA certificate {trusted} "
             "(also at /_mockgraph/ca.pem; `mockgraph env` sets it up)",
             file=sys.stderr,
         )

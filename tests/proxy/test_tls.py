@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from mockgraph.tls import (
     new_authority,
     write_authority,
 )
-from tests.processes import python312
+from tests.processes import Served, python312
 
 # A client that trusts only mockgraph's CA, verifies strictly (VERIFY_X509_STRICT, Python
 # 3.13's default), tunnels through the proxy, and prints the status line.
@@ -98,6 +99,21 @@ def test_a_loaded_ca_signs_the_served_certificate(tmp_path: Path) -> None:
     assert files.ca is not None
     assert files.ca.read_bytes() == (tmp_path / "ca.pem").read_bytes()
     assert stat.S_IMODE(files.key.stat().st_mode) == 0o600
+
+
+def test_serve_names_the_given_ca_and_no_temporary_one(tmp_path: Path) -> None:
+    ca, key = write_authority(new_authority(), tmp_path / "ci-ca")
+    served = Served(tmp_path, "--tls", "--tls-ca-cert", str(ca), "--tls-ca-key", str(key))
+    try:
+        deadline = time.monotonic() + 30
+        while "Graph API" not in served.log.read_text() and time.monotonic() < deadline:
+            assert served.process.poll() is None, served.log.read_text()
+            time.sleep(0.05)
+    finally:
+        served.stop()
+    printed = served.log.read_text()
+    assert f"clients should trust the CA certificate {ca} " in printed
+    assert "mockgraph-tls-" not in printed
 
 
 def test_load_authority_says_what_is_wrong(tmp_path: Path) -> None:
