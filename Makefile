@@ -1,5 +1,7 @@
 # `make serve` and `make test`; both create .venv on first use. `make serve` installs only what
-# the server needs; `make test` adds the test tools. `make dist` builds the wheel and sdist.
+# the server needs; `make test` adds the test tools. `make dist` builds the wheel and sdist in a
+# small venv of its own (build and setuptools only); `make image` builds the Docker image with
+# no registry, from Debian's packages, as the container test does.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -12,7 +14,12 @@ WORKERS ?= auto
 XDIST := -n $(WORKERS) --dist loadfile
 STAGES := $(VENV)/.test-stages
 
-.PHONY: help serve test test-fast lint typecheck unit install lock dist clean bench
+.PHONY: help serve test test-fast lint typecheck unit install lock dist image clean bench
+# `make dist`'s own venv: the build front end and backend, nothing of the test toolchain.
+BUILD_VENV ?= .venv-build
+BUILD_STAMP := $(BUILD_VENV)/.build-stamp
+# `make image`'s tag: the one the docs' docker, compose and Testcontainers examples name.
+IMAGE ?= mockgraph:latest
 .DEFAULT_GOAL := help
 
 help:  ## this list
@@ -82,13 +89,24 @@ test-fast: $(TEST_STAMP)  ## unit and in-process tests only, across cores: the e
 		--ignore=tests/test_benchmarks.py --ignore=tests/test_packaging.py \
 		--ignore=tests/test_python312.py
 
-dist: $(TEST_STAMP)  ## the wheel and sdist in dist/
+$(BUILD_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/python -m pip install --quiet "build>=1.2" "setuptools>=77"
+	touch $@
+
+dist: $(BUILD_STAMP)  ## the wheel and sdist in dist/ (a build venv of its own, no test tools)
 	rm -rf dist
-	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BUILD_VENV)/bin/python -m build --no-isolation --outdir dist .
+
+# tests/container/build-image.sh: starts a Docker engine if none runs (installing docker.io and
+# debootstrap with apt-get, as root, when missing), debootstraps a Debian bookworm base with
+# Python once (cached while its recipe is unchanged), then builds the Dockerfile on it.
+image:  ## the Docker image (IMAGE=mockgraph:latest) offline: a Debian base from Debian's packages, no registry
+	bash tests/container/build-image.sh $(IMAGE)
 
 bench: $(TEST_STAMP)  ## the benchmark against the peers, at mockgraph's defaults (under 10 minutes)
 	command -v wrk >/dev/null || (echo "make bench: installing wrk (apt-get)" && apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/run.py --update-docs
 
 clean:  ## remove the virtualenv and build output
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info build dist
+	rm -rf $(VENV) $(BUILD_VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info build dist

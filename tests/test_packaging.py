@@ -95,3 +95,31 @@ def test_the_sdist_ships_the_seed_file(built: tuple[Path, str]) -> None:
 def test_the_build_prints_no_deprecation_warning_of_ours(built: tuple[Path, str]) -> None:
     _, output = built
     assert "deprecated" not in output.lower(), output
+
+
+def make_plan(target: str, tmp_path: Path) -> str:
+    """What `make -n TARGET` would run from a fresh state (no venvs yet)."""
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    result = subprocess.run(
+        ["make", "-n", target, f"VENV={tmp_path}/venv", f"BUILD_VENV={tmp_path}/build-venv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_make_dist_needs_the_build_only(tmp_path: Path) -> None:
+    plan = make_plan("dist", tmp_path)
+    assert "-m build --no-isolation --outdir dist" in plan
+    # Neither the test toolchain nor the serve venv: a build venv of its own.
+    assert "requirements-test.lock" not in plan
+    assert f"{tmp_path}/venv" not in plan
+
+
+def test_make_image_builds_offline_as_the_tests_do(tmp_path: Path) -> None:
+    plan = make_plan("image", tmp_path)
+    assert plan.strip() == "bash tests/container/build-image.sh mockgraph:latest"
