@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ import httpx
 import pytest
 
 from tests.constants import ADELE
+from tests.docs.examples import Block, all_blocks
 from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -350,3 +352,48 @@ def test_testcontainers_module_runs_the_image(
         assert me.json()["id"] == ADELE
         name = mockgraph.get_wrapped_container().name
     assert docker("ps", "-a", "-q", "--filter", f"name={name}") == ""
+
+
+# --- the docs' Docker examples (docs/development.md, "The examples") ---------------------
+
+DOCKER_BLOCKS = [b for b in all_blocks() if b.needs.docker and b.needs.not_run is None]
+
+
+@pytest.mark.parametrize("block", DOCKER_BLOCKS, ids=lambda b: b.name)
+def test_docker_example_runs_as_written(block: Block, built: Built, tmp_path: Path) -> None:
+    """A shell block that needs Docker, run from the clone (as `make image` is) with the image
+    this module built tagged as the docs name it."""
+    if block.needs.registry:
+        pytest.skip("needs a registry (Docker Hub), which these tests never reach")
+    assert not block.is_python, f"{block.name}: only shell blocks run here"
+    for port in (8000, 8443):
+        if f"127.0.0.1:{port}:" in block.code and not port_is_free(port):
+            pytest.skip(f"port {port}, which {block.name} publishes, is taken on this machine")
+    docker("tag", built.image, "mockgraph:latest")
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("docker", "make", "bash", *block.needs.tools):
+        found = shutil.which(name)
+        assert found is not None, f"{block.name} needs {name}"
+        (tools / name).symlink_to(found)
+    env = {"PATH": f"{tools}:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    docker("rm", "-f", "mockgraph", check=False)
+    assert result.returncode == 0, f"{block.code}\n{result.stdout[-2000:]}{result.stderr[-3000:]}"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
