@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "tests" / "container" / "build-image.sh"
 IMAGE = "mockgraph:test"
 FIGURES = pytest.StashKey[list[str]]()
+E2E = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/e2e"]
 
 
 @dataclass
@@ -154,9 +155,8 @@ def test_image_figures(built: Built, container: Container, pytestconfig: pytest.
 
 def test_end_to_end_suite_passes_against_the_container(container: Container) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/e2e"]
         # The docs' examples start servers of their own (tests/e2e/test_examples.py).
-        + ["--ignore=tests/e2e/test_examples.py"],
+        [*E2E, "--ignore=tests/e2e/test_examples.py"],
         cwd=ROOT,
         env={**os.environ, "MOCKGRAPH_URL": container.url},
         capture_output=True,

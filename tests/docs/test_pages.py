@@ -69,3 +69,12 @@ def test_every_relative_link_resolves(page: Path) -> None:
         elif anchor and path.suffix == ".md" and anchor not in anchors(path):
             broken.append(f"{link}: no heading '{anchor}' in {path.name}")
     assert not broken, broken
+
+
+def test_the_known_to_work_table_names_tests_that_exist() -> None:
+    page = (ROOT / "docs" / "clients.md").read_text()
+    table = page.split("## Known to work", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(test_\w+\.py)`", table))
+    assert named
+    missing = [n for n in named if not list((ROOT / "tests").rglob(n))]
+    assert not missing, missing
