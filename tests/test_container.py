@@ -372,6 +372,7 @@ def test_docker_example_runs_as_written(block: Block, built: Built, tmp_path: Pa
         if f"127.0.0.1:{port}:" in block.code and not port_is_free(port):
             pytest.skip(f"port {port}, which {block.name} publishes, is taken on this machine")
     docker("tag", built.image, "mockgraph:latest")
+    docker("rm", "-f", "mockgraph", check=False)  # what a failed run may have left
     tools = tmp_path / "tools"
     tools.mkdir()
     for name in ("docker", "make", "bash", *block.needs.tools):
