@@ -324,7 +324,7 @@ def test_msal_acquire_token_on_behalf_of(
     trusted: TlsServer, certificate: Certificate, credential: str
 ) -> None:
     incoming = user_token_for_dashboard(trusted)
-    assert claims(incoming)["aud"] == DASHBOARD
+    assert claims(incoming)["aud"] == f"api://{DASHBOARD}"
     middle_tier = msal.ConfidentialClientApplication(
         DASHBOARD,
         client_credential=DASHBOARD_SECRET
