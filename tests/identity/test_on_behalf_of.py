@@ -131,7 +131,7 @@ def test_every_on_behalf_of_error(graph: Graph) -> None:
     ("scope", "error", "code"),
     [
         (f"api://{DASHBOARD}/access_as_user Presence.Read", "invalid_scope", 28000),
-        (f"api://{DASHBOARD}/write_everything", "invalid_scope", 650053),
+        (f"api://{DASHBOARD}/write_everything", "invalid_client", 650053),
         ("api://no-such-api/access_as_user", "invalid_resource", 500011),
         (f"api://{DASHBOARD}/.default api://{DASHBOARD}/access_as_user", "invalid_scope", 70011),
     ],
