@@ -300,7 +300,8 @@ class MultipleResources(EntraError):
 
 
 # invalid_client, not invalid_scope: the captures in damienbod/AspNetCoreMicrosoftGraph#1,
-# MicrosoftDocs/azure-docs#67211 and Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2#554.
+# MicrosoftDocs/azure-docs#67211 and
+# Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2#554.
 class ScopeNotExposed(EntraError):
     error, code = "invalid_client", 650053
     template = (
