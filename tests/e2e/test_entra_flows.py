@@ -461,6 +461,23 @@ def test_a_public_client_asking_in_lower_case_gets_the_union_in_entras_spelling(
     assert graph_get(trusted, "/v1.0/users?$top=1", result["access_token"]).status_code == 200
 
 
+def test_azure_identity_user_token_has_the_v1_claims_and_the_union(trusted: TlsServer) -> None:
+    credential = DeviceCodeCredential(
+        client_id=BUSY_LIGHT,
+        tenant_id=TENANT,
+        authority=trusted.base,
+        disable_instance_discovery=True,
+        prompt_callback=lambda uri, code, expires: approve(trusted, code, user=PATTI_UPN),
+    )
+
+    token = claims(credential.get_token("https://graph.microsoft.com/presence.read").token)
+
+    assert set(token["scp"].split()) == BUSY_LIGHT_PERMISSIONS
+    assert (token["ver"], token["appid"], token["appidacr"]) == ("1.0", BUSY_LIGHT, "0")
+    assert (token["upn"], token["unique_name"]) == (PATTI_UPN, PATTI_UPN)
+    assert token["wids"] == [GLOBAL_ADMINISTRATOR, DEFAULT_USER_ROLE]
+
+
 def test_device_code_consent_is_given_at_sign_in(trusted: TlsServer) -> None:
     # Microsoft Graph Command Line Tools: a first-party client, whose users may consent to any
     # Graph scope at sign-in (docs/fidelity.md, 'Scopes and consent').
