@@ -215,3 +215,25 @@ def test_the_api_exchanges_either_shape_on_behalf_of_its_user(
 
     token = claims(exchanged)
     assert (token["ver"], token["appid"], token["oid"]) == ("1.0", DASHBOARD, ADELE)
+
+
+def test_a_user_added_by_the_control_plane_carries_its_directory_roles(graph: Graph) -> None:
+    upn, password = "isaiah.langer@contoso.example", "Isaiah-Pa55!"
+    user: dict[str, Any] = {
+        "id": "11111111-2222-4333-8444-555555555555",
+        "userPrincipalName": upn,
+        "password": password,
+        "directoryRoles": [GLOBAL_ADMINISTRATOR.upper()],
+    }
+    assert graph.admin.post("/_mockgraph/users", json=user).status_code == 200
+    refused = graph.admin.post("/_mockgraph/users", json={**user, "directoryRoles": ["Admin"]})
+    assert refused.status_code == 400
+
+    token = claims(
+        graph.admin.post(
+            TOKEN,
+            data=password_form(username=upn, password=password, scope="User.Read"),
+        )
+    )
+
+    assert token["wids"] == [GLOBAL_ADMINISTRATOR, DEFAULT_USER_ROLE]
