@@ -149,12 +149,13 @@ class TokenAuthority:
             "nbf": issued,
             "exp": issued + lifetime,
             "tid": tenant_id,
-            "appid": app_id,
             "uti": uuid.uuid4().hex,
             "ver": version,
             EMULATOR_CLAIM: True,
         }
-        claims.update({"appidacr": appidacr} if v1 else {"azp": app_id, "azpacr": appidacr})
+        claims.update(
+            {"appid": app_id, "appidacr": appidacr} if v1 else {"azp": app_id, "azpacr": appidacr}
+        )
         if user_id is not None:
             claims.update(oid=user_id, sub=user_id, idtyp="user", scp=" ".join(scopes or []))
         else:

@@ -42,6 +42,10 @@ class Profile:
     proxyAddresses: tuple[StrictStr, ...] = ()
     # A JPEG: relative to the seed file there, absolute once loaded. None: no photo.
     photo: StrictStr | None = None
+    # The roleTemplateIds of the directory roles the user holds (Global Administrator:
+    # 62e90394-69f5-4237-9190-012177145e10); only tokens show them, in `wids`
+    # (docs/fidelity.md, 'Token shape').
+    directoryRoles: tuple[Guid, ...] = ()
 
     @property
     def upn(self) -> str:

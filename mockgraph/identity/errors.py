@@ -3,6 +3,11 @@
 As moto's per-service `exceptions` modules: a class per upstream error with its OAuth `error`,
 AADSTS number, HTTP status and description template. `entra_error_response` renders Entra's
 envelope, suberror included (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+
+The error codes page names each AADSTS number but not its `error`; each row says where its
+`error` comes from: a capture of Entra's answer (a GitHub issue), the page's own example, or the
+protocol's table (RFC 6749 section 5.2, the device code flow's). docs/fidelity.md, 'Entra's error
+fields', lists them all.
 """
 
 from __future__ import annotations
@@ -87,11 +92,13 @@ class MalformedRequest(EntraError):
         self.status = 400 if status < 500 else status
 
 
+# invalid_instance: MSAL's instance discovery (msal-common's AuthorityMetadata.ts).
 class InvalidInstance(EntraError):
     error, code = "invalid_instance", 50049
     template = "Unknown or invalid instance."
 
 
+# invalid_request: RFC 6749 5.2, a missing parameter.
 class MissingParameter(EntraError):
     error, code = "invalid_request", 900144
     template = "The request body must contain the following parameter: '{name}'."
@@ -114,6 +121,7 @@ class TenantNotFound(EntraError):
             self.error = "invalid_tenant"
 
 
+# unsupported_grant_type: RFC 6749 5.2.
 class UnsupportedGrantType(EntraError):
     error, code = "unsupported_grant_type", 70003
     template = (
@@ -121,12 +129,14 @@ class UnsupportedGrantType(EntraError):
     )
 
 
+# invalid_request: RFC 7636 4.4.1.
 class UnsupportedChallengeMethod(EntraError):
     error, code = "invalid_request", 5000
     template = "The code_challenge_method '{method}' is not supported; use S256 or plain."
 
 
 # --- the client --------------------------------------------------------------------------
+# unauthorized_client: docs/fidelity.md, 'Entra ID' (the live service).
 class AppNotFound(EntraError):
     error, code = "unauthorized_client", 700016
     template = (
@@ -136,6 +146,7 @@ class AppNotFound(EntraError):
     )
 
 
+# invalid_client: RFC 6749 5.2 (client authentication failed).
 class PublicClientCredential(EntraError):
     error, code, status = "invalid_client", 700025, 401
     template = (
@@ -143,6 +154,7 @@ class PublicClientCredential(EntraError):
     )
 
 
+# invalid_client: RFC 6749 5.2 (no client authentication included).
 class CredentialRequired(EntraError):
     error, code, status = "invalid_client", 7000218, 401
     template = (
@@ -151,6 +163,7 @@ class CredentialRequired(EntraError):
     )
 
 
+# invalid_client: RFC 6749 5.2 (client authentication failed).
 class InvalidClientSecret(EntraError):
     error, code, status = "invalid_client", 7000215, 401
     template = (
@@ -160,11 +173,14 @@ class InvalidClientSecret(EntraError):
 
 
 # --- client assertions: https://learn.microsoft.com/entra/identity-platform/certificate-credentials
+# invalid_request: openid-client's capture (docs/fidelity.md, 'Device code, certificate
+# credentials, on-behalf-of').
 class InvalidJwt(EntraError):
     error, code = "invalid_request", 50027
     template = "JWT token is invalid or malformed. {reason}"
 
 
+# invalid_client: RFC 6749 5.2 (client authentication failed).
 class CertificateNotRegistered(EntraError):
     error, code, status = "invalid_client", 700027, 401
     template = (
@@ -187,6 +203,7 @@ class InvalidAssertion(EntraError):
             self.error, self.status = "invalid_client", 401
 
 
+# invalid_client: a bad client assertion is a failed client authentication (RFC 6749 5.2).
 class AssertionLifetime(EntraError):
     error, code, status = "invalid_client", 700024, 401
     template = (
@@ -195,6 +212,7 @@ class AssertionLifetime(EntraError):
     )
 
 
+# invalid_client: microsoft-authentication-library-for-dotnet#2746's capture.
 class AssertionAudience(EntraError):
     error, code, status = "invalid_client", 700023, 401
     template = (
@@ -204,6 +222,7 @@ class AssertionAudience(EntraError):
     )
 
 
+# invalid_client: a bad client assertion is a failed client authentication (RFC 6749 5.2).
 class AssertionSubject(EntraError):
     error, code, status = "invalid_client", 700021, 401
     template = (
@@ -213,17 +232,20 @@ class AssertionSubject(EntraError):
     )
 
 
+# invalid_client: a bad client assertion is a failed client authentication (RFC 6749 5.2).
 class MultipleAudiences(EntraError):
     error, code, status = "invalid_client", 5002741, 401
     template = "A maximum of 1 audience value is allowed in the client assertion; it has {count}."
 
 
 # --- users and consent -------------------------------------------------------------------
+# invalid_grant: RFC 6749 5.2 (the resource owner's credentials are invalid).
 class InvalidCredentials(EntraError):
     error, code = "invalid_grant", 50126
     template = "Error validating credentials due to invalid username or password."
 
 
+# invalid_grant: RFC 6749 5.2 (the resource owner's credentials are invalid).
 class UserNotFound(EntraError):
     error, code = "invalid_grant", 50034
     template = (
@@ -232,6 +254,7 @@ class UserNotFound(EntraError):
     )
 
 
+# invalid_grant, suberror consent_required: docs/fidelity.md, 'Scopes and consent'.
 class ConsentRequired(EntraError):
     error, code, suberror = "invalid_grant", 65001, "consent_required"
     template = (
@@ -243,6 +266,7 @@ class ConsentRequired(EntraError):
 
 
 # --- scopes ------------------------------------------------------------------------------
+# invalid_resource: the error codes page's table of `error` values.
 class ResourceNotFound(EntraError):
     error, code = "invalid_resource", 500011
     template = (
@@ -251,11 +275,13 @@ class ResourceNotFound(EntraError):
     )
 
 
+# invalid_scope: the error codes page's own example (70011); Azure/azure-sdk-for-net#9076.
 class InvalidScope(EntraError):
     error, code = "invalid_scope", 70011
     template = "The provided value for the input parameter 'scope' is not valid. {detail}"
 
 
+# invalid_scope: RFC 6749 5.2 (the scope is the fault); no capture names it.
 class ScopeNotDefault(EntraError):
     error, code = "invalid_scope", 1002012
     template = (
@@ -264,6 +290,7 @@ class ScopeNotDefault(EntraError):
     )
 
 
+# invalid_scope: RFC 6749 5.2 (the scope is the fault); captures give only the number.
 class MultipleResources(EntraError):
     error, code = "invalid_scope", 28000
     template = (
@@ -272,8 +299,11 @@ class MultipleResources(EntraError):
     )
 
 
+# invalid_client, not invalid_scope: the captures in damienbod/AspNetCoreMicrosoftGraph#1,
+# MicrosoftDocs/azure-docs#67211 and
+# Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2#554.
 class ScopeNotExposed(EntraError):
-    error, code = "invalid_scope", 650053
+    error, code = "invalid_client", 650053
     template = (
         "The application '{client}' asked for scope '{scope}' that doesn't exist on the "
         "resource '{resource}'. (Add it to that app's exposedScopes.)"
@@ -281,11 +311,13 @@ class ScopeNotExposed(EntraError):
 
 
 # --- codes and refresh tokens ------------------------------------------------------------
+# invalid_grant: RFC 6749 5.2 (the code is invalid, expired or used).
 class InvalidCode(EntraError):
     error, code = "invalid_grant", 70000
     template = "The provided value for the 'code' parameter is not valid."
 
 
+# invalid_grant: RFC 6749 5.2 (the code is invalid, expired or used).
 class CodeRedeemed(EntraError):
     error, code = "invalid_grant", 54005
     template = (
@@ -294,6 +326,7 @@ class CodeRedeemed(EntraError):
     )
 
 
+# invalid_grant: RFC 6749 5.2 (the code is invalid, expired or used).
 class CodeExpired(EntraError):
     error, code = "invalid_grant", 70008
     template = (
@@ -302,14 +335,18 @@ class CodeExpired(EntraError):
     )
 
 
+# AADSTS500112, not 50148 (which is a PKCE verifier mismatch: the captures in
+# AzureAD/microsoft-authentication-library-for-js#5044 and pennersr/django-allauth#2916);
+# invalid_grant: RFC 6749 5.2 (the redirect_uri differs from the authorization request's).
 class RedirectUriMismatch(EntraError):
-    error, code = "invalid_grant", 50148
+    error, code = "invalid_grant", 500112
     template = (
         "The redirect_uri specified in the token request does not match the redirect_uri of the "
         "authorization request."
     )
 
 
+# invalid_grant: GillesZunino/insomnia-plugin-azure-ad-authentication#14's capture.
 class VerifierMismatch(EntraError):
     error, code = "invalid_grant", 501481
     template = (
@@ -317,11 +354,13 @@ class VerifierMismatch(EntraError):
     )
 
 
+# invalid_grant: the refresh token's errors (RFC 6749 5.2).
 class InvalidRefreshToken(EntraError):
     error, code = "invalid_grant", 9002313
     template = "Invalid request. Request is malformed or invalid."
 
 
+# invalid_grant: the refresh token's errors (RFC 6749 5.2).
 class RefreshTokenExpired(EntraError):
     error, code = "invalid_grant", 700082
     template = (
@@ -331,6 +370,7 @@ class RefreshTokenExpired(EntraError):
 
 
 # --- the sign-in page (shown on the page or returned to the redirect URI) ----------------
+# invalid_request: RFC 6749 4.1.2.1 (shown on the page, never redirected).
 class RedirectUriNotRegistered(EntraError):
     error, code = "invalid_request", 50011
     template = (
@@ -339,11 +379,13 @@ class RedirectUriNotRegistered(EntraError):
     )
 
 
+# unsupported_response_type: RFC 6749 4.1.2.1.
 class UnsupportedResponseType(EntraError):
     error, code = "unsupported_response_type", 700054
     template = "response_type must include 'code'."
 
 
+# login_required: microsoft-authentication-library-for-js#5148's capture (prompt=none).
 class LoginRequired(EntraError):
     error, code = "login_required", 50058
     template = "A silent sign-in request was sent but no user is signed in."

@@ -22,6 +22,9 @@ from mockgraph.identity.scopes import short
 from mockgraph.state.tokenlog import TokenLog
 
 OFFLINE = frozenset({"offline_access"})
+# The directory role every member user holds ("User"), which Graph's tokens list in `wids`
+# after the roles assigned to the user (docs/fidelity.md, 'Token shape').
+DEFAULT_USER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"
 
 
 def user_claims(user: UserState, app_name: str) -> dict[str, Any]:
@@ -39,6 +42,37 @@ def user_claims(user: UserState, app_name: str) -> dict[str, Any]:
     if profile.surname:
         claims["family_name"] = profile.surname
     return claims
+
+
+def directory_roles(user: UserState) -> list[str]:
+    """A Graph token's `wids`: the roleTemplateIds of the user's directory roles, then the
+    default user role."""
+    roles = dict.fromkeys((*user.profile.directoryRoles, DEFAULT_USER_ROLE))
+    return list(roles)
+
+
+def resource_claims(grant: Grant, user: UserState, app_name: str) -> tuple[dict[str, Any], str]:
+    """The user and audience claims of a delegated token, and its version: v1.0 for Graph and
+    for an API whose app accepts v1.0 tokens (the default), v2.0 for one that takes v2.0
+    (`accessTokenAcceptedVersion: 2`; docs/fidelity.md, 'Token shape')."""
+    api = grant.resource
+    if api is None:
+        return {**user_claims(user, app_name), "wids": directory_roles(user)}, "1.0"
+    if api.accessTokenAcceptedVersion == 2:
+        # v2.0: `aud` is always the API's app id (the access token claims reference).
+        claims = {
+            "aud": api.appId,
+            "name": user.display_name,
+            "preferred_username": user.user_principal_name,
+        }
+        return claims, "2.0"
+    # v1.0: `aud` is the resource as the request named it, an identifier URI or the app id.
+    named = grant.named.rstrip("/").lower()
+    registered = {uri.rstrip("/").lower(): uri for uri in api.identifier_uris}
+    audience = registered.get(named) or (api.appId if named == api.appId else None)
+    if audience is None:
+        audience = api.identifier_uris[0] if api.identifier_uris else api.appId
+    return {**user_claims(user, app_name), "aud": audience}, "1.0"
 
 
 class Issuer:
@@ -105,12 +139,7 @@ class Issuer:
         """A delegated answer: access token, and refresh/ID tokens and client_info as asked."""
         tenant, app = call.tenant, call.app
         now = tenant.clock.timestamp()
-        extra = user_claims(user, app.name)
-        version = "1.0"
-        if grant.resource is not None:
-            # A token for an API a fixture app exposes: its audience is that app (a v2 token).
-            extra.update(aud=grant.resource.appId, preferred_username=user.user_principal_name)
-            version = "2.0"
+        extra, version = resource_claims(grant, user, app.name)
         access = self.tokens.mint(
             now=now,
             lifetime=ACCESS_LIFETIME,

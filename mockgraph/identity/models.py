@@ -41,6 +41,8 @@ class Requested:
     oidc: frozenset[str]
     default: bool
     resource: FixtureApp | None = None
+    # How the client named that resource: an identifier URI or the app id, as written.
+    named: str = ""
 
     @property
     def graph(self) -> tuple[str, ...]:
@@ -56,6 +58,8 @@ class Grant:
     oidc: frozenset[str]
     resource: FixtureApp | None = None
     prefix: str = ""
+    # How the client named the resource (a v1.0 token's `aud`); empty: its first identifier URI.
+    named: str = ""
 
 
 @dataclass

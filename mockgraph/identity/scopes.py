@@ -48,10 +48,11 @@ def _resource_of(scope: str) -> tuple[str, str] | None:
 def read_scopes(raw: str, tenant: str, apis: ApiResolver = _no_apis) -> Requested:
     """The scopes asked for; 500011 for an unknown resource, 28000 for two, 70011 for a
     `.default` mixed with named scopes."""
-    named: list[str] = []
+    names: list[str] = []
     oidc: set[str] = set()
     default = False
     resources: dict[str, FixtureApp | None] = {}
+    named = ""
     for scope in raw.split():
         lowered = scope.lower()
         if lowered in OIDC_SCOPES:
@@ -59,7 +60,7 @@ def read_scopes(raw: str, tenant: str, apis: ApiResolver = _no_apis) -> Requeste
             continue
         split = ("", ".default") if lowered == ".default" else _resource_of(scope)
         if split is None:
-            named.append(scope)
+            names.append(scope)
             resources.setdefault("graph", None)
             continue
         resource, name = split
@@ -68,13 +69,15 @@ def read_scopes(raw: str, tenant: str, apis: ApiResolver = _no_apis) -> Requeste
         if not is_graph and app is None:
             raise ResourceNotFound(resource=resource, tenant=tenant)
         resources.setdefault("graph" if app is None else app.appId, app)
+        if app is not None and not named:
+            named = resource
         if name.lower() == ".default":
             default = True
         else:
-            named.append(name if app is not None else scope)
+            names.append(name if app is not None else scope)
     if len(resources) > 1:
         raise MultipleResources(scope=raw)
-    if default and named:
+    if default and names:
         raise InvalidScope(
             detail=(
                 f"The scope {raw} is not valid. .default scope can't be combined with "
@@ -82,7 +85,7 @@ def read_scopes(raw: str, tenant: str, apis: ApiResolver = _no_apis) -> Requeste
             )
         )
     api = next(iter(resources.values()), None)
-    return Requested(tuple(named), frozenset(oidc), default, api)
+    return Requested(tuple(names), frozenset(oidc), default, api, named)
 
 
 def issuing_clouds(cloud: Cloud, raw: str, tenant: str) -> tuple[Cloud, Cloud]:
@@ -108,13 +111,20 @@ def grant(app: FixtureApp, requested: Requested, consented: Collection[str] = ()
     if resource is not None:
         exposed = {s.lower(): s for s in resource.exposedScopes}
         if requested.default:
-            return Grant(tuple(resource.exposedScopes), requested.oidc, resource)
+            return Grant(
+                tuple(resource.exposedScopes), requested.oidc, resource, named=requested.named
+            )
         for scope in requested.scopes:
             if scope.lower() not in exposed:
                 raise ScopeNotExposed(
                     client=app.appId, scope=scope, resource=resource.identifier_uris[0]
                 )
-        return Grant(tuple(exposed[s.lower()] for s in requested.scopes), requested.oidc, resource)
+        return Grant(
+            tuple(exposed[s.lower()] for s in requested.scopes),
+            requested.oidc,
+            resource,
+            named=requested.named,
+        )
     granted = {p.lower(): p for p in (*app.delegatedPermissions, *consented)}
     for scope in requested.scopes:
         if short(scope).lower() not in granted:

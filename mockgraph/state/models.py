@@ -27,8 +27,19 @@ class FixtureApp(StrictModel):
     # The API the app exposes, for on-behalf-of: None means ["api://{appId}"].
     identifierUris: list[str] | None = None
     exposedScopes: list[str] = ["access_as_user"]
+    # The shape of the tokens for that API, as the app manifest's accessTokenAcceptedVersion
+    # (https://learn.microsoft.com/entra/identity-platform/reference-app-manifest): None or 1,
+    # v1.0 tokens (a new registration's default); 2, v2.0 tokens.
+    accessTokenAcceptedVersion: int | None = None
 
     _check_id = field_validator("appId")(guid_value)
+
+    @field_validator("accessTokenAcceptedVersion")
+    @classmethod
+    def _known_version(cls, value: int | None) -> int | None:
+        if value not in (None, 1, 2):
+            raise ValueError("must be null, 1 or 2")
+        return value
 
     @property
     def identifier_uris(self) -> list[str]:

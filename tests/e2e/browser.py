@@ -32,8 +32,9 @@ needs_chromium = pytest.mark.skipif(
 
 
 @contextmanager
-def chromium(*, trust_any_certificate: bool = False) -> Iterator[Any]:
-    """Headless Chromium whose every host but loopback fails to resolve."""
+def chromium(*, trust_any_certificate: bool = False, proxy: str | None = None) -> Iterator[Any]:
+    """Headless Chromium whose every host but loopback fails to resolve; with `proxy` (mockgraph's
+    intercepting proxy on loopback), every other host is reached through it."""
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         pytest.skip("Debian's chromium and chromium-driver are not installed")
     from selenium import webdriver
@@ -56,6 +57,8 @@ def chromium(*, trust_any_certificate: bool = False) -> Iterator[Any]:
         f"--user-data-dir={profile}",
         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
     ]
+    if proxy is not None:
+        flags.append(f"--proxy-server={proxy}")
     if trust_any_certificate:
         # mockgraph's CA is the test's own and the page is on loopback.
         flags.append("--ignore-certificate-errors")

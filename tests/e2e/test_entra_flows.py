@@ -22,7 +22,7 @@ import jwt
 import msal
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
-from azure.identity import CertificateCredential, DeviceCodeCredential
+from azure.identity import CertificateCredential, ClientSecretCredential, DeviceCodeCredential
 from azure.identity.aio import CertificateCredential as AsyncCertificateCredential
 
 from mockgraph.settings import Settings
@@ -322,7 +322,7 @@ def test_msal_acquire_token_on_behalf_of(
     trusted: TlsServer, certificate: Certificate, credential: str
 ) -> None:
     incoming = user_token_for_dashboard(trusted)
-    assert claims(incoming)["aud"] == DASHBOARD
+    assert claims(incoming)["aud"] == f"api://{DASHBOARD}"
     middle_tier = msal.ConfidentialClientApplication(
         DASHBOARD,
         client_credential=DASHBOARD_SECRET
@@ -355,3 +355,155 @@ def test_msal_on_behalf_of_refuses_a_token_for_graph(trusted: TlsServer) -> None
     )
     result = middle_tier.acquire_token_on_behalf_of(for_graph, scopes=["Presence.Read"])
     assert (result["error"], result["error_codes"]) == ("invalid_grant", [500131])
+
+
+# --- Entra's v1.0 claims, as the real clients get them -----------------------------------
+# https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+
+PATTI_UPN = "patti.fernandez@contoso.example"
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+DEFAULT_USER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"
+BUSY_LIGHT_PERMISSIONS = {
+    "Presence.Read",
+    "Presence.Read.All",
+    "Presence.ReadWrite",
+    "User.Read",
+    "User.ReadBasic.All",
+    "ProfilePhoto.Read.All",
+    "GroupMember.Read.All",
+}
+
+
+def assert_v1_app_token(token: str, appidacr: str) -> None:
+    decoded = claims(token)
+    issuer = f"https://sts.windows.net/{TENANT}/"
+    assert (decoded["ver"], decoded["iss"], decoded["idp"]) == ("1.0", issuer, issuer)
+    assert (decoded["aud"], decoded["tid"]) == ("https://graph.microsoft.com", TENANT)
+    assert (decoded["appid"], decoded["appidacr"]) == (PRESENCE_SYNC, appidacr)
+    assert decoded["app_displayname"] == "Presence Sync (application read and write)"
+    assert decoded["oid"] == decoded["sub"]
+    assert {"uti", "iat", "nbf", "exp"} <= set(decoded)
+    assert "Presence.ReadWrite.All" in decoded["roles"]
+    assert not {"scp", "azp", "upn", "wids"} & set(decoded)
+
+
+@pytest.mark.parametrize("credential", ["secret", "certificate"])
+def test_msal_confidential_client_gets_a_v1_app_token(
+    trusted: TlsServer, certificate: Certificate, credential: str
+) -> None:
+    app = msal.ConfidentialClientApplication(
+        PRESENCE_SYNC,
+        client_credential="presence-sync-secret"
+        if credential == "secret"
+        else {"private_key": certificate.key_pem, "public_certificate": certificate.cert_pem},
+        authority=f"{trusted.base}/{TENANT}",
+        instance_discovery=False,
+    )
+
+    result = app.acquire_token_for_client(scopes=[GRAPH_DEFAULT])
+
+    assert "access_token" in result, result
+    assert_v1_app_token(result["access_token"], "1" if credential == "secret" else "2")
+
+
+def test_azure_identity_credentials_get_v1_app_tokens(trusted: TlsServer, folder: Path) -> None:
+    by_secret = ClientSecretCredential(
+        TENANT,
+        PRESENCE_SYNC,
+        "presence-sync-secret",
+        authority=trusted.base,
+        disable_instance_discovery=True,
+    )
+    by_certificate = CertificateCredential(
+        TENANT,
+        PRESENCE_SYNC,
+        certificate_path=str(folder / "presence-sync.pem"),
+        authority=trusted.base,
+        disable_instance_discovery=True,
+    )
+
+    assert_v1_app_token(by_secret.get_token(GRAPH_DEFAULT).token, "1")
+    assert_v1_app_token(by_certificate.get_token(GRAPH_DEFAULT).token, "2")
+
+
+def test_a_public_client_asking_in_lower_case_gets_the_union_in_entras_spelling(
+    trusted: TlsServer,
+) -> None:
+    app = public_client(trusted)
+    flow = app.initiate_device_flow(scopes=["presence.read"])
+    approve(trusted, flow["user_code"], user=PATTI_UPN)
+
+    result = app.acquire_token_by_device_flow(flow)
+
+    assert "access_token" in result, result
+    token = claims(result["access_token"])
+    # Every delegated permission granted to the app, as the registration spells them.
+    assert set(token["scp"].split()) == BUSY_LIGHT_PERMISSIONS
+    assert set(result["scope"].split()) >= BUSY_LIGHT_PERMISSIONS
+    assert (token["ver"], token["iss"]) == ("1.0", f"https://sts.windows.net/{TENANT}/")
+    assert (token["appid"], token["appidacr"], token["aud"]) == (
+        BUSY_LIGHT,
+        "0",
+        "https://graph.microsoft.com",
+    )
+    assert (token["upn"], token["unique_name"], token["name"]) == (
+        PATTI_UPN,
+        PATTI_UPN,
+        "Patti Fernandez",
+    )
+    assert (token["given_name"], token["family_name"]) == ("Patti", "Fernandez")
+    assert token["wids"] == [GLOBAL_ADMINISTRATOR, DEFAULT_USER_ROLE]
+    assert token["app_displayname"] == "Busy Light (delegated read and write)"
+    assert "idp" not in token
+    # Graph takes it, for a permission the client never named.
+    assert graph_get(trusted, "/v1.0/users?$top=1", result["access_token"]).status_code == 200
+
+
+def test_azure_identity_user_token_has_the_v1_claims_and_the_union(trusted: TlsServer) -> None:
+    credential = DeviceCodeCredential(
+        client_id=BUSY_LIGHT,
+        tenant_id=TENANT,
+        authority=trusted.base,
+        disable_instance_discovery=True,
+        prompt_callback=lambda uri, code, expires: approve(trusted, code, user=PATTI_UPN),
+    )
+
+    token = claims(credential.get_token("https://graph.microsoft.com/presence.read").token)
+
+    assert set(token["scp"].split()) == BUSY_LIGHT_PERMISSIONS
+    assert (token["ver"], token["appid"], token["appidacr"]) == ("1.0", BUSY_LIGHT, "0")
+    assert (token["upn"], token["unique_name"]) == (PATTI_UPN, PATTI_UPN)
+    assert token["wids"] == [GLOBAL_ADMINISTRATOR, DEFAULT_USER_ROLE]
+
+
+def test_device_code_consent_is_given_at_sign_in(trusted: TlsServer) -> None:
+    # Microsoft Graph Command Line Tools: a first-party client, whose users may consent to any
+    # Graph scope at sign-in (docs/fidelity.md, 'Scopes and consent').
+    app = public_client(trusted, "14d82eec-204b-4c2f-b7e8-296a70dab67e")
+    flow = app.initiate_device_flow(scopes=["Chat.Read", "Presence.Read"])
+    assert "user_code" in flow, flow
+
+    # The person signs in (the control plane's approval), consenting to Chat.Read there.
+    approve(trusted, flow["user_code"])
+    result = app.acquire_token_by_device_flow(flow)
+
+    assert "access_token" in result, result
+    token = claims(result["access_token"])
+    assert {"Chat.Read", "Presence.Read", "User.Read"} <= set(token["scp"].split())
+    assert (token["upn"], token["appidacr"], token["ver"]) == (ADELE_UPN, "0", "1.0")
+    assert token["wids"] == [DEFAULT_USER_ROLE]
+
+
+def test_msal_refuses_an_unknown_tenant_at_discovery(trusted: TlsServer) -> None:
+    unknown = "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"
+
+    with pytest.raises(ValueError, match="Unable to get authority configuration") as caught:
+        msal.PublicClientApplication(
+            BUSY_LIGHT, authority=f"{trusted.base}/{unknown}", instance_discovery=False
+        )
+
+    # MSAL keeps Entra's answer to its OIDC discovery as the cause.
+    cause = str(caught.value.__context__)
+    assert "HTTP status: 400" in cause
+    assert '"error":"invalid_tenant"' in cause
+    assert f"AADSTS90002: Tenant '{unknown}' not found." in cause

@@ -9,7 +9,9 @@ import string
 from mockgraph.identity import errors
 from mockgraph.identity.errors import EntraError
 from tests.client import Graph
-from tests.constants import TENANT
+from tests.constants import BUSY_LIGHT, TENANT
+from tests.identity.entra import assert_entra_error, password_form
+from tests.identity.test_identity import authorize_params, follow_sign_in, pkce, post_token
 
 CLASSES = [
     cls
@@ -79,3 +81,30 @@ def test_an_entra_error_shows_its_status_error_and_aadsts_code() -> None:
         "MissingParameter(400, 'invalid_request', \"AADSTS900144: The request body must contain "
         "the following parameter: 'grant_type'.\")"
     )
+
+
+# --- rows whose `error` or number was fixed against Entra's answers (docs/fidelity.md,
+# "Entra's error fields") -----------------------------------------------------------------
+
+
+def test_a_scope_an_api_does_not_expose_is_invalid_client_650053(graph: Graph) -> None:
+    dashboard = "9a1c3e5b-7d9f-4b1d-a3c5-e7a9c1e3b5d7"
+    response = graph.admin.post(
+        f"/{TENANT}/oauth2/v2.0/token",
+        data=password_form(scope=f"api://{dashboard}/write_everything"),
+    )
+    assert_entra_error(response, 400, "invalid_client", 650053)
+
+
+def test_a_redirect_uri_other_than_the_authorization_requests_is_500112(graph: Graph) -> None:
+    verifier, challenge = pkce("S256")
+    params = authorize_params(challenge, "S256")
+    code = follow_sign_in(graph, params)["code"][0]
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": BUSY_LIGHT,
+        "code": code,
+        "redirect_uri": "https://localhost/busy-light/callback",
+        "code_verifier": verifier,
+    }
+    assert_entra_error(post_token(graph, form), 400, "invalid_grant", 500112)

@@ -49,12 +49,18 @@ def exchange(graph: Graph, assertion: str, scope: str = "Presence.Read", **extra
 
 
 @pytest.mark.parametrize(
-    "scope",
-    [f"api://{DASHBOARD}/access_as_user", f"{DASHBOARD}/.default", f"api://{DASHBOARD}/.default"],
+    ("scope", "audience"),
+    [
+        (f"api://{DASHBOARD}/access_as_user", f"api://{DASHBOARD}"),
+        (f"{DASHBOARD}/.default", DASHBOARD),
+        (f"api://{DASHBOARD}/.default", f"api://{DASHBOARD}"),
+    ],
 )
-def test_a_user_token_for_an_exposed_api(graph: Graph, scope: str) -> None:
+def test_a_user_token_for_an_exposed_api(graph: Graph, scope: str, audience: str) -> None:
+    # A v1.0 token (the API's app takes v1.0 tokens, a new registration's default): `aud` is
+    # the resource as the request named it.
     token = claims(user_token(graph, scope))
-    assert (token["aud"], token["azp"], token["oid"]) == (DASHBOARD, BUSY_LIGHT, ADELE)
+    assert (token["aud"], token["appid"], token["oid"]) == (audience, BUSY_LIGHT, ADELE)
     assert token["scp"] == "access_as_user"
     graph_call = graph.admin.get(
         "/v1.0/me/presence", headers={"Authorization": f"Bearer {user_token(graph, scope)}"}
@@ -125,7 +131,7 @@ def test_every_on_behalf_of_error(graph: Graph) -> None:
     ("scope", "error", "code"),
     [
         (f"api://{DASHBOARD}/access_as_user Presence.Read", "invalid_scope", 28000),
-        (f"api://{DASHBOARD}/write_everything", "invalid_scope", 650053),
+        (f"api://{DASHBOARD}/write_everything", "invalid_client", 650053),
         ("api://no-such-api/access_as_user", "invalid_resource", 500011),
         (f"api://{DASHBOARD}/.default api://{DASHBOARD}/access_as_user", "invalid_scope", 70011),
     ],
@@ -147,7 +153,7 @@ def test_obo_through_a_refresh_token_keeps_the_api_audience(graph: Graph) -> Non
             "refresh_token": first["refresh_token"],
         },
     )
-    assert claims(refreshed.json()["access_token"])["aud"] == DASHBOARD
+    assert claims(refreshed.json()["access_token"])["aud"] == f"api://{DASHBOARD}"
 
 
 def test_an_http_error_never_leaks_a_token(graph: Graph) -> None:
