@@ -18,6 +18,9 @@ log = logging.getLogger("mockgraph.proxy")
 MAX_HEAD = 8 * 1024
 HEAD_TIMEOUT = 10.0
 HANDSHAKE_TIMEOUT = 10.0
+# How long a closing tunnel waits for the client's TLS close_notify (asyncio's default is 30 s,
+# which would hold a server's shutdown that long for a client that keeps its connection).
+TLS_SHUTDOWN_TIMEOUT = 2.0
 # How long a refused client may keep sending before the connection is closed under it.
 LINGER = 2.0
 PASSTHROUGH_SETTING = "--proxy-passthrough HOST[:PORT],... (MOCKGRAPH_PROXY_PASSTHROUGH)"
@@ -182,6 +185,7 @@ class Connection(asyncio.Protocol):
                 self.context,
                 server_side=True,
                 ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+                ssl_shutdown_timeout=TLS_SHUTDOWN_TIMEOUT,
             )
         except (OSError, ssl.SSLError, TimeoutError) as exc:
             log.info("proxy: TLS handshake for %s failed: %s", host, exc)
