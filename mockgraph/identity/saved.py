@@ -20,6 +20,7 @@ def export_refresh_tokens(tokens: dict[str, RefreshGrant]) -> list[dict[str, Any
             "scopes": list(grant.grant.scopes),
             "oidc": sorted(grant.grant.oidc),
             "resource": grant.grant.resource.appId if grant.grant.resource else None,
+            "arm": grant.grant.arm,
             "expiresAt": grant.expires_at,
         }
         for token, grant in tokens.items()
@@ -44,6 +45,7 @@ def import_refresh_tokens(
                 tuple(str(s) for s in item["scopes"]),
                 frozenset(str(s) for s in item["oidc"]),
                 resource,
+                arm=None if item.get("arm") is None else str(item["arm"]),
             )
             restored[str(item["refreshToken"])] = RefreshGrant(
                 str(item["clientId"]),
