@@ -137,7 +137,8 @@ def grant(app: FixtureApp, requested: Requested, consented: Collection[str] = ()
     (https://learn.microsoft.com/entra/identity-platform/scopes-oidc, docs/fidelity.md,
     'Scopes and consent')."""
     if requested.arm is not None:
-        # Any app may act for its user on ARM (docs/fidelity.md, 'Azure Resource Manager').
+        # Any app may act for its user on ARM (docs/fidelity.md, 'Azure Resource Manager (for
+        # the Azure CLI)').
         return Grant((ARM_SCOPE,), requested.oidc, arm=requested.arm)
     resource = requested.resource
     if resource is not None:
