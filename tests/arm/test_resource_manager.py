@@ -11,10 +11,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from fastapi import FastAPI
 
+import mockgraph
 from mockgraph.app import create_app
 from mockgraph.clock import Clock
 from mockgraph.identity.firstparty import AZURE_CLI
+from mockgraph.runtime import load_state, state_snapshot
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import FixtureError, parse_fixtures
 from mockgraph.testing import InProcessTransport
@@ -25,6 +28,7 @@ from tests.identity.entra import assert_entra_error
 SECRET = "presence-sync-secret"
 ARM = "https://management.core.windows.net/"
 LIST = "/subscriptions?api-version=2022-12-01"
+PACKAGE = Path(mockgraph.__file__).parent
 SUBSCRIPTION = "9b4c1f2e-6d3a-4e8b-a5c7-0f1e2d3c4b5a"
 
 
@@ -88,15 +92,14 @@ def assert_arm_error(response: httpx.Response, status: int, code: str) -> str:
 
 @pytest.fixture
 def with_subscriptions(tmp_path: Path) -> Iterator[Graph]:
-    default = json.loads(Path("mockgraph/default_fixtures.json").read_text())
+    default = json.loads((PACKAGE / "default_fixtures.json").read_text())
     default["subscriptions"] = [
         {"id": SUBSCRIPTION.upper(), "displayName": "Contoso Dev"},
         {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "displayName": "Old", "state": "Disabled"},
     ]
     path = tmp_path / "fixtures.json"
     path.write_text(json.dumps(default))
-    for photo in ("photos",):
-        (tmp_path / photo).symlink_to(Path("mockgraph", photo).resolve())
+    (tmp_path / "photos").symlink_to(PACKAGE / "photos")
     app = create_app(Settings(fixtures=path), clock=Clock(start=START, frozen=True))
     transport = InProcessTransport(app)
     graph = Graph(transport, "http://mockgraph.test")
@@ -318,3 +321,28 @@ def test_arm_paths_are_arms_only_on_arms_hosts(graph: Graph) -> None:
 
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] != "NotFound" or "mockgraph has nothing" in answer.text
+
+
+def test_an_arm_refresh_token_survives_the_state_file(
+    graph: Graph, app: FastAPI, tmp_path: Path
+) -> None:
+    answer = user_token(graph, f"{ARM}/.default offline_access")
+    saved = tmp_path / "state.json"
+    saved.write_bytes(state_snapshot(app.state.runtime))
+    restarted = create_app(Settings(), clock=Clock(start=START, frozen=True))
+    load_state(restarted.state.runtime, saved)
+    transport = InProcessTransport(restarted)
+    later = Graph(transport, "http://mockgraph.test")
+
+    refreshed = at(later, "login.microsoftonline.com").post(
+        f"/{TENANT}/oauth2/v2.0/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": AZURE_CLI,
+            "refresh_token": answer.json()["refresh_token"],
+        },
+    )
+
+    later.close()
+    transport.close()
+    assert (claims(refreshed)["aud"], claims(refreshed)["scp"]) == (ARM, "user_impersonation")
