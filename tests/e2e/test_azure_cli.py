@@ -235,3 +235,34 @@ def test_what_mockgraph_does_not_emulate_is_a_clear_error(az: Az) -> None:
     )
     assert unknown.returncode != 0
     assert "AADSTS90002" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("cloud", "graph", "management"),
+    [
+        (
+            "AzureUSGovernment",
+            "https://graph.microsoft.us",
+            "https://management.core.usgovcloudapi.net/",
+        ),
+        (
+            "AzureChinaCloud",
+            "https://microsoftgraph.chinacloudapi.cn",
+            "https://management.core.chinacloudapi.cn/",
+        ),
+    ],
+)
+def test_national_clouds_sign_in_at_their_own_hosts(
+    az: Az, cloud: str, graph: str, management: str
+) -> None:
+    az.run("cloud", "set", "--name", cloud)
+    service_principal_login(az, "--allow-no-subscriptions")
+
+    arm = claims(az.json("account", "get-access-token")["accessToken"])
+    assert arm["aud"] == management
+    token = claims(
+        az.json("account", "get-access-token", "--resource-type", "ms-graph")["accessToken"]
+    )
+    assert token["aud"] == graph
+    presence = az.json("rest", "--url", f"{graph}/v1.0/users/{ADELE}/presence")
+    assert presence["@odata.context"].startswith(f"{graph}/v1.0/$metadata#users(")
