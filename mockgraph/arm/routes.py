@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,13 +23,13 @@ EMULATED = "GET /tenants, GET /subscriptions and GET /subscriptions/{subscriptio
 _MAX_QUERY = 8192
 
 
+@dataclass(frozen=True)
 class ArmRequest:
-    """One call to ARM: the caller, the path's parameters and the query."""
+    """One call to ARM: the caller, the path's segments after the first, and the query."""
 
-    def __init__(self, caller: ArmCaller, params: tuple[str, ...], query: dict[str, str]) -> None:
-        self.caller = caller
-        self.params = params
-        self.query = query
+    caller: ArmCaller
+    params: tuple[str, ...]
+    query: dict[str, str]
 
 
 Handler = Callable[[ArmRequest], dict[str, Any]]

@@ -122,6 +122,32 @@ def test_service_principal_login_then_az_rest_on_presence(az: Az, mockgraph: Moc
     mockgraph.requests.assert_called("POST", f"/v1.0/users/{ADELE}/presence/setPresence")
 
 
+def test_az_contacts_only_the_hosts_mockgraph_answers_for(az: Az) -> None:
+    # --debug logs each connection urllib3 opens (through the proxy: the CONNECT's host).
+    login = az.run(
+        "login",
+        "--service-principal",
+        "--username",
+        PRESENCE_SYNC,
+        "--password",
+        SECRET,
+        "--tenant",
+        TENANT,
+        "--allow-no-subscriptions",
+        "--debug",
+    )
+    rest = az.run("rest", "--url", f"{GRAPH}/users/{ADELE}/presence", "--debug")
+
+    opened = re.findall(
+        r"Starting new HTTPS connection \(\d+\): ([\w.-]+):443", login.stderr + rest.stderr
+    )
+    assert set(opened) == {
+        "login.microsoftonline.com",
+        "management.azure.com",
+        "graph.microsoft.com",
+    }
+
+
 def test_a_login_that_finds_no_subscription_fails_as_azure_does(az: Az) -> None:
     done = az.run(
         "login",
