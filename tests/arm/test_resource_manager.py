@@ -346,3 +346,26 @@ def test_an_arm_refresh_token_survives_the_state_file(
     later.close()
     transport.close()
     assert (claims(refreshed)["aud"], claims(refreshed)["scp"]) == (ARM, "user_impersonation")
+
+
+@pytest.mark.parametrize(
+    ("path", "authorization", "status", "code"),
+    [
+        (LIST, "Bearer " + "x" * 20_000, 401, "InvalidAuthenticationToken"),
+        (LIST, "Bearer \u00e9t\u00e9.a.b", 401, "InvalidAuthenticationToken"),
+        (LIST, "Bearer", 401, "AuthenticationFailed"),
+        ("/subscriptions?api-version=%ZZ&api-version", None, 400, "MissingApiVersionParameter"),
+        ("/subscriptions/%00?api-version=2022-12-01", None, 400, "InvalidSubscriptionId"),
+        ("/tenants/x/y/z?api-version=2022-12-01", None, 404, "NotFound"),
+    ],
+)
+def test_odd_requests_get_arms_4xx(
+    graph: Graph, path: str, authorization: str | None, status: int, code: str
+) -> None:
+    # Header values as bytes: UTF-8 on the wire, as a careless client sends them.
+    good = bearer(token(graph, f"{ARM}/.default"))["Authorization"]
+    headers = {b"Authorization": (authorization or good).encode()}
+
+    answer = at(graph, "management.azure.com").get(path, headers=headers)
+
+    assert_arm_error(answer, status, code)
