@@ -15,11 +15,13 @@ from mockgraph.admin.routes import TAG as CONTROL_PLANE
 from mockgraph.admin.routes import health_router
 from mockgraph.admin.routes import router as admin_router
 from mockgraph.admin.webhook import router as webhook_router
+from mockgraph.arm.routes import ResourceManagerRoutes
+from mockgraph.arm.service import ResourceManager
 from mockgraph.auth.keys import SigningKey
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.batch import Batching
 from mockgraph.clock import Clock
-from mockgraph.clouds import parse_cloud
+from mockgraph.clouds import Cloud, cloud_for_management_host, parse_cloud
 from mockgraph.directory import routes as directory
 from mockgraph.directory.service import DirectoryService
 from mockgraph.errors import (
@@ -124,6 +126,9 @@ def create_app(
         watched=notifier.watched(),
     )
     routes = graph_routes(app.graph, runtime, notifier)
+    app.arm = ResourceManagerRoutes(
+        ResourceManager(runtime.store, runtime.tokens, runtime.fixtures)
+    )
     app.max_body_bytes = settings.max_body_bytes
     app.max_url_bytes = settings.max_url_bytes
     app.admin_key = (settings.admin_key or "").encode()
@@ -209,6 +214,7 @@ class MockGraphApp(FastAPI):
     """
 
     graph: Gateway
+    arm: ResourceManagerRoutes
     request_log: RequestLog
     max_body_bytes: int
     max_url_bytes: int
@@ -236,6 +242,11 @@ class MockGraphApp(FastAPI):
             if scope["path"].startswith(GRAPH_PREFIXES):
                 await self.graph(scope, receive, send)
                 return
+            # Azure Resource Manager's hosts, through the proxy: ARM alone answers there.
+            management = _management_cloud(scope)
+            if management is not None:
+                await self.arm(scope, send, management)
+                return
             await self._through_fastapi(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
@@ -260,6 +271,14 @@ class MockGraphApp(FastAPI):
                 return
         request_ids(scope)
         await super().__call__(scope, receive, with_graph_headers(scope, send))
+
+
+def _management_cloud(scope: Scope) -> Cloud | None:
+    """The cloud whose ARM host the Host header names, or None."""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return cloud_for_management_host(value.decode("latin-1"))
+    return None
 
 
 def _error_response(request: Request, error: GraphError, clock: Clock) -> Response:

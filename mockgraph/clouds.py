@@ -3,8 +3,11 @@
 The one place that names Microsoft's hosts. A leaf: imports nothing of ours. Sources:
 https://learn.microsoft.com/graph/deployments (Graph roots),
 https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud (login
-hosts), msal-common's `src/authority/AuthorityMetadata.ts` (aliases, issuers); the choices are
-in docs/fidelity.md, 'Discovery and national clouds (the proxy and DNS routes)'.
+hosts), msal-common's `src/authority/AuthorityMetadata.ts` (aliases, issuers),
+https://learn.microsoft.com/azure/azure-government/compare-azure-government-global-azure and
+https://learn.microsoft.com/azure/china/resources-developer-guide (Azure Resource Manager's
+hosts and token audiences); the choices are in docs/fidelity.md, 'Discovery and national
+clouds (the proxy and DNS routes)' and 'Azure Resource Manager (for the Azure CLI)'.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ class Cloud:
     `name` is the value of MOCKGRAPH_CLOUD; `graph_host` serves /v1.0 and /beta and is the
     `aud` of the tokens issued for it; `login_hosts` are Entra's hosts for the cloud, the
     preferred one first (the others are aliases in the same instance-discovery group);
-    `sts_host` is the v1 token issuer's host (`https://{sts_host}/{tid}/`).
+    `sts_host` is the v1 token issuer's host (`https://{sts_host}/{tid}/`);
+    `management_host` serves Azure Resource Manager, and `arm_audiences` are the resources
+    (ARM's own root and the classic management root) whose tokens it takes.
     """
 
     name: str
@@ -32,6 +37,11 @@ class Cloud:
     # OIDC's and user realm's `cloud_instance_name`; instance discovery's `preferred_cache`.
     instance_name: str = "microsoftonline.com"
     cache_host: str | None = None
+    management_host: str = "management.azure.com"
+    arm_audiences: tuple[str, ...] = (
+        "https://management.core.windows.net/",
+        "https://management.azure.com/",
+    )
     # The service root, e.g. https://graph.microsoft.com (made once: every Graph call reads it).
     graph_root: str = field(init=False, repr=False, compare=False)
 
@@ -53,6 +63,10 @@ class Cloud:
         """Graph takes its root with or without a trailing slash, or its app id."""
         return aud.rstrip("/") == self.graph_root or aud == GRAPH_APP_ID
 
+    def accepts_arm_audience(self, aud: str) -> bool:
+        """ARM takes either of its resources, with or without the trailing slash."""
+        return any(aud.rstrip("/") == a.rstrip("/") for a in self.arm_audiences)
+
 
 GLOBAL = Cloud(
     "global",
@@ -68,13 +82,24 @@ US_GOV = Cloud(
     ("login.microsoftonline.us", "login.usgovcloudapi.net"),
     "sts.windows.net",
     instance_name="microsoftonline.us",
+    management_host="management.usgovcloudapi.net",
+    arm_audiences=(
+        "https://management.core.usgovcloudapi.net/",
+        "https://management.usgovcloudapi.net/",
+    ),
 )
+# Azure Government's one Resource Manager serves L4 and DoD alike.
 US_DOD = Cloud(
     "dod",
     "dod-graph.microsoft.us",
     ("login.microsoftonline.us", "login.usgovcloudapi.net"),
     "sts.windows.net",
     instance_name="microsoftonline.us",
+    management_host="management.usgovcloudapi.net",
+    arm_audiences=(
+        "https://management.core.usgovcloudapi.net/",
+        "https://management.usgovcloudapi.net/",
+    ),
 )
 # Entra's docs name login.partner.microsoftonline.cn, Graph's docs login.chinacloudapi.cn;
 # both are aliases of one instance-discovery group (msal-common's AuthorityMetadata.ts).
@@ -84,6 +109,11 @@ CHINA = Cloud(
     ("login.partner.microsoftonline.cn", "login.chinacloudapi.cn"),
     "sts.chinacloudapi.cn",
     instance_name="partner.microsoftonline.cn",
+    management_host="management.chinacloudapi.cn",
+    arm_audiences=(
+        "https://management.core.chinacloudapi.cn/",
+        "https://management.chinacloudapi.cn/",
+    ),
 )
 
 CLOUDS: tuple[Cloud, ...] = (GLOBAL, US_GOV, US_DOD, CHINA)
@@ -101,10 +131,19 @@ OTHER_INSTANCE_GROUPS: tuple[tuple[str, ...], ...] = (
 
 GRAPH_HOSTS: frozenset[str] = frozenset(_BY_GRAPH_HOST)
 LOGIN_HOSTS: frozenset[str] = frozenset(_BY_LOGIN_HOST)
+# L4 first, as for the login hosts: Azure Government's one ARM host is L4's and DoD's.
+_BY_MANAGEMENT_HOST = {cloud.management_host: cloud for cloud in reversed(CLOUDS)}
+MANAGEMENT_HOSTS: frozenset[str] = frozenset(_BY_MANAGEMENT_HOST)
 # Every host an unmodified client may contact, which mockgraph answers for.
 INTERCEPTED_HOSTS: tuple[str, ...] = tuple(
-    sorted(GRAPH_HOSTS | LOGIN_HOSTS, key=lambda h: (h.split(".")[-1], h))
+    sorted(GRAPH_HOSTS | LOGIN_HOSTS | MANAGEMENT_HOSTS, key=lambda h: (h.split(".")[-1], h))
 )
+# ARM's resources as a scope names them (no scheme case, no trailing slash): the cloud.
+_BY_ARM_RESOURCE = {
+    a.rstrip("/").removeprefix("https://"): cloud
+    for cloud in reversed(CLOUDS)
+    for a in cloud.arm_audiences
+}
 
 
 def _bare(host: str) -> str:
@@ -145,3 +184,19 @@ def cloud_for_resource(resource: str) -> Cloud | None:
     for prefix in ("https://", "http://"):
         text = text.removeprefix(prefix)
     return _BY_GRAPH_HOST.get(text.split("/", 1)[0])
+
+
+def cloud_for_management_host(host: str) -> Cloud | None:
+    """The cloud whose Azure Resource Manager host this is (L4 for Azure Government), or None."""
+    return _BY_MANAGEMENT_HOST.get(_bare(host))
+
+
+def arm_resource(resource: str) -> tuple[Cloud, str] | None:
+    """(the cloud, the token's `aud`) of a scope's resource that names Azure Resource Manager,
+    e.g. `https://management.core.windows.net/`; `aud` is the resource as written, in lower case
+    (with its trailing slash or without), as Entra issues it; None for any other resource."""
+    text = resource.strip().lower()
+    if not text.startswith("https://"):
+        return None
+    cloud = _BY_ARM_RESOURCE.get(text.removeprefix("https://").rstrip("/"))
+    return None if cloud is None else (cloud, text)

@@ -129,6 +129,7 @@ class TokenAuthority:
         audience: Cloud | None = None,
         version: str = "1.0",
         appidacr: str = "0",
+        resource: str | None = None,
     ) -> str:
         """An access token for Graph: delegated when `user_id` is given, else an app token.
 
@@ -138,12 +139,14 @@ class TokenAuthority:
         token names its `idp`. `version="2.0"` gives the v2 shape (`azp`, `azpacr`, the login
         host's issuer). `cloud` issues it, `audience` is the Graph it is for (`aud`); both
         default to the authority's cloud. They differ only for US Gov: L4's hosts issue DoD's.
+        `resource` is another `aud` (Azure Resource Manager's, as the client named it); an app
+        token for it carries `roles` only when `roles` is given.
         """
         issued = int(now)
         cloud = cloud or self.cloud
         v1 = version == "1.0"
         claims: dict[str, Any] = {
-            "aud": (audience or cloud).graph_root,
+            "aud": resource or (audience or cloud).graph_root,
             "iss": cloud.v1_issuer(tenant_id) if v1 else issuer_for(tenant_id, cloud),
             "iat": issued,
             "nbf": issued,
@@ -160,7 +163,9 @@ class TokenAuthority:
             claims.update(oid=user_id, sub=user_id, idtyp="user", scp=" ".join(scopes or []))
         else:
             principal = service_principal_id(app_id)
-            claims.update(oid=principal, sub=principal, idtyp="app", roles=list(roles or []))
+            claims.update(oid=principal, sub=principal, idtyp="app")
+            if resource is None or roles is not None:
+                claims["roles"] = list(roles or [])
             if v1:
                 claims["idp"] = claims["iss"]
         claims.update(extra or {})

@@ -39,7 +39,7 @@ class Consents:
         consented (recorded for later requests); the grant, or AADSTS65001 for the rest."""
         key = (tenant_id, app.appId, user_id)
         given = self.given.get(key, {})
-        if requested.resource is None:
+        if requested.resource is None and requested.arm is None:
             for scope in requested.scopes:
                 name = short(scope)
                 if consentable(app, name.lower()):

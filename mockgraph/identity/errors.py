@@ -271,7 +271,8 @@ class ResourceNotFound(EntraError):
     error, code = "invalid_resource", 500011
     template = (
         "The resource principal named {resource} was not found in the tenant named {tenant}. "
-        "mockgraph issues tokens for Microsoft Graph and for the APIs its fixture apps expose."
+        "mockgraph issues tokens for Microsoft Graph, Azure Resource Manager and the APIs its "
+        "fixture apps expose."
     )
 
 

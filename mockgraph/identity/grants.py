@@ -59,7 +59,7 @@ def client_credentials(call: TokenCall, issuer: Issuer, apis: ApiResolver) -> di
         raise ScopeNotDefault(scope=raw or "(none)")
     if not call.authenticated:
         raise CredentialRequired()
-    return issuer.app_token(call)
+    return issuer.app_token(call, requested.arm)
 
 
 def password(

@@ -111,19 +111,22 @@ class Issuer:
                 k: g for k, g in self.refresh_tokens.items() if g.tenant_id != tenant_id
             }
 
-    def app_token(self, call: TokenCall) -> dict[str, Any]:
-        """client_credentials' answer: an app token with the app's roles, no scope."""
+    def app_token(self, call: TokenCall, arm: str | None = None) -> dict[str, Any]:
+        """client_credentials' answer: an app token with the app's roles, no scope; for Azure
+        Resource Manager when `arm` names its audience (no roles: ARM authorizes by its own
+        role assignments)."""
         now = call.tenant.clock.timestamp()
         token = self.tokens.mint(
             now=now,
             lifetime=ACCESS_LIFETIME,
             tenant_id=call.tenant.id,
             app_id=call.app.appId,
-            roles=list(call.app.applicationPermissions),
+            roles=list(call.app.applicationPermissions) if arm is None else None,
             extra={"app_displayname": call.app.name},
             cloud=call.cloud,
             audience=call.audience,
             appidacr=call.appidacr,
+            resource=arm,
         )
         self._record(call, None, now)
         return {
@@ -152,6 +155,7 @@ class Issuer:
             audience=call.audience,
             version=version,
             appidacr=call.appidacr,
+            resource=grant.arm,
         )
         answer: dict[str, Any] = {
             "token_type": "Bearer",
@@ -180,6 +184,8 @@ class Issuer:
 
     @staticmethod
     def _scope_names(grant: Grant) -> list[str]:
+        if grant.arm is not None:
+            return [f"{grant.arm}/{s}" for s in grant.scopes]
         if grant.resource is None:
             return [f"{grant.prefix}{s}" for s in grant.scopes]
         uri = grant.resource.identifier_uris[0] if grant.resource.identifier_uris else ""

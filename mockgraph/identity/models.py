@@ -35,7 +35,8 @@ class TokenCall:
 @dataclass(frozen=True)
 class Requested:
     """A `scope` parameter, read: the resource (None: Graph), its scopes, OIDC scopes, and
-    whether it asked for `.default`."""
+    whether it asked for `.default`. `arm` is the audience asked for when the resource is Azure
+    Resource Manager (`https://management.core.windows.net/`), else None."""
 
     scopes: tuple[str, ...]
     oidc: frozenset[str]
@@ -43,16 +44,18 @@ class Requested:
     resource: FixtureApp | None = None
     # How the client named that resource: an identifier URI or the app id, as written.
     named: str = ""
+    arm: str | None = None
 
     @property
     def graph(self) -> tuple[str, ...]:
-        return self.scopes if self.resource is None else ()
+        return self.scopes if self.resource is None and self.arm is None else ()
 
 
 @dataclass(frozen=True)
 class Grant:
     """Who a user token is for: the scopes granted and the resource (None: Microsoft Graph),
-    and the prefix the client wrote its Graph scopes with."""
+    and the prefix the client wrote its Graph scopes with; `arm`: the audience of a token for
+    Azure Resource Manager instead."""
 
     scopes: tuple[str, ...]
     oidc: frozenset[str]
@@ -60,6 +63,7 @@ class Grant:
     prefix: str = ""
     # How the client named the resource (a v1.0 token's `aud`); empty: its first identifier URI.
     named: str = ""
+    arm: str | None = None
 
 
 @dataclass

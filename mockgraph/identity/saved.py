@@ -21,6 +21,7 @@ def export_refresh_tokens(tokens: dict[str, RefreshGrant]) -> list[dict[str, Any
             "oidc": sorted(grant.grant.oidc),
             "resource": grant.grant.resource.appId if grant.grant.resource else None,
             "resourceNamed": grant.grant.named,
+            "arm": grant.grant.arm,
             "expiresAt": grant.expires_at,
         }
         for token, grant in tokens.items()
@@ -46,6 +47,7 @@ def import_refresh_tokens(
                 frozenset(str(s) for s in item["oidc"]),
                 resource,
                 named=str(item.get("resourceNamed") or ""),
+                arm=None if item.get("arm") is None else str(item["arm"]),
             )
             restored[str(item["refreshToken"])] = RefreshGrant(
                 str(item["clientId"]),

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from mockgraph.clouds import CLOUDS, GRAPH_APP_ID, Cloud, cloud_for_resource, same_login_hosts
+from mockgraph.clouds import (
+    CLOUDS,
+    GRAPH_APP_ID,
+    Cloud,
+    arm_resource,
+    cloud_for_resource,
+    same_login_hosts,
+)
 from mockgraph.identity.errors import (
     ConsentRequired,
     InvalidScope,
@@ -16,6 +23,9 @@ from mockgraph.identity.models import Grant, Requested
 from mockgraph.state.fixtures import FixtureApp
 
 OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+# Azure Resource Manager's one delegated permission (docs/fidelity.md, 'Azure Resource Manager
+# (for the Azure CLI)').
+ARM_SCOPE = "user_impersonation"
 # A Graph scope may be written bare, after any cloud's Graph root, or after Graph's app id.
 GRAPH_PREFIXES = (*(f"{cloud.graph_root}/" for cloud in CLOUDS), f"{GRAPH_APP_ID}/")
 _GRAPH_RESOURCES = frozenset(p.rstrip("/").lower() for p in GRAPH_PREFIXES)
@@ -45,12 +55,20 @@ def _resource_of(scope: str) -> tuple[str, str] | None:
     return resource.rstrip("/") or resource, name
 
 
+def _arm_of(scope: str) -> str | None:
+    """The audience a scope asks of Azure Resource Manager (its resource as written, e.g.
+    `https://management.core.windows.net/` of `https://management.core.windows.net//.default`)."""
+    found = arm_resource(scope.rpartition("/")[0]) if "/" in scope else None
+    return None if found is None else found[1]
+
+
 def read_scopes(raw: str, tenant: str, apis: ApiResolver = _no_apis) -> Requested:
     """The scopes asked for; 500011 for an unknown resource, 28000 for two, 70011 for a
-    `.default` mixed with named scopes."""
+    `.default` mixed with named scopes or a scope ARM does not have."""
     names: list[str] = []
     oidc: set[str] = set()
     default = False
+    arm: str | None = None
     resources: dict[str, FixtureApp | None] = {}
     named = ""
     for scope in raw.split():
@@ -65,6 +83,17 @@ def read_scopes(raw: str, tenant: str, apis: ApiResolver = _no_apis) -> Requeste
             continue
         resource, name = split
         is_graph = resource == "" or resource.lower() in _GRAPH_RESOURCES
+        audience = None if is_graph else _arm_of(scope)
+        if audience is not None:
+            resources.setdefault(f"arm:{audience.rstrip('/')}", None)
+            arm = arm or audience
+            if name.lower() == ".default":
+                default = True
+            elif name.lower() == ARM_SCOPE:
+                names.append(ARM_SCOPE)
+            else:
+                raise InvalidScope(detail=f"The scope {scope} is not valid.")
+            continue
         app = None if is_graph else apis(resource)
         if not is_graph and app is None:
             raise ResourceNotFound(resource=resource, tenant=tenant)
@@ -85,7 +114,7 @@ def read_scopes(raw: str, tenant: str, apis: ApiResolver = _no_apis) -> Requeste
             )
         )
     api = next(iter(resources.values()), None)
-    return Requested(tuple(names), frozenset(oidc), default, api, named)
+    return Requested(tuple(names), frozenset(oidc), default, api, named=named, arm=arm)
 
 
 def issuing_clouds(cloud: Cloud, raw: str, tenant: str) -> tuple[Cloud, Cloud]:
@@ -94,6 +123,9 @@ def issuing_clouds(cloud: Cloud, raw: str, tenant: str) -> tuple[Cloud, Cloud]:
     for scope in raw.split():
         named = cloud_for_resource(scope)
         if named is None:
+            arm = arm_resource(scope.rpartition("/")[0]) if "/" in scope else None
+            if arm is not None and not same_login_hosts(arm[0], cloud):
+                raise ResourceNotFound(resource=arm[1], tenant=tenant)
             continue
         if not same_login_hosts(named, cloud):
             raise ResourceNotFound(resource=named.graph_root, tenant=tenant)
@@ -107,6 +139,10 @@ def grant(app: FixtureApp, requested: Requested, consented: Collection[str] = ()
     user `consented`), in the permission's own spelling, if it covers what was asked
     (https://learn.microsoft.com/entra/identity-platform/scopes-oidc, docs/fidelity.md,
     'Scopes and consent')."""
+    if requested.arm is not None:
+        # Any app may act for its user on ARM (docs/fidelity.md, 'Azure Resource Manager (for
+        # the Azure CLI)').
+        return Grant((ARM_SCOPE,), requested.oidc, arm=requested.arm)
     resource = requested.resource
     if resource is not None:
         exposed = {s.lower(): s for s in resource.exposedScopes}

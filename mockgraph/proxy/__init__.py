@@ -1,7 +1,8 @@
 """The intercepting forward proxy: `CONNECT graph.microsoft.com:443` lands on mockgraph.
 
 A client with HTTPS_PROXY pointing here sends `CONNECT host:443` without resolving the host.
-For a Graph or Entra host (clouds.INTERCEPTED_HOSTS) the proxy answers 200, terminates TLS
+For a Graph, Entra or Azure Resource Manager host (clouds.INTERCEPTED_HOSTS) the proxy
+answers 200, terminates TLS
 with mockgraph's leaf (SNI checked against the allowlist and the CONNECT host), and hands the
 decrypted connection to the same uvicorn HTTP protocol the server's own port runs: same app,
 routes, journal, faults and limits, and the server's graceful shutdown covers it too. Hosts

@@ -159,7 +159,8 @@ class Connection(asyncio.Protocol):
                 403,
                 "Forbidden",
                 f"mockgraph's proxy does not let CONNECT {host}:{port} through: it answers for "
-                f"Graph's and Entra's hosts only and never contacts anything else. To tunnel "
+                f"Graph's, Entra's and Azure Resource Manager's hosts only and never contacts "
+                f"anything else. To tunnel "
                 f"{host}:{port} unchanged, name it in {PASSTHROUGH_SETTING}.",
             )
 

@@ -1,5 +1,6 @@
 """Who may use the proxy and where a CONNECT may go: only the allowlisted clients, and only
-Graph's and Entra's hosts or the named pass-through hosts (docs/proxy.md, "Security notes")."""
+Graph's, Entra's and Azure Resource Manager's hosts or the named pass-through hosts
+(docs/proxy.md, "Security notes")."""
 
 from __future__ import annotations
 

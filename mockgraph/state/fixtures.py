@@ -40,6 +40,7 @@ from mockgraph.jsontext import NotUnicode
 from mockgraph.state import images
 from mockgraph.state.certificates import AppCertificate, load_certificates
 from mockgraph.state.models import FixtureApp as FixtureApp
+from mockgraph.state.models import FixtureSubscription
 from mockgraph.state.models import StrictModel as StrictModel
 
 DEFAULT_TENANT_ID = "2b8f8a6c-7c1e-4c8e-9a3e-6d2f0c1b5a77"
@@ -218,6 +219,9 @@ class _Document(BaseModel):
     groups: list[dict[str, Any]] = []
     # The tenant's verified domains; by default the domains of its users' UPNs.
     domains: list[str] | None = None
+    # The tenant's Azure subscriptions, for Azure Resource Manager's list (docs/fidelity.md,
+    # 'Azure Resource Manager (for the Azure CLI)').
+    subscriptions: list[FixtureSubscription] = []
 
     _check_tenant = field_validator("tenantId")(guid_value)
 
@@ -233,6 +237,7 @@ class Fixtures:
     # Each app's registered certificates, by appId.
     certificates: Mapping[str, tuple[AppCertificate, ...]] = field(default_factory=dict)
     domains: tuple[str, ...] | None = None
+    subscriptions: tuple[FixtureSubscription, ...] = ()
 
     @cached_property
     def verified_domains(self) -> frozenset[str]:
@@ -321,6 +326,7 @@ def _parse(data: Any, source: str, base: Path | None) -> Fixtures:
         source, "users", [u.user_principal_name.lower() for u in seeds], "userPrincipalName"
     )
     _no_duplicates(source, "apps", [a.appId for a in document.apps], "appId")
+    _no_duplicates(source, "subscriptions", [s.id for s in document.subscriptions], "id")
     groups = tuple(
         _validated(_FIXTURE_GROUP, given, source, ("groups", index))
         for index, given in enumerate(document.groups)
@@ -335,7 +341,13 @@ def _parse(data: Any, source: str, base: Path | None) -> Fixtures:
             raise FixtureError(f"{source}: {where}{exc}") from None
     domains = None if document.domains is None else tuple(document.domains)
     return Fixtures(
-        document.tenantId, tuple(seeds), tuple(document.apps), groups, certificates, domains
+        document.tenantId,
+        tuple(seeds),
+        tuple(document.apps),
+        groups,
+        certificates,
+        domains,
+        tuple(document.subscriptions),
     )
 
 

@@ -48,3 +48,27 @@ class FixtureApp(StrictModel):
     @property
     def name(self) -> str:
         return self.displayName or self.appId
+
+
+# Azure Resource Manager's subscription states
+# (https://learn.microsoft.com/rest/api/resources/subscriptions/list, SubscriptionState).
+SUBSCRIPTION_STATES = ("Enabled", "Warned", "PastDue", "Disabled", "Deleted")
+
+
+class FixtureSubscription(StrictModel):
+    """An Azure subscription of the fixtures' tenant, as ARM's Subscriptions - List shows it."""
+
+    id: str
+    displayName: str
+    state: str = "Enabled"
+
+    _check_id = field_validator("id")(guid_value)
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str) -> str:
+        if value not in SUBSCRIPTION_STATES:
+            raise ValueError(
+                f"'{value}' is not a subscription state ({', '.join(SUBSCRIPTION_STATES)})"
+            )
+        return value

@@ -69,4 +69,5 @@ def test_parse_cloud() -> None:
 def test_intercepted_hosts_cover_every_cloud() -> None:
     assert "graph.microsoft.com" in clouds.INTERCEPTED_HOSTS
     assert "login.microsoftonline.us" in clouds.INTERCEPTED_HOSTS
-    assert len(clouds.INTERCEPTED_HOSTS) == len(set(clouds.INTERCEPTED_HOSTS)) == 12
+    assert "management.azure.com" in clouds.INTERCEPTED_HOSTS
+    assert len(clouds.INTERCEPTED_HOSTS) == len(set(clouds.INTERCEPTED_HOSTS)) == 15
