@@ -65,6 +65,8 @@ class Setting:
     # The default as a person reads it in --help and the README.
     shown: str
     choices: tuple[str, ...] | None = None
+    # Shorter flags beside the one named after the setting (serve --users for --scenario-users).
+    aliases: tuple[str, ...] = ()
 
     def describe(self, env: str) -> str:
         return f"{self.help} ({env}; default {self.shown})"
@@ -77,10 +79,11 @@ def setting(
     *,
     shown: str | None = None,
     choices: tuple[str, ...] | None = None,
+    aliases: tuple[str, ...] = (),
 ) -> T:
     """A dataclass field that is also a declared setting."""
     shown = shown if shown is not None else str(default).lower()
-    declared = Setting(help, parse, shown, choices)
+    declared = Setting(help, parse, shown, choices, aliases)
     result: T = field(default=default, metadata={"setting": declared})
     return result
 
@@ -140,7 +143,10 @@ class Declared:
                 options["type"] = _argument_type(declared.parse)
                 options["metavar"] = name.rsplit("_", 1)[-1].upper()
             parser.add_argument(
-                cls.flag_name(name), help=declared.describe(cls.env_name(name)), **options
+                cls.flag_name(name),
+                *declared.aliases,
+                help=declared.describe(cls.env_name(name)),
+                **options,
             )
 
     @classmethod
@@ -360,9 +366,14 @@ class Settings(Declared):
         20,
         "users in the scenario's cast (made up when the fixtures have fewer)",
         bounded_int(1, 100_000),
+        aliases=("--users",),
     )
     scenario_speed: float = setting(
-        1.0, "virtual seconds per real second; 1 follows wall time", parse_speed, shown="1"
+        1.0,
+        "virtual seconds per real second; 1 follows wall time",
+        parse_speed,
+        shown="1",
+        aliases=("--speed",),
     )
     scenario_seed: int = setting(1, "the seed a profile draws from", bounded_int(0, 2**31))
     scenario_start: datetime | None = setting(
