@@ -65,7 +65,6 @@ class Setting:
     # The default as a person reads it in --help and the README.
     shown: str
     choices: tuple[str, ...] | None = None
-    # Shorter flags beside the one named after the setting (serve --users for --scenario-users).
     aliases: tuple[str, ...] = ()
 
     def describe(self, env: str) -> str:
@@ -142,12 +141,8 @@ class Declared:
             else:
                 options["type"] = _argument_type(declared.parse)
                 options["metavar"] = name.rsplit("_", 1)[-1].upper()
-            parser.add_argument(
-                cls.flag_name(name),
-                *declared.aliases,
-                help=declared.describe(cls.env_name(name)),
-                **options,
-            )
+            flags = (cls.flag_name(name), *declared.aliases)
+            parser.add_argument(*flags, help=declared.describe(cls.env_name(name)), **options)
 
     @classmethod
     def from_args(
@@ -369,12 +364,9 @@ class Settings(Declared):
         aliases=("--users",),
     )
     scenario_speed: float = setting(
-        1.0,
-        "virtual seconds per real second; 1 follows wall time",
-        parse_speed,
-        shown="1",
+        1.0, "virtual seconds per real second; 1 follows wall time", parse_speed, shown="1",
         aliases=("--speed",),
-    )
+    )  # fmt: skip
     scenario_seed: int = setting(1, "the seed a profile draws from", bounded_int(0, 2**31))
     scenario_start: datetime | None = setting(
         None,
