@@ -92,6 +92,9 @@ class Notifier:
         )
         self._tenants: dict[str, Watch] = {}
         self._ticker = Ticker(self._tick)
+        # Tenants whose scans wait: a scenario is part-way through one moment's steps there,
+        # and a batch holds a whole moment (docs/scenarios.md, "Determinism").
+        self._held: set[str] = set()
 
     @property
     def log(self) -> deque[Attempt]:
@@ -221,11 +224,31 @@ class Notifier:
 
     # --- noticing changes -----------------------------------------------------------
 
+    def hold(self, tenant_id: str, held: bool) -> None:
+        """Let a tenant's scans wait (True) until released (False); a scenario holds them
+        while it applies one moment's steps over several turns of the loop."""
+        if held:
+            self._held.add(tenant_id)
+        else:
+            self._held.discard(tenant_id)
+
+    def next_change(self, tenant: Tenant) -> float:
+        """The earliest moment at which the clock alone changes what a subscription of this
+        tenant watches (an expiry, a fade) or owes a lifecycle event; inf when none."""
+        watch = self._tenants.get(tenant.id)
+        if watch is None or not watch.items:
+            return float("inf")
+        soonest = watch.due
+        for user, _ in watch.marks.values():
+            if user is not None and user.stable_until < soonest:
+                soonest = user.stable_until
+        return soonest
+
     def scan(self, tenant: Tenant) -> None:
         """Notify every subscription whose users' aggregated presence changed since last seen,
         send lifecycle notifications that are due, and stop expired subscriptions."""
         watch = self._tenants.get(tenant.id)
-        if watch is None or not watch.items:
+        if watch is None or not watch.items or tenant.id in self._held:
             return
         # Restored subscriptions have no ticker yet; it needs the running loop.
         self._ticker.start()
