@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from mockgraph.domain.presence import UserState
 from mockgraph.errors import BadRequest, GraphError
-from mockgraph.scenarios.actions import apply
+from mockgraph.scenarios.actions import Bodies, apply
 from mockgraph.scenarios.cast import cast
 from mockgraph.scenarios.model import Scenario, Step
 from mockgraph.state.store import Store, Tenant
@@ -81,6 +81,7 @@ class Run:
         self.open: float | None = None
         # The moments completed by the last play_to (the scenario's lag is measured on them).
         self.completed: list[float] = []
+        self.bodies = Bodies()
         self.journal: deque[Applied] = deque(maxlen=JOURNAL_SIZE)
         self.cursor = 0
         self.applied = 0
@@ -189,7 +190,7 @@ class Run:
         else:
             _settle(user, moment)
             try:
-                apply(user, step, moment)
+                apply(user, step, moment, self.bodies)
             except GraphError as exc:
                 error = exc.message
         self.applied += 1
