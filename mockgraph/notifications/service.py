@@ -41,8 +41,12 @@ class Watch:
     marks: dict[str, tuple[UserState | None, View | None]] = field(default_factory=dict)
     # The earliest moment a subscription owes a lifecycle event or ends.
     due: float = float("inf")
+    # The earliest moment the clock alone changes a watched user, as the last full scan found
+    # it (a read since may have put it later: never earlier than the truth).
+    soonest: float = float("-inf")
 
     def add(self, subscription: Subscription, users: dict[str, UserState]) -> None:
+        self.soonest = float("-inf")
         self.items[subscription.id] = subscription
         self.owners[subscription.app_id, subscription.creator_id] = subscription
         for user_id in subscription.user_ids:
@@ -238,37 +242,45 @@ class Notifier:
         watch = self._tenants.get(tenant.id)
         if watch is None or not watch.items:
             return float("inf")
-        soonest = watch.due
-        for user, _ in watch.marks.values():
-            if user is not None and user.stable_until < soonest:
-                soonest = user.stable_until
-        return soonest
+        return min(watch.soonest, watch.due)
 
-    def scan(self, tenant: Tenant) -> None:
+    def scan(self, tenant: Tenant, wrote: bool = True) -> None:
         """Notify every subscription whose users' aggregated presence changed since last seen,
-        send lifecycle notifications that are due, and stop expired subscriptions."""
+        send lifecycle notifications that are due, and stop expired subscriptions.
+
+        `wrote` False: after a call that only read; then only the clock can have changed a
+        watched user, and nothing is looked at before the soonest moment it does.
+        """
         watch = self._tenants.get(tenant.id)
         if watch is None or not watch.items or tenant.id in self._held:
             return
+        now = tenant.clock.timestamp()
+        if not wrote and now < watch.soonest and now < watch.due:
+            return
         # Restored subscriptions have no ticker yet; it needs the running loop.
         self._ticker.start()
-        now = tenant.clock.timestamp()
         if now >= watch.due:
             self._lifecycle(tenant, watch, now)
         changed: dict[str, tuple[Subscription, set[str]]] = {}
         users = tenant.users
+        soonest = float("inf")
         for user_id, (seen, view) in watch.marks.items():
             user = users.get(user_id)
             if user is seen and (
                 user is None or (user.view is view and user.computed_at <= now < user.stable_until)
             ):
+                if user is not None and user.stable_until < soonest:
+                    soonest = user.stable_until
                 continue
             state = UNKNOWN if user is None else _pair(user.current(now))
             watch.marks[user_id] = (user, user.view if user is not None else None)
+            if user is not None and user.stable_until < soonest:
+                soonest = user.stable_until
             for subscription in watch.watchers[user_id]:
                 if subscription.last_seen.get(user_id) != state:
                     subscription.last_seen[user_id] = state
                     changed.setdefault(subscription.id, (subscription, set()))[1].add(user_id)
+        watch.soonest = soonest
         for subscription, user_ids in changed.values():
             ordered = [u for u in subscription.user_ids if u in user_ids]
             self.delivery.enqueue(

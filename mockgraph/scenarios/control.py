@@ -170,8 +170,19 @@ class Scenarios:
             except Exception:
                 log.exception("the scenario's step failed; the scenario is stopped")
                 self.stop()
-            # Steps left over: the loop's next turn, after the calls waiting meanwhile.
-            await asyncio.sleep(period if done else 0)
+            # Steps left over: the loop's next turn, after the calls waiting meanwhile; else
+            # the next moment's wall time, or a period on (the clock moves for its readers).
+            await asyncio.sleep(min(period, self._until_next()) if done else 0)
+
+    def _until_next(self) -> float:
+        """Wall seconds until the next moment (a step's, or the clock's own change to what a
+        subscription watches) is due; inf when there is none or the clock runs on its own."""
+        run = self.run
+        if run is None or self.follow:
+            return float("inf")
+        moment = min(run.next_time() or float("inf"), self.subscribers.next_change(run.tenant))
+        wall, virtual = self._anchor
+        return max(0.0, wall + (moment - virtual) / self.speed - self.wall())
 
     def start_pending(self) -> None:
         """On the server's loop, start what settings asked for (serve --scenario)."""
