@@ -15,18 +15,16 @@ a fast scenario has to.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import time
-from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 import httpx
 
 from benchmarks.harness.bench import Bench
 from benchmarks.harness.report import Report, Row, percentile
+from benchmarks.harness.scenario_latency import Latency, latency
 from benchmarks.harness.servers import (
     Sampler,
     Server,
@@ -48,13 +46,11 @@ SCENARIO_CASE = "15. office-day scenario"
 QUIET_CASE = "15. GET presence (case 1), no scenario"
 DURING_CASE = "15. GET presence (case 1), during the scenario"
 SPEED = 600.0
-# How well a step's wall time is known (the anchor's precision: a round trip, a tick): a
-# notification up to this much before it still answers it.
-ANCHOR_TOLERANCE = 0.005
-# An hour of the clock is 6 s at 600x, and a renewal keeps a subscription for 45 to 59
-# virtual minutes (4.5 to 5.9 s): passes over them all back to back (at most two a second).
-# A pass every 3 s lost subscriptions while wrk loaded the server (passes slowed down).
-RENEW_EVERY = 0.5
+# An hour of the clock is 6 s at 600x. A renewal asks for 55 virtual minutes after the clock's
+# last reading (5.5 s of wall time; read every 0.1 s): a pass over them all every 2 s (back to
+# back when a pass takes longer) renews each twice before it would end.
+RENEW_EVERY = 2.0
+LIFETIME = timedelta(minutes=55)
 
 
 @dataclass
@@ -72,14 +68,6 @@ class Window:
     lag_max: list[float] = field(default_factory=list)
     renewals: int = 0
     renewal_failures: dict[int, int] = field(default_factory=dict)
-
-
-@dataclass
-class Latency:
-    latencies_ms: list[float]
-    visible: int
-    notified: int
-    covered_s: float
 
 
 def _virtual(text: str) -> float:
@@ -100,12 +88,18 @@ class Subscriber:
         self.base = max(self.base, _virtual(scenario.json()["now"]))
 
     def expiry(self) -> str:
-        """59 virtual minutes after the clock was last read: within Graph's 60 (the clock only
-        moves on), and at least its 45 (a sooner one is taken as 45 after the call)."""
-        return (datetime.fromtimestamp(self.base, UTC) + timedelta(minutes=59)).isoformat()
+        """55 virtual minutes after the clock's last reading (read every 0.1 s, 60 virtual s):
+        within Graph's 60 (the clock only moves on), and at least its 45 while the reading is
+        under 10 virtual minutes old (a sooner one is taken as 45 after the call)."""
+        return (datetime.fromtimestamp(self.base, UTC) + LIFETIME).isoformat()
+
+    async def follow_clock(self) -> None:
+        """Read the scenario's clock every 0.1 s, until cancelled."""
+        while True:
+            await self.read_clock()
+            await asyncio.sleep(0.1)
 
     async def subscribe(self, count: int) -> None:
-        await self.read_clock()
         gate = asyncio.Semaphore(16)
 
         async def one(index: int) -> None:
@@ -122,7 +116,8 @@ class Subscriber:
                         "expirationDateTime": self.expiry(),
                     },
                 )
-                created.raise_for_status()
+                if created.status_code != 201:
+                    raise RuntimeError(f"subscribing: {created.status_code} {created.text}")
                 self.made.append((created.json()["id"], bearer))
 
         await asyncio.gather(*(one(i) for i in range(count)))
@@ -146,7 +141,6 @@ class Subscriber:
 
         while True:
             started = time.monotonic()
-            await self.read_clock()
             await asyncio.gather(*(renew(*made) for made in list(self.made)))
             await asyncio.sleep(max(0.0, started + every - time.monotonic()))
 
@@ -233,12 +227,17 @@ async def _play(
             "headers": [f"Authorization: Bearer {reader}"],
         }
         sub = Subscriber(client, webhook.url, anchor)
-        renewer = asyncio.create_task(sub.renew_forever())
+        await sub.read_clock()
+        helpers = [
+            asyncio.create_task(sub.follow_clock()),
+            asyncio.create_task(sub.renew_forever()),
+        ]
         try:
             await sub.subscribe(subscriptions)
             window = await _measure(bench, (server, webhook), sub, seconds, case_1)
         finally:
-            renewer.cancel()
+            for helper in helpers:
+                helper.cancel()
         await client.post("/_mockgraph/scenario", json={"action": "stop"})
         journal = await client.get("/_mockgraph/scenario/steps", params={"limit": 100_000})
         arrivals = (await client.get(webhook.url + "/arrivals")).json()
@@ -250,64 +249,6 @@ def _reader(index: int) -> dict[str, Any]:
     are checked on it) and valid for a week of it."""
     scopes = ["Presence.Read.All"]
     return {"userId": user_id(index), "scopes": scopes, "appId": READER_APP, "expiresIn": 604800}
-
-
-def _moments(
-    journal: list[dict[str, Any]], watched: Container[str], wall0: float
-) -> dict[str, list[tuple[float, bool]]]:
-    """Per watched user, each moment that has steps (in wall time), and whether they changed
-    the user's availability or activity from what the subscriber last heard: counted only
-    when nothing else (an expiry) changed the user since the moment before, that is when each
-    step moved the user's sequence number by at most one."""
-    groups: dict[str, list[list[tuple[float, int, str, str]]]] = {}
-    for entry in journal:
-        if entry["userId"] not in watched:
-            continue
-        step = (entry["at"], entry["sequence"], entry["availability"], entry["activity"])
-        mine = groups.setdefault(entry["userId"], [])
-        if mine and mine[-1][-1][0] == step[0]:
-            mine[-1].append(step)
-        else:
-            mine.append([step])
-    moments: dict[str, list[tuple[float, bool]]] = {}
-    for user, mine in groups.items():
-        out = moments[user] = []
-        for before, group in zip([None, *mine], mine, strict=False):
-            changed = False
-            if before is not None:
-                seqs = [before[-1][1], *(s[1] for s in group)]
-                clean = all(b - a in (0, 1) for a, b in pairwise(seqs))
-                changed = clean and group[-1][2:] != before[-1][2:]
-            out.append((wall0 + group[0][0] / SPEED, changed))
-    return moments
-
-
-def latency(
-    journal: list[dict[str, Any]], arrivals: list[tuple[str, float]], wall0: float, since: float
-) -> Latency:
-    """Each moment whose steps changed a watched user's availability or activity, answered
-    by the first notification about that user after it (in wall time: the scenario's start
-    plus the offset / 600, known to ANCHOR_TOLERANCE) and before the user's next moment.
-    Changes the clock made (an expiry) have no step, and are not counted."""
-    watched: dict[str, list[float]] = {}
-    for user, stamp in arrivals:
-        watched.setdefault(user, []).append(stamp)
-    for stamps in watched.values():
-        stamps.sort()
-    found: list[float] = []
-    visible = 0
-    for user, moments in _moments(journal, watched, wall0).items():
-        stamps = watched[user]
-        for index, (due, changed) in enumerate(moments):
-            if not changed or due < since:
-                continue
-            visible += 1
-            until = moments[index + 1][0] if index + 1 < len(moments) else float("inf")
-            first = bisect.bisect_left(stamps, due - ANCHOR_TOLERANCE)
-            if first < len(stamps) and stamps[first] < until - ANCHOR_TOLERANCE:
-                found.append((stamps[first] - due) * 1000)
-    covered = (journal[-1]["at"] - journal[0]["at"]) / SPEED if journal else 0.0
-    return Latency(sorted(found), visible, len(found), covered)
 
 
 def run_scenario(bench: Bench) -> None:

@@ -110,7 +110,7 @@ def create_app(
     runtime.journal.listeners.append(app.request_log.on_entry)
     _install_routers(app)
     # The scenario (mockgraph/scenarios/): idle until started, or started by settings.
-    app.state.scenarios = Scenarios(runtime.store, notifier.scan)
+    app.state.scenarios = Scenarios(runtime.store, notifier)
     start_from_settings(app.state.scenarios, runtime)
     _install_pages(app)
     _install_error_handlers(app, clock)

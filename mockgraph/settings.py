@@ -65,6 +65,7 @@ class Setting:
     # The default as a person reads it in --help and docs/configuration.md.
     shown: str
     choices: tuple[str, ...] | None = None
+    aliases: tuple[str, ...] = ()
 
     def describe(self, env: str) -> str:
         return f"{self.help} ({env}; default {self.shown})"
@@ -77,10 +78,11 @@ def setting(
     *,
     shown: str | None = None,
     choices: tuple[str, ...] | None = None,
+    aliases: tuple[str, ...] = (),
 ) -> T:
     """A dataclass field that is also a declared setting."""
     shown = shown if shown is not None else str(default).lower()
-    declared = Setting(help, parse, shown, choices)
+    declared = Setting(help, parse, shown, choices, aliases)
     result: T = field(default=default, metadata={"setting": declared})
     return result
 
@@ -139,9 +141,8 @@ class Declared:
             else:
                 options["type"] = _argument_type(declared.parse)
                 options["metavar"] = name.rsplit("_", 1)[-1].upper()
-            parser.add_argument(
-                cls.flag_name(name), help=declared.describe(cls.env_name(name)), **options
-            )
+            flags = (cls.flag_name(name), *declared.aliases)
+            parser.add_argument(*flags, help=declared.describe(cls.env_name(name)), **options)
 
     @classmethod
     def from_args(
@@ -360,10 +361,12 @@ class Settings(Declared):
         20,
         "users in the scenario's cast (made up when the fixtures have fewer)",
         bounded_int(1, 100_000),
+        aliases=("--users",),
     )
     scenario_speed: float = setting(
-        1.0, "virtual seconds per real second; 1 follows wall time", parse_speed, shown="1"
-    )
+        1.0, "virtual seconds per real second; 1 follows wall time", parse_speed, shown="1",
+        aliases=("--speed",),
+    )  # fmt: skip
     scenario_seed: int = setting(1, "the seed a profile draws from", bounded_int(0, 2**31))
     scenario_start: datetime | None = setting(
         None,

@@ -36,11 +36,19 @@ class Session:
         return (self.availability, self.activity)
 
     def next_change(self, now: float) -> float | None:
-        moments = [self.expires_at] if self.expires_at is not None else []
-        if self.fades():
-            moments += [self.set_at + FADE_SECONDS, self.set_at + 2 * FADE_SECONDS]
-        future = [m for m in moments if m is not None and m > now]
-        return min(future) if future else None
+        """The first moment after `now` at which this session's state changes (straight-line
+        code: every read of a user whose view is stale comes here)."""
+        soonest = self.expires_at
+        if soonest is None:
+            return None
+        if soonest <= now:
+            soonest = None
+        if self.availability == "Available":
+            for fade in (self.set_at + FADE_SECONDS, self.set_at + 2 * FADE_SECONDS):
+                if now < fade and (soonest is None or fade < soonest):
+                    soonest = fade
+                    break
+        return soonest
 
 
 @dataclass(slots=True)
@@ -191,10 +199,14 @@ class UserState:
         return ("unspecified", "none", None)
 
     def _next_change(self, now: float) -> float:
-        moments = [s.next_change(now) for s in self.sessions.values()]
-        if self.preferred is not None:
-            moments.append(self.preferred.expires_at)
-        if self.status is not None:
-            moments.append(self.status.expires_at())
-        future = [m for m in moments if m is not None and m > now]
-        return min(future) if future else float("inf")
+        soonest = float("inf")
+        for session in self.sessions.values():
+            moment = session.next_change(now)
+            if moment is not None and moment < soonest:
+                soonest = moment
+        if self.preferred is not None and now < self.preferred.expires_at < soonest:
+            soonest = self.preferred.expires_at
+        expires = self.status.expires_at() if self.status is not None else None
+        if expires is not None and now < expires < soonest:
+            soonest = expires
+        return soonest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mockgraph.domain.windows_zones import WINDOWS_TO_IANA
@@ -41,6 +42,7 @@ def check_clock_time(moment: datetime, field: str) -> datetime:
     return moment
 
 
+@lru_cache(maxsize=512)  # the same few durations, over and over (a scenario's steps)
 def parse_duration(text: str, field: str) -> timedelta:
     """An ISO 8601 duration such as PT1H; anything else is Graph's 400."""
     match = _DURATION.match(text)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable, Container
 from typing import cast
 
-from mockgraph.auth.permissions import authorize
+from mockgraph.auth.permissions import Access, authorize
 from mockgraph.auth.tokens import (
     BAD_AUDIENCE,
     EMPTY,
@@ -64,8 +64,8 @@ _JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
 class Gateway:
     """Request ids, token, tenant, throttling, faults, body, permission, dispatch, journal.
 
-    `answered` runs after each successful call that had a tenant (change notifications scan
-    for presence that changed).
+    `answered` runs after each successful call that had a tenant, told whether the call may
+    have written (change notifications scan for presence that changed).
     """
 
     def __init__(
@@ -75,7 +75,7 @@ class Gateway:
         tokens: TokenAuthority,
         journal: Journal,
         settings: Settings,
-        answered: Callable[[Tenant], None] | None = None,
+        answered: Callable[[Tenant, bool], None] | None = None,
         watched: Container[str] = frozenset(),
     ) -> None:
         self.routes = routes
@@ -147,7 +147,8 @@ class Gateway:
             await respond(send, scope, status, body, content_type, extra)
             tenant = getattr(request, "tenant", None)
             if tenant is not None and tenant.id in self.watched and self.answered is not None:
-                self.answered(tenant)
+                access = request.operation.access
+                self.answered(tenant, access is not Access.READ and access is not Access.BULK_READ)
         self._record(request, status, answer, (time.perf_counter() - started) * 1000, error_headers)
 
     async def _handle(self, request: GraphRequest, receive: Receive) -> Reply:

@@ -41,8 +41,12 @@ class Watch:
     marks: dict[str, tuple[UserState | None, View | None]] = field(default_factory=dict)
     # The earliest moment a subscription owes a lifecycle event or ends.
     due: float = float("inf")
+    # The earliest moment the clock alone changes a watched user, as the last full scan found
+    # it (a read since may have put it later: never earlier than the truth).
+    soonest: float = float("-inf")
 
     def add(self, subscription: Subscription, users: dict[str, UserState]) -> None:
+        self.soonest = float("-inf")
         self.items[subscription.id] = subscription
         self.owners[subscription.app_id, subscription.creator_id] = subscription
         for user_id in subscription.user_ids:
@@ -92,6 +96,9 @@ class Notifier:
         )
         self._tenants: dict[str, Watch] = {}
         self._ticker = Ticker(self._tick)
+        # Tenants whose scans wait: a scenario is part-way through one moment's steps there,
+        # and a batch holds a whole moment (docs/scenarios.md, "Determinism").
+        self._held: set[str] = set()
 
     @property
     def log(self) -> deque[Attempt]:
@@ -221,31 +228,59 @@ class Notifier:
 
     # --- noticing changes -----------------------------------------------------------
 
-    def scan(self, tenant: Tenant) -> None:
-        """Notify every subscription whose users' aggregated presence changed since last seen,
-        send lifecycle notifications that are due, and stop expired subscriptions."""
+    def hold(self, tenant_id: str, held: bool) -> None:
+        """Let a tenant's scans wait (True) until released (False); a scenario holds them
+        while it applies one moment's steps over several turns of the loop."""
+        if held:
+            self._held.add(tenant_id)
+        else:
+            self._held.discard(tenant_id)
+
+    def next_change(self, tenant: Tenant) -> float:
+        """The earliest moment at which the clock alone changes what a subscription of this
+        tenant watches (an expiry, a fade) or owes a lifecycle event; inf when none."""
         watch = self._tenants.get(tenant.id)
         if watch is None or not watch.items:
+            return float("inf")
+        return min(watch.soonest, watch.due)
+
+    def scan(self, tenant: Tenant, wrote: bool = True) -> None:
+        """Notify every subscription whose users' aggregated presence changed since last seen,
+        send lifecycle notifications that are due, and stop expired subscriptions.
+
+        `wrote` False: after a call that only read; then only the clock can have changed a
+        watched user, and nothing is looked at before the soonest moment it does.
+        """
+        watch = self._tenants.get(tenant.id)
+        if watch is None or not watch.items or tenant.id in self._held:
+            return
+        now = tenant.clock.timestamp()
+        if not wrote and now < watch.soonest and now < watch.due:
             return
         # Restored subscriptions have no ticker yet; it needs the running loop.
         self._ticker.start()
-        now = tenant.clock.timestamp()
         if now >= watch.due:
             self._lifecycle(tenant, watch, now)
         changed: dict[str, tuple[Subscription, set[str]]] = {}
         users = tenant.users
+        soonest = float("inf")
         for user_id, (seen, view) in watch.marks.items():
             user = users.get(user_id)
             if user is seen and (
                 user is None or (user.view is view and user.computed_at <= now < user.stable_until)
             ):
+                if user is not None and user.stable_until < soonest:
+                    soonest = user.stable_until
                 continue
             state = UNKNOWN if user is None else _pair(user.current(now))
             watch.marks[user_id] = (user, user.view if user is not None else None)
+            if user is not None and user.stable_until < soonest:
+                soonest = user.stable_until
             for subscription in watch.watchers[user_id]:
                 if subscription.last_seen.get(user_id) != state:
                     subscription.last_seen[user_id] = state
                     changed.setdefault(subscription.id, (subscription, set()))[1].add(user_id)
+        watch.soonest = soonest
         for subscription, user_ids in changed.values():
             ordered = [u for u in subscription.user_ids if u in user_ids]
             self.delivery.enqueue(

@@ -11,6 +11,7 @@ mailboxSettings), so they write the user's state as the fixtures and state files
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from mockgraph.domain.presence import Session, UserState
 from mockgraph.domain.times import parse_duration, resolve_time_zone
@@ -21,7 +22,42 @@ from mockgraph.scenarios.model import Step
 SCENARIO_APP = "mockgraph-scenario"
 
 
-def apply(user: UserState, step: Step, now: float) -> None:
+class Bodies(dict[tuple[Any, ...], Any]):
+    """The request bodies a run's steps make, each built once: a scenario repeats a few."""
+
+    def get_or_make(self, step: Step) -> Any:
+        key = (
+            step.action,
+            step.sessionId,
+            step.availability,
+            step.activity,
+            step.expirationDuration,
+            step.workLocationType,
+        )
+        body = self.get(key)
+        if body is None:
+            body = self[key] = _body(step)
+        return body
+
+
+def _body(step: Step) -> Any:
+    action = step.action
+    if action == "setPresence":
+        return _set_presence(step)
+    if action == "clearPresence":
+        return models.ClearPresence(sessionId=step.sessionId or "")
+    if action == "setUserPreferredPresence":
+        return models.SetUserPreferredPresence(
+            availability=step.availability or "",
+            activity=step.activity or "",
+            expirationDuration=step.expirationDuration,
+        )
+    if action == "setWorkLocation":
+        return models.SetWorkLocation(workLocationType=step.workLocationType or "")
+    return models.Empty()
+
+
+def apply(user: UserState, step: Step, now: float, bodies: Bodies) -> None:
     """Do `step` for `user` at virtual time `now`; GraphError if the service refuses it."""
     ctx = service.Context(now=now, caller_app_id=SCENARIO_APP)
     action = step.action
@@ -35,23 +71,17 @@ def apply(user: UserState, step: Step, now: float) -> None:
         user.sessions.pop(step.client or "teams", None)
         user.changed(now)
     elif action == "setPresence":
-        service.set_presence(user, _set_presence(step), ctx)
+        service.set_presence(user, bodies.get_or_make(step), ctx)
     elif action == "clearPresence":
-        service.clear_presence(user, models.ClearPresence(sessionId=step.sessionId or ""), ctx)
+        service.clear_presence(user, bodies.get_or_make(step), ctx)
     elif action == "setUserPreferredPresence":
-        body = models.SetUserPreferredPresence(
-            availability=step.availability or "",
-            activity=step.activity or "",
-            expirationDuration=step.expirationDuration,
-        )
-        service.set_user_preferred_presence(user, body, ctx)
+        service.set_user_preferred_presence(user, bodies.get_or_make(step), ctx)
     elif action == "clearUserPreferredPresence":
-        service.clear_user_preferred_presence(user, models.Empty(), ctx)
+        service.clear_user_preferred_presence(user, bodies.get_or_make(step), ctx)
     elif action == "setStatusMessage":
         service.set_status_message(user, _status_message(step, now), ctx)
     elif action == "setWorkLocation":
-        location = models.SetWorkLocation(workLocationType=step.workLocationType or "")
-        service.set_automatic_location(user, location, ctx)
+        service.set_automatic_location(user, bodies.get_or_make(step), ctx)
     else:  # setOutOfOffice
         user.out_of_office = (bool(step.isOutOfOffice), step.message)
         user.changed(now)

@@ -12,9 +12,9 @@ from typing import Any
 
 from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import BadRequest
-from mockgraph.scenarios.engine import BATCH, Run
+from mockgraph.scenarios.engine import BATCH, Run, Subscribers
 from mockgraph.scenarios.model import Scenario
-from mockgraph.state.store import Store, Tenant
+from mockgraph.state.store import Store
 
 log = logging.getLogger("mockgraph")
 # The ticker wakes often enough that the clock trails its target by under half a virtual
@@ -33,11 +33,11 @@ class Scenarios:
     def __init__(
         self,
         store: Store,
-        scan: Callable[[Tenant], None],
+        subscribers: Subscribers,
         *,
         wall: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.store, self.scan, self.wall = store, scan, wall
+        self.store, self.subscribers, self.wall = store, subscribers, wall
         self.run: Run | None = None
         self.state = "idle"  # idle, running, paused, finished, stopped
         self.speed = 1.0
@@ -57,7 +57,7 @@ class Scenarios:
         if start is None:
             raise BadRequest("The scenario has no start; give one (an ISO date-time).")
         self.stop()
-        self.run = Run(scenario, start.timestamp(), self.store, tenant_id, self.scan)
+        self.run = Run(scenario, start.timestamp(), self.store, tenant_id, self.subscribers)
         self.speed, self.lags = speed, deque(maxlen=2000)
         self.state = "paused"
         if not paused:
@@ -76,6 +76,9 @@ class Scenarios:
             return
         clock = run.tenant.clock
         self.follow = self.speed == 1.0
+        # What is due where it resumes (a start's first moment: 10,000 users signed out) is
+        # applied before its clock runs: the state it starts from, not a step to keep up with.
+        run.play_to(clock.timestamp())
         if self.follow:
             clock.resume()
         self._anchor = (self.wall(), clock.timestamp())
@@ -86,6 +89,8 @@ class Scenarios:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self.run is not None:
+            self.run.release()
         if self.run is not None and self.state in ("running", "paused", "finished"):
             self.state = "stopped"
 
@@ -123,22 +128,29 @@ class Scenarios:
             return self.run.tenant.clock.timestamp()
         return virtual + (self.wall() - wall) * self.speed
 
-    def tick(self) -> None:
-        """Apply what is due and move the clock; the ticker calls this."""
+    def tick(self) -> bool:
+        """Apply what is due (at most BATCH steps) and move the clock; the ticker calls this.
+        False when steps due are left for the next turn of the loop."""
         run = self.run
         if run is None or self.state != "running":
-            return
+            return True
         target = self.target()
         clock = run.tenant.clock
-        if self.follow:
-            # The clock runs on its own: steps are applied at their moments, late by a tick.
-            done = run.play_to(target, BATCH, move_clock=False)
-        else:
-            self.lags.append(max(0.0, target - clock.timestamp()))
-            done = run.play_to(target, BATCH)
+        # The clock runs on its own at speed 1: steps are applied at their moments, late by
+        # a tick.
+        done = run.play_to(target, BATCH, move_clock=not self.follow)
+        if not self.follow:
+            self._lag(run)
         if done and run.finished and target >= run.end:
             clock.freeze()
             self.state = "finished"
+        return done
+
+    def _lag(self, run: Run) -> None:
+        """How late the oldest moment this tick completed was, in virtual seconds, once it
+        was complete: the target then, less the moment's time."""
+        if run.completed:
+            self.lags.append(max(0.0, self.target() - run.completed[0]))
 
     def _catch_up(self) -> None:
         if self.run is not None and self.state == "running":
@@ -155,12 +167,25 @@ class Scenarios:
     async def _play(self) -> None:
         period = min(0.05, max(0.001, LAG_GOAL / max(self.speed, 1.0)))
         while self.state == "running":
+            done = True
             try:
-                self.tick()
+                done = self.tick()
             except Exception:
                 log.exception("the scenario's step failed; the scenario is stopped")
-                self.state = "stopped"
-            await asyncio.sleep(period)
+                self.stop()
+            # Steps left over: the loop's next turn, after the calls waiting meanwhile; else
+            # the next moment's wall time, or a period on (the clock moves for its readers).
+            await asyncio.sleep(min(period, self._until_next()) if done else 0)
+
+    def _until_next(self) -> float:
+        """Wall seconds until the next moment (a step's, or the clock's own change to what a
+        subscription watches) is due; inf when there is none or the clock runs on its own."""
+        run = self.run
+        if run is None or self.follow:
+            return float("inf")
+        moment = min(run.next_time() or float("inf"), self.subscribers.next_change(run.tenant))
+        wall, virtual = self._anchor
+        return max(0.0, wall + (moment - virtual) / self.speed - self.wall())
 
     def start_pending(self) -> None:
         """On the server's loop, start what settings asked for (serve --scenario)."""

@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from mockgraph.domain.presence import UserState
 from mockgraph.errors import BadRequest, GraphError
-from mockgraph.scenarios.actions import apply
+from mockgraph.scenarios.actions import Bodies, apply
 from mockgraph.scenarios.cast import cast
 from mockgraph.scenarios.model import Scenario, Step
 from mockgraph.state.store import Store, Tenant
 
 # The applied steps a run remembers (its journal), and the most steps one tick applies before
-# it lets the server answer calls again.
+# it lets the server answer calls again (about a millisecond's work).
 JOURNAL_SIZE = 100_000
-BATCH = 5_000
+BATCH = 200
+# The most moments (steps' and the clock's own) one call plays: a bound, never reached.
+MAX_MOMENTS = 10_000_000
+
+
+class Subscribers(Protocol):
+    """What the engine needs of change notifications (the app's notifier)."""
+
+    def scan(self, tenant: Tenant) -> None:
+        """Notify what changed since the last scan."""
+
+    def next_change(self, tenant: Tenant) -> float:
+        """When the clock alone next changes something a subscription watches."""
+
+    def hold(self, tenant_id: str, held: bool) -> None:
+        """Let the tenant's scans wait while a moment is half applied."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +70,18 @@ class Run:
         start: float,
         store: Store,
         tenant_id: str,
-        scan: Callable[[Tenant], None],
+        subscribers: Subscribers,
     ) -> None:
         self.scenario = scenario
         self.start = start
         self.steps: list[Step] = scenario.steps
         self.end = start + (self.steps[-1].offset if self.steps else 0.0)
-        self.store, self.tenant_id, self.scan = store, tenant_id, scan
+        self.store, self.tenant_id, self.subscribers = store, tenant_id, subscribers
+        # The moment being applied when a tick's budget ran out part-way through it.
+        self.open: float | None = None
+        # The moments completed by the last play_to (the scenario's lag is measured on them).
+        self.completed: list[float] = []
+        self.bodies = Bodies()
         self.journal: deque[Applied] = deque(maxlen=JOURNAL_SIZE)
         self.cursor = 0
         self.applied = 0
@@ -88,6 +107,7 @@ class Run:
             user.current(self.start)
         self.cursor = self.applied = self.errors = 0
         self.journal.clear()
+        self.release()
 
     def _resolve(self, tenant: Tenant) -> dict[int | str, str]:
         ids: dict[int | str, str] = dict(enumerate(self.cast))
@@ -111,27 +131,54 @@ class Run:
     def next_time(self) -> float | None:
         return None if self.finished else self.start + self.steps[self.cursor].offset
 
+    def release(self) -> None:
+        """No moment is half applied any more: the tenant's scans go on (a stop, a rewind)."""
+        self.open = None
+        self.subscribers.hold(self.tenant_id, False)
+
     def play_to(self, target: float, limit: int | None = None, *, move_clock: bool = True) -> bool:
-        """Apply every step due by `target`, one moment at a time (the clock set to it, and
-        subscribers told after it), then set the clock to `target`. With `limit`, stop after
-        about that many steps; False if it stopped short."""
-        tenant = self.tenant
-        steps, count = self.steps, 0
-        while self.cursor < len(steps):
-            moment = self.start + steps[self.cursor].offset
+        """Play every moment due by `target` in time order, then set the clock to `target`.
+
+        A moment is a step's time (the clock set to it, its steps applied in the file's order)
+        or, between steps, a time at which the clock alone changes what a subscription watches
+        (an expiry, a fade); subscribers are told after each, so the notifications are the
+        same at any speed. With `limit`, stop after that many steps, even part-way through a
+        moment (the tenant's scans wait until it is done); False if it stopped short.
+        """
+        tenant, steps, subscribers = self.tenant, self.steps, self.subscribers
+        clock = tenant.clock
+        count, self.completed = 0, []
+        settled = float("-inf")  # the clock's own changes are settled up to here
+        for _ in range(MAX_MOMENTS):
+            moment = self.next_time()
+            if moment is None:
+                moment = float("inf")
+            if move_clock and self.open is None:
+                # The clock's own changes come first; one at the clock's time is due now.
+                change = max(subscribers.next_change(tenant), clock.timestamp())
+                if settled < change < moment and change <= target:
+                    clock.set(_from_timestamp(change))
+                    subscribers.scan(tenant)
+                    settled = change
+                    continue
             if moment > target:
                 break
-            if limit is not None and count >= limit:
-                return False
-            if move_clock:
-                tenant.clock.set(_from_timestamp(moment))
+            if self.open is None:
+                if move_clock:
+                    clock.set(_from_timestamp(moment))
+                self.open = moment
+                subscribers.hold(self.tenant_id, True)
             while self.cursor < len(steps) and self.start + steps[self.cursor].offset == moment:
+                if limit is not None and count >= limit:
+                    return False
                 self._apply(tenant, steps[self.cursor], moment)
                 self.cursor += 1
                 count += 1
-            self.scan(tenant)
-        if move_clock and target > tenant.clock.timestamp():
-            tenant.clock.set(_from_timestamp(target))
+            self.release()
+            self.completed.append(moment)
+            subscribers.scan(tenant)
+        if move_clock and target > clock.timestamp():
+            clock.set(_from_timestamp(target))
         return True
 
     def _apply(self, tenant: Tenant, step: Step, moment: float) -> None:
@@ -143,7 +190,7 @@ class Run:
         else:
             _settle(user, moment)
             try:
-                apply(user, step, moment)
+                apply(user, step, moment, self.bodies)
             except GraphError as exc:
                 error = exc.message
         self.applied += 1
