@@ -18,7 +18,7 @@ from mockgraph.directory.exceptions import (
     needs_advanced,
     unsupported_clause,
 )
-from mockgraph.directory.filter import Both, Compare, In, Literal, Node, Not
+from mockgraph.directory.filter import AnyOf, Both, Compare, In, Literal, Node, Not
 from mockgraph.directory.properties import BASIC, USER_PROPERTIES, user_value
 
 D, A = "default", "advanced"
@@ -86,6 +86,12 @@ _MATRIX = {
     "otherMails": "D D - -",
     "businessPhones": "A A - -",
     **{f"onPremisesExtensionAttributes/extensionAttribute{n}": "A - - A" for n in range(1, 16)},
+    # Members of one element, inside coll/any(c:c/member eq …): identities/any(i:i/issuer),
+    # assignedLicenses/any(a:a/skuId); issuerAssignedId with issuer, as List users' example 2
+    # and https://learn.microsoft.com/graph/api/resources/objectidentity filter them.
+    "identities/issuer": "D - - -",
+    "identities/issuerAssignedId": "D - - -",
+    "assignedLicenses/skuId": "D - - -",
 }
 SUPPORT: dict[str, dict[str, str]] = {name: matrix_row(cells) for name, cells in _MATRIX.items()}
 # endsWith: advanced only, on mail and userPrincipalName (and inside proxyAddresses/any, as
@@ -115,6 +121,8 @@ _FILTERABLE = {name.lower(): name for name in SUPPORT}
 # Clauses joined by `or` (an `in` list counts each value) allowed without advanced query.
 MAX_OR_CLAUSES = 15
 INDEXED = frozenset({"id", "mail", "userPrincipalName"})
+# Collections of objects, filtered on their members inside any(…).
+_ELEMENTS = frozenset({"identities", "assignedLicenses"})
 
 Predicate = Callable[[Any], bool]
 
@@ -183,8 +191,12 @@ class _Checker:
         if self.basic_only and basic is not None and prop not in basic:
             raise insufficient_privileges()
 
-    def reader(self, prop: str) -> Callable[[Any], Any]:
-        """How a filter reads `prop` of a record; `…/$count` is the collection's length."""
+    def reader(self, prop: str, member: bool = False) -> Callable[[Any], Any]:
+        """How a filter reads `prop` of a record (of one element of a collection, for a
+        `member`); `…/$count` is the collection's length."""
+        if member:
+            name = prop.rsplit("/", 1)[1]
+            return lambda element: element.get(name)
         read = self.schema.read
         if prop.endswith("/$count"):
             collection = prop.removesuffix("/$count")
@@ -221,6 +233,8 @@ class _Checker:
                 raise needs_advanced("not")
             inner = self.compile(node.operand)
             return lambda u: not inner(u)
+        if isinstance(node, AnyOf):
+            return self.any_of(node)
         if isinstance(node, In):
             prop = self.property(node.prop)
             if len(node.values) > MAX_OR_CLAUSES and not self.advanced:
@@ -231,6 +245,14 @@ class _Checker:
             return lambda u: _norm(read(u)) in wanted
         return self.compare(node)
 
+    def any_of(self, node: AnyOf) -> Predicate:
+        """`coll/any(c:c/member …)`: the body's clauses read one element's members."""
+        collection = self.property(node.collection)
+        if not any(name.startswith(f"{collection}/") for name in self.schema.support):
+            raise unsupported_clause(collection, self.schema.resource)
+        body, read = self.compile(node.body), self.schema.read
+        return lambda r: any(body(element) for element in read(r, collection) or ())
+
     def count_or(self, node: Both) -> None:
         if node.all or self.advanced:
             return
@@ -240,17 +262,20 @@ class _Checker:
 
     def compare(self, node: Compare) -> Predicate:
         prop = self.property(node.prop)
+        element = prop.split("/", 1)[0] in _ELEMENTS and not prop.endswith("/$count")
+        if node.member != ("/" in prop and element):
+            raise unsupported_clause(prop, self.schema.resource)
         if node.any_of != (prop in self.schema.collections):
             raise unsupported_clause(prop, self.schema.resource)
         op = node.op
         if node.value.value is None and op in ("eq", "ne"):
             self.allow(prop, "null", op)
-            read = self.reader(prop)
+            read = self.reader(prop, node.member)
             return (lambda u: read(u) is None) if op == "eq" else (lambda u: read(u) is not None)
         shown = {"startswith": "startsWith", "endswith": "endsWith"}.get(op, op)
         self.allow(prop, op, shown)
         wanted = self.value(prop, node.value)
-        test, read = _TESTS[op], self.reader(prop)
+        test, read = _TESTS[op], self.reader(prop, node.member)
         if node.any_of:
             return lambda u: any(test(_norm(v), wanted) for v in read(u))
         return lambda u: test(_norm(read(u)), wanted)
