@@ -56,6 +56,7 @@ BETA_DEFAULT: tuple[str, ...] = (
     "mailNickname",
     "mobilePhone",
     "officeLocation",
+    "otherMails",
     "postalCode",
     "preferredLanguage",
     "proxyAddresses",
