@@ -38,6 +38,11 @@ def matrix_row(cells: str, *, ne: bool = True) -> dict[str, str]:
 # The user rows of the $filter matrix of https://learn.microsoft.com/graph/aad-advanced-queries
 # (its include concepts/includes/filter-directory-objects.md), property by property; a property
 # mockgraph does not store reads as null (or an empty collection) and so matches nothing.
+_SIGN_IN_TIMES = (
+    "lastSignInDateTime",
+    "lastNonInteractiveSignInDateTime",
+    "lastSuccessfulSignInDateTime",
+)
 _MATRIX = {
     "id": "D - - -",  # not in the matrix; the user resource: eq, ne, not, in
     "accountEnabled": "D - - -",
@@ -92,6 +97,9 @@ _MATRIX = {
     "identities/issuer": "D - - -",
     "identities/issuerAssignedId": "D - - -",
     "assignedLicenses/skuId": "D - - -",
+    # Members of a complex property read as stored: signInActivity's times, which List users
+    # (beta) filters with eq, ne, not, ge and le (https://learn.microsoft.com/graph/api/user-list).
+    **{f"signInActivity/{name}": "D - D -" for name in _SIGN_IN_TIMES},
 }
 SUPPORT: dict[str, dict[str, str]] = {name: matrix_row(cells) for name, cells in _MATRIX.items()}
 # endsWith: advanced only, on mail and userPrincipalName (and inside proxyAddresses/any, as
@@ -112,7 +120,17 @@ BOOLEANS = frozenset(
         "passwordProfile/forceChangePasswordNextSignIn",
     }
 )
-DATES = frozenset({"createdDateTime", "employeeHireDate", "onPremisesLastSyncDateTime"})
+DATES = frozenset(
+    {
+        "createdDateTime",
+        "employeeHireDate",
+        "onPremisesLastSyncDateTime",
+        *(f"signInActivity/{name}" for name in _SIGN_IN_TIMES),
+    }
+)
+_ATTRIBUTES = "customsecurityattributes/"
+# Complex properties whose members a filter reads from the stored object.
+_COMPLEX = frozenset({"signInActivity"})
 # Cells whose advanced mark is the property's (it is indexed in the advanced store only): the
 # service names the property, as for one it cannot filter at all
 # (microsoftgraph/microsoft-graph-docs-contrib#9135, onPremisesSamAccountName eq, 2024).
@@ -198,6 +216,10 @@ class _Checker:
             name = prop.rsplit("/", 1)[1]
             return lambda element: element.get(name)
         read = self.schema.read
+        parent, _, name = prop.partition("/")
+        if parent in _COMPLEX:
+            date = prop in self.schema.dates
+            return lambda r: _member(read(r, parent), name, date)
         if prop.endswith("/$count"):
             collection = prop.removesuffix("/$count")
             return lambda r: len(read(r, collection) or ())
@@ -253,6 +275,32 @@ class _Checker:
         body, read = self.compile(node.body), self.schema.read
         return lambda r: any(body(element) for element in read(r, collection) or ())
 
+    def custom_attribute(self, node: Compare) -> Predicate:
+        """`customSecurityAttributes/{set}/{attribute} eq|ne value`: advanced only; a collection
+        attribute holds the value; values compare as written (case matters), as List users'
+        (beta) example 13 and https://learn.microsoft.com/graph/custom-security-attributes-examples
+        filter them."""
+        parts = node.prop.split("/")
+        wanted = node.value.value
+        if len(parts) != 3 or not all(parts) or node.any_of or node.member:
+            raise unsupported_clause(node.prop, self.schema.resource)
+        if node.op not in ("eq", "ne") or wanted is None or isinstance(wanted, datetime):
+            raise unsupported_clause(node.prop, self.schema.resource)
+        if not self.advanced:
+            raise unsupported_clause(node.prop, self.schema.resource)
+        if self.basic_only:
+            raise insufficient_privileges()
+        _, group, name = parts
+        read, equal = self.schema.read, node.op == "eq"
+
+        def test(record: Any) -> bool:
+            found = _member(read(record, "customSecurityAttributes"), group, False)
+            value = found.get(name) if isinstance(found, dict) else None
+            hit = wanted in value if isinstance(value, list) else value == wanted
+            return hit if equal else not hit
+
+        return test
+
     def count_or(self, node: Both) -> None:
         if node.all or self.advanced:
             return
@@ -261,6 +309,8 @@ class _Checker:
             raise _too_many(count)
 
     def compare(self, node: Compare) -> Predicate:
+        if self.schema.resource == "User" and node.prop.lower().startswith(_ATTRIBUTES):
+            return self.custom_attribute(node)
         prop = self.property(node.prop)
         element = prop.split("/", 1)[0] in _ELEMENTS and not prop.endswith("/$count")
         if node.member != ("/" in prop and element):
@@ -279,6 +329,17 @@ class _Checker:
         if node.any_of:
             return lambda u: any(test(_norm(v), wanted) for v in read(u))
         return lambda u: test(_norm(read(u)), wanted)
+
+
+def _member(value: object, name: str, date: bool) -> object:
+    """A member of a stored complex value (None when absent), a date-time as one."""
+    found = value.get(name) if isinstance(value, dict) else None
+    if date and isinstance(found, str):
+        try:
+            return datetime.fromisoformat(found.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return found
 
 
 def _norm(value: object) -> object:

@@ -152,3 +152,42 @@ def test_beta_only_properties_are_refused_on_v1(reader: httpx.Client, name: str)
     )
     assert beta.status_code == 200
     assert beta.json()[name] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("signInActivity/lastSignInDateTime le 2021-07-21T00:00:00Z", [JOHN]),
+        ("signInActivity/lastSignInDateTime ge 2021-07-21T00:00:00Z", []),
+        ("signInActivity/lastSignInDateTime eq 2021-06-17T16:41:33Z", [JOHN]),
+    ],
+)
+def test_filter_on_sign_in_times(reader: httpx.Client, query: str, found: list[str]) -> None:
+    page = reader.get("/beta/users", params={"$filter": query, "$select": "id"})
+
+    assert page.status_code == 200, page.text
+    assert [u["id"] for u in page.json()["value"]] == found
+
+
+def test_filter_on_a_custom_security_attribute(graph: Graph, reader: httpx.Client) -> None:
+    def assigned(*countries: str) -> dict[str, Any]:
+        return {
+            "Marketing": {
+                "AppCountry@odata.type": "#Collection(String)",
+                "AppCountry": list(countries),
+            }
+        }
+
+    other = "66666666-6666-4666-8666-666666666663"
+    _add(graph, {"id": other, "customSecurityAttributes": assigned("India", "Canada")})
+    _add(graph, {"id": other[:-1] + "4", "customSecurityAttributes": assigned("canada")})
+    query = "customSecurityAttributes/Marketing/AppCountry eq 'Canada'"
+    advanced = {"$filter": query, "$count": "true", "$select": "id"}
+
+    page = reader.get("/beta/users", params=advanced, headers={"ConsistencyLevel": "eventual"})
+    plain = reader.get("/beta/users", params={"$filter": query})
+
+    assert page.status_code == 200, page.text
+    assert [u["id"] for u in page.json()["value"]] == [other]
+    assert plain.status_code == 400
+    assert plain.json()["error"]["code"] == "Request_UnsupportedQuery"
