@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any, Protocol
 
@@ -189,14 +189,22 @@ def user_value(user: DirectoryUser, name: str, basic_only: bool) -> Any:
 
 
 def user_document(user: DirectoryUser, names: tuple[str, ...], basic_only: bool) -> dict[str, Any]:
-    """The user with properties `names`, as `user_value` gives each; a schema extension the
-    user holds no value of is left out, as Graph leaves it out
-    (https://learn.microsoft.com/graph/api/user-list, example 10)."""
-    getters, extended = _getters(names, basic_only)
-    document = {name: getter(user) for name, getter in getters}
-    if extended:
-        return {name: value for name, value in document.items() if value is not _ABSENT}
-    return document
+    """The user with properties `names`, as `user_value` gives each."""
+    return user_documents((user,), names, basic_only)[0]
+
+
+def user_documents(
+    users: Iterable[DirectoryUser], names: tuple[str, ...], basic_only: bool
+) -> list[dict[str, Any]]:
+    """Each user with properties `names`; a schema extension a user holds no value of is left
+    out, as Graph leaves it out (https://learn.microsoft.com/graph/api/user-list, example 10).
+    The choice of getters is made once per selection (a page of 999 users asks the same
+    question 999 times)."""
+    getters = _getters(names, basic_only)
+    documents = [{name: getter(user) for name, getter in getters} for user in users]
+    if _extended(names):
+        return [{k: v for k, v in d.items() if v is not _ABSENT} for d in documents]
+    return documents
 
 
 _ABSENT = object()
@@ -205,11 +213,14 @@ _ABSENT = object()
 @functools.lru_cache(maxsize=256)
 def _getters(
     names: tuple[str, ...], basic_only: bool
-) -> tuple[tuple[tuple[str, Callable[[DirectoryUser], Any]], ...], bool]:
-    """`user_value`'s choice for each name, made once per selection (a page of 999 users
-    asks the same question 999 times), and whether any name is a schema extension."""
-    chosen = tuple((name, _getter(name, basic_only)) for name in names)
-    return chosen, any(is_schema_extension(name) for name in names)
+) -> tuple[tuple[str, Callable[[DirectoryUser], Any]], ...]:
+    return tuple((name, _getter(name, basic_only)) for name in names)
+
+
+@functools.lru_cache(maxsize=256)
+def _extended(names: tuple[str, ...]) -> bool:
+    """Whether any of `names` is a schema extension."""
+    return any(is_schema_extension(name) for name in names)
 
 
 def _extension(name: str, basic_only: bool) -> Callable[[DirectoryUser], Any]:
@@ -223,6 +234,8 @@ def _extension(name: str, basic_only: bool) -> Callable[[DirectoryUser], Any]:
     return read
 
 
+# Chosen once per name and sight: a $filter scan reads the same few names of every user.
+@functools.lru_cache(maxsize=1024)
 def _getter(name: str, basic_only: bool) -> Callable[[DirectoryUser], Any]:
     if is_schema_extension(name):
         return _extension(name, basic_only)

@@ -28,6 +28,7 @@ from mockgraph.directory.properties import (
     DirectoryUser,
     user_catalog,
     user_document,
+    user_documents,
 )
 from mockgraph.directory.query import (
     DEFAULT_TOP,
@@ -180,7 +181,7 @@ def list_users(
     if len(window) > top:
         token = encode_skiptoken(offset + top, options, advanced)
         page["@odata.nextLink"] = next_link(called_address(request), options, token)
-    page["value"] = [user_document(u, names, basic_only) for u in window[:top]]
+    page["value"] = user_documents(window[:top], names, basic_only)
     return page
 
 
