@@ -125,8 +125,8 @@ _OTHER_USER_PROPERTIES = (
 # v1.0 refuses them as it refuses any name its user lacks (docs/fidelity.md, 'Conformance:
 # properties, versions and refusals').
 _BETA_USER_PROPERTIES = (
-    "cloudRealtimeCommunicationInfo deviceEnrollmentLimit infoCatalogs "
-    "isLicenseReconciliationNeeded onPremisesSipInfo refreshTokensValidFromDateTime"
+    "cloudRealtimeCommunicationInfo deviceEnrollmentLimit isLicenseReconciliationNeeded "
+    "onPremisesSipInfo refreshTokensValidFromDateTime"
 ).split()
 USER_BETA_PROPERTIES: dict[str, str] = {
     name.lower(): name
