@@ -191,3 +191,27 @@ def test_filter_on_a_custom_security_attribute(graph: Graph, reader: httpx.Clien
     assert [u["id"] for u in page.json()["value"]] == [other]
     assert plain.status_code == 400
     assert plain.json()["error"]["code"] == "Request_UnsupportedQuery"
+
+
+def test_state_round_trip_keeps_stored_properties(graph: Graph) -> None:
+    """PUT /_mockgraph/state takes them on users and groups; GET gives them back as given."""
+    state = graph.admin.get("/_mockgraph/state").json()
+    user, group = state["users"][0], state["groups"][0]
+    user["identities"] = [B2C]
+    user["schemaExtensions"] = {COURSES: {"courseId": 2}}
+    group.update(membershipRule="user.department -eq 'Retail'", isManagementRestricted=True)
+    group["membershipRuleProcessingState"] = "On"
+    assert graph.admin.put("/_mockgraph/state", json=state).status_code in (200, 204)
+
+    again = graph.admin.get("/_mockgraph/state").json()
+    reader = graph.as_app(PRESENCE_WALL, "User.Read.All", "GroupMember.Read.All")
+    read = reader.get(
+        f"/beta/groups/{group['id']}",
+        params={"$select": "membershipRule,membershipRuleProcessingState,isManagementRestricted"},
+    ).json()
+
+    assert again["users"][0]["identities"] == [B2C]
+    assert again["users"][0]["schemaExtensions"] == {COURSES: {"courseId": 2}}
+    assert again["groups"][0]["membershipRule"] == "user.department -eq 'Retail'"
+    assert read["membershipRule"] == "user.department -eq 'Retail'"
+    assert (read["membershipRuleProcessingState"], read["isManagementRestricted"]) == ("On", True)
