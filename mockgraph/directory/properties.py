@@ -122,8 +122,8 @@ _OTHER_USER_PROPERTIES = (
     "state streetAddress usageLocation userType"
 ).split()
 # beta's own (https://learn.microsoft.com/graph/api/resources/user?view=graph-rest-beta):
-# v1.0 refuses them as it refuses any name its user lacks (docs/fidelity.md, 'Conformance:
-# properties, versions and refusals').
+# v1.0 refuses them as it refuses any name its user lacks (docs/fidelity.md, 'Conformance: the
+# documented examples (issue 20)', beta-only user properties on v1.0).
 _BETA_USER_PROPERTIES = (
     "cloudRealtimeCommunicationInfo deviceEnrollmentLimit isLicenseReconciliationNeeded "
     "onPremisesSipInfo refreshTokensValidFromDateTime"

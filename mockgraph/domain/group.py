@@ -31,7 +31,7 @@ class Group:
     preferredDataLocation: StrictStr | None = None
     createdByAppId: StrictStr | None = None
     # Dynamic membership and management restriction, read back as given; mockgraph does not
-    # evaluate the rule (docs/fidelity.md, 'Conformance: the documented examples').
+    # evaluate the rule (docs/fidelity.md, 'Conformance: the documented examples (issue 20)').
     membershipRule: StrictStr | None = None
     membershipRuleProcessingState: StrictStr | None = None
     membershipRuleProcessingStatus: dict[StrictStr, Any] | None = None

@@ -79,8 +79,8 @@ class Profile:
     proxyAddresses: tuple[StrictStr, ...] = ()
     # A JPEG: relative to the seed file there, absolute once loaded. None: no photo.
     photo: StrictStr | None = None
-    # Read back as given, never interpreted (docs/fidelity.md, 'Conformance: properties
-    # mockgraph stores as given'); identities and assignedLicenses can be filtered on.
+    # Read back as given, never interpreted (docs/fidelity.md, 'Conformance: the documented
+    # examples (issue 20)', properties stored as given); $filter reads some of them.
     mailNickname: StrictStr | None = None
     postalCode: StrictStr | None = None
     identities: tuple[ObjectIdentity, ...] = ()
