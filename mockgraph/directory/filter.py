@@ -45,6 +45,7 @@ class Literal:
 
     value: str | bool | float | datetime | None
     position: int
+    guid: bool = False  # an unquoted Edm.Guid, its text in `value`
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +273,7 @@ class _Parser:
             return Literal(token.value, token.position)
         if token.kind == "guid":
             self.take()
-            return Literal(token.text, token.position)
+            return Literal(token.text, token.position, guid=True)
         if token.kind == "number":
             self.take()
             return Literal(float(token.text), token.position)

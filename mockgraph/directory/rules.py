@@ -120,14 +120,8 @@ BOOLEANS = frozenset(
         "passwordProfile/forceChangePasswordNextSignIn",
     }
 )
-DATES = frozenset(
-    {
-        "createdDateTime",
-        "employeeHireDate",
-        "onPremisesLastSyncDateTime",
-        *(f"signInActivity/{name}" for name in _SIGN_IN_TIMES),
-    }
-)
+_DATES = ("createdDateTime", "employeeHireDate", "onPremisesLastSyncDateTime")
+DATES = frozenset({*_DATES, *(f"signInActivity/{name}" for name in _SIGN_IN_TIMES)})
 _ATTRIBUTES = "customsecurityattributes/"
 # Complex properties whose members a filter reads from the stored object.
 _COMPLEX = frozenset({"signInActivity"})
@@ -141,6 +135,7 @@ MAX_OR_CLAUSES = 15
 INDEXED = frozenset({"id", "mail", "userPrincipalName"})
 # Collections of objects, filtered on their members inside any(…).
 _ELEMENTS = frozenset({"identities", "assignedLicenses"})
+_GUIDS = frozenset({"assignedLicenses/skuId"})
 
 Predicate = Callable[[Any], bool]
 
@@ -226,8 +221,11 @@ class _Checker:
         return lambda r: read(r, prop)
 
     def value(self, prop: str, literal: Literal) -> object:
-        """A literal of the property's type, lower-cased (directory matching ignores case)."""
+        """A literal of the property's type, lower-cased (directory matching ignores case);
+        an Edm.Guid for a GUID-typed member only, as OData types each operand."""
         value = literal.value
+        if literal.guid != (prop in _GUIDS):
+            raise invalid_filter()
         if prop in self.schema.booleans:
             expected: type = bool
         elif prop in self.schema.dates:

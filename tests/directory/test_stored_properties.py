@@ -215,3 +215,17 @@ def test_state_round_trip_keeps_stored_properties(graph: Graph) -> None:
     assert again["groups"][0]["membershipRule"] == "user.department -eq 'Retail'"
     assert read["membershipRule"] == "user.department -eq 'Retail'"
     assert (read["membershipRuleProcessingState"], read["isManagementRestricted"]) == ("On", True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"mail eq {SKU}",  # an Edm.Guid against a string
+        f"assignedLicenses/any(u:u/skuId eq '{SKU}')",  # a string against an Edm.Guid
+    ],
+)
+def test_a_literal_of_the_wrong_type_is_refused(reader: httpx.Client, query: str) -> None:
+    answer = reader.get("/v1.0/users", params={"$filter": query})
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["message"].startswith("Invalid filter clause")
