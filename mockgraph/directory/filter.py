@@ -17,6 +17,8 @@ from mockgraph.directory.exceptions import invalid_filter, syntax_error
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<open>'[^']*$)|(?P<punct>[(),:])"
+    # Edm.Guid, unquoted (assignedLicenses/any(u:u/skuId eq cbdc14ab-…)).
+    r"|(?P<guid>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b)"
     # Edm.DateTimeOffset, unquoted (createdDateTime ge 2024-01-01T00:00:00Z).
     r"|(?P<datetime>\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d))"
     # A word may be a path, its last segment $count (assignedLicenses/$count eq 0).
@@ -43,6 +45,7 @@ class Literal:
 
     value: str | bool | float | datetime | None
     position: int
+    guid: bool = False  # an unquoted Edm.Guid, its text in `value`
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,17 @@ class Compare:
     value: Literal
     position: int
     any_of: bool = False  # the lambda form over a collection property
+    member: bool = False  # `prop` is `collection/member`, read from one element of it
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """`coll/any(c:c/member eq 'x' and c/other eq 'y')`: one element meets the whole body,
+    whose clauses are `member=True` Compares."""
+
+    collection: str  # as written
+    body: Node
+    position: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +91,7 @@ class Both:
     operands: tuple[Node, ...]
 
 
-Node = Compare | In | Not | Both
+Node = Compare | In | Not | Both | AnyOf
 
 
 def _tokens(text: str) -> list[Token]:
@@ -114,6 +128,8 @@ class _Parser:
         self.index = 0
         self.depth = 0
         self.clauses = 0
+        # Inside `coll/any(c: …)` over elements with members: ("c/", "coll/").
+        self.element: tuple[str, str] | None = None
 
     @property
     def current(self) -> Token:
@@ -189,6 +205,9 @@ class _Parser:
             raise self.fail()
         self.take()
         name = token.text
+        member = self.element is not None and name.startswith(self.element[0])
+        if self.element is not None and member:
+            name = self.element[1] + name[len(self.element[0]) :]
         if name.lower() in FUNCTIONS and self.current.text == "(":
             return self.function(name.lower(), token.position)
         if name.rsplit("/", 1)[-1].lower() in ("any", "all"):
@@ -200,7 +219,7 @@ class _Parser:
         if operator.kind != "word" or operator.text.lower() not in COMPARISONS:
             raise self.fail()
         self.take()
-        return Compare(name, operator.text.lower(), self.literal(), token.position)
+        return Compare(name, operator.text.lower(), self.literal(), token.position, member=member)
 
     def function(self, name: str, position: int, variable: str | None = None) -> Compare:
         self.expect("(")
@@ -227,6 +246,8 @@ class _Parser:
         inner = self.current
         if inner.kind != "word":
             raise self.fail()
+        if inner.text.startswith(f"{variable.text}/") and self.element is None:
+            return self._any_of(prop, variable.text, token)
         self.take()
         if inner.text.lower() in FUNCTIONS and self.current.text == "(":
             found = self.function(inner.text.lower(), inner.position, variable.text)
@@ -237,11 +258,22 @@ class _Parser:
         self.expect(")")
         return Compare(prop, found.op, found.value, token.position, any_of=True)
 
+    def _any_of(self, prop: str, variable: str, token: Token) -> AnyOf:
+        """The body of `coll/any(c: c/member …)`, up to its closing parenthesis."""
+        self.element = (f"{variable}/", f"{prop}/")
+        body = self.or_()
+        self.element = None
+        self.expect(")")
+        return AnyOf(prop, body, token.position)
+
     def literal(self) -> Literal:
         token = self.current
         if token.kind == "string":
             self.take()
             return Literal(token.value, token.position)
+        if token.kind == "guid":
+            self.take()
+            return Literal(token.text, token.position, guid=True)
         if token.kind == "number":
             self.take()
             return Literal(float(token.text), token.position)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 
 from mockgraph.directory.properties import DirectoryUser
 
@@ -30,6 +31,16 @@ class UserIndex:
                 self.shared_mail.setdefault(key, [first]).append(user)
         self._sorted: dict[tuple[str, bool], list[DirectoryUser]] = {}
         self._positions: dict[str, int] | None = None  # id -> place in `ordered`, on demand
+
+    @cached_property
+    def schema_extensions(self) -> dict[str, str]:
+        """The schema extensions registered in the tenant: those any of its users holds a
+        value of (lower-case -> the id as written); worked out on the first $select of one."""
+        found: dict[str, str] = {}
+        for user in self.ordered:
+            for name in user.profile.schemaExtensions or ():
+                found.setdefault(name.lower(), name)
+        return found
 
     def find(self, prop: str, value: str) -> list[DirectoryUser]:
         """The users whose id, userPrincipalName or mail (`prop`) is `value` (lower case)."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any, Protocol
 
 from mockgraph.domain.group import STORED as STORED_GROUP
 from mockgraph.domain.group import Group
-from mockgraph.domain.user import Profile
+from mockgraph.domain.user import SCHEMA_EXTENSION, Profile, json_value
 
 
 class DirectoryUser(Protocol):
@@ -45,14 +45,19 @@ V1_DEFAULT: tuple[str, ...] = (
 BETA_DEFAULT: tuple[str, ...] = (
     "id",
     "accountEnabled",
+    "assignedLicenses",
     "businessPhones",
     "department",
     "displayName",
     "givenName",
+    "identities",
     "jobTitle",
     "mail",
+    "mailNickname",
     "mobilePhone",
     "officeLocation",
+    "otherMails",
+    "postalCode",
     "preferredLanguage",
     "proxyAddresses",
     "surname",
@@ -115,14 +120,38 @@ _OTHER_USER_PROPERTIES = (
     "passwordPolicies passwordProfile postalCode preferredDataLocation print "
     "securityIdentifier showInAddressList signInActivity signInSessionsValidFromDateTime "
     "state streetAddress usageLocation userType"
-    # beta's own (https://learn.microsoft.com/graph/api/resources/user?view=graph-rest-beta).
-    " cloudRealtimeCommunicationInfo deviceEnrollmentLimit isLicenseReconciliationNeeded"
-    " onPremisesSipInfo refreshTokensValidFromDateTime"
 ).split()
-USER_PROPERTIES: dict[str, str] = {
+# beta's own (https://learn.microsoft.com/graph/api/resources/user?view=graph-rest-beta):
+# v1.0 refuses them as it refuses any name its user lacks (docs/fidelity.md, 'Conformance: the
+# documented examples (issue 20)', beta-only user properties on v1.0).
+_BETA_USER_PROPERTIES = (
+    "cloudRealtimeCommunicationInfo deviceEnrollmentLimit isLicenseReconciliationNeeded "
+    "onPremisesSipInfo refreshTokensValidFromDateTime"
+).split()
+USER_BETA_PROPERTIES: dict[str, str] = {
     name.lower(): name
-    for name in (*BETA_DEFAULT, *COLLECTIONS, *SHAREPOINT, *_OTHER_USER_PROPERTIES)
+    for name in (
+        *BETA_DEFAULT,
+        *COLLECTIONS,
+        *SHAREPOINT,
+        *_OTHER_USER_PROPERTIES,
+        *_BETA_USER_PROPERTIES,
+    )
 }
+USER_PROPERTIES: dict[str, str] = {
+    key: name for key, name in USER_BETA_PROPERTIES.items() if name not in _BETA_USER_PROPERTIES
+}
+
+
+def user_catalog(version: str) -> dict[str, str]:
+    """What $select may name on a user in this version: lower-case -> Graph's spelling."""
+    return USER_BETA_PROPERTIES if version == "beta" else USER_PROPERTIES
+
+
+def is_schema_extension(name: str) -> bool:
+    """Whether `name` has the form of a schema extension's id (it is no property of user)."""
+    return name.lower() not in USER_BETA_PROPERTIES and SCHEMA_EXTENSION.fullmatch(name) is not None
+
 
 _GETTERS: dict[str, Callable[[DirectoryUser], Any]] = {
     "id": lambda u: u.id,
@@ -131,6 +160,8 @@ _GETTERS: dict[str, Callable[[DirectoryUser], Any]] = {
     "businessPhones": lambda u: list(u.profile.businessPhones),
     "proxyAddresses": lambda u: list(u.profile.proxyAddresses),
     "userType": lambda u: "Member",
+    "identities": lambda u: json_value(u.profile.identities),
+    "assignedLicenses": lambda u: json_value(u.profile.assignedLicenses),
 }
 # The profile's own properties read as they are stored.
 _STORED = (
@@ -143,6 +174,10 @@ _STORED = (
     "mobilePhone",
     "preferredLanguage",
     "accountEnabled",
+    "mailNickname",
+    "postalCode",
+    "signInActivity",
+    "customSecurityAttributes",
 )
 for _name in _STORED:
     _GETTERS[_name] = attrgetter(f"profile.{_name}")
@@ -155,19 +190,55 @@ def user_value(user: DirectoryUser, name: str, basic_only: bool) -> Any:
 
 def user_document(user: DirectoryUser, names: tuple[str, ...], basic_only: bool) -> dict[str, Any]:
     """The user with properties `names`, as `user_value` gives each."""
-    return {name: getter(user) for name, getter in _getters(names, basic_only)}
+    return user_documents((user,), names, basic_only)[0]
+
+
+def user_documents(
+    users: Iterable[DirectoryUser], names: tuple[str, ...], basic_only: bool
+) -> list[dict[str, Any]]:
+    """Each user with properties `names`; a schema extension a user holds no value of is left
+    out, as Graph leaves it out (https://learn.microsoft.com/graph/api/user-list, example 10).
+    The choice of getters is made once per selection (a page of 999 users asks the same
+    question 999 times)."""
+    getters = _getters(names, basic_only)
+    documents = [{name: getter(user) for name, getter in getters} for user in users]
+    if _extended(names):
+        return [{k: v for k, v in d.items() if v is not _ABSENT} for d in documents]
+    return documents
+
+
+_ABSENT = object()
 
 
 @functools.lru_cache(maxsize=256)
 def _getters(
     names: tuple[str, ...], basic_only: bool
 ) -> tuple[tuple[str, Callable[[DirectoryUser], Any]], ...]:
-    """`user_value`'s choice for each name, made once per selection (a page of 999 users
-    asks the same question 999 times)."""
     return tuple((name, _getter(name, basic_only)) for name in names)
 
 
+@functools.lru_cache(maxsize=256)
+def _extended(names: tuple[str, ...]) -> bool:
+    """Whether any of `names` is a schema extension."""
+    return any(is_schema_extension(name) for name in names)
+
+
+def _extension(name: str, basic_only: bool) -> Callable[[DirectoryUser], Any]:
+    def read(user: DirectoryUser) -> Any:
+        values = user.profile.schemaExtensions
+        value = None if values is None or basic_only else values.get(name)
+        if value is None:
+            return _ABSENT
+        return {"@odata.type": "#microsoft.graph.ComplexExtensionValue", **value}
+
+    return read
+
+
+# Chosen once per name and sight: a $filter scan reads the same few names of every user.
+@functools.lru_cache(maxsize=1024)
 def _getter(name: str, basic_only: bool) -> Callable[[DirectoryUser], Any]:
+    if is_schema_extension(name):
+        return _extension(name, basic_only)
     getter = _GETTERS.get(name)
     if getter is None or (basic_only and name not in BASIC):
         # Hidden or unset: null, or [] for a collection (a new one each time).

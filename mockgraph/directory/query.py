@@ -7,6 +7,7 @@ import binascii
 import functools
 import hashlib
 import struct
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
@@ -132,9 +133,15 @@ def _count(value: str) -> bool:
 
 
 def select_list(
-    select: str | None, catalog: dict[str, str], type_name: str
+    select: str | None,
+    catalog: dict[str, str],
+    type_name: str,
+    registered: Callable[[], Mapping[str, str]] | None = None,
 ) -> tuple[tuple[str, ...], str] | None:
-    """(Graph's names, the list as the client wrote it) of a $select; None without one."""
+    """(Graph's names, the list as the client wrote it) of a $select; None without one.
+
+    `registered`: the schema extensions of the tenant (lower-case -> id), asked only for a
+    name the catalog lacks; any other name is 400 `Could not find a property named …`."""
     if select is None:
         return None
     written = [s.strip() for s in select.split(",")]
@@ -143,6 +150,8 @@ def select_list(
     names: list[str] = []
     for name in written:
         found = catalog.get(name.lower())
+        if found is None and registered is not None:
+            found = registered().get(name.lower())
         if found is None:
             raise unknown_property(name, type_name)
         if found not in names:

@@ -18,7 +18,7 @@ from mockgraph.directory.exceptions import (
     needs_advanced,
     unsupported_clause,
 )
-from mockgraph.directory.filter import Both, Compare, In, Literal, Node, Not
+from mockgraph.directory.filter import AnyOf, Both, Compare, In, Literal, Node, Not
 from mockgraph.directory.properties import BASIC, USER_PROPERTIES, user_value
 
 D, A = "default", "advanced"
@@ -38,6 +38,11 @@ def matrix_row(cells: str, *, ne: bool = True) -> dict[str, str]:
 # The user rows of the $filter matrix of https://learn.microsoft.com/graph/aad-advanced-queries
 # (its include concepts/includes/filter-directory-objects.md), property by property; a property
 # mockgraph does not store reads as null (or an empty collection) and so matches nothing.
+_SIGN_IN_TIMES = (
+    "lastSignInDateTime",
+    "lastNonInteractiveSignInDateTime",
+    "lastSuccessfulSignInDateTime",
+)
 _MATRIX = {
     "id": "D - - -",  # not in the matrix; the user resource: eq, ne, not, in
     "accountEnabled": "D - - -",
@@ -86,6 +91,15 @@ _MATRIX = {
     "otherMails": "D D - -",
     "businessPhones": "A A - -",
     **{f"onPremisesExtensionAttributes/extensionAttribute{n}": "A - - A" for n in range(1, 16)},
+    # Members of one element, inside coll/any(c:c/member eq …): identities/any(i:i/issuer),
+    # assignedLicenses/any(a:a/skuId); issuerAssignedId with issuer, as List users' example 2
+    # and https://learn.microsoft.com/graph/api/resources/objectidentity filter them.
+    "identities/issuer": "D - - -",
+    "identities/issuerAssignedId": "D - - -",
+    "assignedLicenses/skuId": "D - - -",
+    # Members of a complex property read as stored: signInActivity's times, which List users
+    # (beta) filters with eq, ne, not, ge and le (https://learn.microsoft.com/graph/api/user-list).
+    **{f"signInActivity/{name}": "D - D -" for name in _SIGN_IN_TIMES},
 }
 SUPPORT: dict[str, dict[str, str]] = {name: matrix_row(cells) for name, cells in _MATRIX.items()}
 # endsWith: advanced only, on mail and userPrincipalName (and inside proxyAddresses/any, as
@@ -106,7 +120,11 @@ BOOLEANS = frozenset(
         "passwordProfile/forceChangePasswordNextSignIn",
     }
 )
-DATES = frozenset({"createdDateTime", "employeeHireDate", "onPremisesLastSyncDateTime"})
+_DATES = ("createdDateTime", "employeeHireDate", "onPremisesLastSyncDateTime")
+DATES = frozenset({*_DATES, *(f"signInActivity/{name}" for name in _SIGN_IN_TIMES)})
+_ATTRIBUTES = "customsecurityattributes/"
+# Complex properties whose members a filter reads from the stored object.
+_COMPLEX = frozenset({"signInActivity"})
 # Cells whose advanced mark is the property's (it is indexed in the advanced store only): the
 # service names the property, as for one it cannot filter at all
 # (microsoftgraph/microsoft-graph-docs-contrib#9135, onPremisesSamAccountName eq, 2024).
@@ -115,6 +133,9 @@ _FILTERABLE = {name.lower(): name for name in SUPPORT}
 # Clauses joined by `or` (an `in` list counts each value) allowed without advanced query.
 MAX_OR_CLAUSES = 15
 INDEXED = frozenset({"id", "mail", "userPrincipalName"})
+# Collections of objects, filtered on their members inside any(…).
+_ELEMENTS = frozenset({"identities", "assignedLicenses"})
+_GUIDS = frozenset({"assignedLicenses/skuId"})
 
 Predicate = Callable[[Any], bool]
 
@@ -183,17 +204,28 @@ class _Checker:
         if self.basic_only and basic is not None and prop not in basic:
             raise insufficient_privileges()
 
-    def reader(self, prop: str) -> Callable[[Any], Any]:
-        """How a filter reads `prop` of a record; `…/$count` is the collection's length."""
+    def reader(self, prop: str, member: bool = False) -> Callable[[Any], Any]:
+        """How a filter reads `prop` of a record (of one element of a collection, for a
+        `member`); `…/$count` is the collection's length."""
+        if member:
+            name = prop.rsplit("/", 1)[1]
+            return lambda element: element.get(name)
         read = self.schema.read
+        parent, _, name = prop.partition("/")
+        if parent in _COMPLEX:
+            date = prop in self.schema.dates
+            return lambda r: _member(read(r, parent), name, date)
         if prop.endswith("/$count"):
             collection = prop.removesuffix("/$count")
             return lambda r: len(read(r, collection) or ())
         return lambda r: read(r, prop)
 
     def value(self, prop: str, literal: Literal) -> object:
-        """A literal of the property's type, lower-cased (directory matching ignores case)."""
+        """A literal of the property's type, lower-cased (directory matching ignores case);
+        an Edm.Guid for a GUID-typed member only, as OData types each operand."""
         value = literal.value
+        if literal.guid != (prop in _GUIDS):
+            raise invalid_filter()
         if prop in self.schema.booleans:
             expected: type = bool
         elif prop in self.schema.dates:
@@ -221,6 +253,8 @@ class _Checker:
                 raise needs_advanced("not")
             inner = self.compile(node.operand)
             return lambda u: not inner(u)
+        if isinstance(node, AnyOf):
+            return self.any_of(node)
         if isinstance(node, In):
             prop = self.property(node.prop)
             if len(node.values) > MAX_OR_CLAUSES and not self.advanced:
@@ -231,6 +265,40 @@ class _Checker:
             return lambda u: _norm(read(u)) in wanted
         return self.compare(node)
 
+    def any_of(self, node: AnyOf) -> Predicate:
+        """`coll/any(c:c/member …)`: the body's clauses read one element's members."""
+        collection = self.property(node.collection)
+        if not any(name.startswith(f"{collection}/") for name in self.schema.support):
+            raise unsupported_clause(collection, self.schema.resource)
+        body, read = self.compile(node.body), self.schema.read
+        return lambda r: any(body(element) for element in read(r, collection) or ())
+
+    def custom_attribute(self, node: Compare) -> Predicate:
+        """`customSecurityAttributes/{set}/{attribute} eq|ne value`: advanced only; a collection
+        attribute holds the value; values compare as written (case matters), as List users'
+        (beta) example 13 and https://learn.microsoft.com/graph/custom-security-attributes-examples
+        filter them."""
+        parts = node.prop.split("/")
+        wanted = node.value.value
+        if len(parts) != 3 or not all(parts) or node.any_of or node.member:
+            raise unsupported_clause(node.prop, self.schema.resource)
+        if node.op not in ("eq", "ne") or wanted is None or isinstance(wanted, datetime):
+            raise unsupported_clause(node.prop, self.schema.resource)
+        if not self.advanced:
+            raise unsupported_clause(node.prop, self.schema.resource)
+        if self.basic_only:
+            raise insufficient_privileges()
+        _, group, name = parts
+        read, equal = self.schema.read, node.op == "eq"
+
+        def test(record: Any) -> bool:
+            found = _member(read(record, "customSecurityAttributes"), group, False)
+            value = found.get(name) if isinstance(found, dict) else None
+            hit = wanted in value if isinstance(value, list) else value == wanted
+            return hit if equal else not hit
+
+        return test
+
     def count_or(self, node: Both) -> None:
         if node.all or self.advanced:
             return
@@ -239,21 +307,37 @@ class _Checker:
             raise _too_many(count)
 
     def compare(self, node: Compare) -> Predicate:
+        if self.schema.resource == "User" and node.prop.lower().startswith(_ATTRIBUTES):
+            return self.custom_attribute(node)
         prop = self.property(node.prop)
+        element = prop.split("/", 1)[0] in _ELEMENTS and not prop.endswith("/$count")
+        if node.member != ("/" in prop and element):
+            raise unsupported_clause(prop, self.schema.resource)
         if node.any_of != (prop in self.schema.collections):
             raise unsupported_clause(prop, self.schema.resource)
         op = node.op
         if node.value.value is None and op in ("eq", "ne"):
             self.allow(prop, "null", op)
-            read = self.reader(prop)
+            read = self.reader(prop, node.member)
             return (lambda u: read(u) is None) if op == "eq" else (lambda u: read(u) is not None)
         shown = {"startswith": "startsWith", "endswith": "endsWith"}.get(op, op)
         self.allow(prop, op, shown)
         wanted = self.value(prop, node.value)
-        test, read = _TESTS[op], self.reader(prop)
+        test, read = _TESTS[op], self.reader(prop, node.member)
         if node.any_of:
             return lambda u: any(test(_norm(v), wanted) for v in read(u))
         return lambda u: test(_norm(read(u)), wanted)
+
+
+def _member(value: object, name: str, date: bool) -> object:
+    """A member of a stored complex value (None when absent), a date-time as one."""
+    found = value.get(name) if isinstance(value, dict) else None
+    if date and isinstance(found, str):
+        try:
+            return datetime.fromisoformat(found.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return found
 
 
 def _norm(value: object) -> object:

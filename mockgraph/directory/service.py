@@ -4,6 +4,7 @@ reading the GraphRequest and answering a Reply; directory/routes.py registers th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,7 +70,9 @@ class DirectoryService:
         authorize_directory(principal, Directory.USER, own=own)
         sight = user_sight(principal, own)
         basic = sight is Sight.BASIC
-        return _json(user_ops.get_user(user, request, options_of(request), basic))
+        options = options_of(request)
+        registered = functools.partial(self._schema_extensions, request)
+        return _json(user_ops.get_user(user, request, options, basic, registered))
 
     # GET /users: https://learn.microsoft.com/graph/api/user-list
     def list_users(self, request: GraphRequest) -> Reply:
@@ -172,6 +175,9 @@ class DirectoryService:
         """Count the groups a user is a member of (ConsistencyLevel: eventual)."""
         groups, cast, _ = self._member_of(request)
         return _count(request, groups, cast)
+
+    def _schema_extensions(self, request: GraphRequest) -> dict[str, str]:
+        return self._index(request).schema_extensions
 
     def _index(self, request: GraphRequest) -> UserIndex:
         tenant = request.tenant

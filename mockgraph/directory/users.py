@@ -7,7 +7,7 @@ https://learn.microsoft.com/graph/api/user-list.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from typing import Any
 
@@ -24,10 +24,11 @@ from mockgraph.directory.index import UserIndex
 from mockgraph.directory.properties import (
     BETA_DEFAULT,
     SHAREPOINT,
-    USER_PROPERTIES,
     V1_DEFAULT,
     DirectoryUser,
+    user_catalog,
     user_document,
+    user_documents,
 )
 from mockgraph.directory.query import (
     DEFAULT_TOP,
@@ -67,12 +68,17 @@ def find_user(index: UserIndex, key: UserKey) -> DirectoryUser:
 
 
 def get_user(
-    user: DirectoryUser, request: GraphRequest, options: Options, basic_only: bool
+    user: DirectoryUser,
+    request: GraphRequest,
+    options: Options,
+    basic_only: bool,
+    registered: Callable[[], Mapping[str, str]],
 ) -> dict[str, Any]:
-    """GET /me or /users/{key}: the default set, or exactly the $select list."""
+    """GET /me or /users/{key}: the default set, or exactly the $select list; `registered`:
+    the tenant's schema extensions (UserIndex.schema_extensions)."""
     if options.expand is not None:
         raise _no_expand(options.expand)
-    selected = select_list(options.select, USER_PROPERTIES, "user")
+    selected = select_list(options.select, user_catalog(request.version), "user", registered)
     names, written = selected if selected is not None else (default_set(request.version), None)
     return {
         "@odata.context": context_url(request, "users", written, entity=True),
@@ -154,7 +160,8 @@ def list_users(
     """GET /users: one page, with @odata.count (first page, advanced only) and nextLink."""
     if options.expand is not None:
         raise _no_expand(options.expand)
-    selected = select_list(options.select, USER_PROPERTIES, "user")
+    catalog = user_catalog(request.version)
+    selected = select_list(options.select, catalog, "user", lambda: index.schema_extensions)
     names, written = selected if selected is not None else (default_set(request.version), None)
     if not SHAREPOINT.isdisjoint(names):
         raise NotImplementedTarget("This operation target is not yet supported.")
@@ -174,7 +181,7 @@ def list_users(
     if len(window) > top:
         token = encode_skiptoken(offset + top, options, advanced)
         page["@odata.nextLink"] = next_link(called_address(request), options, token)
-    page["value"] = [user_document(u, names, basic_only) for u in window[:top]]
+    page["value"] = user_documents(window[:top], names, basic_only)
     return page
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from pydantic import StrictStr
+from pydantic import StrictBool, StrictStr
 
 from mockgraph.domain.user import Guid
 
@@ -30,9 +30,15 @@ class Group:
     securityIdentifier: StrictStr | None = None
     preferredDataLocation: StrictStr | None = None
     createdByAppId: StrictStr | None = None
+    # Dynamic membership and management restriction, read back as given; mockgraph does not
+    # evaluate the rule (docs/fidelity.md, 'Conformance: the documented examples (issue 20)').
+    membershipRule: StrictStr | None = None
+    membershipRuleProcessingState: StrictStr | None = None
+    membershipRuleProcessingStatus: dict[StrictStr, Any] | None = None
+    isManagementRestricted: StrictBool | None = None
 
     @property
-    def stored(self) -> dict[str, str]:
+    def stored(self) -> dict[str, Any]:
         """The optional properties the seed file gave, by name."""
         return {name: value for name in STORED if (value := getattr(self, name)) is not None}
 
@@ -44,6 +50,10 @@ STORED = (
     "securityIdentifier",
     "preferredDataLocation",
     "createdByAppId",
+    "membershipRule",
+    "membershipRuleProcessingState",
+    "membershipRuleProcessingStatus",
+    "isManagementRestricted",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, StrictBool, StrictStr
@@ -17,6 +18,42 @@ from pydantic import AfterValidator, StrictBool, StrictStr
 from mockgraph.domain.guid import guid_value
 
 Guid = Annotated[StrictStr, AfterValidator(guid_value)]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ObjectIdentity:
+    """One of a user's sign-in identities
+    (https://learn.microsoft.com/graph/api/resources/objectidentity)."""
+
+    signInType: StrictStr
+    issuer: StrictStr
+    issuerAssignedId: StrictStr | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AssignedLicense:
+    """A license assigned to a user
+    (https://learn.microsoft.com/graph/api/resources/assignedlicense)."""
+
+    skuId: Guid
+    disabledPlans: tuple[Guid, ...] = ()
+
+
+# A schema extension's id: a prefix (ext and 8 characters, or a verified domain's name), '_',
+# and the extension's name (https://learn.microsoft.com/graph/extensibility-schema-groups).
+SCHEMA_EXTENSION = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}_[A-Za-z][A-Za-z0-9]*")
+
+
+def _schema_extensions(value: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
+    for name in value or {}:
+        if SCHEMA_EXTENSION.fullmatch(name) is None:
+            raise ValueError(f"'{name}' is not a schema extension's id (prefix_name)")
+    return value
+
+
+SchemaExtensions = Annotated[
+    dict[StrictStr, dict[StrictStr, Any]] | None, AfterValidator(_schema_extensions)
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -46,6 +83,17 @@ class Profile:
     # 62e90394-69f5-4237-9190-012177145e10); only tokens show them, in `wids`
     # (docs/fidelity.md, 'Token shape').
     directoryRoles: tuple[Guid, ...] = ()
+    # Read back as given, never interpreted (docs/fidelity.md, 'Conformance: the documented
+    # examples (issue 20)', properties stored as given); $filter reads some of them.
+    mailNickname: StrictStr | None = None
+    postalCode: StrictStr | None = None
+    identities: tuple[ObjectIdentity, ...] = ()
+    assignedLicenses: tuple[AssignedLicense, ...] = ()
+    signInActivity: dict[StrictStr, Any] | None = None
+    customSecurityAttributes: dict[StrictStr, Any] | None = None
+    # Schema extensions' values by extension id, each an object of its properties; an id any
+    # user of the tenant holds is registered there (selectable on every user).
+    schemaExtensions: SchemaExtensions = None
 
     @property
     def upn(self) -> str:
@@ -72,8 +120,13 @@ def profile_of(record: Profile) -> Profile:
 
 def profile_json(profile: Profile) -> dict[str, Any]:
     """The profile's properties as JSON, in declaration order (the export's user)."""
-    out: dict[str, Any] = {}
-    for name in PROFILE_FIELDS:
-        value = getattr(profile, name)
-        out[name] = list(value) if isinstance(value, tuple) else value
-    return out
+    return {name: json_value(getattr(profile, name)) for name in PROFILE_FIELDS}
+
+
+def json_value(value: Any) -> Any:
+    """A profile value as JSON: tuples as lists, the value types as objects."""
+    if isinstance(value, tuple):
+        return [json_value(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value

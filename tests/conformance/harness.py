@@ -215,13 +215,31 @@ def run(example: Example) -> Outcome:
         )
     decision = example.decision
     if decision is not None:
-        decided = decision["answer"]
-        expected = {**example.response, **decided}
-        if decided.get("status", example.response["status"]) != example.response["status"]:
-            # Another status: the decided answer replaces the documented one whole.
-            expected = {"truncated": example.response.get("truncated", True), **decided}
+        expected = _decided(example.response, decision["answer"])
         outcome.from_decision = held_against(expected, answer, rules(example))
+        if "corrected" in decision:
+            outcome.from_decision += corrected(example, decision["corrected"])
     return outcome
+
+
+def _decided(documented: dict[str, Any], decided: dict[str, Any]) -> dict[str, Any]:
+    """The documented response with a decision's answer over it; another status replaces the
+    documented answer whole."""
+    if decided.get("status", documented["status"]) != documented["status"]:
+        return {"truncated": documented.get("truncated", True), **decided}
+    return {**documented, **decided}
+
+
+def corrected(example: Example, given: dict[str, Any]) -> list[str]:
+    """How the request the page means (a placeholder or typo put right, as the decision
+    records) departs from the documented response (with the corrected answer over it)."""
+    request = {**example.request, **given["request"]}
+    with replay(example) as session:
+        session.prepare()
+        answer = session.send(request, example.data["caller"])
+    expected = _decided(example.response, given.get("answer", {}))
+    found = held_against(expected, answer, rules(example))
+    return [f"corrected request: {line}" for line in found]
 
 
 def rules(example: Example) -> Rules:
