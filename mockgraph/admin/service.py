@@ -4,67 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, TokenResponse
-from mockgraph.auth.tokens import TokenAuthority
-from mockgraph.clouds import parse_cloud
-from mockgraph.domain.guid import checked_guid
+from mockgraph.admin.models import FaultSpec, ThrottlingSpec
 from mockgraph.domain.rendering import OTHER, entity_dict
 from mockgraph.domain.times import parse_duration
 from mockgraph.errors import BadRequest, Conflict
 from mockgraph.limits import Limit
 from mockgraph.state.faults import Fault
-from mockgraph.state.fixtures import Fixtures, FixtureUser, seed_of
+from mockgraph.state.fixtures import FixtureUser, seed_of
 from mockgraph.state.store import Tenant, seed_user
 
 METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
-# The app id delegated tokens carry when neither the request nor the fixtures name one.
-FALLBACK_APP_ID = "00000000-0000-0000-0000-00000000a11c"
-
-
-def mint_token(
-    request: TokenRequest, fixtures: Fixtures, tokens: TokenAuthority, now: float
-) -> TokenResponse:
-    """A delegated (userId, scopes) or application (appId, roles) token, whatever is granted."""
-    tenant_id = checked_guid(request.tenantId or fixtures.tenant_id, "tenantId")
-    cloud = None
-    if request.cloud is not None:
-        try:
-            cloud = parse_cloud(request.cloud)
-        except ValueError as exc:
-            raise BadRequest(f"cloud: {exc}.") from None
-    if request.userId is not None:
-        if request.roles is not None:
-            raise BadRequest("A delegated token (userId) carries scopes, not roles.")
-        app_id = request.appId or next(
-            (a.appId for a in fixtures.apps if a.delegatedPermissions), FALLBACK_APP_ID
-        )
-        token = tokens.mint(
-            now=now,
-            lifetime=request.expiresIn,
-            tenant_id=tenant_id,
-            app_id=checked_guid(app_id, "appId"),
-            user_id=checked_guid(request.userId, "userId"),
-            scopes=request.scopes or [],
-            cloud=cloud,
-            audience=cloud,
-        )
-    else:
-        if request.appId is None:
-            raise BadRequest(
-                "Give userId for a delegated token, or appId and roles for an application token."
-            )
-        if request.scopes is not None:
-            raise BadRequest("An application token carries roles, not scopes.")
-        token = tokens.mint(
-            now=now,
-            lifetime=request.expiresIn,
-            tenant_id=tenant_id,
-            app_id=checked_guid(request.appId, "appId"),
-            roles=request.roles or [],
-            cloud=cloud,
-            audience=cloud,
-        )
-    return TokenResponse(access_token=token, expires_in=request.expiresIn)
 
 
 def add_user(tenant: Tenant, fixture: FixtureUser) -> None:

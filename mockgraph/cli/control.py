@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     # starts without it.
     from mockgraph.testing.admin import MockGraphAdmin
 
+# The exit codes: the server could not be reached (or failed); the command, or the server,
+# refused what was given (the same as argparse's usage errors and a failed start).
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 # How often `requests --follow` asks for new entries, in seconds.
 FOLLOW_INTERVAL = 0.5
 
@@ -31,7 +34,11 @@ Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class CommandFailed(Exception):
-    """A command that cannot go on; its message is the one line shown."""
+    """A command that cannot go on; its message is the one line shown, `code` the exit."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def client_settings(args: argparse.Namespace) -> ClientSettings:
@@ -114,21 +121,29 @@ def _subcommand(
 
 
 def _run(command: Command, args: argparse.Namespace) -> int:
+    tenant = getattr(args, "tenant", None) if not getattr(args, "all", False) else None
+    return against_server(args, lambda admin: command(admin, args), tenant)
+
+
+def against_server(
+    args: argparse.Namespace, act: Callable[[MockGraphAdmin], None], tenant: str | None = None
+) -> int:
+    """Run `act` with a client of the server --url (or MOCKGRAPH_URL) names; each failure is
+    one line on stderr and its exit code (EXIT_FAILED, EXIT_USAGE)."""
     try:
         client = client_settings(args)
     except ValueError as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     from mockgraph.testing.admin import MockGraphAdmin
 
-    tenant = getattr(args, "tenant", None) if not getattr(args, "all", False) else None
     admin = MockGraphAdmin(client.base_url, tenant=tenant, admin_key=client.admin_key)
     try:
         with reported(client.base_url):
-            command(admin, args)
+            act(admin)
     except CommandFailed as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return exc.code
     except KeyboardInterrupt:
         pass
     finally:
@@ -138,7 +153,8 @@ def _run(command: Command, args: argparse.Namespace) -> int:
 
 @contextmanager
 def reported(url: str) -> Iterator[None]:
-    """Transport failures and refused calls as one line each."""
+    """Transport failures and refused calls as one line each: a 4xx is the caller's to fix
+    (EXIT_USAGE), anything else the server's (EXIT_FAILED)."""
     import httpx
 
     from mockgraph.testing.admin import ControlPlaneError
@@ -146,25 +162,29 @@ def reported(url: str) -> Iterator[None]:
     try:
         yield
     except httpx.TransportError as exc:
-        raise CommandFailed(f"cannot reach {url}: {exc or type(exc).__name__}") from None
+        raise CommandFailed(
+            f"cannot reach {url}: {exc or type(exc).__name__}", EXIT_FAILED
+        ) from None
     except ControlPlaneError as exc:
-        raise CommandFailed(f"the server answered {exc.status}: {exc.message}") from None
+        if 400 <= exc.status < 500:
+            raise CommandFailed(exc.message, EXIT_USAGE) from None
+        raise CommandFailed(
+            f"the server answered {exc.status}: {exc.message}", EXIT_FAILED
+        ) from None
 
 
-def post_token(client: ClientSettings, body: dict[str, object]) -> int:
-    """`mockgraph token` against a running server."""
-    from mockgraph.testing.admin import MockGraphAdmin
+def post_token(
+    args: argparse.Namespace, body: dict[str, object]
+) -> tuple[int, dict[str, Any] | None]:
+    """`mockgraph token` against a running server: (0, its answer), or (the exit code, None)
+    once the failure is told."""
+    minted: dict[str, Any] = {}
 
-    admin = MockGraphAdmin(client.base_url, admin_key=client.admin_key)
-    try:
-        with reported(client.base_url):
-            print(admin._call("POST", "/tokens", body)["access_token"])
-    except CommandFailed as exc:
-        print(f"mockgraph: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        admin.close()
-    return 0
+    def mint(admin: MockGraphAdmin) -> None:
+        minted.update(admin._call("POST", "/tokens", body))
+
+    code = against_server(args, mint)
+    return code, minted if code == 0 else None
 
 
 def _reset(admin: MockGraphAdmin, args: argparse.Namespace) -> None:

@@ -103,10 +103,10 @@ def test_clock_refusal_shows_the_servers_message(
     admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(capsys, server.url, "clock", "advance", "soon")
-    assert code == 1
+    assert code == 2  # a refusal is the caller's to fix, as a usage error
     assert out == []
     assert len(err) == 1
-    assert err[0].startswith("mockgraph: the server answered 400: ")
+    assert err[0].startswith("mockgraph: The value 'soon' of advance ")
     assert "soon" in err[0]
 
 
@@ -200,7 +200,7 @@ def test_state_import_of_a_file_that_is_not_json(
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     code, _, err = run(capsys, server.url, "state", "import", str(broken))
-    assert code == 1
+    assert code == 2
     assert len(err) == 1
     assert err[0].startswith(f"mockgraph: cannot read the state from {broken}: ")
 
