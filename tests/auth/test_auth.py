@@ -399,7 +399,7 @@ def test_tokens_of_another_tenant_see_their_own_copy(graph: Graph) -> None:
         ({}, "Give userId"),
         ({"userId": ADELE, "roles": ["x"]}, "carries scopes, not roles"),
         ({"appId": PRESENCE_SYNC, "scopes": ["x"]}, "carries roles, not scopes"),
-        ({"userId": "adele"}, "is not a GUID"),
+        ({"userId": "adele"}, "neither an object id nor the userPrincipalName"),
         ({"appId": PRESENCE_SYNC, "roles": [], "expiresIn": -1}, "expiresIn"),
         ({"userId": ADELE, "colour": "blue"}, "'colour'"),
     ],

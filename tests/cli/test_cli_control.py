@@ -10,15 +10,17 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from mockgraph.app import create_app
 from mockgraph.cli.main import main
 from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin
-from tests.constants import ADELE, PRESENCE_SYNC
+from tests.constants import ADELE, ADELE_UPN, PRESENCE_SYNC
 from tests.processes import free_port
 
 
@@ -260,3 +262,77 @@ def test_server_options_go_before_or_after_a_subcommand(
     other_admin.close()
     assert not admin.clock.now()["now"].startswith("2031")
     capsys.readouterr()
+
+
+# --- mockgraph token: names, not only GUIDs ------------------------------------------------
+
+
+def claims(token: str) -> dict[str, Any]:
+    decoded: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return decoded
+
+
+def test_token_takes_a_upn_and_scopes_with_commas(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, server.url, "token", "--user", ADELE_UPN, "--scopes", "Presence.Read, User.Read"
+    )
+    assert (code, err) == (0, [])
+    minted = claims(out[0])
+    assert (minted["oid"], minted["scp"]) == (ADELE, "Presence.Read User.Read")
+    me = httpx.get(f"{server.url}/v1.0/me", headers={"Authorization": f"Bearer {out[0]}"})
+    assert me.json()["id"] == ADELE
+
+
+def test_token_takes_an_app_by_its_display_name(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, server.url, "token", "--app", "presence sync", "--roles", "Presence.ReadWrite.All"
+    )
+    assert (code, err) == (0, [])
+    assert claims(out[0])["appid"] == PRESENCE_SYNC
+
+
+def test_token_without_scopes_carries_the_apps_grant_and_says_so(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, server.url, "token", "--user", ADELE)
+    assert code == 0
+    granted = claims(out[0])["scp"]
+    assert "Presence.ReadWrite" in granted.split()
+    assert err == [f"mockgraph: no --scopes: the app's granted ones: {granted}"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--user", ADELE, "--scopes", "Presence.Reed"],
+            "mockgraph: scopes: 'Presence.Reed' is not a permission mockgraph knows. "
+            "Did you mean Presence.Read",
+        ),
+        (
+            ["--user", "adele.vence@contoso.example"],
+            "mockgraph: userId: 'adele.vence@contoso.example' is neither an object id nor the "
+            "userPrincipalName of a user of tenant ",
+        ),
+        (
+            ["--app", "Presence Snyc"],
+            "mockgraph: appId: 'Presence Snyc' is neither an app id nor the display name of an "
+            "app of the fixtures. Did you mean 'Presence Sync (application read and write)'?",
+        ),
+        (
+            ["--app", "Presence"],
+            "mockgraph: appId: 'Presence' begins the names of several apps: ",
+        ),
+    ],
+    ids=["scope", "upn", "app", "ambiguous app"],
+)
+def test_token_refuses_an_unknown_name_with_the_closest(
+    server: ServerThread, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, server.url, "token", *argv)
+    assert (code, out, len(err)) == (2, [], 1)
+    assert err[0].startswith(message), err[0]
