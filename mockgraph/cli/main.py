@@ -103,14 +103,19 @@ def _serve(args: argparse.Namespace) -> int:
     from mockgraph.app import create_app
     from mockgraph.auth.keys import SigningKeyError
     from mockgraph.cli.banner import exposure_warning, print_banner
+    from mockgraph.cli.ports import PortUnavailable, bind_listeners
     from mockgraph.logs import configure_logging
     from mockgraph.runtime import load_state
     from mockgraph.server import run_until_stopped
     from mockgraph.state.fixtures import FixtureError
     from mockgraph.state.persistence import StateFileError, StateLock
 
+    listeners = None
     try:
         settings = Settings.from_args(args)
+        # Every port first: a start that cannot listen stops before anything is printed.
+        listeners = bind_listeners(settings)
+        settings = listeners.settle(settings)
         tls, proxy_tls = tls_files(settings)
         ca = proxy_tls or tls
         if ca is not None:
@@ -121,7 +126,9 @@ def _serve(args: argparse.Namespace) -> int:
             # One server per state file: the lock is held until this process ends.
             lock = StateLock(settings.state_file).acquire()
             load_state(app.state.runtime, settings.state_file)
-    except (FixtureError, SigningKeyError, StateFileError, ValueError) as exc:
+    except (FixtureError, SigningKeyError, StateFileError, PortUnavailable, ValueError) as exc:
+        if listeners is not None:
+            listeners.close()
         print(f"mockgraph: {exc}", file=sys.stderr)
         return EXIT_USAGE
     gc.enable()
@@ -134,8 +141,9 @@ def _serve(args: argparse.Namespace) -> int:
     if warning is not None:
         logging.getLogger("mockgraph").warning("%s", warning)
     try:
-        run_until_stopped(app, settings, tls, proxy_tls)
+        run_until_stopped(app, settings, tls, proxy_tls, (listeners.api, listeners.proxy))
     finally:
+        listeners.close()
         if lock is not None:
             lock.release()
         # The leaf's key made for this run goes with it (never one the user gave).
