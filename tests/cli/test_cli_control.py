@@ -336,3 +336,29 @@ def test_token_refuses_an_unknown_name_with_the_closest(
     code, out, err = run(capsys, server.url, "token", *argv)
     assert (code, out, len(err)) == (2, [], 1)
     assert err[0].startswith(message), err[0]
+
+
+def test_the_banners_graph_api_url_is_taken_as_the_servers(
+    admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, f"{server.url}/v1.0", "reset")
+    assert (code, out) == (0, ["reset: back to the fixtures"])
+
+
+def test_a_url_with_another_path_says_what_to_remove(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {**os.environ, "MOCKGRAPH_URL": f"{server.url}/_mockgraph/ui"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mockgraph", "reset"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        f"mockgraph: MOCKGRAPH_URL: '{server.url}/_mockgraph/ui' is not a server's root URL: "
+        f"remove '/_mockgraph/ui' (give {server.url})"
+    ]
