@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any
 
 from mockgraph.admin.models import FaultSpec, ThrottlingSpec
@@ -13,6 +15,7 @@ from mockgraph.state.faults import Fault
 from mockgraph.state.fixtures import FixtureUser, seed_of
 from mockgraph.state.store import Tenant, seed_user
 
+CONTROL_PREFIX = "/_mockgraph/"
 METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
@@ -91,3 +94,41 @@ def endpoints(openapi: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
             first = " ".join(text.split("\n\n")[0].split())
             listed.append({"method": method.upper(), "path": path, "description": first})
     return listed
+
+
+def did_you_mean(wanted: str, names: dict[str, str], *, by_start: bool = True) -> str:
+    """' Did you mean X or Y?' for the names (lower case -> as shown) closest to `wanted`, as
+    a whole or (`by_start`) by their start (a display name's first words), or ''."""
+    wanted = wanted.lower()
+    if wanted in names:  # the name in another case
+        return f" Did you mean {names[wanted]}?"
+
+    def likeness(name: str) -> tuple[float, float]:
+        whole = difflib.SequenceMatcher(None, wanted, name).ratio()
+        if not by_start:
+            return whole, whole
+        start = difflib.SequenceMatcher(None, wanted, name[: len(wanted)]).ratio()
+        return max(whole, start), whole
+
+    scored = sorted(((likeness(name), name) for name in names), reverse=True)
+    if not scored or scored[0][0][0] < 0.75:
+        return ""
+    best = scored[0][0][0]
+    close = [name for (score, _), name in scored[:3] if score >= best - 0.05]
+    return f" Did you mean {' or '.join(names[c] for c in close)}?"
+
+
+def near_miss(path: str, known: Iterable[str]) -> str:
+    """' Did you mean /_mockgraph/…?' for a control-plane path a 404 was close to, or ''.
+    A path's `{param}` parts match whatever the caller put there."""
+    given = path.rstrip("/").split("/")
+    # Under the control plane, only what follows its prefix is compared.
+    cut = len(CONTROL_PREFIX) if path.lower().startswith(CONTROL_PREFIX) else 0
+    names: dict[str, str] = {}
+    for template in known:
+        parts = template.split("/")
+        if len(parts) == len(given):
+            parts = [g if p.startswith("{") else p for p, g in zip(parts, given, strict=True)]
+        full = "/".join(parts)
+        names[full[cut:].lower()] = full
+    return did_you_mean(path.rstrip("/")[cut:], names, by_start=False)

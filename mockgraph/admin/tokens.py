@@ -8,11 +8,11 @@ control plane's names").
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 
 from mockgraph.admin.models import TokenRequest, TokenResponse
+from mockgraph.admin.service import did_you_mean
 from mockgraph.auth.permissions import KNOWN_PERMISSIONS
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clouds import parse_cloud
@@ -146,23 +146,3 @@ def permission_names(
                 f"{did_you_mean(name, by_lower)}"
             )
     return names
-
-
-def did_you_mean(wanted: str, names: dict[str, str]) -> str:
-    """' Did you mean X or Y?' for the names (lower case -> as shown) closest to `wanted`, as
-    a whole or by their start (a display name's first words), or ''."""
-    wanted = wanted.lower()
-    if wanted in names:  # the name in another case
-        return f" Did you mean {names[wanted]}?"
-
-    def likeness(name: str) -> tuple[float, float]:
-        whole = difflib.SequenceMatcher(None, wanted, name).ratio()
-        start = difflib.SequenceMatcher(None, wanted, name[: len(wanted)]).ratio()
-        return max(whole, start), whole
-
-    scored = sorted(((likeness(name), name) for name in names), reverse=True)
-    if not scored or scored[0][0][0] < 0.75:
-        return ""
-    best = scored[0][0][0]
-    close = [name for (score, _), name in scored[:3] if score >= best - 0.05]
-    return f" Did you mean {' or '.join(names[c] for c in close)}?"
