@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 # refused what was given (the same as argparse's usage errors and a failed start).
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+FAULT_EXAMPLES = """examples:
+  mockgraph faults add '/v1.0/users/*/presence' --status 429 --retry-after 5 --times 2
+  mockgraph faults add /v1.0/me/presence --method POST --status 503
+  mockgraph faults add '/v1.0/*' --delay-ms 800"""
 # How often `requests --follow` asks for new entries, in seconds.
 FOLLOW_INTERVAL = 0.5
 
@@ -74,6 +78,8 @@ def add_control_commands(commands: Commands) -> None:
         "make matching Graph calls fail",
         ("path", "a glob over the full path, such as /v1.0/me/presence"),
     )
+    add.epilog = FAULT_EXAMPLES
+    add.formatter_class = argparse.RawDescriptionHelpFormatter
     add.add_argument("--method")
     add.add_argument("--status", type=int, help="the status to fail with, such as 503")
     add.add_argument("--times", type=int, help="how many calls (default: until cleared)")
@@ -206,14 +212,34 @@ def _clock(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
 
 
 def _users(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
+    rows = []
     for user in admin.users():
         presence = user["presence"]
         status = presence["statusMessage"]
-        message = f"  {status['message']['content']!r}" if status else ""
-        away = "  out of office" if presence["outOfOfficeSettings"]["isOutOfOffice"] else ""
+        notes = [repr(status["message"]["content"])] if status else []
+        if presence["outOfOfficeSettings"]["isOutOfOffice"]:
+            notes.append("out of office")
+        rows.append(
+            [
+                user["id"],
+                user["userPrincipalName"],
+                user["displayName"] or "",
+                f"{presence['availability']}/{presence['activity']}",
+                "  ".join(notes),
+            ]
+        )
+    print_table(["ID", "USER PRINCIPAL NAME", "DISPLAY NAME", "PRESENCE", "NOTES"], rows, "users")
+
+
+def print_table(headers: list[str], rows: list[list[str]], nothing: str) -> None:
+    """Rows under a header, columns padded to their widest cell; `no <nothing>` for none."""
+    if not rows:
+        print(f"no {nothing}")
+        return
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    for row in [headers, *rows]:
         print(
-            f"{user['id']}  {user['displayName']:<20} "
-            f"{presence['availability']}/{presence['activity']}{message}{away}"
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
 
 
@@ -261,22 +287,54 @@ def _faults(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
             code=args.code,
             message=args.message,
         )
-        print(f"added: {json.dumps(added)}")
+        print(f"added fault {added['id']}: {_fault_effect(added)}")
     elif args.action == "clear":
         admin.faults.clear()
         print("cleared")
     else:
-        for fault in admin.faults.list():
-            print(json.dumps(fault))
+        rows = [
+            [
+                fault["id"],
+                fault["method"] or "*",
+                fault["path"],
+                _fault_effect(fault),
+                "until cleared" if fault["times"] is None else str(fault["times"]),
+                str(fault["applied"]),
+            ]
+            for fault in admin.faults.list()
+        ]
+        print_table(["ID", "METHOD", "PATH", "EFFECT", "TIMES", "APPLIED"], rows, "faults")
+
+
+def _fault_effect(fault: dict[str, Any]) -> str:
+    """`503 (Retry-After 5 s) after 300 ms`, `delay 300 ms`: what a matching call meets."""
+    parts = []
+    if fault["status"] is not None:
+        parts.append(str(fault["status"]) + (f" {fault['code']}" if fault["code"] else ""))
+        if fault["retryAfter"] is not None:
+            parts.append(f"(Retry-After {fault['retryAfter']} s)")
+    if fault["delayMs"]:
+        parts.append(f"after {fault['delayMs']} ms" if parts else f"delay {fault['delayMs']} ms")
+    if fault["rate"] is not None:
+        parts.append(f"on {fault['rate']:.0%} of calls")
+    return " ".join(parts)
 
 
 def _state(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
     if args.direction == "export":
-        text = json.dumps(admin.state(), indent=2) + "\n"
+        state = admin.state()
+        text = json.dumps(state, indent=2) + "\n"
         if args.file == "-":
             sys.stdout.write(text)
         else:
-            Path(args.file).write_text(text)
+            try:
+                Path(args.file).write_text(text)
+            except OSError as exc:
+                raise CommandFailed(f"cannot write the state to {args.file}: {exc}") from None
+        # On stderr: with FILE -, stdout is the state itself.
+        users = len(state.get("users", ()))
+        where = "stdout" if args.file == "-" else args.file
+        print(f"exported {users} users' state to {where}", file=sys.stderr)
         return
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()

@@ -118,9 +118,17 @@ def test_users(
     set_busy(admin, server.url)
     code, out, _ = run(capsys, server.url, "users")
     assert code == 0
-    assert len(out) == 6
+    assert len(out) == 7
+    assert out[0].split("  ")[0] == "ID"
+    assert [c.strip() for c in out[0].split("  ") if c] == [
+        "ID",
+        "USER PRINCIPAL NAME",
+        "DISPLAY NAME",
+        "PRESENCE",
+        "NOTES",
+    ]
     (line,) = [line for line in out if line.startswith(ADELE)]
-    assert line.split()[1:] == ["Adele", "Vance", "Busy/InACall"]
+    assert line.split()[1:] == [ADELE_UPN, "Adele", "Vance", "Busy/InACall"]
 
 
 def test_requests(
@@ -165,10 +173,13 @@ def test_faults(
         capsys, server.url, "faults", "add", "/v1.0/me/presence", "--status", "503", "--times", "1"
     )
     assert code == 0
-    assert out[0].startswith("added: ")
+    (fault,) = admin.faults.list()
+    assert out == [f"added fault {fault['id']}: 503"]
     listed = run(capsys, server.url, "faults", "list")[1]
-    assert len(listed) == 1
-    assert json.loads(listed[0])["path"] == "/v1.0/me/presence"
+    assert [line.split() for line in listed] == [
+        ["ID", "METHOD", "PATH", "EFFECT", "TIMES", "APPLIED"],
+        [fault["id"], "*", "/v1.0/me/presence", "503", "1", "0"],
+    ]
     token = admin.token(ADELE, ["Presence.Read"])
     answer = httpx.get(
         f"{server.url}/v1.0/me/presence", headers={"Authorization": f"Bearer {token}"}
@@ -177,7 +188,19 @@ def test_faults(
 
     assert run(capsys, server.url, "faults", "add", "/v1.0/*", "--status", "429")[0] == 0
     assert run(capsys, server.url, "faults", "clear")[1] == ["cleared"]
-    assert run(capsys, server.url, "faults")[1] == []
+    assert run(capsys, server.url, "faults")[1] == ["no faults"]
+
+
+def test_a_fault_says_what_calls_meet(
+    admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["faults", "add", "/v1.0/*", "--status", "429", "--retry-after", "5"]
+    code, out, _ = run(capsys, server.url, *argv, "--delay-ms", "300", "--code", "TooMany")
+    assert code == 0
+    assert out[0].endswith(": 429 TooMany (Retry-After 5 s) after 300 ms")
+    code, out, _ = run(capsys, server.url, "faults", "add", "/v1.0/me", "--delay-ms", "800")
+    assert out[0].endswith(": delay 800 ms")
+    admin.faults.clear()
 
 
 def test_state_export_and_import(
@@ -185,7 +208,8 @@ def test_state_export_and_import(
 ) -> None:
     set_busy(admin, server.url)
     saved = tmp_path / "state.json"
-    assert run(capsys, server.url, "state", "export", str(saved))[0] == 0
+    code, out, err = run(capsys, server.url, "state", "export", str(saved))
+    assert (code, out, err) == (0, [], [f"exported 6 users' state to {saved}"])
     assert json.loads(saved.read_text())["users"] == admin.state()["users"]
     admin.reset()
     assert adele(admin) == "Available/Available"
@@ -362,3 +386,30 @@ def test_a_url_with_another_path_says_what_to_remove(
         f"mockgraph: MOCKGRAPH_URL: '{server.url}/_mockgraph/ui' is not a server's root URL: "
         f"remove '/_mockgraph/ui' (give {server.url})"
     ]
+
+
+def test_state_export_to_stdout_keeps_stdout_json(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, server.url, "state", "export", "-")
+    assert code == 0
+    assert json.loads("\n".join(out))["users"]
+    assert err == ["exported 6 users' state to stdout"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "example"),
+    [
+        (["token"], "mockgraph token --user adele.vance@contoso.example --scopes"),
+        (["faults", "add"], "mockgraph faults add '/v1.0/users/*/presence' --status 429"),
+    ],
+)
+def test_help_shows_an_example(
+    capsys: pytest.CaptureFixture[str], argv: list[str], example: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out
+    assert example in out
