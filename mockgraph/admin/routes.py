@@ -221,26 +221,40 @@ async def list_requests(
     """Every Graph call the server answered, oldest first; failed calls included, tokens never
     kept. Without `?tenant=`, every tenant's. `userId` may be a userPrincipalName, `appId` a
     fixture app's display name."""
+    query = journal_query(runtime, tenant, method, path, status, userId, appId, since)
+    entries = [e.as_json() for e in runtime.journal.find(query)]
+    return JournalListing(value=entries, dropped=runtime.journal.dropped)
+
+
+def journal_query(
+    runtime: Runtime,
+    tenant: str | None,
+    method: str | None,
+    path: str | None,
+    status: int | None,
+    user: str | None,
+    app: str | None,
+    since: str | None,
+) -> JournalQuery:
+    """The journal's filters as /_mockgraph/requests (and requests.har) take them: `user` an
+    object id or userPrincipalName (of `tenant`, else the fixtures'), `app` an app id or a
+    fixture app's display name."""
     tenant_id = checked_guid(tenant, "tenant") if tenant else None
-    if userId and not is_guid(userId):
-        users = runtime.store.tenant(tenant_id or runtime.fixtures.tenant_id).users.values()
-        userId = tokens.user_id(
-            userId, lambda: ((u.id, u.user_principal_name) for u in users), "the tenant"
-        )
-    if appId and not is_guid(appId):
-        app = tokens.find_app(appId, runtime.fixtures)
-        appId = app.appId if app is not None else appId
-    query = JournalQuery(
+    if user and not is_guid(user):
+        named = runtime.store.tenant(tenant_id or runtime.fixtures.tenant_id)
+        user = tokens.user_id(user, _people(named), "the tenant")
+    if app and not is_guid(app):
+        found = tokens.find_app(app, runtime.fixtures)
+        app = found.appId if found is not None else app
+    return JournalQuery(
         tenant=tenant_id,
         method=method.upper() if method else None,
         path=compile_glob(path) if path else None,
         status=status,
-        user_id=userId.lower() if userId else None,
-        app_id=appId.lower() if appId else None,
+        user_id=user.lower() if user else None,
+        app_id=app.lower() if app else None,
         since=parse_offset_datetime(since, "since").timestamp() if since else None,
     )
-    entries = [e.as_json() for e in runtime.journal.find(query)]
-    return JournalListing(value=entries, dropped=runtime.journal.dropped)
 
 
 @router.delete("/requests", response_model=Cleared)

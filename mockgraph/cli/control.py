@@ -67,6 +67,8 @@ def add_control_commands(commands: Commands) -> None:
     requests.add_argument("--method", help="such as GET")
     requests.add_argument("--status", type=int, help="such as 403")
     requests.add_argument("--path", help="a glob over the full path, such as '/v1.0/users/*'")
+    requests.add_argument("--user", help="the signed-in user's object id or userPrincipalName")
+    requests.add_argument("--app", help="the calling app's id or display name")
     requests.add_argument("--follow", action="store_true", help="keep printing new calls")
     requests.add_argument("--har", metavar="FILE", help="write them to FILE as HAR 1.2 instead")
 
@@ -245,13 +247,25 @@ def print_table(headers: list[str], rows: list[list[str]], nothing: str) -> None
 
 def _requests(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
     if args.har:
-        har = admin.requests.har(method=args.method, path=args.path, status=args.status)
+        har = admin.requests.har(
+            method=args.method,
+            path=args.path,
+            status=args.status,
+            user_id=args.user,
+            app_id=args.app,
+        )
         Path(args.har).write_text(json.dumps(har, indent=1) + "\n")
         print(f"wrote {len(har['log']['entries'])} calls to {args.har}")
         return
 
     def fetch() -> list[dict[str, Any]]:
-        return admin.requests.list(method=args.method, path=args.path, status=args.status)
+        return admin.requests.list(
+            method=args.method,
+            path=args.path,
+            status=args.status,
+            user_id=args.user,
+            app_id=args.app,
+        )
 
     seen = 0
     for entry in fetch():

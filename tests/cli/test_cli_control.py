@@ -148,6 +148,24 @@ def test_requests(
     assert run(capsys, server.url, "requests", "--path", "/v1.0/users/*")[1] == out[:1]
 
 
+def test_requests_by_upn_and_app_name(
+    admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    set_busy(admin, server.url)
+    token = admin.token(ADELE, ["Presence.Read"])
+    httpx.get(f"{server.url}/v1.0/me/presence", headers={"Authorization": f"Bearer {token}"})
+
+    by_user = run(capsys, server.url, "requests", "--user", ADELE_UPN)[1]
+    assert len(by_user) == 1
+    assert "GET /v1.0/me/presence 200  user=" in by_user[0]
+    by_app = run(capsys, server.url, "requests", "--app", "Presence Sync")[1]
+    assert len(by_app) == 1
+    assert f"app={PRESENCE_SYNC}" in by_app[0]
+    code, out, err = run(capsys, server.url, "requests", "--user", "nobody@contoso.example")
+    assert (code, out, len(err)) == (2, [], 1)
+    assert "is neither an object id nor the userPrincipalName" in err[0]
+
+
 def test_requests_follow_tails_the_journal(admin: MockGraphAdmin, server: ServerThread) -> None:
     httpx.get(f"{server.url}/v1.0/me/presence")
     follower = subprocess.Popen(
