@@ -47,7 +47,7 @@ def mint_token(
         if request.roles is not None:
             raise BadRequest("A delegated token (userId) carries scopes, not roles.")
         app = find_app(request.appId, fixtures) if request.appId else None
-        if app is None and request.appId is None:
+        if app is None and not request.appId:
             app = next((a for a in fixtures.apps if a.delegatedPermissions), None)
         app_id = app.appId if app is not None else (request.appId or FALLBACK_APP_ID)
         scopes = permission_names(request.scopes, "scopes", fixtures)
