@@ -14,6 +14,7 @@ from mockgraph.admin.reports import router as reports_router
 from mockgraph.admin.routes import TAG as CONTROL_PLANE
 from mockgraph.admin.routes import health_router
 from mockgraph.admin.routes import router as admin_router
+from mockgraph.admin.service import near_miss
 from mockgraph.admin.webhook import router as webhook_router
 from mockgraph.arm.routes import ResourceManagerRoutes
 from mockgraph.arm.service import ResourceManager
@@ -297,6 +298,12 @@ def _error_response(request: Request, error: GraphError, clock: Clock) -> Respon
     return Response(body, status_code=error.status, media_type="application/json", headers=headers)
 
 
+def _control_paths(app: FastAPI) -> list[str]:
+    """The control plane's paths, from the OpenAPI document (for a near miss's 404)."""
+    paths: list[str] = [p for p in app.openapi()["paths"] if p.startswith("/_mockgraph")]
+    return paths
+
+
 def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
     """Every error FastAPI or Starlette raises leaves in Graph's envelope."""
 
@@ -318,11 +325,11 @@ def _install_error_handlers(app: FastAPI, clock: Clock) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404:
+            path = request.url.path
+            hint = near_miss(path, _control_paths(request.app)) if "mockgraph" in path else ""
             return answer(
                 request,
-                NotFound(
-                    f"mockgraph has nothing at {request.method} {request.url.path}; see /docs."
-                ),
+                NotFound(f"mockgraph has nothing at {request.method} {path}; see /docs.{hint}"),
             )
         if exc.status_code == 405:
             return answer(

@@ -185,6 +185,8 @@ def describe(fields: dict[str, Any], who: str | None = None) -> str:
         line += f"  {who}"
     if fields.get("errorCode"):
         line += f"  {fields['errorCode']}: {fields.get('errorMessage') or ''}"
+    if fields.get("hint"):
+        line += f"  ({fields['hint']})"
     return line.rstrip()
 
 

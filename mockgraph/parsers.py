@@ -99,9 +99,20 @@ def parse_origins(text: str) -> tuple[str, ...]:
 
 
 def parse_url(text: str) -> str | None:
+    """A running server's root URL: the banner's Graph API URL (ending /v1.0 or /beta) is
+    taken as its root; any other path is refused, naming what to remove."""
     value = text.strip().rstrip("/")
     if value and not value.startswith(("http://", "https://")):
         raise ValueError(f"'{text}' is not an http:// or https:// URL")
+    for version in ("/v1.0", "/beta"):
+        if value.lower().endswith(version):
+            value = value[: -len(version)]
+    scheme, _, rest = value.partition("://")
+    host, slash, path = rest.partition("/")
+    if slash:
+        raise ValueError(
+            f"'{text}' is not a server's root URL: remove '/{path}' (give {scheme}://{host})"
+        )
     return value or None
 
 

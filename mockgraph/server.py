@@ -53,10 +53,10 @@ class ServerThread:
         passthrough: tuple[tuple[str, int], ...] = (),
     ) -> None:
         self.app = app
-        self._socket = _bound(host, port)
+        self._socket = bound_socket(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
         self._proxy_tls, self._passthrough = proxy, passthrough
-        self._proxy_socket = _bound(host, 0) if proxy is not None else None
+        self._proxy_socket = bound_socket(host, 0) if proxy is not None else None
         self.proxy_port = self._proxy_socket.getsockname()[1] if self._proxy_socket else None
         self.scheme = "https" if tls is not None else "http"
         runtime = app.state.runtime
@@ -140,17 +140,29 @@ class ServerThread:
         self.stop()
 
 
-def _bound(host: str, port: int) -> socket.socket:
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to host:port, not yet listening; OSError if it cannot be had."""
+    host = host.strip("[]")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
     return sock
 
 
 class GracefulServer(uvicorn.Server):
     """uvicorn's server, but a SIGTERM or SIGINT ends serve() without being raised again
     afterwards, so that mockgraph can finish its own shutdown and exit 0."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if sockets is not None:
+            # uvicorn says where it listens only for the ports it bound itself.
+            self._log_started_message(sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -192,11 +204,16 @@ def uvicorn_config(app: FastAPI, settings: Settings, tls: TlsFiles | None) -> uv
 
 
 def run_until_stopped(
-    app: FastAPI, settings: Settings, tls: TlsFiles | None, proxy_tls: TlsFiles | None = None
+    app: FastAPI,
+    settings: Settings,
+    tls: TlsFiles | None,
+    proxy_tls: TlsFiles | None = None,
+    sockets: tuple[socket.socket, socket.socket | None] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT; then finish in-flight requests and pending webhook
     deliveries, save the state file, and return. With `proxy_tls`, the intercepting proxy
-    listens on settings.proxy_port too."""
+    listens on settings.proxy_port too. `sockets`: the API's and the proxy's, already bound
+    (cli/ports.py), else bound here."""
     config = uvicorn_config(app, settings, tls)
     server = GracefulServer(config)
     proxy = None
@@ -205,19 +222,24 @@ def run_until_stopped(
 
         proxy = for_server(server, proxy_tls, settings.host, settings.proxy_passthrough)
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(_serve(server, app, settings, proxy))
+        runner.run(_serve(server, app, settings, proxy, sockets))
 
 
 async def _serve(
-    server: uvicorn.Server, app: FastAPI, settings: Settings, proxy: Proxy | None = None
+    server: uvicorn.Server,
+    app: FastAPI,
+    settings: Settings,
+    proxy: Proxy | None = None,
+    sockets: tuple[socket.socket, socket.socket | None] | None = None,
 ) -> None:
     from mockgraph.runtime import state_snapshot
     from mockgraph.state.persistence import write_atomically
 
     runtime = app.state.runtime
+    api, proxy_socket = sockets if sockets is not None else (None, None)
     writer = _request_writer(app, settings)
     if proxy is not None and settings.proxy_port is not None:
-        port = await proxy.start(settings.host, settings.proxy_port)
+        port = await proxy.start(settings.host, settings.proxy_port, sock=proxy_socket)
         log.info("intercepting proxy on http://%s:%d (HTTPS_PROXY)", settings.host, port)
     scenarios = getattr(app.state, "scenarios", None)
     if scenarios is not None:
@@ -228,7 +250,7 @@ async def _serve(
             _save_every(settings.state_save_interval, runtime, settings.state_file)
         )
     try:
-        await server.serve()
+        await server.serve(sockets=[api] if api is not None else None)
     finally:
         if saver is not None:
             saver.cancel()

@@ -23,14 +23,27 @@ class Health(BaseModel):
 class TokenRequest(_Body):
     """Delegated with userId (and scopes), application with appId and roles and no userId."""
 
-    userId: str | None = Field(None, examples=["fa8bf3dc-eca7-46b7-bad1-db199b62afc3"])
-    scopes: list[str] | None = Field(None, examples=[["Presence.Read", "Presence.ReadWrite"]])
+    userId: str | None = Field(
+        None,
+        description="The signed-in user: an object id or a userPrincipalName.",
+        examples=["fa8bf3dc-eca7-46b7-bad1-db199b62afc3"],
+    )
+    scopes: list[str] | None = Field(
+        None,
+        description="Delegated permissions (an item may hold several, split at spaces or "
+        "commas); left out, the app's granted delegated permissions.",
+        examples=[["Presence.Read", "Presence.ReadWrite"]],
+    )
     appId: str | None = Field(
         None,
-        description="The calling app; for a delegated token, "
-        "defaults to the fixtures' first app with delegated permissions.",
+        description="The calling app: an app id or a fixture app's display name; for a "
+        "delegated token, defaults to the fixtures' first app with delegated permissions.",
     )
-    roles: list[str] | None = Field(None, examples=[["Presence.ReadWrite.All"]])
+    roles: list[str] | None = Field(
+        None,
+        description="Application permissions; left out, the app's granted ones.",
+        examples=[["Presence.ReadWrite.All"]],
+    )
     expiresIn: int = Field(3600, ge=1, le=366 * 86400, description="Lifetime in seconds.")
     tenantId: str | None = Field(None, description="Defaults to the fixtures' tenant.")
     cloud: str | None = Field(
@@ -53,6 +66,10 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "Bearer"
     expires_in: int
+    scope: str | None = Field(
+        None, description="A delegated token's scopes (its `scp`), space-separated."
+    )
+    roles: list[str] | None = Field(None, description="An application token's roles.")
 
 
 class ClockState(BaseModel):

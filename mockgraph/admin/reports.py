@@ -9,15 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from mockgraph import __version__
-from mockgraph.admin.routes import TAG, RuntimeDep, TenantDep, TenantParam
-from mockgraph.domain.guid import checked_guid
-from mockgraph.domain.times import parse_offset_datetime
+from mockgraph.admin.routes import TAG, RuntimeDep, TenantDep, TenantParam, journal_query
 from mockgraph.errors import BadRequest
 from mockgraph.gateway import Routes
 from mockgraph.report.har import har_log
 from mockgraph.report.report import build_report
 from mockgraph.state.journal import Query as JournalQuery
-from mockgraph.state.journal import compile_glob
 
 router = APIRouter(prefix="/_mockgraph", tags=[TAG])
 SinceParam = Annotated[
@@ -84,15 +81,7 @@ async def export_har(
     """The journal, or the part its filters select (the same as GET /_mockgraph/requests), as
     HAR 1.2 with request and response bodies, for browsers' devtools, Fiddler or Charles.
     Tokens are never in it: the journal keeps none."""
-    query = JournalQuery(
-        tenant=checked_guid(tenant, "tenant") if tenant else None,
-        method=method.upper() if method else None,
-        path=compile_glob(path) if path else None,
-        status=status,
-        user_id=userId.lower() if userId else None,
-        app_id=appId.lower() if appId else None,
-        since=parse_offset_datetime(since, "since").timestamp() if since else None,
-    )
+    query = journal_query(runtime, tenant, method, path, status, userId, appId, since)
     base_url = str(request.base_url).rstrip("/")
     document = har_log(runtime.journal.find(query), base_url, __version__)
     return JSONResponse(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from mockgraph import jsontext
-from mockgraph.admin import service
+from mockgraph.admin import service, tokens
 from mockgraph.admin.models import (
     Cleared,
     ClockChange,
@@ -25,7 +25,8 @@ from mockgraph.admin.models import (
     TokenRequest,
     TokenResponse,
 )
-from mockgraph.domain.guid import checked_guid
+from mockgraph.domain.guid import checked_guid, is_guid
+from mockgraph.domain.keys import UserKey
 from mockgraph.domain.times import (
     check_clock_time,
     format_duration,
@@ -114,16 +115,32 @@ async def ca_certificate(runtime: RuntimeDep) -> PlainTextResponse:
     return PlainTextResponse(path.read_text(), media_type="application/x-pem-file")
 
 
-@router.post("/tokens", response_model=TokenResponse, dependencies=TEXT_BODY)
+@router.post(
+    "/tokens",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    dependencies=TEXT_BODY,
+)
 async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenResponse:
     """Mint a bearer token signed by this server: delegated (`userId`, `scopes`) or
-    application (`appId`, `roles`). Any scopes or roles may be minted, whatever the
-    fixtures grant, so tests can check how a client handles 403s. Its lifetime follows the
-    clock of its tenant."""
+    application (`appId`, `roles`). A user may be named by object id or userPrincipalName,
+    an app by app id or display name. Any known scopes or roles may be minted, whatever the
+    fixtures grant, so tests can check how a client handles 403s; left out, they are the
+    app's granted permissions. Its lifetime follows the clock of its tenant."""
     tenant = runtime.store.tenant(
         checked_guid(request.tenantId or runtime.fixtures.tenant_id, "tenantId")
     )
-    return service.mint_token(request, runtime.fixtures, runtime.tokens, tenant.clock.timestamp())
+    return tokens.mint_token(
+        request,
+        runtime.fixtures,
+        runtime.tokens,
+        tenant.clock.timestamp(),
+        _people(tenant),
+    )
+
+
+def _people(tenant: Tenant) -> tokens.People:
+    return lambda: ((u.id, u.user_principal_name) for u in tenant.users.values())
 
 
 @router.post("/tenants", response_model=TenantResponse, status_code=201, dependencies=TEXT_BODY)
@@ -183,10 +200,11 @@ async def add_user(user: FixtureUser, tenant: TenantDep) -> dict[str, Any]:
 
 @router.delete("/users/{user_id}")
 async def remove_user(user_id: str, tenant: TenantDep) -> dict[str, Any]:
-    """Remove a user and their presence."""
-    if tenant.users.pop(user_id.lower(), None) is None:
+    """Remove a user (by object id or userPrincipalName) and their presence."""
+    user = tenant.find_user(UserKey(user_id, "either"))
+    if user is None or tenant.users.pop(user.id, None) is None:
         raise NotFound(f"The user '{user_id}' was not found in this tenant.")
-    return {"id": user_id.lower()}
+    return {"id": user.id}
 
 
 @router.get("/requests", response_model=JournalListing)
@@ -201,18 +219,42 @@ async def list_requests(
     since: Annotated[str | None, Query(description="ISO 8601 date-time.")] = None,
 ) -> JournalListing:
     """Every Graph call the server answered, oldest first; failed calls included, tokens never
-    kept. Without `?tenant=`, every tenant's."""
-    query = JournalQuery(
-        tenant=checked_guid(tenant, "tenant") if tenant else None,
+    kept. Without `?tenant=`, every tenant's. `userId` may be a userPrincipalName, `appId` a
+    fixture app's display name."""
+    query = journal_query(runtime, tenant, method, path, status, userId, appId, since)
+    entries = [e.as_json() for e in runtime.journal.find(query)]
+    return JournalListing(value=entries, dropped=runtime.journal.dropped)
+
+
+def journal_query(
+    runtime: Runtime,
+    tenant: str | None,
+    method: str | None,
+    path: str | None,
+    status: int | None,
+    user: str | None,
+    app: str | None,
+    since: str | None,
+) -> JournalQuery:
+    """The journal's filters as /_mockgraph/requests (and requests.har) take them: `user` an
+    object id or userPrincipalName (of `tenant`, else the fixtures'), `app` an app id or a
+    fixture app's display name."""
+    tenant_id = checked_guid(tenant, "tenant") if tenant else None
+    if user and not is_guid(user):
+        named = runtime.store.tenant(tenant_id or runtime.fixtures.tenant_id)
+        user = tokens.user_id(user, _people(named), "the tenant")
+    if app and not is_guid(app):
+        found = tokens.find_app(app, runtime.fixtures)
+        app = found.appId if found is not None else app
+    return JournalQuery(
+        tenant=tenant_id,
         method=method.upper() if method else None,
         path=compile_glob(path) if path else None,
         status=status,
-        user_id=userId.lower() if userId else None,
-        app_id=appId.lower() if appId else None,
+        user_id=user.lower() if user else None,
+        app_id=app.lower() if app else None,
         since=parse_offset_datetime(since, "since").timestamp() if since else None,
     )
-    entries = [e.as_json() for e in runtime.journal.find(query)]
-    return JournalListing(value=entries, dropped=runtime.journal.dropped)
 
 
 @router.delete("/requests", response_model=Cleared)

@@ -2,69 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any
 
-from mockgraph.admin.models import FaultSpec, ThrottlingSpec, TokenRequest, TokenResponse
-from mockgraph.auth.tokens import TokenAuthority
-from mockgraph.clouds import parse_cloud
-from mockgraph.domain.guid import checked_guid
+from mockgraph.admin.models import FaultSpec, ThrottlingSpec
 from mockgraph.domain.rendering import OTHER, entity_dict
 from mockgraph.domain.times import parse_duration
 from mockgraph.errors import BadRequest, Conflict
 from mockgraph.limits import Limit
 from mockgraph.state.faults import Fault
-from mockgraph.state.fixtures import Fixtures, FixtureUser, seed_of
+from mockgraph.state.fixtures import FixtureUser, seed_of
 from mockgraph.state.store import Tenant, seed_user
 
+CONTROL_PREFIX = "/_mockgraph/"
 METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
-# The app id delegated tokens carry when neither the request nor the fixtures name one.
-FALLBACK_APP_ID = "00000000-0000-0000-0000-00000000a11c"
-
-
-def mint_token(
-    request: TokenRequest, fixtures: Fixtures, tokens: TokenAuthority, now: float
-) -> TokenResponse:
-    """A delegated (userId, scopes) or application (appId, roles) token, whatever is granted."""
-    tenant_id = checked_guid(request.tenantId or fixtures.tenant_id, "tenantId")
-    cloud = None
-    if request.cloud is not None:
-        try:
-            cloud = parse_cloud(request.cloud)
-        except ValueError as exc:
-            raise BadRequest(f"cloud: {exc}.") from None
-    if request.userId is not None:
-        if request.roles is not None:
-            raise BadRequest("A delegated token (userId) carries scopes, not roles.")
-        app_id = request.appId or next(
-            (a.appId for a in fixtures.apps if a.delegatedPermissions), FALLBACK_APP_ID
-        )
-        token = tokens.mint(
-            now=now,
-            lifetime=request.expiresIn,
-            tenant_id=tenant_id,
-            app_id=checked_guid(app_id, "appId"),
-            user_id=checked_guid(request.userId, "userId"),
-            scopes=request.scopes or [],
-            cloud=cloud,
-            audience=cloud,
-        )
-    else:
-        if request.appId is None:
-            raise BadRequest(
-                "Give userId for a delegated token, or appId and roles for an application token."
-            )
-        if request.scopes is not None:
-            raise BadRequest("An application token carries roles, not scopes.")
-        token = tokens.mint(
-            now=now,
-            lifetime=request.expiresIn,
-            tenant_id=tenant_id,
-            app_id=checked_guid(request.appId, "appId"),
-            roles=request.roles or [],
-            cloud=cloud,
-            audience=cloud,
-        )
-    return TokenResponse(access_token=token, expires_in=request.expiresIn)
 
 
 def add_user(tenant: Tenant, fixture: FixtureUser) -> None:
@@ -142,3 +94,41 @@ def endpoints(openapi: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
             first = " ".join(text.split("\n\n")[0].split())
             listed.append({"method": method.upper(), "path": path, "description": first})
     return listed
+
+
+def did_you_mean(wanted: str, names: dict[str, str], *, by_start: bool = True) -> str:
+    """' Did you mean X or Y?' for the names (lower case -> as shown) closest to `wanted`, as
+    a whole or (`by_start`) by their start (a display name's first words), or ''."""
+    wanted = wanted.lower()
+    if wanted in names:  # the name in another case
+        return f" Did you mean {names[wanted]}?"
+
+    def likeness(name: str) -> tuple[float, float]:
+        whole = difflib.SequenceMatcher(None, wanted, name).ratio()
+        if not by_start:
+            return whole, whole
+        start = difflib.SequenceMatcher(None, wanted, name[: len(wanted)]).ratio()
+        return max(whole, start), whole
+
+    scored = sorted(((likeness(name), name) for name in names), reverse=True)
+    if not scored or scored[0][0][0] < 0.75:
+        return ""
+    best = scored[0][0][0]
+    close = [name for (score, _), name in scored[:3] if score >= best - 0.05]
+    return f" Did you mean {' or '.join(names[c] for c in close)}?"
+
+
+def near_miss(path: str, known: Iterable[str]) -> str:
+    """' Did you mean /_mockgraph/…?' for a control-plane path a 404 was close to, or ''.
+    A path's `{param}` parts match whatever the caller put there."""
+    given = path.rstrip("/").split("/")
+    # Under the control plane, only what follows its prefix is compared.
+    cut = len(CONTROL_PREFIX) if path.lower().startswith(CONTROL_PREFIX) else 0
+    names: dict[str, str] = {}
+    for template in known:
+        parts = template.split("/")
+        if len(parts) == len(given):
+            parts = [g if p.startswith("{") else p for p, g in zip(parts, given, strict=True)]
+        full = "/".join(parts)
+        names[full[cut:].lower()] = full
+    return did_you_mean(path.rstrip("/")[cut:], names, by_start=False)

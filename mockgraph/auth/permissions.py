@@ -211,3 +211,20 @@ def directory_needs(access: Directory, delegated: bool, own: bool) -> frozenset[
     if own and access in (Directory.USER, Directory.MEMBER_OF):
         return delegated_set | _OWN
     return delegated_set
+
+
+# --- The names a minted token may carry ---------------------------------------------------
+# Every Graph permission the checks above read, and the OpenID Connect scopes Entra adds to a
+# delegated token's scp (https://learn.microsoft.com/entra/identity-platform/scopes-oidc).
+OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+KNOWN_PERMISSIONS = (
+    frozenset(
+        name
+        for sets in (*_MATRIX.values(), *_DIRECTORY.values())
+        for names in sets
+        if names is not None
+        for name in names
+    )
+    | _OWN
+    | OIDC_SCOPES
+)

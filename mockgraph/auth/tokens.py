@@ -6,11 +6,13 @@ import json
 import re
 import secrets
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
 
 from mockgraph.auth.keys import SigningKey
+from mockgraph.clock import Clock
 from mockgraph.clouds import CLOUDS, GLOBAL, Cloud
 from mockgraph.domain.principal import Principal
 from mockgraph.errors import InvalidAuthenticationToken
@@ -41,6 +43,8 @@ INVALID = "Access token validation failure."
 BAD_AUDIENCE = "Access token validation failure. Invalid audience."
 BAD_ISSUER = "Access token validation failure. Invalid issuer."
 EXPIRED = "Access token has expired or is not yet valid."
+# mockgraph's own response header: why a token was refused, beside Graph's unchanged body.
+HINT_HEADER = "x-mockgraph-hint"
 _KID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -84,10 +88,56 @@ def _accepted_issuers(tenant_id: str, aud: str) -> set[str]:
 NOT_BEFORE_SKEW = 300
 
 
-def check_lifetime(principal: Principal, now: float) -> None:
-    """Graph's 401 for a token used before `nbf` (less skew) or from `exp` on."""
+def check_lifetime(principal: Principal, now: float, clock: Clock | None = None) -> None:
+    """Graph's 401 for a token used before `nbf` (less skew) or from `exp` on, with the
+    x-mockgraph-hint header saying why against the tenant's `clock` (docs/fidelity.md, "The
+    control plane's names")."""
     if not principal.not_before - NOT_BEFORE_SKEW <= now < principal.expires_at:
-        raise InvalidAuthenticationToken(EXPIRED)
+        hint = lifetime_hint(principal, now, clock)
+        raise InvalidAuthenticationToken(EXPIRED, headers={HINT_HEADER: hint})
+
+
+def lifetime_hint(principal: Principal, now: float, clock: Clock | None) -> str:
+    """One line: why the token is outside its lifetime on the tenant's (virtual) clock."""
+    nbf, exp = _utc(principal.not_before), _utc(principal.expires_at)
+    ahead = clock.offset.total_seconds() if clock is not None else 0.0
+    moved = abs(ahead) >= 1 or (clock is not None and clock.frozen)
+    if ahead >= 1:
+        state = f", {_span(ahead)} ahead of real time"
+    elif ahead <= -1:
+        state = f", {_span(-ahead)} behind real time"
+    else:
+        state = ", frozen" if moved else ""
+    tenant = f"the tenant's {'virtual clock' if moved else 'time'} {_utc(now)}{state}"
+    if now < principal.not_before - NOT_BEFORE_SKEW:
+        return (
+            f"The token's nbf {nbf} is after {tenant}: it was minted on a clock ahead of "
+            f"this tenant's, which a reset or a clock set has moved back since; exp {exp}. "
+            "Mint a new token."
+        )
+    if moved:
+        return (
+            f"{tenant[0].upper()}{tenant[1:]} is past the token's exp {exp} (nbf {nbf}): "
+            "the virtual clock moved past its lifetime. Mint a new token."
+        )
+    return f"The token's exp {exp} has passed: {tenant} (nbf {nbf})."
+
+
+def _utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _span(seconds: float) -> str:
+    """`2 days 3 h`, `45 min`, `12 s`: how far a clock is off, roughly."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days} days" if days > 1 else "1 day" if days else "", f"{hours} h" if hours else ""]
+    if not days:
+        parts.append(f"{minutes} min" if minutes else "")
+    if not days and not hours:
+        parts.append(f"{secs} s" if secs else "")
+    return " ".join(p for p in parts if p) or "0 s"
 
 
 def service_principal_id(app_id: str) -> str:

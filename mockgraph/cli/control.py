@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     # starts without it.
     from mockgraph.testing.admin import MockGraphAdmin
 
+# The exit codes: the server could not be reached (or failed); the command, or the server,
+# refused what was given (the same as argparse's usage errors and a failed start).
 EXIT_FAILED = 1
+EXIT_USAGE = 2
+FAULT_EXAMPLES = """examples:
+  mockgraph faults add '/v1.0/users/*/presence' --status 429 --retry-after 5 --times 2
+  mockgraph faults add /v1.0/me/presence --method POST --status 503
+  mockgraph faults add '/v1.0/*' --delay-ms 800"""
 # How often `requests --follow` asks for new entries, in seconds.
 FOLLOW_INTERVAL = 0.5
 
@@ -31,7 +38,11 @@ Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class CommandFailed(Exception):
-    """A command that cannot go on; its message is the one line shown."""
+    """A command that cannot go on; its message is the one line shown, `code` the exit."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def client_settings(args: argparse.Namespace) -> ClientSettings:
@@ -56,6 +67,8 @@ def add_control_commands(commands: Commands) -> None:
     requests.add_argument("--method", help="such as GET")
     requests.add_argument("--status", type=int, help="such as 403")
     requests.add_argument("--path", help="a glob over the full path, such as '/v1.0/users/*'")
+    requests.add_argument("--user", help="the signed-in user's object id or userPrincipalName")
+    requests.add_argument("--app", help="the calling app's id or display name")
     requests.add_argument("--follow", action="store_true", help="keep printing new calls")
     requests.add_argument("--har", metavar="FILE", help="write them to FILE as HAR 1.2 instead")
 
@@ -67,6 +80,8 @@ def add_control_commands(commands: Commands) -> None:
         "make matching Graph calls fail",
         ("path", "a glob over the full path, such as /v1.0/me/presence"),
     )
+    add.epilog = FAULT_EXAMPLES
+    add.formatter_class = argparse.RawDescriptionHelpFormatter
     add.add_argument("--method")
     add.add_argument("--status", type=int, help="the status to fail with, such as 503")
     add.add_argument("--times", type=int, help="how many calls (default: until cleared)")
@@ -114,21 +129,29 @@ def _subcommand(
 
 
 def _run(command: Command, args: argparse.Namespace) -> int:
+    tenant = getattr(args, "tenant", None) if not getattr(args, "all", False) else None
+    return against_server(args, lambda admin: command(admin, args), tenant)
+
+
+def against_server(
+    args: argparse.Namespace, act: Callable[[MockGraphAdmin], None], tenant: str | None = None
+) -> int:
+    """Run `act` with a client of the server --url (or MOCKGRAPH_URL) names; each failure is
+    one line on stderr and its exit code (EXIT_FAILED, EXIT_USAGE)."""
     try:
         client = client_settings(args)
     except ValueError as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     from mockgraph.testing.admin import MockGraphAdmin
 
-    tenant = getattr(args, "tenant", None) if not getattr(args, "all", False) else None
     admin = MockGraphAdmin(client.base_url, tenant=tenant, admin_key=client.admin_key)
     try:
         with reported(client.base_url):
-            command(admin, args)
+            act(admin)
     except CommandFailed as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return exc.code
     except KeyboardInterrupt:
         pass
     finally:
@@ -138,7 +161,8 @@ def _run(command: Command, args: argparse.Namespace) -> int:
 
 @contextmanager
 def reported(url: str) -> Iterator[None]:
-    """Transport failures and refused calls as one line each."""
+    """Transport failures and refused calls as one line each: a 4xx is the caller's to fix
+    (EXIT_USAGE), anything else the server's (EXIT_FAILED)."""
     import httpx
 
     from mockgraph.testing.admin import ControlPlaneError
@@ -146,25 +170,29 @@ def reported(url: str) -> Iterator[None]:
     try:
         yield
     except httpx.TransportError as exc:
-        raise CommandFailed(f"cannot reach {url}: {exc or type(exc).__name__}") from None
+        raise CommandFailed(
+            f"cannot reach {url}: {exc or type(exc).__name__}", EXIT_FAILED
+        ) from None
     except ControlPlaneError as exc:
-        raise CommandFailed(f"the server answered {exc.status}: {exc.message}") from None
+        if 400 <= exc.status < 500:
+            raise CommandFailed(exc.message, EXIT_USAGE) from None
+        raise CommandFailed(
+            f"the server answered {exc.status}: {exc.message}", EXIT_FAILED
+        ) from None
 
 
-def post_token(client: ClientSettings, body: dict[str, object]) -> int:
-    """`mockgraph token` against a running server."""
-    from mockgraph.testing.admin import MockGraphAdmin
+def post_token(
+    args: argparse.Namespace, body: dict[str, object]
+) -> tuple[int, dict[str, Any] | None]:
+    """`mockgraph token` against a running server: (0, its answer), or (the exit code, None)
+    once the failure is told."""
+    minted: dict[str, Any] = {}
 
-    admin = MockGraphAdmin(client.base_url, admin_key=client.admin_key)
-    try:
-        with reported(client.base_url):
-            print(admin._call("POST", "/tokens", body)["access_token"])
-    except CommandFailed as exc:
-        print(f"mockgraph: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        admin.close()
-    return 0
+    def mint(admin: MockGraphAdmin) -> None:
+        minted.update(admin._call("POST", "/tokens", body))
+
+    code = against_server(args, mint)
+    return code, minted if code == 0 else None
 
 
 def _reset(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
@@ -186,26 +214,58 @@ def _clock(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
 
 
 def _users(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
+    rows = []
     for user in admin.users():
         presence = user["presence"]
         status = presence["statusMessage"]
-        message = f"  {status['message']['content']!r}" if status else ""
-        away = "  out of office" if presence["outOfOfficeSettings"]["isOutOfOffice"] else ""
+        notes = [repr(status["message"]["content"])] if status else []
+        if presence["outOfOfficeSettings"]["isOutOfOffice"]:
+            notes.append("out of office")
+        rows.append(
+            [
+                user["id"],
+                user["userPrincipalName"],
+                user["displayName"] or "",
+                f"{presence['availability']}/{presence['activity']}",
+                "  ".join(notes),
+            ]
+        )
+    print_table(["ID", "USER PRINCIPAL NAME", "DISPLAY NAME", "PRESENCE", "NOTES"], rows, "users")
+
+
+def print_table(headers: list[str], rows: list[list[str]], nothing: str) -> None:
+    """Rows under a header, columns padded to their widest cell; `no <nothing>` for none."""
+    if not rows:
+        print(f"no {nothing}")
+        return
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    for row in [headers, *rows]:
         print(
-            f"{user['id']}  {user['displayName']:<20} "
-            f"{presence['availability']}/{presence['activity']}{message}{away}"
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
 
 
 def _requests(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
     if args.har:
-        har = admin.requests.har(method=args.method, path=args.path, status=args.status)
+        har = admin.requests.har(
+            method=args.method,
+            path=args.path,
+            status=args.status,
+            user_id=args.user,
+            app_id=args.app,
+        )
         Path(args.har).write_text(json.dumps(har, indent=1) + "\n")
         print(f"wrote {len(har['log']['entries'])} calls to {args.har}")
         return
 
     def fetch() -> list[dict[str, Any]]:
-        return admin.requests.list(method=args.method, path=args.path, status=args.status)
+        return admin.requests.list(
+            method=args.method,
+            path=args.path,
+            status=args.status,
+            user_id=args.user,
+            app_id=args.app,
+        )
 
     seen = 0
     for entry in fetch():
@@ -241,22 +301,54 @@ def _faults(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
             code=args.code,
             message=args.message,
         )
-        print(f"added: {json.dumps(added)}")
+        print(f"added fault {added['id']}: {_fault_effect(added)}")
     elif args.action == "clear":
         admin.faults.clear()
         print("cleared")
     else:
-        for fault in admin.faults.list():
-            print(json.dumps(fault))
+        rows = [
+            [
+                fault["id"],
+                fault["method"] or "*",
+                fault["path"],
+                _fault_effect(fault),
+                "until cleared" if fault["times"] is None else str(fault["times"]),
+                str(fault["applied"]),
+            ]
+            for fault in admin.faults.list()
+        ]
+        print_table(["ID", "METHOD", "PATH", "EFFECT", "TIMES", "APPLIED"], rows, "faults")
+
+
+def _fault_effect(fault: dict[str, Any]) -> str:
+    """`503 (Retry-After 5 s) after 300 ms`, `delay 300 ms`: what a matching call meets."""
+    parts = []
+    if fault["status"] is not None:
+        parts.append(str(fault["status"]) + (f" {fault['code']}" if fault["code"] else ""))
+        if fault["retryAfter"] is not None:
+            parts.append(f"(Retry-After {fault['retryAfter']} s)")
+    if fault["delayMs"]:
+        parts.append(f"after {fault['delayMs']} ms" if parts else f"delay {fault['delayMs']} ms")
+    if fault["rate"] is not None:
+        parts.append(f"on {fault['rate']:.0%} of calls")
+    return " ".join(parts)
 
 
 def _state(admin: MockGraphAdmin, args: argparse.Namespace) -> None:
     if args.direction == "export":
-        text = json.dumps(admin.state(), indent=2) + "\n"
+        state = admin.state()
+        text = json.dumps(state, indent=2) + "\n"
         if args.file == "-":
             sys.stdout.write(text)
         else:
-            Path(args.file).write_text(text)
+            try:
+                Path(args.file).write_text(text)
+            except OSError as exc:
+                raise CommandFailed(f"cannot write the state to {args.file}: {exc}") from None
+        # On stderr: with FILE -, stdout is the state itself.
+        users = len(state.get("users", ()))
+        where = "stdout" if args.file == "-" else args.file
+        print(f"exported {users} users' state to {where}", file=sys.stderr)
         return
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()

@@ -9,15 +9,20 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from mockgraph import __version__
-from mockgraph.cli.control import add_control_commands, client_settings, post_token
+from mockgraph.cli.control import EXIT_USAGE, add_control_commands, post_token
 from mockgraph.cli.proxy import add_proxy_commands, tls_files
 from mockgraph.cli.report import add_report_command
 from mockgraph.cli.scenario import add_scenario_command
 from mockgraph.settings import ClientSettings, Settings
 
-EXIT_CONFIG = 2
+TOKEN_EXAMPLES = """examples:
+  mockgraph token --user adele.vance@contoso.example --scopes Presence.Read,User.Read
+  mockgraph token --app "Presence Sync" --roles Presence.ReadWrite.All
+  curl -H "Authorization: Bearer $(mockgraph token --user adele.vance@contoso.example)" \\
+    http://127.0.0.1:8000/v1.0/me/presence"""
 # The server settings `mockgraph token` reads to sign a token itself.
 LOCAL_SIGNING = ("signing_key", "fixtures")
 
@@ -39,13 +44,30 @@ def build_parser() -> argparse.ArgumentParser:
     Settings.add_arguments(serve)
     serve.set_defaults(run=serve_command)
 
-    token = commands.add_parser("token", help="print a bearer token")
+    token = commands.add_parser(
+        "token",
+        help="print a bearer token",
+        description="Print a bearer token this server accepts: delegated (--user) or "
+        "application (--app).",
+        epilog=TOKEN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     who = token.add_mutually_exclusive_group(required=True)
-    who.add_argument("--user", help="user object id: a delegated token")
-    who.add_argument("--app", help="app id: an application token")
-    token.add_argument("--scopes", default="", help="space-separated delegated scopes")
-    token.add_argument("--roles", default="", help="space-separated application roles")
-    token.add_argument("--client-app", help="the app a delegated token is issued to")
+    who.add_argument("--user", help="object id or userPrincipalName: a delegated token")
+    who.add_argument("--app", help="app id or display name: an application token")
+    token.add_argument(
+        "--scopes",
+        help="delegated permissions, separated by spaces or commas "
+        "(default: the app's granted ones)",
+    )
+    token.add_argument(
+        "--roles",
+        help="application permissions, separated by spaces or commas "
+        "(default: the app's granted ones)",
+    )
+    token.add_argument(
+        "--client-app", help="the app (id or display name) a delegated token is issued to"
+    )
     token.add_argument("--tenant", help="tenant id (default: the fixtures' tenant)")
     token.add_argument("--expires-in", type=int, default=3600, help="lifetime in seconds")
     ClientSettings.add_arguments(token)
@@ -81,14 +103,19 @@ def _serve(args: argparse.Namespace) -> int:
     from mockgraph.app import create_app
     from mockgraph.auth.keys import SigningKeyError
     from mockgraph.cli.banner import exposure_warning, print_banner
+    from mockgraph.cli.ports import PortUnavailable, bind_listeners
     from mockgraph.logs import configure_logging
     from mockgraph.runtime import load_state
     from mockgraph.server import run_until_stopped
     from mockgraph.state.fixtures import FixtureError
     from mockgraph.state.persistence import StateFileError, StateLock
 
+    listeners = None
     try:
         settings = Settings.from_args(args)
+        # Every port first: a start that cannot listen stops before anything is printed.
+        listeners = bind_listeners(settings)
+        settings = listeners.settle(settings)
         tls, proxy_tls = tls_files(settings)
         ca = proxy_tls or tls
         if ca is not None:
@@ -99,9 +126,11 @@ def _serve(args: argparse.Namespace) -> int:
             # One server per state file: the lock is held until this process ends.
             lock = StateLock(settings.state_file).acquire()
             load_state(app.state.runtime, settings.state_file)
-    except (FixtureError, SigningKeyError, StateFileError, ValueError) as exc:
+    except (FixtureError, SigningKeyError, StateFileError, PortUnavailable, ValueError) as exc:
+        if listeners is not None:
+            listeners.close()
         print(f"mockgraph: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return EXIT_USAGE
     gc.enable()
     gc.freeze()
     # Only now: a configuration that stops start-up leaves the process's logging as it was.
@@ -112,8 +141,9 @@ def _serve(args: argparse.Namespace) -> int:
     if warning is not None:
         logging.getLogger("mockgraph").warning("%s", warning)
     try:
-        run_until_stopped(app, settings, tls, proxy_tls)
+        run_until_stopped(app, settings, tls, proxy_tls, (listeners.api, listeners.proxy))
     finally:
+        listeners.close()
         if lock is not None:
             lock.release()
         # The leaf's key made for this run goes with it (never one the user gave).
@@ -126,29 +156,44 @@ def _serve(args: argparse.Namespace) -> int:
 def token_command(args: argparse.Namespace) -> int:
     body: dict[str, object] = {"expiresIn": args.expires_in}
     if args.user:
-        body.update(userId=args.user, scopes=args.scopes.split())
+        body["userId"] = args.user
+        if args.scopes:
+            body["scopes"] = [args.scopes]
         if args.client_app:
             body["appId"] = args.client_app
     else:
-        body.update(appId=args.app, roles=args.roles.split())
+        body["appId"] = args.app
+        if args.roles:
+            body["roles"] = [args.roles]
     if args.tenant:
         body["tenantId"] = args.tenant
     try:
         local = Settings.from_args(args, only=LOCAL_SIGNING)
     except ValueError as exc:
         print(f"mockgraph: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return EXIT_USAGE
     if local.signing_key is None:
-        return post_token(client_settings(args), body)
-    return _local_token(local, body)
+        code, minted = post_token(args, body)
+    else:
+        code, minted = _local_token(local, body)
+    if minted is None:
+        return code
+    print(minted["access_token"])
+    if args.user and not args.scopes:
+        granted = minted.get("scope") or "none"
+        print(f"mockgraph: no --scopes: the app's granted ones: {granted}", file=sys.stderr)
+    elif args.app and not args.roles:
+        granted = " ".join(minted.get("roles") or []) or "none"
+        print(f"mockgraph: no --roles: the app's granted ones: {granted}", file=sys.stderr)
+    return 0
 
 
-def _local_token(settings: Settings, body: dict[str, object]) -> int:
+def _local_token(settings: Settings, body: dict[str, object]) -> tuple[int, dict[str, Any] | None]:
     """Sign with the key file, for a server started with the same --signing-key."""
     from pydantic import ValidationError
 
     from mockgraph.admin.models import TokenRequest
-    from mockgraph.admin.service import mint_token
+    from mockgraph.admin.tokens import mint_token
     from mockgraph.auth.keys import SigningKey, SigningKeyError
     from mockgraph.auth.tokens import TokenAuthority
     from mockgraph.clock import Clock
@@ -159,9 +204,9 @@ def _local_token(settings: Settings, body: dict[str, object]) -> int:
         tokens = TokenAuthority(SigningKey(settings.signing_key))
         fixtures = load_fixtures(settings.fixtures)
         request = TokenRequest.model_validate(body)
-        minted = mint_token(request, fixtures, tokens, Clock().timestamp())
+        people = lambda: ((u.id, u.user_principal_name) for u in fixtures.users)  # noqa: E731
+        minted = mint_token(request, fixtures, tokens, Clock().timestamp(), people)
     except (FixtureError, SigningKeyError, ValidationError, GraphError) as exc:
         print(f"mockgraph: {getattr(exc, 'message', exc)}", file=sys.stderr)
-        return EXIT_CONFIG
-    print(minted.access_token)
-    return 0
+        return EXIT_USAGE, None
+    return 0, minted.model_dump(exclude_none=True)

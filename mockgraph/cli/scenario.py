@@ -1,36 +1,22 @@
 """`mockgraph scenario`: run, play, pause, seek and show a running server's scenario.
 
 Each subcommand is one POST or GET /_mockgraph/scenario through `MockGraphAdmin` and prints
-one line; a call the control plane refuses (or a scenario file that cannot be read) is one
-line, its message, and exit 2. A server that cannot be reached is exit 1, as for the other
-control-plane commands.
+one line; failures are told as for the other control-plane commands (cli/control.py): a call
+the control plane refuses (or a scenario file that cannot be read) is one line and exit 2, a
+server that cannot be reached exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockgraph.cli.control import (
-    CommandFailed,
-    Commands,
-    client_settings,
-    reported,
-    server_options,
-)
+from mockgraph.cli.control import CommandFailed, Commands, against_server, server_options
 
 if TYPE_CHECKING:
     from mockgraph.testing.admin import MockGraphAdmin
-
-EXIT_FAILED = 1
-EXIT_REFUSED = 2
-
-
-class Refused(Exception):
-    """The control plane (or the scenario file) said no; the message is the one line."""
 
 
 def add_scenario_command(commands: Commands) -> None:
@@ -61,31 +47,9 @@ def add_scenario_command(commands: Commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        client = client_settings(args)
-    except ValueError as exc:
-        print(f"mockgraph: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    from mockgraph.testing.admin import ControlPlaneError, MockGraphAdmin
-
-    admin = MockGraphAdmin(
-        client.base_url, tenant=getattr(args, "tenant", None), admin_key=client.admin_key
+    return against_server(
+        args, lambda admin: print(_act(admin, args)), getattr(args, "tenant", None)
     )
-    try:
-        with reported(client.base_url):
-            try:
-                print(_act(admin, args))
-            except ControlPlaneError as exc:
-                raise Refused(exc.message) from None
-    except Refused as exc:
-        print(f"mockgraph: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    except CommandFailed as exc:
-        print(f"mockgraph: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        admin.close()
-    return 0
 
 
 def _act(admin: MockGraphAdmin, args: argparse.Namespace) -> str:
@@ -116,7 +80,7 @@ def _start_body(args: argparse.Namespace) -> dict[str, Any]:
         try:
             body["scenario"] = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
-            raise Refused(f"cannot read the scenario {args.target}: {exc}") from None
+            raise CommandFailed(f"cannot read the scenario {args.target}: {exc}") from None
     else:
         body["profile"] = args.target
     extra = {"users": args.users, "seed": args.seed, "start": args.start, "speed": args.speed}

@@ -205,8 +205,9 @@ class Gateway:
         tenant = store.known(principal.tenant_id)
         if tenant is not None:
             request.tenant = tenant
-        now = request.now = (tenant.clock if tenant is not None else store.clock).timestamp()
-        check_lifetime(principal, now)
+        clock = tenant.clock if tenant is not None else store.clock
+        now = request.now = clock.timestamp()
+        check_lifetime(principal, now, clock)
         if tenant is None:
             tenant = request.tenant = self._existing(principal.tenant_id)
             now = request.now = tenant.clock.timestamp()

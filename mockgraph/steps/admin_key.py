@@ -34,6 +34,12 @@ def refusal(scope: Scope, admin_key: bytes) -> Unauthorized | None:
     given = authorization.removeprefix(b"Bearer ").strip()
     if hmac.compare_digest(given, admin_key):
         return None
+    if not given:
+        return Unauthorized(
+            "This control-plane call needs the admin key: "
+            "Authorization: Bearer <MOCKGRAPH_ADMIN_KEY>."
+        )
     return Unauthorized(
-        "This control-plane call needs the admin key: Authorization: Bearer <MOCKGRAPH_ADMIN_KEY>."
+        "The admin key given is not this server's key: give the MOCKGRAPH_ADMIN_KEY "
+        "(--admin-key) the server was started with."
     )

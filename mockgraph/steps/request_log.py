@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from mockgraph.auth.tokens import HINT_HEADER
 from mockgraph.http import Message, Receive, Scope, Send
 from mockgraph.identity.routes import is_identity_path
 from mockgraph.logs import LineFormat, caller, describe
@@ -35,6 +36,7 @@ CONTROL_PLANE = "/_mockgraph"
 MAX_CALLERS = 4096
 # An error body or an Entra form larger than this is not read for the log.
 MAX_CAPTURE = 64 * 1024
+HINT = HINT_HEADER.encode()
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
@@ -46,6 +48,8 @@ class _Call:
     started: float
     status: int = 0
     error_body: bytes = b""
+    # mockgraph's x-mockgraph-hint on an error (auth/tokens.py), for the line.
+    hint: str = ""
     form: bytes = b""
     entries: list[Entry] = field(default_factory=list)
 
@@ -112,6 +116,8 @@ class RequestLog:
                 if outer:
                     if call.status >= 400:
                         fields.update(_graph_error(call))
+                        if call.hint:
+                            fields["hint"] = call.hint
                 else:
                     fields.update(method=entry.method, path=entry.path, latencyMs=None)
                 self._write(fields, logging.INFO, named)
@@ -203,6 +209,10 @@ def _capturing_send(call: _Call, send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             call.status = message["status"]
+            if call.status >= 400:
+                for name, value in message.get("headers", ()):
+                    if name == HINT:
+                        call.hint = value.decode("latin-1")
         elif call.status >= 400 and len(call.error_body) < MAX_CAPTURE:
             call.error_body += message.get("body", b"")
         await send(message)

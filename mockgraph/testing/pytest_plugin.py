@@ -23,6 +23,7 @@ import pytest
 from mockgraph.app import create_app
 from mockgraph.server import ServerThread
 from mockgraph.settings import ClientSettings, Settings
+from mockgraph.state.fixtures import FixtureError
 from mockgraph.testing.fixture import MockGraph as MockGraph  # re-exported: tests annotate with it
 from mockgraph.testing.pytest_intercept import mockgraph_intercept  # noqa: F401  (a fixture)
 from mockgraph.testing.session_report import add_option, enabled, keep, summary
@@ -103,15 +104,7 @@ def mockgraph(request: pytest.FixtureRequest, mockgraph_servers: _Servers) -> It
     has one), else a server in this process
     (one per fixture file named by @pytest.mark.mockgraph(fixtures=...)).
     """
-    client = ClientSettings.from_environ(os.environ)
-    marker = request.node.get_closest_marker("mockgraph")
-    fixtures = _fixtures_path(request, marker.kwargs.get("fixtures") if marker else None)
-    if client.url is not None and fixtures is None:
-        graph = MockGraph(client.url, None, admin_key=client.admin_key)
-    else:
-        server = mockgraph_servers.get(fixtures)
-        graph = MockGraph(server.url, InProcessTransport(server.app, loop=server.loop))
-    graph.reset()
+    graph = _connect(request, mockgraph_servers)
     yield graph
     if enabled(request.config):
         keep(request.config, request.node.nodeid, graph.report())
@@ -124,6 +117,61 @@ def mockgraph_webhook() -> Iterator[WebhookReceiver]:
     (`.items()`), and can `.fail_next(n)` or `.stall_next(seconds)`."""
     with WebhookReceiver() as receiver:
         yield receiver
+
+
+def _connect(request: pytest.FixtureRequest, servers: _Servers) -> MockGraph:
+    """The test's server, reset; a failure is one line (pytest.fail, no traceback) naming
+    the variable or the fixture file at fault."""
+    failure = None
+    try:
+        graph = _reset(request, servers)
+    except _Unusable as exc:
+        failure = f"mockgraph: {exc}"
+    if failure is not None:
+        # Outside the except block: pytest would print the exception it handled too.
+        pytest.fail(failure, pytrace=False)
+    return graph
+
+
+class _Unusable(Exception):
+    """The server the test would use cannot be had; the message is the one line."""
+
+
+def _reset(request: pytest.FixtureRequest, servers: _Servers) -> MockGraph:
+    import httpx
+
+    from mockgraph.testing.admin import ControlPlaneError
+
+    try:
+        client = ClientSettings.from_environ(os.environ)
+    except ValueError as exc:
+        raise _Unusable(exc) from None
+    marker = request.node.get_closest_marker("mockgraph")
+    fixtures = _fixtures_path(request, marker.kwargs.get("fixtures") if marker else None)
+    if client.url is None or fixtures is not None:
+        try:
+            server = servers.get(fixtures)
+        except FixtureError as exc:
+            raise _Unusable(f"{exc} (@pytest.mark.mockgraph(fixtures=...))") from None
+        graph = MockGraph(server.url, InProcessTransport(server.app, loop=server.loop))
+        graph.reset()
+        return graph
+    graph = MockGraph(client.url, None, admin_key=client.admin_key)
+    try:
+        graph.reset()
+    except httpx.TransportError as exc:
+        graph.close()
+        raise _Unusable(
+            f"MOCKGRAPH_URL={client.url}: nothing answers there "
+            f"({exc or type(exc).__name__}); start that server, or unset MOCKGRAPH_URL to "
+            "run one in this process"
+        ) from None
+    except ControlPlaneError as exc:
+        graph.close()
+        raise _Unusable(
+            f"MOCKGRAPH_URL={client.url} answered {exc.status}: {exc.message}"
+        ) from None
+    return graph
 
 
 def _fixtures_path(request: pytest.FixtureRequest, given: Any) -> Path | None:

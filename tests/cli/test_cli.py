@@ -163,12 +163,13 @@ def test_serve_reads_every_setting_from_the_environment(served: tuple[str, dict[
     assert accepted.status_code == 200
 
 
+@pytest.mark.parametrize("user", [CUSTOM_USER, f"{CUSTOM_USER}@MockGraph.local"], ids=["id", "upn"])
 def test_token_signed_locally_with_the_key_file_is_accepted(
-    served: tuple[str, dict[str, str]], key_file: Path
+    served: tuple[str, dict[str, str]], key_file: Path, user: str
 ) -> None:
     url, env = served
     token = run_token(
-        "--user", CUSTOM_USER, "--scopes", "Presence.Read", "--signing-key", str(key_file), env=env
+        "--user", user, "--scopes", "Presence.Read", "--signing-key", str(key_file), env=env
     )
     response = httpx.get(f"{url}/v1.0/me/presence", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200

@@ -10,15 +10,17 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from mockgraph.app import create_app
 from mockgraph.cli.main import main
 from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin
-from tests.constants import ADELE, PRESENCE_SYNC
+from tests.constants import ADELE, ADELE_UPN, PRESENCE_SYNC
 from tests.processes import free_port
 
 
@@ -103,10 +105,10 @@ def test_clock_refusal_shows_the_servers_message(
     admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(capsys, server.url, "clock", "advance", "soon")
-    assert code == 1
+    assert code == 2  # a refusal is the caller's to fix, as a usage error
     assert out == []
     assert len(err) == 1
-    assert err[0].startswith("mockgraph: the server answered 400: ")
+    assert err[0].startswith("mockgraph: The value 'soon' of advance ")
     assert "soon" in err[0]
 
 
@@ -116,9 +118,17 @@ def test_users(
     set_busy(admin, server.url)
     code, out, _ = run(capsys, server.url, "users")
     assert code == 0
-    assert len(out) == 6
+    assert len(out) == 7
+    assert out[0].split("  ")[0] == "ID"
+    assert [c.strip() for c in out[0].split("  ") if c] == [
+        "ID",
+        "USER PRINCIPAL NAME",
+        "DISPLAY NAME",
+        "PRESENCE",
+        "NOTES",
+    ]
     (line,) = [line for line in out if line.startswith(ADELE)]
-    assert line.split()[1:] == ["Adele", "Vance", "Busy/InACall"]
+    assert line.split()[1:] == [ADELE_UPN, "Adele", "Vance", "Busy/InACall"]
 
 
 def test_requests(
@@ -136,6 +146,24 @@ def test_requests(
     assert len(run(capsys, server.url, "requests", "--status", "401")[1]) == 1
     assert len(run(capsys, server.url, "requests", "--method", "POST")[1]) == 1
     assert run(capsys, server.url, "requests", "--path", "/v1.0/users/*")[1] == out[:1]
+
+
+def test_requests_by_upn_and_app_name(
+    admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    set_busy(admin, server.url)
+    token = admin.token(ADELE, ["Presence.Read"])
+    httpx.get(f"{server.url}/v1.0/me/presence", headers={"Authorization": f"Bearer {token}"})
+
+    by_user = run(capsys, server.url, "requests", "--user", ADELE_UPN)[1]
+    assert len(by_user) == 1
+    assert "GET /v1.0/me/presence 200  user=" in by_user[0]
+    by_app = run(capsys, server.url, "requests", "--app", "Presence Sync")[1]
+    assert len(by_app) == 1
+    assert f"app={PRESENCE_SYNC}" in by_app[0]
+    code, out, err = run(capsys, server.url, "requests", "--user", "nobody@contoso.example")
+    assert (code, out, len(err)) == (2, [], 1)
+    assert "is neither an object id nor the userPrincipalName" in err[0]
 
 
 def test_requests_follow_tails_the_journal(admin: MockGraphAdmin, server: ServerThread) -> None:
@@ -163,10 +191,13 @@ def test_faults(
         capsys, server.url, "faults", "add", "/v1.0/me/presence", "--status", "503", "--times", "1"
     )
     assert code == 0
-    assert out[0].startswith("added: ")
+    (fault,) = admin.faults.list()
+    assert out == [f"added fault {fault['id']}: 503"]
     listed = run(capsys, server.url, "faults", "list")[1]
-    assert len(listed) == 1
-    assert json.loads(listed[0])["path"] == "/v1.0/me/presence"
+    assert [line.split() for line in listed] == [
+        ["ID", "METHOD", "PATH", "EFFECT", "TIMES", "APPLIED"],
+        [fault["id"], "*", "/v1.0/me/presence", "503", "1", "0"],
+    ]
     token = admin.token(ADELE, ["Presence.Read"])
     answer = httpx.get(
         f"{server.url}/v1.0/me/presence", headers={"Authorization": f"Bearer {token}"}
@@ -175,7 +206,19 @@ def test_faults(
 
     assert run(capsys, server.url, "faults", "add", "/v1.0/*", "--status", "429")[0] == 0
     assert run(capsys, server.url, "faults", "clear")[1] == ["cleared"]
-    assert run(capsys, server.url, "faults")[1] == []
+    assert run(capsys, server.url, "faults")[1] == ["no faults"]
+
+
+def test_a_fault_says_what_calls_meet(
+    admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["faults", "add", "/v1.0/*", "--status", "429", "--retry-after", "5"]
+    code, out, _ = run(capsys, server.url, *argv, "--delay-ms", "300", "--code", "TooMany")
+    assert code == 0
+    assert out[0].endswith(": 429 TooMany (Retry-After 5 s) after 300 ms")
+    code, out, _ = run(capsys, server.url, "faults", "add", "/v1.0/me", "--delay-ms", "800")
+    assert out[0].endswith(": delay 800 ms")
+    admin.faults.clear()
 
 
 def test_state_export_and_import(
@@ -183,7 +226,8 @@ def test_state_export_and_import(
 ) -> None:
     set_busy(admin, server.url)
     saved = tmp_path / "state.json"
-    assert run(capsys, server.url, "state", "export", str(saved))[0] == 0
+    code, out, err = run(capsys, server.url, "state", "export", str(saved))
+    assert (code, out, err) == (0, [], [f"exported 6 users' state to {saved}"])
     assert json.loads(saved.read_text())["users"] == admin.state()["users"]
     admin.reset()
     assert adele(admin) == "Available/Available"
@@ -200,7 +244,7 @@ def test_state_import_of_a_file_that_is_not_json(
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     code, _, err = run(capsys, server.url, "state", "import", str(broken))
-    assert code == 1
+    assert code == 2
     assert len(err) == 1
     assert err[0].startswith(f"mockgraph: cannot read the state from {broken}: ")
 
@@ -260,3 +304,130 @@ def test_server_options_go_before_or_after_a_subcommand(
     other_admin.close()
     assert not admin.clock.now()["now"].startswith("2031")
     capsys.readouterr()
+
+
+# --- mockgraph token: names, not only GUIDs ------------------------------------------------
+
+
+def claims(token: str) -> dict[str, Any]:
+    decoded: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return decoded
+
+
+def test_token_takes_a_upn_and_scopes_with_commas(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, server.url, "token", "--user", ADELE_UPN, "--scopes", "Presence.Read, User.Read"
+    )
+    assert (code, err) == (0, [])
+    minted = claims(out[0])
+    assert (minted["oid"], minted["scp"]) == (ADELE, "Presence.Read User.Read")
+    me = httpx.get(f"{server.url}/v1.0/me", headers={"Authorization": f"Bearer {out[0]}"})
+    assert me.json()["id"] == ADELE
+
+
+def test_token_takes_an_app_by_its_display_name(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, server.url, "token", "--app", "presence sync", "--roles", "Presence.ReadWrite.All"
+    )
+    assert (code, err) == (0, [])
+    assert claims(out[0])["appid"] == PRESENCE_SYNC
+
+
+def test_token_without_scopes_carries_the_apps_grant_and_says_so(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, server.url, "token", "--user", ADELE)
+    assert code == 0
+    granted = claims(out[0])["scp"]
+    assert "Presence.ReadWrite" in granted.split()
+    assert err == [f"mockgraph: no --scopes: the app's granted ones: {granted}"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--user", ADELE, "--scopes", "Presence.Reed"],
+            "mockgraph: scopes: 'Presence.Reed' is not a permission mockgraph knows. "
+            "Did you mean Presence.Read",
+        ),
+        (
+            ["--user", "adele.vence@contoso.example"],
+            "mockgraph: userId: 'adele.vence@contoso.example' is neither an object id nor the "
+            "userPrincipalName of a user of tenant ",
+        ),
+        (
+            ["--app", "Presence Snyc"],
+            "mockgraph: appId: 'Presence Snyc' is neither an app id nor the display name of an "
+            "app of the fixtures. Did you mean 'Presence Sync (application read and write)'?",
+        ),
+        (
+            ["--app", "Presence"],
+            "mockgraph: appId: 'Presence' begins the names of several apps: ",
+        ),
+    ],
+    ids=["scope", "upn", "app", "ambiguous app"],
+)
+def test_token_refuses_an_unknown_name_with_the_closest(
+    server: ServerThread, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, server.url, "token", *argv)
+    assert (code, out, len(err)) == (2, [], 1)
+    assert err[0].startswith(message), err[0]
+
+
+def test_the_banners_graph_api_url_is_taken_as_the_servers(
+    admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, f"{server.url}/v1.0", "reset")
+    assert (code, out) == (0, ["reset: back to the fixtures"])
+
+
+def test_a_url_with_another_path_says_what_to_remove(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {**os.environ, "MOCKGRAPH_URL": f"{server.url}/_mockgraph/ui"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mockgraph", "reset"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        f"mockgraph: MOCKGRAPH_URL: '{server.url}/_mockgraph/ui' is not a server's root URL: "
+        f"remove '/_mockgraph/ui' (give {server.url})"
+    ]
+
+
+def test_state_export_to_stdout_keeps_stdout_json(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, server.url, "state", "export", "-")
+    assert code == 0
+    assert json.loads("\n".join(out))["users"]
+    assert err == ["exported 6 users' state to stdout"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "example"),
+    [
+        (["token"], "mockgraph token --user adele.vance@contoso.example --scopes"),
+        (["faults", "add"], "mockgraph faults add '/v1.0/users/*/presence' --status 429"),
+    ],
+)
+def test_help_shows_an_example(
+    capsys: pytest.CaptureFixture[str], argv: list[str], example: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out
+    assert example in out

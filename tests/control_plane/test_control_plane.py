@@ -546,6 +546,10 @@ def test_admin_key_guards_the_control_plane(graph: Graph, settings: Settings) ->
     assert "admin key" in refused.json()["error"]["message"]
     wrong = graph.admin.get("/_mockgraph/clock", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
+    assert wrong.json()["error"]["message"] == (
+        "The admin key given is not this server's key: give the MOCKGRAPH_ADMIN_KEY "
+        "(--admin-key) the server was started with."
+    )
     allowed = graph.admin.get("/_mockgraph/clock", headers={"Authorization": "Bearer s3cret"})
     assert allowed.status_code == 200
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.client import Graph
 from tests.constants import ADELE, ALEX, LEE, PRESENCE_SYNC
 
@@ -58,3 +60,29 @@ def test_users_of_another_tenant(graph: Graph) -> None:
     bad = graph.admin.get("/_mockgraph/users", params={"tenant": "nope"})
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "BadRequest"
+
+
+@pytest.mark.parametrize(
+    ("path", "meant"),
+    [
+        ("/_mockgraph/token", "/_mockgraph/tokens"),
+        ("/_mockgraph/helth", "/_mockgraph/health"),
+        ("/mockgraph/reset", "/_mockgraph/reset"),
+        (f"/_mockgraph/user/{ADELE}", f"/_mockgraph/users/{ADELE}"),
+    ],
+)
+def test_a_near_miss_gets_a_did_you_mean(graph: Graph, path: str, meant: str) -> None:
+    response = graph.admin.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        **response.json()["error"],
+        "code": "NotFound",
+        "message": f"mockgraph has nothing at GET {path}; see /docs. Did you mean {meant}?",
+    }
+
+
+def test_a_path_near_nothing_gets_no_guess(graph: Graph) -> None:
+    response = graph.admin.get("/_mockgraph/q")
+    assert response.json()["error"]["message"] == (
+        "mockgraph has nothing at GET /_mockgraph/q; see /docs."
+    )

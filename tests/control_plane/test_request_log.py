@@ -291,3 +291,22 @@ def test_no_line_is_lost_at_shutdown(tmp_path: Path, log_format: str) -> None:
         paths = [line.split()[2] for line in log.splitlines() if " /v1.0/" in line]
     expected = [f"/v1.0/users/{ADELE if n % 2 else ALEX}/presence" for n in range(300)]
     assert paths == expected
+
+
+def test_a_token_refused_on_the_virtual_clock_says_why_in_its_line(tmp_path: Path) -> None:
+    server = Served(tmp_path).start()
+    assert httpx.post(f"{server.url}/_mockgraph/clock", json={"advance": "P2D"}).is_success
+    token = server.token(userId=ADELE, scopes=["Presence.Read"])
+    assert httpx.post(f"{server.url}/_mockgraph/reset").is_success
+    refused = httpx.get(
+        f"{server.url}/v1.0/me/presence", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert refused.status_code == 401
+    assert server.stop() == 0
+
+    (line,) = [x for x in server.log.read_text().splitlines() if "/v1.0/me/presence 401 " in x]
+    hint = refused.headers["x-mockgraph-hint"]
+    assert hint.startswith("The token's nbf ")
+    assert line.endswith(
+        f"InvalidAuthenticationToken: Access token has expired or is not yet valid.  ({hint})"
+    )

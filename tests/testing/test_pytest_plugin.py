@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
@@ -118,3 +119,81 @@ def test_throttled(mockgraph):
 """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+# --- failures the plugin tells in one line -----------------------------------------------
+
+
+def setup_error(result: pytest.RunResult) -> list[str]:
+    """The lines pytest prints for the one test's setup error, between its header and the
+    next section."""
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if "ERROR at setup of" in line)
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith(("=", "_")))
+    return [line for line in lines[start + 1 : end] if line.strip()]
+
+
+PRESENCE_TEST = """
+def test_presence(mockgraph):
+    mockgraph.users()
+"""
+
+
+def test_an_unreachable_mockgraph_url_is_one_line_naming_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("MOCKGRAPH_URL", url)
+    pytester.makepyfile(PRESENCE_TEST)
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(errors=1)
+    [line] = setup_error(result)
+    assert line.startswith(f"mockgraph: MOCKGRAPH_URL={url}: nothing answers there (")
+    assert line.endswith("start that server, or unset MOCKGRAPH_URL to run one in this process")
+
+
+def test_a_mockgraph_url_that_is_no_url_is_one_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOCKGRAPH_URL", "127.0.0.1:8000")
+    pytester.makepyfile(PRESENCE_TEST)
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(errors=1)
+    assert setup_error(result) == [
+        "mockgraph: MOCKGRAPH_URL: '127.0.0.1:8000' is not an http:// or https:// URL"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "told"),
+    [
+        (None, "cannot read the fixture file: No such file or directory"),
+        (json.dumps({"users": [{"id": "not-a-guid"}]}), "$.users[0].id"),
+    ],
+    ids=["missing", "bad user id"],
+)
+def test_a_bad_fixture_file_in_the_marker_is_one_line_naming_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, content: str | None, told: str
+) -> None:
+    monkeypatch.delenv("MOCKGRAPH_URL", raising=False)
+    if content is not None:
+        (pytester.path / "broken.json").write_text(content)
+    pytester.makepyfile("""
+import pytest
+
+@pytest.mark.mockgraph(fixtures="broken.json")
+def test_presence(mockgraph):
+    mockgraph.users()
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(errors=1)
+    [line] = setup_error(result)
+    assert line.startswith(f"mockgraph: {pytester.path / 'broken.json'}: ")
+    assert told in line
