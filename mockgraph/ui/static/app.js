@@ -220,9 +220,21 @@ function renderCard(user) {
     sessions.length ? el("ul", { class: "sessions" }, sessions) : el("div", { class: "sessions muted" }, "No presence session: Offline"),
   );
 }
-// The compact view: one row per user, for tenants of thousands.
+// The compact view: one row per user, for tenants of thousands. A row whose user did not
+// change is kept as it is (a running scenario changes some users every poll), so a click
+// lands on the row it was aimed at.
+const rows = new Map();
 function renderRow(user) {
   const status = user.statusMessage;
+  const signature = JSON.stringify([user.displayName, user.userPrincipalName, user.availability, user.activity,
+    status && status.content, user.sessions.map((s) => s.app || s.sessionId), state.selected === user.id]);
+  const kept = rows.get(user.id);
+  if (kept && kept.signature === signature) return kept.row;
+  const row = newRow(user, status);
+  rows.set(user.id, { signature, row });
+  return row;
+}
+function newRow(user, status) {
   return el("tr", {
     class: state.selected === user.id ? "picked" : "", tabindex: "0", dataset: { userId: user.id },
     onclick: () => selectUser(user), onkeydown: (e) => { if (e.key === "Enter") selectUser(user); },
@@ -252,7 +264,10 @@ function renderBoard(board) {
     $("cards").replaceChildren(...board.users.map(renderCard));
     if (!board.users.length) $("cards").append(el("p", { class: "muted empty" }, none));
   } else {
-    $("user-table").tBodies[0].replaceChildren(...board.users.map(renderRow));
+    const shown = board.users.map(renderRow);
+    const wanted = new Set(board.users.map((u) => u.id));
+    for (const id of rows.keys()) if (!wanted.has(id)) rows.delete(id);
+    $("user-table").tBodies[0].replaceChildren(...shown);
     if (!board.users.length) $("user-table").tBodies[0].append(el("tr", {}, el("td", { colspan: "5", class: "muted empty" }, none)));
   }
   $("page-info").textContent = `${board.page + 1} / ${board.pages} · ${board.matched} of ${board.total} users`;
