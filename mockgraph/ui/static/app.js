@@ -439,7 +439,7 @@ function renderFaults(rules) {
   $("fault-count").textContent = String(rules.length);
   $("faults-empty").hidden = rules.length > 0;
   $("faults").tBodies[0].replaceChildren(...rules.map((f) => el("tr", {},
-    el("td", {}, f.method || "any"), el("td", { class: "path" }, f.path), el("td", {}, f.status === null ? "delay" : f.status),
+    el("td", {}, f.method || "any"), el("td", { class: "path", title: f.path }, f.path), el("td", {}, f.status === null ? "delay" : f.status),
     el("td", {}, f.times === null ? "∞" : f.times), el("td", {}, f.retryAfter === null ? "—" : f.retryAfter), el("td", {}, f.delayMs))));
 }
 
