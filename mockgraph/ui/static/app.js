@@ -428,7 +428,7 @@ function renderDeliveries(part) {
   $("subscriptions-empty").hidden = part.subscriptions.length > 0;
   $("attempts-empty").hidden = part.attempts.length > 0 || !part.subscriptions.length;
   $("subscriptions").tBodies[0].replaceChildren(...part.subscriptions.map((s) => el("tr", {},
-    el("td", { class: "path", title: s.notificationUrl }, s.resource), el("td", {}, s.app), el("td", {}, s.creator), el("td", {}, leftSpan(s.expiresAt)))));
+    el("td", { class: "path", title: `${s.resource} → ${s.notificationUrl}` }, s.resource), el("td", {}, s.app), el("td", {}, s.creator), el("td", {}, leftSpan(s.expiresAt)))));
   $("attempts").tBodies[0].replaceChildren(...part.attempts.slice().reverse().map((a) => el("tr", {
     onclick: () => { const d = $("delivery-detail"); d.hidden = false; d.replaceChildren(el("h4", {}, `${a.kind} → ${a.url}`), el("p", {}, a.error || ""), el("pre", {}, pretty(a.payload))); },
   },
