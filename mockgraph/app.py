@@ -116,7 +116,7 @@ def create_app(
     _install_pages(app)
     _install_error_handlers(app, clock)
     app.graph = Gateway(
-        Routes(),
+        runtime.routes,
         runtime.store,
         runtime.tokens,
         runtime.journal,

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clock import Clock
+from mockgraph.gateway import Routes
 from mockgraph.settings import Settings
 from mockgraph.state.fixtures import Fixtures
 from mockgraph.state.journal import Journal
@@ -113,6 +114,9 @@ class Runtime:
     notifier: Notifications
     # The state file's periodic saves: failures counted, the last one's cause kept.
     saves: Saves = field(default_factory=Saves)
+    # Graph's operations, as the gateway routes them (filled in by app.graph_routes): fault
+    # paths are checked against them, the dashboard's journal names calls by them.
+    routes: Routes = field(default_factory=Routes)
 
 
 def state_snapshot(runtime: Runtime) -> bytes:

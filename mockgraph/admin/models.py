@@ -94,8 +94,10 @@ class FaultSpec(_Body):
         None, description="HTTP method, or * / null for any.", examples=["GET"]
     )
     path: str = Field(
-        description="A glob over the full path, version prefix included.",
+        description="A glob over the full path, version prefix included (`*`, `?`, `[...]`, "
+        "case-insensitive); one that can match no Graph call mockgraph serves is refused.",
         examples=["/v1.0/users/*/presence"],
+        max_length=1000,
     )
     status: int | None = Field(None, ge=400, le=599, examples=[429])
     times: int | None = Field(None, ge=1, description="How many calls; null: until cleared.")

@@ -268,9 +268,11 @@ async def clear_requests(runtime: RuntimeDep, tenant: TenantParam = None) -> Cle
 
 
 @router.post("/faults", dependencies=TEXT_BODY)
-async def add_fault(spec: FaultSpec, tenant: TenantDep) -> dict[str, Any]:
-    """Make matching Graph calls of this tenant fail or answer late."""
-    return service.add_fault(tenant, spec).as_json()
+async def add_fault(spec: FaultSpec, tenant: TenantDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """Make matching Graph calls of this tenant fail or answer late. A path that can match no
+    Graph call mockgraph serves (no /v1.0/ or /beta/, a resource it does not serve, a method
+    no operation there takes) is refused with a 400 saying why."""
+    return service.add_fault(tenant, spec, runtime.routes).as_json()
 
 
 @router.get("/faults", response_model=Listing)

@@ -10,9 +10,12 @@ from mockgraph.admin.models import FaultSpec, ThrottlingSpec
 from mockgraph.domain.rendering import OTHER, entity_dict
 from mockgraph.domain.times import parse_duration
 from mockgraph.errors import BadRequest, Conflict
+from mockgraph.gateway import Routes
+from mockgraph.gateway.globs import unreachable
 from mockgraph.limits import Limit
 from mockgraph.state.faults import Fault
 from mockgraph.state.fixtures import FixtureUser, seed_of
+from mockgraph.state.journal import compile_glob
 from mockgraph.state.store import Tenant, seed_user
 
 CONTROL_PREFIX = "/_mockgraph/"
@@ -32,7 +35,8 @@ def add_user(tenant: Tenant, fixture: FixtureUser) -> None:
     tenant.users[fixture.id] = seed_user(seed, tenant.clock.timestamp())
 
 
-def add_fault(tenant: Tenant, spec: FaultSpec) -> Fault:
+def add_fault(tenant: Tenant, spec: FaultSpec, routes: Routes) -> Fault:
+    """A fault for the tenant's Graph calls; BadRequest for one that could never apply."""
     if spec.status is None and not spec.delayMs:
         raise BadRequest("A fault needs a status to fail with, or a delayMs to answer late.")
     method = spec.method.upper() if spec.method else None
@@ -41,6 +45,10 @@ def add_fault(tenant: Tenant, spec: FaultSpec) -> Fault:
             f"method '{spec.method}' is not an HTTP method; use one of "
             f"{', '.join(sorted(METHODS))} or *."
         )
+    compile_glob(spec.path)  # its own 400 first: not a glob at all
+    why = unreachable(routes, spec.path, method)
+    if why is not None:
+        raise BadRequest(why)
     fault = Fault(
         method=method,
         path=spec.path,

@@ -18,6 +18,16 @@ from pydantic import AfterValidator, StrictBool, StrictStr
 from mockgraph.domain.guid import guid_value
 
 Guid = Annotated[StrictStr, AfterValidator(guid_value)]
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[str | int, ...]:
+    """The order a person expects names in: "Person 2" before "Person 10", case ignored.
+
+    Text and numbers alternate in the key (text first), so two keys always compare.
+    """
+    parts = _DIGITS.split(name.casefold())
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

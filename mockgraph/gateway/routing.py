@@ -11,7 +11,8 @@ from mockgraph.gateway.operation import Operation
 
 VERSIONS = ("v1.0", "beta")
 # The entity sets mockgraph serves, each of which OData also addresses as set('{key}').
-_KEYED = re.compile(r"^(users|groups|subscriptions|presences)\((.*)\)$", re.IGNORECASE | re.DOTALL)
+KEYED_SETS = ("users", "groups", "subscriptions", "presences")
+_KEYED = re.compile(rf"^({'|'.join(KEYED_SETS)})\((.*)\)$", re.IGNORECASE | re.DOTALL)
 
 
 _SLASHES = re.compile(r"/{2,}")

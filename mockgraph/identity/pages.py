@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from mockgraph.domain.presence import UserState
@@ -16,6 +17,8 @@ button { display: block; width: 100%; text-align: left; margin: 8px 0; padding: 
          border: 1px solid #ccc; background: #fff; cursor: pointer; font-size: 15px; }
 button:hover { background: #f0f6ff; border-color: #0067b8; }
 small { color: #666; display: block; }
+h2 { font-size: 17px; font-weight: 600; margin: 28px 0 4px; }
+.code { font-family: ui-monospace, Consolas, monospace; font-size: 16px; letter-spacing: .08em; }
 .error { color: #a80000; }
 """
 
@@ -74,8 +77,37 @@ def form_post_page(redirect_uri: str, fields: dict[str, str]) -> str:
     )
 
 
-def device_code_page(error: str | None = None) -> str:
-    """/devicelogin: where a person types the code their device shows."""
+@dataclass(frozen=True, slots=True)
+class WaitingCode:
+    """A device code no one has decided yet, as /devicelogin lists it."""
+
+    user_code: str
+    app_name: str
+    scopes: tuple[str, ...]
+    minutes_left: int
+
+
+def _waiting_list(waiting: list[WaitingCode]) -> str:
+    """One button per waiting code (it posts the code, as typing it would)."""
+    if not waiting:
+        return ""
+    buttons = "".join(
+        f"<button type='submit' name='otc' value='{escape(w.user_code)}' "
+        f"id='code-{escape(w.user_code)}'><span class='code'>{escape(w.user_code)}</span> "
+        f"<b>{escape(w.app_name)}</b><small>{escape(' '.join(w.scopes) or '(no scopes)')} "
+        f"&middot; {w.minutes_left} min left</small></button>"
+        for w in waiting
+    )
+    return (
+        "<h2>Waiting on this server</h2><p><small>mockgraph only: devices waiting for a "
+        f"sign-in in this tenant. Pick one instead of typing its code.</small></p>"
+        f"<form method='post' action='/devicelogin' id='waiting'>{buttons}</form>"
+    )
+
+
+def device_code_page(error: str | None = None, waiting: list[WaitingCode] | None = None) -> str:
+    """/devicelogin: where a person types the code their device shows; below, the codes
+    waiting in the tenant, when the server lists them."""
     shown = f"<p class='error' id='error'>{escape(error)}</p>" if error else ""
     return _page(
         "Enter code - mockgraph",
@@ -85,6 +117,7 @@ def device_code_page(error: str | None = None) -> str:
             "<input name='otc' id='otc' autocomplete='off' placeholder='Code' "
             "style='width:100%;font-size:18px;padding:8px;box-sizing:border-box'>"
             "<button type='submit' id='next'>Next</button></form>"
+            f"{_waiting_list(waiting or [])}"
         ),
     )
 

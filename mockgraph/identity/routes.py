@@ -8,9 +8,11 @@ import binascii
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from mockgraph.domain.guid import checked_guid
+from mockgraph.domain.user import natural_key
 from mockgraph.errors import GraphError
 from mockgraph.identity import pages
 from mockgraph.identity.discovery import request_cloud
@@ -139,7 +141,7 @@ async def _authorize(
     if user is None:
         if prompt == "none":
             return _finish(params, _error_fields(LoginRequired()))
-        users = sorted(realm.users.values(), key=lambda u: u.display_name.lower())
+        users = sorted(realm.users.values(), key=lambda u: natural_key(u.display_name))
         return HTMLResponse(
             pages.sign_in_page(app.displayName or app.appId, users, str(request.url.path), params)
         )
@@ -193,9 +195,35 @@ async def keys(tenant: TenantName, request: Request, identity: IdentityDep) -> R
 
 
 @router.get("/devicelogin", response_class=HTMLResponse)
-async def device_login() -> HTMLResponse:
-    """The device code flow's `verification_uri`: type the code a device shows, pick a user."""
-    return HTMLResponse(pages.device_code_page())
+async def device_login(
+    identity: IdentityDep,
+    tenant: Annotated[
+        str | None,
+        Query(max_length=64, description="Whose waiting codes to list; the fixtures' tenant."),
+    ] = None,
+) -> HTMLResponse:
+    """The device code flow's `verification_uri`: type the code a device shows, pick a user.
+    Below it, mockgraph alone lists the device codes waiting in the tenant (app, scopes), to
+    pick one instead of typing it; not on a server with an admin key (docs/fidelity.md, 'The
+    /devicelogin page')."""
+    try:
+        tenant_id = checked_guid(tenant, "tenant") if tenant else identity.fixtures.tenant_id
+    except GraphError as error:
+        return HTMLResponse(pages.device_code_page(error.message), status_code=400)
+    known = identity.store.known(tenant_id) if identity.lists_device_codes else None
+    if known is None:
+        return HTMLResponse(pages.device_code_page())
+    now = known.clock.timestamp()
+    waiting = [
+        pages.WaitingCode(
+            code.user_code,
+            code.app_name,
+            (*code.requested.scopes, *sorted(code.requested.oidc)),
+            max(1, int((code.expires_at - now) // 60)),
+        )
+        for code in identity.device_codes.listing(known.id)
+    ]
+    return HTMLResponse(pages.device_code_page(waiting=waiting))
 
 
 @router.post("/devicelogin", response_class=HTMLResponse, include_in_schema=False)
@@ -206,7 +234,7 @@ async def device_login_chosen(request: Request, identity: IdentityDep) -> HTMLRe
         code = codes.pending(form.get("otc", ""))
         if "mockgraph_user" not in form and "decision" not in form:
             tenant = identity.store.tenant(code.tenant_id)
-            users = sorted(tenant.users.values(), key=lambda u: u.display_name.lower())
+            users = sorted(tenant.users.values(), key=lambda u: natural_key(u.display_name))
             return HTMLResponse(pages.device_pick_page(code.app_name, code.user_code, users))
         approve = form.get("decision", "approve") != "deny"
         codes.decide(code.user_code, form.get("mockgraph_user"), approve)

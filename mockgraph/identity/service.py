@@ -79,6 +79,9 @@ class Identity:
         self.tokens = tokens
         self.fixtures = fixtures
         settings = settings or Settings()
+        # /devicelogin lists the waiting codes only on a server with no admin key: the list is
+        # the control plane's to give (docs/fidelity.md, 'The /devicelogin page').
+        self.lists_device_codes = not settings.admin_key
         if settings.device_code_user is not None:
             _check_fixture_user(fixtures, settings.device_code_user)
         self.clients = Clients(fixtures)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -21,7 +21,7 @@ from mockgraph.domain.values import PREFERRED_PRESENCE_PAIRS, SET_PRESENCE_PAIRS
 from mockgraph.errors import GraphError, NotFound
 from mockgraph.runtime import Runtime
 from mockgraph.state.store import Tenant
-from mockgraph.ui.board import Page, board, journal_rows, version_of
+from mockgraph.ui.board import Order, Page, board, journal_rows, version_of
 
 STATIC = Path(__file__).parent / "static"
 UI_PATH = "/_mockgraph/ui"
@@ -78,8 +78,18 @@ async def meta(runtime: RuntimeDep) -> dict[str, Any]:
     }
 
 
+def _order(request: Request) -> Order:
+    """The app's natural order of each tenant's users, made on the first look."""
+    state = request.app.state
+    if not hasattr(state, "board_order"):
+        state.board_order = Order()
+    order: Order = state.board_order
+    return order
+
+
 @router.get(f"{UI_PATH}/changes")
 async def changes(
+    request: Request,
     runtime: RuntimeDep,
     tenant: TenantDep,
     search: Annotated[str, Query(max_length=200)] = "",
@@ -98,7 +108,10 @@ async def changes(
         "journal": _journal(runtime, tenant, journal_after),
     }
     parts = {
-        "board": (board_version, board(tenant, runtime.fixtures, Page(search, page, pageSize))),
+        "board": (
+            board_version,
+            board(tenant, runtime.fixtures, Page(search, page, pageSize), _order(request)),
+        ),
         "deliveries": (deliveries_version, _deliveries(runtime, tenant)),
         "faults": (faults_version, {"rules": [f.as_json() for f in tenant.faults.rules]}),
     }
@@ -117,7 +130,7 @@ def _journal(runtime: Runtime, tenant: Tenant, after: int) -> dict[str, Any]:
     return {
         "last": journal.last_sequence,
         "restart": restart,
-        "entries": journal_rows(entries, tenant, runtime.fixtures),
+        "entries": journal_rows(entries, tenant, runtime.fixtures, runtime.routes),
     }
 
 

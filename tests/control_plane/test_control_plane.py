@@ -38,7 +38,8 @@ def set_busy(graph: Graph, user_id: str = PATTI, **token: Any) -> int:
 def test_reset_goes_back_to_the_fixtures(graph: Graph) -> None:
     set_busy(graph)
     graph.advance("PT1M")
-    graph.admin.post("/_mockgraph/faults", json={"path": "/nothing", "status": 500})
+    fault = {"path": "/v1.0/users/*/presence", "status": 500}
+    assert graph.admin.post("/_mockgraph/faults", json=fault).status_code == 200
 
     response = graph.admin.post("/_mockgraph/reset")
 
@@ -435,6 +436,52 @@ def test_bad_faults_are_400(graph: Graph, fault: dict[str, Any], fragment: str) 
     assert response.status_code == 400
     assert fragment in response.json()["error"]["message"]
     assert graph.admin.get("/_mockgraph/faults").json() == {"value": []}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "fragment"),
+    [
+        ("GET", "/users/*/presence", "start with /v1.0/ or /beta/"),
+        (None, "/_mockgraph/*", "matches no Graph call"),
+        ("POST", "/common/oauth2/v2.0/token", "matches no Graph call"),
+        ("GET", "/v1.0/users/*/presence/", "no trailing /"),
+        (None, "/v1.0/usres/*", "matches no operation mockgraph serves"),
+        ("POST", "/v1.0/$batch", "$batch and $metadata meet no faults"),
+        ("POST", "/v1.0/users", "matches no POST operation"),
+        ("GET", "/v1.0/me/presence/*/presence", "matches no GET operation"),
+    ],
+)
+def test_a_fault_that_could_never_apply_is_refused(
+    graph: Graph, method: str | None, path: str, fragment: str
+) -> None:
+    fault = {"method": method, "path": path, "status": 503}
+    response = graph.admin.post("/_mockgraph/faults", json=fault)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert path in error["message"]
+    assert fragment in error["message"]
+    assert graph.admin.get("/_mockgraph/faults").json() == {"value": []}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("*", "*"),
+        (None, "*presence"),
+        ("GET", "/V1.0/USERS/*/PRESENCE"),
+        ("GET", "/beta/me"),
+        ("GET", "/v1.0/users('*')/presence"),
+        ("POST", "/v1.0/users/*/presence/microsoft.graph.setPresence"),
+        ("GET", "/v1.0/users/[0-9a-f]*/photos/?48x48/$value"),
+        ("DELETE", "/v1.0/subscriptions/*"),
+    ],
+)
+def test_a_fault_that_can_apply_is_kept(graph: Graph, method: str | None, path: str) -> None:
+    fault = {"method": method, "path": path, "status": 503}
+    response = graph.admin.post("/_mockgraph/faults", json=fault)
+    assert response.status_code == 200, response.text
+    assert [f["path"] for f in graph.admin.get("/_mockgraph/faults").json()["value"]] == [path]
 
 
 # --- throttling --------------------------------------------------------------------------

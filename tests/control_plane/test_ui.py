@@ -224,3 +224,42 @@ def test_a_user_with_a_photo_shows_it_and_one_without_shows_initials(graph: Grap
         none = graph.admin.get(f"/_mockgraph/ui/photos/{missing}")
         assert none.status_code == 404, missing
         assert none.json()["error"]["code"] == "NotFound"
+
+
+def test_users_come_in_natural_order(graph: Graph) -> None:
+    for n in (10, 2, 1, 100, 20):
+        added = graph.admin.post(
+            "/_mockgraph/users",
+            json={"id": f"00000000-0000-4000-8000-{n:012d}", "displayName": f"Person {n}"},
+        )
+        assert added.status_code == 200, added.text
+    board = changes(graph, search="person")["board"]
+    assert [u["displayName"] for u in board["users"]] == [
+        "Person 1",
+        "Person 2",
+        "Person 10",
+        "Person 20",
+        "Person 100",
+    ]
+
+
+def test_the_journal_names_each_call_by_its_graph_operation(graph: Graph) -> None:
+    before = changes(graph)["journal"]["last"]
+    sync = graph.as_app(PRESENCE_SYNC, "Presence.ReadWrite.All", "User.Read.All")
+    calls: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("GET", f"/v1.0/users/{ADELE}/presence", None),
+        ("POST", f"/v1.0/users/{ADELE}/presence/setPresence", {}),
+        ("GET", "/v1.0/users", None),
+        ("GET", f"/v1.0/users/{ADELE}/memberOf", None),
+        ("GET", "/v1.0/nowhere/at/all", None),
+    ]
+    for method, path, body in calls:
+        sync.request(method, path, json=body)
+    entries = changes(graph, journal=before)["journal"]["entries"]
+    assert [(e["operation"], e["path"]) for e in entries] == [
+        ("get presence", f"/v1.0/users/{ADELE}/presence"),
+        ("setPresence", f"/v1.0/users/{ADELE}/presence/setPresence"),
+        ("list users", "/v1.0/users"),
+        ("…/memberOf", f"/v1.0/users/{ADELE}/memberOf"),
+        ("…/all", "/v1.0/nowhere/at/all"),
+    ]

@@ -100,17 +100,16 @@ def test_dashboard_is_live_and_drives_graph(live: Graph, browser: Any) -> None:
 
     # The journal lists the calls; one opens with its body, response and error code.
     click(browser, "//div[@class='tabs']//button[@data-tab='journal']")
-    click(browser, "//table[@id='journal']//td[contains(., '/setStatusMessage')]")
+    click(browser, "//table[@id='journal']//td[text()='setStatusMessage']")
     wait_for(browser, "//pre[contains(@class, 'request-body') and contains(., 'Lunch with')]")
-    wait_for(
-        browser, "//table[@id='journal']//td[contains(., '/setPresence')]/..//span[text()='400']"
-    )
-    click(browser, "//table[@id='journal']//td[contains(., '/setPresence')]/..//span[text()='400']")
+    wait_for(browser, "//table[@id='journal']//td[text()='setPresence']/..//span[text()='400']")
+    click(browser, "//table[@id='journal']//td[text()='setPresence']/..//span[text()='400']")
     wait_for(browser, "//div[@id='journal-detail']//dd[text()='InvalidArgument']")
     shot(browser, "dashboard-journal.png")
 
     # Faults: one added on the board fails the next Graph GET with its status, then is gone.
     click(browser, "//div[@class='tabs']//button[@data-tab='faults']")
+    wait_for(browser, "//input[@id='fault-path']").send_keys("/v1.0/users/*/presence")
     click(browser, "//button[@id='add-fault']")
     wait_for(browser, "//table[@id='faults']//td[text()='/v1.0/users/*/presence']")
     wall = live.as_app(PRESENCE_WALL, "Presence.Read.All")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.e2e.browser import chromium, click, outside_loopback, wait_for
+from typing import Any
+
+from tests.client import Graph
+from tests.constants import ALEX, BUSY_LIGHT, TENANT
+from tests.e2e.browser import chromium, click, needs_chromium, outside_loopback, wait_for
 
 
 def approve_in_browser(verification_uri: str, user_code: str, user_id: str) -> None:
@@ -15,3 +19,22 @@ def approve_in_browser(verification_uri: str, user_code: str, user_id: str) -> N
         assert "You have signed in" in wait_for(driver, "//main").text
         outside = outside_loopback(driver)
         assert outside == [], f"requests left loopback: {outside}"
+
+
+@needs_chromium
+def test_devicelogin_lists_the_waiting_codes_to_pick_from(live: Graph, browser: Any) -> None:
+    started = live.admin.post(
+        f"/{TENANT}/oauth2/v2.0/devicecode",
+        data={"client_id": BUSY_LIGHT, "scope": "Presence.Read offline_access"},
+    )
+    assert started.status_code == 200, started.text
+    flow = started.json()
+    browser.set_window_size(1000, 900)
+    browser.get(flow["verification_uri"])
+    code = wait_for(browser, f"//form[@id='waiting']//button[@value='{flow['user_code']}']")
+    assert "Busy Light" in code.text
+    assert "Presence.Read offline_access" in code.text
+    code.click()
+    click(browser, f"//button[@id='user-{ALEX}']")
+    assert "You have signed in" in wait_for(browser, "//main").text
+    assert outside_loopback(browser) == []

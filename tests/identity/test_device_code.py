@@ -350,6 +350,53 @@ def test_devicelogin_page_declines_and_refuses_a_wrong_code(graph: Graph) -> Non
     assert "already denied" in again.text
 
 
+SECOND = "3c5d7e9f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
+
+
+def test_devicelogin_lists_the_codes_waiting_in_one_tenant(graph: Graph) -> None:
+    waiting = start(graph)["user_code"]
+    decided = start(graph)["user_code"]
+    graph.admin.post("/devicelogin", data={"otc": decided, "decision": "deny"})
+    assert graph.admin.post("/_mockgraph/tenants", json={"tenantId": SECOND}).status_code == 201
+    elsewhere = graph.admin.post(
+        f"/{SECOND}/oauth2/v2.0/devicecode",
+        data={"client_id": BUSY_LIGHT, "scope": "Presence.Read"},
+    ).json()["user_code"]
+
+    page = graph.admin.get("/devicelogin")
+    assert page.status_code == 200
+    assert f"value='{waiting}'" in page.text
+    assert "Busy Light" in page.text
+    assert "Presence.Read offline_access openid profile" in page.text
+    assert decided not in page.text
+    assert elsewhere not in page.text
+    other = graph.admin.get("/devicelogin", params={"tenant": SECOND})
+    assert f"value='{elsewhere}'" in other.text
+    assert waiting not in other.text
+    # Picking one is typing it: the accounts of its tenant come next.
+    accounts = graph.admin.post("/devicelogin", data={"otc": waiting})
+    assert "Adele Vance" in accounts.text
+
+
+@pytest.mark.parametrize("tenant", ["not-a-guid", "<script>", "x" * 65])
+def test_devicelogin_refuses_a_bad_tenant(graph: Graph, tenant: str) -> None:
+    start(graph)
+    page = graph.admin.get("/devicelogin", params={"tenant": tenant})
+    assert page.status_code == 400
+    assert "<script>" not in page.text
+    assert "id='waiting'" not in page.text
+
+
+def test_devicelogin_lists_no_codes_on_a_server_with_an_admin_key() -> None:
+    app = create_app(Settings(admin_key="sesame"))
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mockgraph.test") as http:
+        started = http.post(DEVICECODE, data={"client_id": BUSY_LIGHT, "scope": "Presence.Read"})
+        assert started.status_code == 200, started.text
+        page = http.get("/devicelogin")
+    assert page.status_code == 200
+    assert started.json()["user_code"] not in page.text
+
+
 def test_device_code_user_must_be_a_fixture_user() -> None:
     with pytest.raises(ValueError, match="MOCKGRAPH_DEVICE_CODE_USER: 'nobody@x' is neither"):
         create_app(Settings(device_code_user="nobody@x"))

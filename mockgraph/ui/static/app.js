@@ -4,11 +4,16 @@
 
 const POLL_MS = 300;
 const KEEP_ROWS = 500;
+// Past this many users the board is a compact table (200 a page) unless cards are asked for.
+const COMPACT_FROM = 1000;
+const PAGE_SIZE = { cards: 48, table: 200 };
 const state = {
   meta: null,
   tenant: "",
   search: "",
   page: 0,
+  // "cards", "table", or "auto": the table past COMPACT_FROM users.
+  view: localStorage.getItem("mockgraph-view") || "auto",
   versions: { board: "", deliveries: "", faults: "" },
   journalLast: 0,
   journal: [],
@@ -109,7 +114,7 @@ function pollSoon(delay) {
 }
 async function poll() {
   const query = new URLSearchParams({
-    tenant: state.tenant, search: state.search, page: String(state.page), pageSize: "48",
+    tenant: state.tenant, search: state.search, page: String(state.page), pageSize: String(PAGE_SIZE[viewShown()]),
     board: state.versions.board, journal: String(state.journalLast),
     deliveries: state.versions.deliveries, faults: state.versions.faults,
   });
@@ -195,7 +200,7 @@ function renderCard(user) {
   const sessions = user.sessions.map((s) => el("li", { class: "session" },
     dot(s.availability, s.activity),
     el("span", { class: "session-app", title: s.sessionId }, s.app || s.sessionId),
-    el("span", { class: "muted" }, ` ${s.availability} / ${s.activity} · `),
+    el("span", { class: "muted" }, ` ${s.availability} / ${s.activity}`),
     leftSpan(s.expiresAt),
     el("button", { type: "button", class: "x", title: `clearPresence ${s.sessionId}`, "aria-label": `Clear session ${s.sessionId}`,
       onclick: (event) => { event.stopPropagation(); clearSession(user, s.sessionId); } }, "×"),
@@ -215,10 +220,56 @@ function renderCard(user) {
     sessions.length ? el("ul", { class: "sessions" }, sessions) : el("div", { class: "sessions muted" }, "No presence session: Offline"),
   );
 }
+// The compact view: one row per user, for tenants of thousands. A row whose user did not
+// change is kept as it is (a running scenario changes some users every poll), so a click
+// lands on the row it was aimed at.
+const rows = new Map();
+function renderRow(user) {
+  const status = user.statusMessage;
+  const signature = JSON.stringify([user.displayName, user.userPrincipalName, user.availability, user.activity,
+    status && status.content, user.sessions.map((s) => s.app || s.sessionId), state.selected === user.id]);
+  const kept = rows.get(user.id);
+  if (kept && kept.signature === signature) return kept.row;
+  const row = newRow(user, status);
+  rows.set(user.id, { signature, row });
+  return row;
+}
+function newRow(user, status) {
+  return el("tr", {
+    class: state.selected === user.id ? "picked" : "", tabindex: "0", dataset: { userId: user.id },
+    onclick: () => selectUser(user), onkeydown: (e) => { if (e.key === "Enter") selectUser(user); },
+  },
+    el("td", { class: "who-cell", title: user.userPrincipalName }, dot(user.availability, user.activity), ` ${user.displayName}`),
+    el("td", {}, el("b", { class: "availability" }, user.availability)),
+    el("td", { class: "activity" }, user.activity),
+    el("td", { title: status ? status.content : "" }, status ? status.content : ""),
+    el("td", { class: "num", title: user.sessions.map((s) => s.app || s.sessionId).join(", ") }, user.sessions.length),
+  );
+}
+function viewShown() {
+  if (state.view !== "auto") return state.view;
+  return state.board && state.board.total > COMPACT_FROM ? "table" : "cards";
+}
 function renderBoard(board) {
+  const before = viewShown();
   state.board = board;
-  $("cards").replaceChildren(...board.users.map(renderCard));
-  if (!board.users.length) $("cards").append(el("p", { class: "muted" }, "No user matches."));
+  const view = viewShown();
+  if (view !== before) { state.page = 0; state.versions.board = ""; pollSoon(0); }
+  $("cards").hidden = view !== "cards";
+  $("user-table-wrap").hidden = view !== "table";
+  $("view").textContent = view === "cards" ? "Table view" : "Card view";
+  $("view").title = state.view === "auto" ? `Automatic: a table past ${COMPACT_FROM} users` : "Chosen on this browser";
+  const none = board.total ? "No user matches the search." : "This tenant has no users: add one with POST /_mockgraph/users, or start a scenario.";
+  if (view === "cards") {
+    $("cards").replaceChildren(...board.users.map(renderCard));
+    if (!board.users.length) $("cards").append(el("p", { class: "muted empty" }, none));
+  } else {
+    const shown = board.users.map(renderRow);
+    const wanted = new Set(board.users.map((u) => u.id));
+    for (const id of rows.keys()) if (!wanted.has(id)) rows.delete(id);
+    $("user-table").tBodies[0].replaceChildren(...shown);
+    if (!board.users.length) $("user-table").tBodies[0].append(el("tr", {}, el("td", { colspan: "5", class: "muted empty" }, none)));
+  }
   $("page-info").textContent = `${board.page + 1} / ${board.pages} · ${board.matched} of ${board.total} users`;
   $("prev").disabled = board.page === 0;
   $("next").disabled = board.page >= board.pages - 1;
@@ -251,6 +302,7 @@ function selectUser(user) {
   if (!$("session-id").value) $("session-id").value = currentCaller().app.appId;
   switchTab("user");
   for (const card of document.querySelectorAll(".card")) card.classList.toggle("selected", card.dataset.userId === user.id);
+  for (const row of document.querySelectorAll("#user-table tbody tr")) row.classList.toggle("picked", row.dataset.userId === user.id);
 }
 function currentCaller() {
   return callers().find((c) => c.key === $("caller").value) || callers()[0];
@@ -339,12 +391,14 @@ function renderJournal() {
   const rows = state.journal.filter((e) =>
     (!wantStatus || String(e.status)[0] === wantStatus) && (!wantCaller || (e.caller || "(no caller)") === wantCaller));
   $("journal-count").textContent = String(state.journal.length);
+  $("journal-empty").hidden = state.journal.length > 0;
+  $("journal-filtered").hidden = !state.journal.length || rows.length > 0;
   $("journal").tBodies[0].replaceChildren(...rows.slice().reverse().map((e) => el("tr", {
     class: state.detail === e.sequence ? "picked" : "", onclick: () => showEntry(e),
   },
     el("td", { class: "nowrap" }, e.time.slice(11, 19)),
     el("td", {}, e.method),
-    el("td", { class: "path", title: e.path }, e.path + (e.query ? `?${e.query}` : "")),
+    el("td", { class: "operation", title: e.path + (e.query ? `?${e.query}` : "") }, e.operation || e.path),
     el("td", {}, el("span", { class: `status ${statusClass(e.status)}` }, e.status)),
     el("td", { class: "caller" }, e.caller || "—"),
     el("td", { class: "num" }, e.latencyMs.toFixed(1)),
@@ -371,8 +425,10 @@ function showEntry(entry) {
 // --- notifications and faults ----------------------------------------------------------
 function renderDeliveries(part) {
   $("delivery-count").textContent = String(part.attempts.length);
+  $("subscriptions-empty").hidden = part.subscriptions.length > 0;
+  $("attempts-empty").hidden = part.attempts.length > 0 || !part.subscriptions.length;
   $("subscriptions").tBodies[0].replaceChildren(...part.subscriptions.map((s) => el("tr", {},
-    el("td", { class: "path", title: s.notificationUrl }, s.resource), el("td", {}, s.app), el("td", {}, s.creator), el("td", {}, leftSpan(s.expiresAt)))));
+    el("td", { class: "path", title: `${s.resource} → ${s.notificationUrl}` }, s.resource), el("td", {}, s.app), el("td", {}, s.creator), el("td", {}, leftSpan(s.expiresAt)))));
   $("attempts").tBodies[0].replaceChildren(...part.attempts.slice().reverse().map((a) => el("tr", {
     onclick: () => { const d = $("delivery-detail"); d.hidden = false; d.replaceChildren(el("h4", {}, `${a.kind} → ${a.url}`), el("p", {}, a.error || ""), el("pre", {}, pretty(a.payload))); },
   },
@@ -381,8 +437,9 @@ function renderDeliveries(part) {
 }
 function renderFaults(rules) {
   $("fault-count").textContent = String(rules.length);
+  $("faults-empty").hidden = rules.length > 0;
   $("faults").tBodies[0].replaceChildren(...rules.map((f) => el("tr", {},
-    el("td", {}, f.method || "any"), el("td", { class: "path" }, f.path), el("td", {}, f.status === null ? "delay" : f.status),
+    el("td", {}, f.method || "any"), el("td", { class: "path", title: f.path }, f.path), el("td", {}, f.status === null ? "delay" : f.status),
     el("td", {}, f.times === null ? "∞" : f.times), el("td", {}, f.retryAfter === null ? "—" : f.retryAfter), el("td", {}, f.delayMs))));
 }
 
@@ -417,6 +474,11 @@ async function start() {
   $("search").addEventListener("input", () => {
     clearTimeout(typing);
     typing = setTimeout(() => { state.search = $("search").value; state.page = 0; state.versions.board = ""; pollSoon(0); }, 150);
+  });
+  $("view").addEventListener("click", () => {
+    state.view = viewShown() === "cards" ? "table" : "cards";
+    localStorage.setItem("mockgraph-view", state.view);
+    state.page = 0; state.versions.board = ""; pollSoon(0);
   });
   $("prev").addEventListener("click", () => { state.page = Math.max(0, state.page - 1); state.versions.board = ""; pollSoon(0); });
   $("next").addEventListener("click", () => { state.page += 1; state.versions.board = ""; pollSoon(0); });
