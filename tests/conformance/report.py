@@ -7,6 +7,7 @@ totals come first. tests/conformance/test_report.py fails when the committed pag
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -21,7 +22,8 @@ SHOWN = 8
 
 
 def _anchor(section: str) -> str:
-    return section.lower().replace(" ", "-").replace(",", "").replace(":", "")
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", section.strip().lower()).replace(" ", "-")
 
 
 def result(example: Example, outcome: Outcome) -> str:
