@@ -138,6 +138,7 @@ def test_requests(
     assert run(capsys, server.url, "requests", "--path", "/v1.0/users/*")[1] == out[:1]
 
 
+@pytest.mark.full_suite
 def test_requests_follow_tails_the_journal(admin: MockGraphAdmin, server: ServerThread) -> None:
     httpx.get(f"{server.url}/v1.0/me/presence")
     follower = subprocess.Popen(
@@ -233,6 +234,7 @@ def test_an_unreachable_server_is_one_line_and_exit_1(
     assert err[0].startswith(f"mockgraph: cannot reach {url}: ")
 
 
+@pytest.mark.full_suite
 def test_the_server_comes_from_mockgraph_url(
     admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
 ) -> None:
