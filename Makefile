@@ -83,9 +83,10 @@ test:  ## the full suite CI runs: lint, types, every test (across cores), timed 
 	@.ci/stage $(STAGES) pytest $(MAKE) --no-print-directory unit; rc=$$?; \
 		.ci/stage $(STAGES) --report; exit $$rc
 
-# The edit-test loop: no end-to-end clients, container, packaging or benchmark smoke run.
+# The edit-test loop: no end-to-end clients, container, packaging or benchmark smoke run, and
+# no test that starts a process of its own or regenerates a whole document (marked full_suite).
 test-fast: $(TEST_STAMP)  ## unit and in-process tests only, across cores: the edit-test loop
-	$(BIN)/pytest $(XDIST) --ignore=tests/e2e --ignore=tests/test_container.py \
+	$(BIN)/pytest $(XDIST) -m "not full_suite" --ignore=tests/e2e --ignore=tests/test_container.py \
 		--ignore=tests/test_benchmarks.py --ignore=tests/test_packaging.py \
 		--ignore=tests/test_python312.py
 

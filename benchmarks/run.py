@@ -16,7 +16,8 @@ import platform
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -43,41 +44,47 @@ DOC = ROOT / "docs" / "performance.md"
 CASES = ("presence", "scale", "startup", "memory", "fanout", "directory", "proxy", "scenario")
 # Cases run only when named: the soak takes minutes (docs/performance.md, "Soak").
 ON_REQUEST = ("soak",)
+# The report's figures key for each group's seconds, and the bound of a full run (issue 23).
+RUN_TIME = "run time (s)"
+FULL_RUN_SECONDS = 600
 
 
 def run(bench: Bench, peers: bool, cases: Sequence[str] = CASES) -> Report:
     """The cases named in `cases` (every one by default), then the targets they meet."""
     many = 200 if bench.quick else 100_000
-    if "presence" in cases:
-        get_path, sample = run_presence(bench)
-        run_peers(bench, get_path, sample, peers)
-    if "scale" in cases:
-        run_scale(bench, many)
-    if "startup" in cases:
-        run_startup(bench)
-    if "memory" in cases:
-        run_memory(bench, many)
-    if "fanout" in cases:
-        run_fanout(bench)
-    if "directory" in cases:
-        run_directory(bench)
-    if "proxy" in cases:
-        run_proxy(bench, with_case_1="presence" in cases)
-    if "soak" in cases:
-        run_soak(bench)
-    if "scenario" in cases:
-        run_scenario(bench)
+    groups: dict[str, Callable[[], object]] = {
+        "presence": lambda: run_peers(bench, *run_presence(bench), peers),
+        "scale": lambda: run_scale(bench, many),
+        "startup": lambda: run_startup(bench),
+        "memory": lambda: run_memory(bench, many),
+        "fanout": lambda: run_fanout(bench),
+        "directory": lambda: run_directory(bench),
+        "proxy": lambda: run_proxy(bench, with_case_1="presence" in cases),
+        "soak": lambda: run_soak(bench),
+        "scenario": lambda: run_scenario(bench),
+    }
+    # How long each group took, and the whole run: make bench is to finish within 10 minutes.
+    durations = bench.report.figures.setdefault(RUN_TIME, {})
+    started = time.monotonic()
+    for name, group in groups.items():
+        if name in cases:
+            began = time.monotonic()
+            group()
+            durations[name] = round(time.monotonic() - began, 1)
+            print(f"  ({name}: {durations[name]:.0f} s)", flush=True)
+    durations["total"] = round(time.monotonic() - started, 1)
     bench.report.machine = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
     }
-    evaluate(bench.report)
+    evaluate(bench.report, every_case=set(CASES) <= set(cases) and not bench.quick)
     return bench.report
 
 
-def evaluate(report: Report) -> None:
-    """The ratios to the baselines, then every target, in the table's order."""
+def evaluate(report: Report, *, every_case: bool = False) -> None:
+    """The ratios to the baselines, then every target, in the table's order; with
+    `every_case` (a full run), the run's own time too."""
     peer_ratios(report)
     startup_ratios(report)
     evaluate_proxy(report)
@@ -91,6 +98,15 @@ def evaluate(report: Report) -> None:
     evaluate_scenario(report)
     errors = sum(r.errors or 0 for r in report.rows if r.server == "mockgraph")
     report.target("no mockgraph request failed", errors == 0, f"{errors} non-2xx answers")
+    durations = report.figures.get(RUN_TIME, {})
+    if every_case and "total" in durations:
+        slowest = sorted(((s, n) for n, s in durations.items() if n != "total"), reverse=True)
+        report.target(
+            "the whole run (make bench) within 10 minutes",
+            durations["total"] <= FULL_RUN_SECONDS,
+            f"{durations['total'] / 60:.1f} min; longest: "
+            + ", ".join(f"{name} {seconds:.0f} s" for seconds, name in slowest[:3]),
+        )
 
 
 def update_doc(table: str, chart: Path | None = None) -> None:

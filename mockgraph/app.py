@@ -226,21 +226,21 @@ class MockGraphApp(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Graph's calls are the hot path: no step here costs them a frame they do not need.
         if scope["type"] == "http":
-            if LOGGED not in scope and request_log.isEnabledFor(logging.INFO):
-                # The request log wraps the whole call, and comes back here to make it.
+            graph = scope["path"].startswith(GRAPH_PREFIXES)
+            # The request log wraps any other call, and comes back here to make it; a Graph
+            # call's line is written from its journal entry (RequestLog.on_entry).
+            if not graph and LOGGED not in scope and request_log.isEnabledFor(logging.INFO):
                 await self.request_log.serve(self, scope, receive, send)
                 return
             if self.cors_origins:
                 origin = allowed_origin(scope, self.cors_origins)
                 # CORS is for Graph's and Entra's routes; the control plane is same-origin.
-                if origin is not None and (
-                    scope["path"].startswith(GRAPH_PREFIXES) or is_identity_path(scope["path"])
-                ):
+                if origin is not None and (graph or is_identity_path(scope["path"])):
                     if scope["method"] == "OPTIONS":
                         await preflight(scope, send, origin)
                         return
                     send = with_cors(send, origin)
-            if scope["path"].startswith(GRAPH_PREFIXES):
+            if graph:
                 await self.graph(scope, receive, send)
                 return
             # Azure Resource Manager's hosts, through the proxy: ARM alone answers there.

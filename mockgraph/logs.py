@@ -3,6 +3,7 @@ per line (MOCKGRAPH_LOG_FORMAT=json), for mockgraph's lines and uvicorn's alike.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import logging.config
@@ -57,16 +58,31 @@ class JsonFormatter(logging.Formatter):
                 line.update({k: v for k, v in fields.items() if v is not None})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _JSON.encode(line)
+
+
+# json.dumps(line, ensure_ascii=False, default=str), without building an encoder per line.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def _json_fields(created: float, level: str, logger: str, message: str) -> dict[str, Any]:
-    return {
-        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
-        "level": level.lower(),
-        "logger": logger,
-        "message": message,
-    }
+    stamp = _iso_time(created)
+    return {"time": stamp, "level": level.lower(), "logger": logger, "message": message}
+
+
+def _iso_time(created: float) -> str:
+    """`datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")`, with the
+    date and second formatted once per second: a busy server logs thousands of lines in one."""
+    second = int(created)
+    micros = round((created - second) * 1_000_000)
+    if micros >= 1_000_000:
+        second, micros = second + 1, micros - 1_000_000
+    return f"{_iso_second(second)}.{micros // 1000:03d}+00:00"
+
+
+@functools.lru_cache(maxsize=4)
+def _iso_second(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).isoformat(timespec="seconds").removesuffix("+00:00")
 
 
 # A line as the request log's writer takes it: (level, message, fields) -> the whole line.
@@ -81,7 +97,7 @@ def line_format(settings: Settings, logger: str) -> LineFormat:
         def json_format(level: int, message: str, fields: dict[str, Any]) -> str:
             line = _json_fields(time.time(), logging.getLevelName(level), logger, message)
             line.update({k: v for k, v in fields.items() if v is not None})
-            return json.dumps(line, ensure_ascii=False, default=str) + "\n"
+            return _JSON.encode(line) + "\n"
 
         return json_format
     colours = sys.stderr.isatty()
@@ -98,6 +114,14 @@ def line_format(settings: Settings, logger: str) -> LineFormat:
         return f"{prefixes[level]}{message}\n"
 
     return text_format
+
+
+def plain_prefix(settings: Settings) -> str | None:
+    """The prefix of an info line (uvicorn's `INFO:     `) when lines are plain text, neither
+    JSON nor coloured: the request log then writes its commonest lines without `fields`."""
+    if settings.log_format == "json" or sys.stderr.isatty():
+        return None
+    return line_format(settings, "mockgraph.requests")(logging.INFO, "", {})[:-1]
 
 
 def dropped_note(format: LineFormat) -> Callable[[int], str]:

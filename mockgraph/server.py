@@ -19,7 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from mockgraph.heads import bounded_head
-from mockgraph.logs import dropped_note, line_format, logging_config
+from mockgraph.logs import dropped_note, line_format, logging_config, plain_prefix
 from mockgraph.logwriter import LineWriter
 from mockgraph.settings import Settings
 
@@ -282,7 +282,7 @@ def _request_writer(app: FastAPI, settings: Settings) -> LineWriter | None:
     from mockgraph.app import MockGraphApp
 
     if isinstance(app, MockGraphApp):
-        app.request_log.write_to(writer, line)
+        app.request_log.write_to(writer, line, plain_prefix(settings))
     return writer
 
 

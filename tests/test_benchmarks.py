@@ -42,6 +42,48 @@ def test_quick_benchmark_run_writes_the_table(tmp_path: Path) -> None:
         row["errors"] in (None, 0) for row in report["rows"] if row["server"] == "mockgraph"
     ), report["rows"]
     assert "| target | met | figure |" in (tmp_path / "latest.md").read_text()
+    # Each group's time, for make bench's 10 minutes (the target itself is a full run's).
+    took = report["figures"]["run time (s)"]
+    assert set(took) == {
+        "presence",
+        "scale",
+        "startup",
+        "memory",
+        "fanout",
+        "directory",
+        "proxy",
+        "scenario",
+        "total",
+    }
+    # Each figure is rounded to a tenth of a second.
+    assert took["total"] + 1 >= sum(v for k, v in took.items() if k != "total")
+    # Case 1 at the defaults and quiet, loaded in turns: one row each.
+    servers = [row["server"] for row in report["rows"] if row["case"].startswith("1. ")]
+    assert servers[:2] == ["mockgraph", "mockgraph (quiet: --log-level warning)"]
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_quick_soak_signs_in_by_every_flow_without_an_error(tmp_path: Path) -> None:
+    run = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--case", "soak"]
+    result = subprocess.run(
+        [*run, "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "latest.json").read_text())
+    (soak,) = [row for row in report["rows"] if row["case"].startswith("14. soak")]
+    assert soak["requests"] >= 2_000
+    assert soak["errors"] == 0, result.stdout
+    # A round of 28 calls holds 6 token answers (client credentials, password and its
+    # refresh, code and its refresh, device code): every flow signed in, every time.
+    rounds = soak["requests"] // 28
+    assert int(soak["note"].split(" sign-ins")[0].replace(",", "")) >= 6 * (rounds - 8)
+    assert "MiB per 10,000 calls" in soak["note"]
 
 
 def test_the_chart_draws_each_loaded_row(tmp_path: Path) -> None:

@@ -51,6 +51,7 @@ def presence_of(url: str, token: str, user_id: str) -> tuple[str, str]:
 # --- persistence and shutdown --------------------------------------------------------------
 
 
+@pytest.mark.full_suite
 def test_state_file_survives_a_restart(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     first = Served(tmp_path, "--state-file", str(state)).start()
@@ -67,6 +68,7 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         assert second.stop() == 0
 
 
+@pytest.mark.full_suite
 @pytest.mark.parametrize(
     "content",
     [
@@ -128,6 +130,7 @@ def _writer(
         round_ += 1
 
 
+@pytest.mark.full_suite
 def test_sigterm_mid_load_saves_everything_acknowledged(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     server = Served(tmp_path, "--state-file", str(state), "--state-save-interval", "0").start()
@@ -155,6 +158,7 @@ def test_sigterm_mid_load_saves_everything_acknowledged(tmp_path: Path) -> None:
         assert again.stop() == 0
 
 
+@pytest.mark.full_suite
 def test_sigkill_leaves_the_last_complete_snapshot(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     server = Served(tmp_path, "--state-file", str(state), "--state-save-interval", "0.2").start()
@@ -180,6 +184,7 @@ def test_sigkill_leaves_the_last_complete_snapshot(tmp_path: Path) -> None:
         assert again.stop() == 0
 
 
+@pytest.mark.full_suite
 def test_sigterm_finishes_in_flight_requests_and_exits_0(tmp_path: Path) -> None:
     server = Served(tmp_path).start()
     token = server.token(userId=ADELE, scopes=["Presence.Read"])
@@ -208,6 +213,7 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(tmp_path: Path) -> None
     assert time.monotonic() - started < 12
 
 
+@pytest.mark.full_suite
 def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
     server = Served(tmp_path, "--log-level", "debug").start()
     secrets_used = ["presence-sync-secret", "Adele-Pa55!"]
@@ -246,6 +252,7 @@ def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
 # --- limits ------------------------------------------------------------------------------
 
 
+@pytest.mark.full_suite
 def test_idle_and_slow_connections_do_not_stop_the_server(tmp_path: Path) -> None:
     server = Served(tmp_path).start()
     sockets: list[socket.socket] = []
@@ -304,6 +311,7 @@ def test_default_bind_is_loopback() -> None:
     assert Settings().host == "127.0.0.1"
 
 
+@pytest.mark.full_suite
 def test_sigterm_waits_for_pending_webhook_deliveries(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 

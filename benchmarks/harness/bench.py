@@ -46,6 +46,40 @@ class Bench:
         """Load `url` and add its row; `spread` notes each run's req/s and their spread."""
         idle = server.rss()
         load, runs = self.load(url, warmup, **options)
+        return self.add_row(case, server, load, runs, idle, note, warmup=warmup, spread=spread)
+
+    def measure_alternating(
+        self, case: str, targets: list[tuple[Server, str, str, dict[str, Any]]]
+    ) -> list[Row]:
+        """Load several servers in turns (A, B, then B, A, ...), one run each per round, so
+        that a shared machine's load falls on every one alike: a ratio between them holds
+        even when the absolute figures drift. `targets`: (server, url, note, wrk options)."""
+        idle = [server.rss() for server, _, _, _ in targets]
+        if not self.quick:
+            for _, url, _, options in targets:
+                wrk(url, 2, **options)
+        runs: list[list[Load]] = [[] for _ in targets]
+        for index in range(self.runs):
+            order = list(enumerate(targets))
+            for which, (_, url, _, options) in order if index % 2 == 0 else order[::-1]:
+                runs[which].append(wrk(url, self.seconds, **options))
+        return [
+            self.add_row(case, server, median_load(each), each, before, note, spread=True)
+            for (server, _, note, _), each, before in zip(targets, runs, idle, strict=True)
+        ]
+
+    def add_row(
+        self,
+        case: str,
+        server: Server,
+        load: Load,
+        runs: list[Load],
+        idle: float,
+        note: str = "",
+        *,
+        warmup: float = 2,
+        spread: bool = False,
+    ) -> Row:
         if spread and len(runs) > 1:
             each = sorted(r.rps for r in runs)
             spread_note = (

@@ -19,7 +19,9 @@ class Expiring(Protocol):
 
 G = TypeVar("G", bound=Expiring)
 # Below this many entries nothing is scanned; past it, a scan at each doubling (amortised
-# O(1)), or as soon as the oldest entry has expired.
+# O(1)), or as soon as the oldest entry has expired. At the cap, the oldest go one by one and a
+# scan comes once every half a cap's additions, so that a sign-in at the cap costs what one
+# below it does (docs/performance.md, "Soak").
 FIRST_SCAN = 1024
 
 
@@ -31,21 +33,27 @@ class Pruner:
         self.store = store
         self.cap = cap
         self._scan_at = FIRST_SCAN
+        self._unscanned = 0  # entries dropped at the cap since the last scan
 
     def make_room(self, entries: dict[str, G]) -> None:
         """Call before adding one entry."""
         if len(entries) < FIRST_SCAN and len(entries) < self.cap:
             return
         expired = _expired_by(self.store)
-        if len(entries) < min(self._scan_at, self.cap) and not expired(
-            next(iter(entries.values()))
-        ):
+        oldest = next(iter(entries.values()))
+        if len(entries) < min(self._scan_at, self.cap) and not expired(oldest):
+            return
+        if len(entries) >= self.cap and self._unscanned < self.cap // 2 and not expired(oldest):
+            while len(entries) >= self.cap:
+                del entries[next(iter(entries))]
+                self._unscanned += 1
             return
         for key in [k for k, grant in entries.items() if expired(grant)]:
             del entries[key]
         while len(entries) >= self.cap:
             del entries[next(iter(entries))]
         self._scan_at = max(FIRST_SCAN, 2 * len(entries))
+        self._unscanned = 0
 
 
 def _expired_by(store: Store) -> Callable[[Expiring], bool]:

@@ -12,12 +12,12 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from mockgraph.auth.tokens import HINT_HEADER
+from mockgraph.batch import in_batch
 from mockgraph.http import Message, Receive, Scope, Send
 from mockgraph.identity.routes import is_identity_path
 from mockgraph.logs import LineFormat, caller, describe
@@ -36,29 +36,23 @@ CONTROL_PLANE = "/_mockgraph"
 MAX_CALLERS = 4096
 # An error body or an Entra form larger than this is not read for the log.
 MAX_CAPTURE = 64 * 1024
-HINT = HINT_HEADER.encode()
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 @dataclass(slots=True)
 class _Call:
-    """One request as the log sees it, gathered while it runs."""
+    """One call outside Graph as the log sees it, gathered while it runs."""
 
     started: float
     status: int = 0
     error_body: bytes = b""
-    # mockgraph's x-mockgraph-hint on an error (auth/tokens.py), for the line.
-    hint: str = ""
     form: bytes = b""
-    entries: list[Entry] = field(default_factory=list)
-
-
-_current: ContextVar[_Call | None] = ContextVar("mockgraph_request_log", default=None)
 
 
 class RequestLog:
-    """Wraps the app's ASGI entry point; a journal listener hands it each Graph call's caller.
+    """Writes a line per call: a Graph call's from its journal entry (`on_entry`, a journal
+    listener), any other call's by wrapping the app's ASGI entry point (`serve`).
 
     Args:
         fixtures: for app names (and Entra callers).
@@ -71,12 +65,17 @@ class RequestLog:
         # Set by the server (`write_to`): lines go to a LineWriter, not through logging.
         self._writer: LineWriter | None = None
         self._format: LineFormat | None = None
+        self._plain: str | None = None
         self._callers: dict[tuple[str | None, ...], tuple[dict[str, Any], str]] = {}
 
-    def write_to(self, writer: LineWriter, format: LineFormat) -> None:
+    def write_to(
+        self, writer: LineWriter, format: LineFormat, plain_prefix: str | None = None
+    ) -> None:
         """Write lines with `writer`, built by `format`, bypassing logging's per-record cost.
-        The `mockgraph.requests` logger's level still decides which lines are written."""
-        self._writer, self._format = writer, format
+        The `mockgraph.requests` logger's level still decides which lines are written.
+        `plain_prefix` (logs.plain_prefix) is the info prefix when `format` writes plain text:
+        a Graph call's line without an error is then written without building its fields."""
+        self._writer, self._format, self._plain = writer, format, plain_prefix
 
     @functools.cached_property
     def _users_by_upn(self) -> dict[str, SeedUser]:
@@ -85,46 +84,56 @@ class RequestLog:
         return {u.user_principal_name.lower(): u for u in self.fixtures.users}
 
     def on_entry(self, entry: Entry) -> None:
-        """Journal listener: keep the entry for the line of the call that made it."""
-        call = _current.get()
-        if call is not None:
-            call.entries.append(entry)
+        """Journal listener: the line of a Graph call, written as the gateway journals it.
+
+        The entry holds all a line needs (status, latency, caller, the error's body), so a
+        Graph call, the hot path, goes through no wrapper of the log's. A $batch's own
+        requests are journaled while it runs, before it: their lines come first, and carry
+        no latency of their own."""
+        if not log.isEnabledFor(logging.INFO):
+            return
+        who, named = self._caller(entry)
+        latency = None if in_batch.get() else round(entry.latency_ms, 1)
+        if self._plain is not None and self._writer is not None and entry.status < 400:
+            # The commonest line, as describe() and the text format write it, built directly.
+            took = "" if latency is None else f" {latency} ms"
+            line = f"{entry.method} {entry.path} {entry.status}{took}  {named}".rstrip()
+            self._writer.write(f"{self._plain}{line}\n")
+            return
+        fields = {
+            "kind": "graph",
+            "method": entry.method,
+            "path": entry.path,
+            "latencyMs": latency,
+            "status": entry.status,
+            **who,
+        }
+        if entry.status >= 400 and latency is not None and entry.response:
+            fields.update(_graph_error(_error_json(entry.response)))
+        if entry.headers and HINT_HEADER in entry.headers:
+            # mockgraph's own hint on a refusal (auth/tokens.py), for the person reading the log.
+            fields["hint"] = entry.headers[HINT_HEADER]
+        self._write(fields, logging.INFO, named)
 
     async def serve(self, app: App, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run `app` for one request, then log it. Callers skip this when info is off
-        (`log.isEnabledFor(logging.INFO)`) or the scope is marked LOGGED: `app` may be the
-        caller itself, coming back to make the call."""
+        """Run `app` for one call outside Graph (Entra, the control plane), then log it.
+        Callers skip this when info is off (`log.isEnabledFor(logging.INFO)`) or the scope is
+        marked LOGGED: `app` may be the caller itself, coming back to make the call."""
         scope[LOGGED] = True
         call = _Call(time.perf_counter())
-        token = _current.set(call)
         try:
             await app(scope, _capturing_receive(call, receive, scope), _capturing_send(call, send))
         finally:
-            _current.reset(token)
             self._log(scope, call)
 
     def _log(self, scope: Scope, call: _Call) -> None:
         path: str = scope["path"]
         latency = round((time.perf_counter() - call.started) * 1000, 1)
         base = {"method": scope["method"], "path": path, "latencyMs": latency}
-        if path.startswith(GRAPH_PREFIXES):
-            # A $batch's own requests come first, then the batch itself.
-            for index, entry in enumerate(call.entries):
-                outer = index == len(call.entries) - 1
-                who, named = self._caller(entry)
-                fields = {"kind": "graph", **base, "status": entry.status, **who}
-                if outer:
-                    if call.status >= 400:
-                        fields.update(_graph_error(call))
-                        if call.hint:
-                            fields["hint"] = call.hint
-                else:
-                    fields.update(method=entry.method, path=entry.path, latencyMs=None)
-                self._write(fields, logging.INFO, named)
-        elif path.startswith(CONTROL_PLANE):
+        if path.startswith(CONTROL_PLANE):
             level = logging.DEBUG if scope["method"] in ("GET", "HEAD") else logging.INFO
-            fields = {"kind": "control", **base, "status": call.status, **_graph_error(call)}
-            self._write(fields, level)
+            error = _graph_error(_error_json(call.error_body, call.status))
+            self._write({"kind": "control", **base, "status": call.status, **error}, level)
         elif is_identity_path(path):
             fields = {
                 "kind": "entra",
@@ -133,7 +142,7 @@ class RequestLog:
                 **self._entra_caller(call, scope["query_string"]),
             }
             self._write({**fields, **_entra_error(call)}, logging.INFO)
-        else:
+        elif not path.startswith(GRAPH_PREFIXES):
             self._write({"kind": "other", **base, "status": call.status}, logging.DEBUG)
 
     def _write(self, fields: dict[str, Any], level: int, who: str | None = None) -> None:
@@ -209,10 +218,6 @@ def _capturing_send(call: _Call, send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             call.status = message["status"]
-            if call.status >= 400:
-                for name, value in message.get("headers", ()):
-                    if name == HINT:
-                        call.hint = value.decode("latin-1")
         elif call.status >= 400 and len(call.error_body) < MAX_CAPTURE:
             call.error_body += message.get("body", b"")
         await send(message)
@@ -220,27 +225,27 @@ def _capturing_send(call: _Call, send: Send) -> Send:
     return wrapped
 
 
-def _error_json(call: _Call) -> dict[str, Any]:
-    if call.status < 400 or not call.error_body:
+def _error_json(body: bytes | None, status: int = 400) -> dict[str, Any]:
+    if status < 400 or not body:
         return {}
     try:
-        body = json.loads(call.error_body)
+        parsed = json.loads(body)
     except ValueError:
         return {}
-    return body if isinstance(body, dict) else {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
-def _graph_error(call: _Call) -> dict[str, Any]:
-    error = _error_json(call).get("error")
+def _graph_error(body: dict[str, Any]) -> dict[str, Any]:
+    error = body.get("error")
     if not isinstance(error, dict):
         return {}
     return {"errorCode": error.get("code"), "errorMessage": error.get("message")}
 
 
 def _entra_error(call: _Call) -> dict[str, Any]:
-    body = _error_json(call)
+    body = _error_json(call.error_body, call.status)
     if "error" not in body:
-        return _graph_error(call)
+        return _graph_error(body)
     lines = str(body.get("error_description", "")).splitlines()
     # Entra appends trace and correlation ids on later lines.
     return {"errorCode": body["error"], "errorMessage": lines[0] if lines else None}

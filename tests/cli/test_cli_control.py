@@ -166,6 +166,7 @@ def test_requests_by_upn_and_app_name(
     assert "is neither an object id nor the userPrincipalName" in err[0]
 
 
+@pytest.mark.full_suite
 def test_requests_follow_tails_the_journal(admin: MockGraphAdmin, server: ServerThread) -> None:
     httpx.get(f"{server.url}/v1.0/me/presence")
     follower = subprocess.Popen(
@@ -277,6 +278,7 @@ def test_an_unreachable_server_is_one_line_and_exit_1(
     assert err[0].startswith(f"mockgraph: cannot reach {url}: ")
 
 
+@pytest.mark.full_suite
 def test_the_server_comes_from_mockgraph_url(
     admin: MockGraphAdmin, server: ServerThread, capsys: pytest.CaptureFixture[str]
 ) -> None:

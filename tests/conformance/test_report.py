@@ -3,10 +3,13 @@ recorded in docs/fidelity.md."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conformance.cases import load
 from tests.conformance.report import DOC, render
 
 
+@pytest.mark.full_suite
 def test_docs_conformance_md_is_current() -> None:
     assert DOC.read_text(encoding="utf-8") == render(), (
         "docs/conformance.md is stale: run `python -m tests.conformance.report`"

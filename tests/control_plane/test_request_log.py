@@ -56,6 +56,7 @@ def make_calls(server: Served) -> list[str]:
     return [user, "not-the-secret", "Adele-Pa55!", signed_in.json()["access_token"]]
 
 
+@pytest.mark.full_suite
 def test_a_line_per_call_with_caller_status_and_error(tmp_path: Path) -> None:
     server = Served(tmp_path).start()
     secrets = make_calls(server)
@@ -91,6 +92,7 @@ def test_a_line_per_call_with_caller_status_and_error(tmp_path: Path) -> None:
         assert secret not in log
 
 
+@pytest.mark.full_suite
 def test_json_log_is_one_object_per_line(tmp_path: Path) -> None:
     server = Served(tmp_path, "--log-format", "json").start()
     secrets = make_calls(server)
@@ -128,6 +130,7 @@ def test_json_log_is_one_object_per_line(tmp_path: Path) -> None:
         assert secret not in log
 
 
+@pytest.mark.full_suite
 def test_a_batch_logs_each_request(tmp_path: Path) -> None:
     server = Served(tmp_path).start()
     token = server.token(appId=PRESENCE_WALL, roles=["Presence.Read.All"])
@@ -171,6 +174,7 @@ def many_users(tmp_path: Path, count: int) -> Path:
     return path
 
 
+@pytest.mark.full_suite
 def test_banner_names_what_the_server_was_started_with(tmp_path: Path) -> None:
     fixtures = many_users(tmp_path, 25)
     server = Served(tmp_path, "--fixtures", str(fixtures)).start()
@@ -202,6 +206,7 @@ def test_banner_names_what_the_server_was_started_with(tmp_path: Path) -> None:
         server.stop()
 
 
+@pytest.mark.full_suite
 @pytest.mark.parametrize(
     ("extra", "env"),
     [(["--quiet"], {}), ([], {"MOCKGRAPH_QUIET": "yes"})],
@@ -272,6 +277,7 @@ def test_sign_in_names_are_looked_up_on_first_use_not_at_start(
     assert (line["kind"], line["userId"], line["userName"]) == ("entra", ADELE, "Adele Vance")
 
 
+@pytest.mark.full_suite
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_no_line_is_lost_at_shutdown(tmp_path: Path, log_format: str) -> None:
     # The lines are written by a thread of their own, a turn of the event loop at a time;

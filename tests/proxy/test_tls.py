@@ -135,6 +135,7 @@ def python_version(version: str) -> str | None:
     return found[-1] if found else shutil.which(f"python{version}")
 
 
+@pytest.mark.full_suite
 @pytest.mark.parametrize("version", ["3.12", "3.13"])
 def test_strict_verification_accepts_the_chain(version: str) -> None:
     from mockgraph.app import create_app

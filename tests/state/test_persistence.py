@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.processes import Served, free_port
 
@@ -30,6 +31,7 @@ def _wait_for(check: object, timeout: float = 10) -> None:
     raise AssertionError("timed out")
 
 
+@pytest.mark.full_suite
 def test_a_failed_save_is_counted_logged_and_retried(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     server = Served(tmp_path, "--state-file", str(state), "--state-save-interval", "0.2").start()
@@ -51,6 +53,7 @@ def test_a_failed_save_is_counted_logged_and_retried(tmp_path: Path) -> None:
     assert "could not save the state to" in server.log.read_text()
 
 
+@pytest.mark.full_suite
 def test_a_second_server_on_the_same_state_file_refuses_to_start(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     first = Served(tmp_path, "--state-file", str(state), "--state-save-interval", "0.2").start()
@@ -74,6 +77,7 @@ def test_a_second_server_on_the_same_state_file_refuses_to_start(tmp_path: Path)
     assert state.is_file()
 
 
+@pytest.mark.full_suite
 def test_a_server_that_cannot_bind_its_port_writes_no_state_file(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     with socket.socket() as taken:
@@ -91,6 +95,7 @@ def test_a_server_that_cannot_bind_its_port_writes_no_state_file(tmp_path: Path)
     assert not state.exists()
 
 
+@pytest.mark.full_suite
 def test_subscriptions_and_refresh_tokens_survive_a_restart(tmp_path: Path, key_file: Path) -> None:
     from datetime import UTC, datetime, timedelta
 

@@ -71,6 +71,7 @@ TINY_FIXTURES = {
 }
 
 
+@pytest.mark.full_suite
 def test_plugin_gives_each_test_a_fresh_server_state(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_client=CONFTEST_FREE_SUITE)
     (pytester.path / "tiny.json").write_text(json.dumps(TINY_FIXTURES))
@@ -80,6 +81,7 @@ def test_plugin_gives_each_test_a_fresh_server_state(pytester: pytest.Pytester) 
     result.assert_outcomes(passed=5)
 
 
+@pytest.mark.full_suite
 def test_failing_assert_called_reads_well(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("""
 def test_forgot_to_call(mockgraph):
@@ -96,11 +98,13 @@ def test_forgot_to_call(mockgraph):
     )
 
 
+@pytest.mark.full_suite
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--markers")
     result.stdout.fnmatch_lines(["*@pytest.mark.mockgraph(fixtures=None)*"])
 
 
+@pytest.mark.full_suite
 def test_settings_fixture_can_be_overridden(pytester: pytest.Pytester) -> None:
     pytester.makeconftest("""
 import pytest

@@ -65,6 +65,7 @@ def test_no_calls(mockgraph):
 """
 
 
+@pytest.mark.full_suite
 def test_the_plugin_prints_each_tests_report(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_wall=SUITE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockgraph-report")
@@ -81,6 +82,7 @@ def test_the_plugin_prints_each_tests_report(pytester: pytest.Pytester) -> None:
     assert "test_no_calls" not in result.stdout.str()
 
 
+@pytest.mark.full_suite
 def test_the_environment_turns_it_on_and_nothing_prints_without(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
