@@ -66,7 +66,10 @@ make test will:
   run      ruff and mypy --strict, then pytest on $(WORKERS) workers (pytest-xdist)
   start    mockgraph servers on free loopback ports; with root, one on port 443 (MSAL's
            username/password flow); a Java client if a JDK is installed
-  install  the Node clients' npm packages into tests/e2e/node/node_modules, once (npm)
+  install  the Node clients' npm packages into tests/e2e/node/node_modules, and the CLI for
+           Microsoft 365 into tests/e2e/m365/, once (npm)
+  install  the Azure CLI into ~/.cache/mockgraph-tests/azure-cli-<version>, once (pip; minutes
+           when cold), and the documentation examples' venvs (only what each block declares)
   build    the Docker image (tests/test_container.py): where no engine runs it installs
            docker.io and debootstrap (apt-get, as root) and starts dockerd; the Debian base
            image is debootstrapped once and reused while its recipe is unchanged
