@@ -68,7 +68,9 @@ class Proxy:
         return int(self._server.sockets[0].getsockname()[1])
 
     def close(self) -> None:
-        if self._server is not None:
+        if self._server is not None and all(s.fileno() != -1 for s in self._server.sockets):
+            # A listening socket its owner already closed (ServerThread.stop after a slow
+            # shutdown) has nothing left to stop.
             self._server.close()
 
 
