@@ -28,6 +28,22 @@ def _duration(minutes: int) -> str:
     return f"PT{minutes}M"
 
 
+def _seconds(rng: random.Random, low: float, high: float) -> float:
+    """A time in minutes, uniform from `low` to `high`, on a whole second."""
+    return rng.randrange(round(low * 60), round(high * 60) + 1) / 60
+
+
+def _join(rng: random.Random) -> float:
+    """Minutes from a meeting's scheduled start to one person's join: from two early to five
+    late, most within the first minute (people do not all click Join on the same second)."""
+    return rng.triangular(-2.0, 5.0, 0.5)
+
+
+def _leave(rng: random.Random) -> float:
+    """Minutes from a meeting's scheduled end to one person's leaving: two either side."""
+    return rng.triangular(-2.0, 2.0, 0.0)
+
+
 def office_day(users: int, seed: int, start: datetime) -> Scenario:
     """A mixed team across three zones: meetings on the half hour, calls, lunch, focus
     blocks, breaks, evenings offline, a few out of office or appearing offline."""
@@ -53,12 +69,13 @@ def office_day(users: int, seed: int, start: datetime) -> Scenario:
 def _office_user(rng: random.Random, day: Day, user: int, local0: float) -> None:
     roll = rng.random()
     if roll < 0.04:
+        # Set before the holiday began: the state the day starts from, not a change during it.
         message = "On holiday until Monday"
-        day.add(local0, user, "setOutOfOffice", isOutOfOffice=True, message=message, label="ooo")
-        day.add(local0, user, "setStatusMessage", message=message, label="ooo")
+        day.add(0, user, "setOutOfOffice", isOutOfOffice=True, message=message, label="ooo")
+        day.add(0, user, "setStatusMessage", message=message, label="ooo")
         return
-    arrive = local0 + rng.randrange(0, 91, 5)
-    leave = local0 + rng.randrange(540, 631, 5)
+    arrive = local0 + _seconds(rng, 0, 90)
+    leave = local0 + _seconds(rng, 540, 630)
     place = "office" if rng.random() < 0.55 else "remote"
     day.add(arrive, user, "signIn", client="teams", label="signed in")
     day.add(arrive, user, "setWorkLocation", workLocationType=place, label=place)
@@ -75,8 +92,9 @@ def _office_user(rng: random.Random, day: Day, user: int, local0: float) -> None
     slot = local0 + 60  # 09:00 local, then every half hour
     while slot + 30 <= leave:
         if local0 + 240 <= slot < local0 + 300:
+            lunch = slot + rng.triangular(-5.0, 10.0, 0.0)
             day.add(
-                slot,
+                lunch,
                 user,
                 "setUserPreferredPresence",
                 availability="Away",
@@ -85,7 +103,7 @@ def _office_user(rng: random.Random, day: Day, user: int, local0: float) -> None
                 label="lunch",
             )
             day.add(
-                slot,
+                lunch,
                 user,
                 "setStatusMessage",
                 message="At lunch",
@@ -105,7 +123,7 @@ def _office_slot(rng: random.Random, day: Day, user: int, slot: float) -> int:
         return _meeting(rng, day, user, slot)
     if roll < 0.55:
         length = rng.randrange(5, 16)
-        start = slot + rng.randrange(0, 31 - length)  # over within the half hour
+        start = slot + _seconds(rng, 0, 30 - length)  # over within the half hour
         day.add(
             start,
             user,
@@ -118,8 +136,9 @@ def _office_slot(rng: random.Random, day: Day, user: int, slot: float) -> int:
         )
         day.add(start + length, user, "clearPresence", sessionId="teams-call", label="call ends")
     elif roll < 0.65:
+        focus = slot + _seconds(rng, 0, 2)
         day.add(
-            slot,
+            focus,
             user,
             "setUserPreferredPresence",
             availability="DoNotDisturb",
@@ -128,12 +147,17 @@ def _office_slot(rng: random.Random, day: Day, user: int, slot: float) -> int:
             label="focus",
         )
         day.add(
-            slot, user, "setStatusMessage", message="Focus time", expiresAfter="PT1H", label="focus"
+            focus,
+            user,
+            "setStatusMessage",
+            message="Focus time",
+            expiresAfter="PT1H",
+            label="focus",
         )
         return 60
     elif roll < 0.75:
         day.add(
-            slot + 15,
+            slot + _seconds(rng, 5, 25),
             user,
             "setUserPreferredPresence",
             availability="BeRightBack",
@@ -145,21 +169,26 @@ def _office_slot(rng: random.Random, day: Day, user: int, slot: float) -> int:
 
 
 def _meeting(rng: random.Random, day: Day, user: int, slot: float) -> int:
-    """A Teams meeting on the half hour, sometimes with a turn presenting."""
+    """A Teams meeting scheduled on the half hour, joined and left around its times, sometimes
+    with a turn presenting."""
     length = 60 if rng.random() < 0.3 else 30
+    join, leave = slot + _join(rng), slot + length + _leave(rng)
+    # One session a meeting: a person still in one meeting may join the next.
+    session = f"teams-meeting-{round(slot)}"
     day.add(
-        slot,
+        join,
         user,
         "setPresence",
-        sessionId="teams-meeting",
+        sessionId=session,
         availability="Busy",
         activity=CONFERENCE_CALL[1],
-        expirationDuration=_duration(length),
+        # Outlives the meeting: the leave clears it; the expiry stands for a client gone quiet.
+        expirationDuration=_duration(length + 10),
         label="meeting",
     )
     if rng.random() < 0.12:
         day.add(
-            slot + 5,
+            max(join, slot) + _seconds(rng, 1, 5),
             user,
             "setPresence",
             sessionId="teams-presenting",
@@ -168,6 +197,7 @@ def _meeting(rng: random.Random, day: Day, user: int, slot: float) -> int:
             expirationDuration="PT20M",
             label="presenting",
         )
+    day.add(leave, user, "clearPresence", sessionId=session, label="meeting ends")
     return length
 
 
@@ -176,12 +206,13 @@ def contact_centre(users: int, seed: int, start: datetime) -> Scenario:
     rng, day = random.Random(f"contact-centre:{seed}"), Day()
     for user in range(users):
         day.add(0, user, "signOut", client="teams", label="offline")
-        begin = (user % 3) * 240 + rng.randrange(0, 10)
+        # Agents log in over the ten minutes before a shift's first call, to the second.
+        begin = (user % 3) * 240 + _seconds(rng, 0, 10)
         end = begin + 480
         day.add(begin, user, "signIn", client="teams", label="shift starts")
-        minute = begin + rng.randrange(1, 5)
+        minute = begin + _seconds(rng, 1, 5)
         while minute + 10 < end:
-            talk = rng.randrange(2, 12)
+            talk = _seconds(rng, 2, 12)
             day.add(
                 minute,
                 user,
@@ -205,7 +236,7 @@ def contact_centre(users: int, seed: int, start: datetime) -> Scenario:
                 expirationDuration=_duration(wrap),
                 label="wrap-up",
             )
-            minute += talk + wrap + rng.randrange(0, 4)
+            minute += talk + wrap + _seconds(rng, 0, 4)
         day.add(end, user, "signOut", client="teams", label="shift ends")
     return Scenario(
         name="contact-centre",
@@ -270,12 +301,12 @@ def flaky_network(users: int, seed: int, start: datetime) -> Scenario:
     rng, day = random.Random(f"flaky-network:{seed}"), Day()
     for user in range(users):
         day.add(0, user, "signIn", client="teams", label="signed in")
-        minute = rng.randrange(1, 10) + 0.0
+        minute = _seconds(rng, 1, 10)
         while minute < 120:
             gone = rng.choice((0.25, 0.5, 1, 2, 5))
             day.add(minute, user, "signOut", client="teams", label="dropped")
             day.add(minute + gone, user, "signIn", client="teams", label="back")
-            minute += gone + rng.randrange(2, 15)
+            minute += gone + _seconds(rng, 2, 15)
     return Scenario(
         name="flaky-network",
         profile="flaky-network",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
+
 import pytest
 
 from mockgraph.scenarios.profiles import PROFILES
@@ -35,3 +38,13 @@ def test_users_the_fixtures_lack_are_drawn_from_the_seed(graph: Graph) -> None:
     graph.control.scenario("all-hands", users=10, seed=2, start=START)
     assert {u["userPrincipalName"] for u in graph.control.users()} == first
     assert len(first) == 10
+
+
+@pytest.mark.parametrize("profile", ["office-day", "contact-centre", "flaky-network"])
+def test_no_virtual_second_holds_a_burst_once_the_day_has_started(profile: str) -> None:
+    # People join a meeting over minutes, not on its scheduled second (docs/scenarios.md,
+    # "Profiles"); the start's own moment is the state the day starts from.
+    start = datetime.fromisoformat(START)
+    steps = PROFILES[profile](10_000, 1, start).steps
+    per_second = Counter(step.offset for step in steps if step.offset > 0)
+    assert max(per_second.values()) <= 100
