@@ -84,6 +84,15 @@ def test_quick_soak_signs_in_by_every_flow_without_an_error(tmp_path: Path) -> N
     rounds = soak["requests"] // 28
     assert int(soak["note"].split(" sign-ins")[0].replace(",", "")) >= 6 * (rounds - 8)
     assert "MiB per 10,000 calls" in soak["note"]
+    # The tenant's clock moved past a refresh token's 90 days, and every round's presence
+    # calls carried an access token minted after the advance.
+    assert int(soak["note"].split(" clock advances")[0].split("; ")[-1]) * 4 > 90
+    assert "; 0 expired-token 401s;" in soak["note"]
+    flat = report["figures"]["soak flatness"]
+    assert flat["clock_advances"] * 4 > 90
+    assert flat["expired_token_401s"] == 0
+    (verdict,) = [t for t in report["targets"] if t["target"].startswith("soak: RSS flat")]
+    assert verdict["detail"].startswith(("PASS", "FAIL"))
 
 
 def test_the_chart_draws_each_loaded_row(tmp_path: Path) -> None:
