@@ -125,6 +125,9 @@ def create_app(
         # only a tenant with subscriptions is scanned after its calls.
         answered=notifier.scan,
         watched=notifier.watched(),
+        # A running scenario's tenant is caught up to its clock's target before each call.
+        arriving=app.state.scenarios.catch_up,
+        playing=app.state.scenarios.playing,
     )
     routes = graph_routes(app.graph, runtime, notifier)
     app.arm = ResourceManagerRoutes(

@@ -77,10 +77,20 @@ TenantParam = Annotated[
 ]
 
 
-async def _tenant(runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
-    return runtime.store.tenant(
-        checked_guid(tenant, "tenant") if tenant else runtime.fixtures.tenant_id
+async def _tenant(request: Request, runtime: RuntimeDep, tenant: TenantParam = None) -> Tenant:
+    return _caught_up(
+        request,
+        runtime.store.tenant(
+            checked_guid(tenant, "tenant") if tenant else runtime.fixtures.tenant_id
+        ),
     )
+
+
+def _caught_up(request: Request, tenant: Tenant) -> Tenant:
+    """The tenant, brought to where its running scenario (if any) should be, as before a
+    Graph call on it (mockgraph/scenarios/control.py, `catch_up`)."""
+    request.app.state.scenarios.catch_up(tenant)
+    return tenant
 
 
 TenantDep = Annotated[Tenant, Depends(_tenant)]
@@ -121,7 +131,7 @@ async def ca_certificate(runtime: RuntimeDep) -> PlainTextResponse:
     response_model_exclude_none=True,
     dependencies=TEXT_BODY,
 )
-async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenResponse:
+async def mint_token(request: TokenRequest, http: Request, runtime: RuntimeDep) -> TokenResponse:
     """Mint a bearer token signed by this server: delegated (`userId`, `scopes`) or
     application (`appId`, `roles`). A user may be named by object id or userPrincipalName,
     an app by app id or display name. Any known scopes or roles may be minted, whatever the
@@ -130,6 +140,7 @@ async def mint_token(request: TokenRequest, runtime: RuntimeDep) -> TokenRespons
     tenant = runtime.store.tenant(
         checked_guid(request.tenantId or runtime.fixtures.tenant_id, "tenantId")
     )
+    _caught_up(http, tenant)
     return tokens.mint_token(
         request,
         runtime.fixtures,

@@ -109,6 +109,10 @@ class UserState:
     rendered_self: bytes | None = None
     rendered_other: bytes | None = None
     id: str = field(init=False)  # the profile's, kept at hand: every read looks it up
+    # Where a write notes this user's id: while a subscription watches the user, its tenant's
+    # set of users written since the last scan for changes (notifications/service.py), so a
+    # scan looks at those, not at every watched user. None while nobody watches.
+    noted: set[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.id = self.profile.id
@@ -129,6 +133,8 @@ class UserState:
         """Settle a write at once, so sequence numbers follow the order of writes."""
         self.stable_until = 0.0
         self.current(now)
+        if self.noted is not None:
+            self.noted.add(self.id)
 
     def current(self, now: float) -> View:
         """The view at `now`, recomputed only when a write or the clock may have changed it."""
@@ -151,6 +157,8 @@ class UserState:
         self.rendered_self = self.rendered_other = None
         self.stable_until = self._next_change(now)
         self.computed_at = now
+        if self.noted is not None:
+            self.noted.add(self.id)
 
     def _expire(self, now: float) -> None:
         for session_id in [

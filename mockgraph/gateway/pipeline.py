@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable, Container
 from typing import cast
 
-from mockgraph.auth.permissions import Access, authorize
+from mockgraph.auth.permissions import authorize
 from mockgraph.auth.tokens import (
     BAD_AUDIENCE,
     EMPTY,
@@ -64,8 +64,10 @@ _JSON_EXTRA = [(b"odata-version", b"4.0"), (b"cache-control", b"no-cache")]
 class Gateway:
     """Request ids, token, tenant, throttling, faults, body, permission, dispatch, journal.
 
-    `answered` runs after each successful call that had a tenant, told whether the call may
-    have written (change notifications scan for presence that changed).
+    `answered` runs after each successful call whose tenant has subscriptions (change
+    notifications scan for presence that changed: a write, or the clock). `arriving` runs
+    before anything reads the tenant of a call whose tenant id is in `playing` (a running
+    scenario catches it up to its clock's target).
     """
 
     def __init__(
@@ -75,8 +77,10 @@ class Gateway:
         tokens: TokenAuthority,
         journal: Journal,
         settings: Settings,
-        answered: Callable[[Tenant, bool], None] | None = None,
+        answered: Callable[[Tenant], None] | None = None,
         watched: Container[str] = frozenset(),
+        arriving: Callable[[Tenant], None] | None = None,
+        playing: Container[str] = frozenset(),
     ) -> None:
         self.routes = routes
         self.store = store
@@ -85,6 +89,8 @@ class Gateway:
         self.settings = settings
         self.answered = answered
         self.watched = watched
+        self.arriving = arriving
+        self.playing = playing
         self.cloud = parse_cloud(settings.cloud)
         self._clouds: dict[bytes, Cloud] = {}
         self.max_url_bytes = settings.max_url_bytes
@@ -147,8 +153,7 @@ class Gateway:
             await respond(send, scope, status, body, content_type, extra)
             tenant = getattr(request, "tenant", None)
             if tenant is not None and tenant.id in self.watched and self.answered is not None:
-                access = request.operation.access
-                self.answered(tenant, access is not Access.READ and access is not Access.BULK_READ)
+                self.answered(tenant)
         self._record(request, status, answer, (time.perf_counter() - started) * 1000, error_headers)
 
     async def _handle(self, request: GraphRequest, receive: Receive) -> Reply:
@@ -205,6 +210,8 @@ class Gateway:
         tenant = store.known(principal.tenant_id)
         if tenant is not None:
             request.tenant = tenant
+            if tenant.id in self.playing and self.arriving is not None:
+                self.arriving(tenant)
         clock = tenant.clock if tenant is not None else store.clock
         now = request.now = clock.timestamp()
         check_lifetime(principal, now, clock)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import uuid
 from collections import deque
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,51 +29,127 @@ from mockgraph.state.store import Store, Tenant
 
 UNKNOWN = ("PresenceUnknown", "PresenceUnknown")
 _LEAD = rules.LIFECYCLE_LEAD.total_seconds()
+INF = float("inf")
 
 
 @dataclass(eq=False)
 class Watch:
-    """One tenant's subscriptions, indexed so that a scan looks only at what may have changed."""
+    """One tenant's subscriptions, indexed so that a scan looks only at what may have changed:
+    the watched users written since the last scan (each notes itself, UserState.noted) and
+    those whose presence the clock alone may have changed by now (an expiry, a fade)."""
 
     items: dict[str, Subscription] = field(default_factory=dict)
     # By (app, creating user): Graph allows one presence subscription for each.
     owners: dict[tuple[str, str], Subscription] = field(default_factory=dict)
     watchers: dict[str, list[Subscription]] = field(default_factory=dict)
-    # Each watched user's record and view at the last scan that looked at them.
-    marks: dict[str, tuple[UserState | None, View | None]] = field(default_factory=dict)
-    # The earliest moment a subscription owes a lifecycle event or ends.
-    due: float = float("inf")
-    # The earliest moment the clock alone changes a watched user, as the last full scan found
-    # it (a read since may have put it later: never earlier than the truth).
-    soonest: float = float("-inf")
+    # Each watched user's record, view and stable_until when a scan last looked at them, and
+    # a rank (the order users were first watched: the order a scan takes them in).
+    marks: dict[str, tuple[UserState | None, View | None, float, int]] = field(default_factory=dict)
+    ranks: Iterator[int] = field(default_factory=itertools.count)
+    # The watched users written since the last scan (each user's `noted` is this set).
+    written: set[str] = field(default_factory=set)
+    # (stable_until, user id) of each mark, the soonest first: when the clock alone may next
+    # change a watched user. An entry no longer in `marks` is stale and skipped.
+    timers: list[tuple[float, str]] = field(default_factory=list)
+    # Each subscription's next lifecycle moment (lifecycle_due_at), the soonest first; an
+    # entry that no longer matches its subscription is stale and skipped.
+    dues: list[tuple[float, str]] = field(default_factory=list)
+    # The user table's version and the clock at the last scan: another table (users added,
+    # removed or replaced) or a clock moved back means the next scan looks at everyone.
+    version: int = -1
+    scanned_at: float = float("inf")
+    # min(soonest(), due), cached: every call on the tenant asks, few change it (None: unknown).
+    cached_next: float | None = None
 
     def add(self, subscription: Subscription, users: dict[str, UserState]) -> None:
-        self.soonest = float("-inf")
         self.items[subscription.id] = subscription
         self.owners[subscription.app_id, subscription.creator_id] = subscription
         for user_id in subscription.user_ids:
             self.watchers.setdefault(user_id, []).append(subscription)
             if user_id not in self.marks:
-                found = users.get(user_id)
-                self.marks[user_id] = (found, found.view if found is not None else None)
-        self.reschedule()
+                self.mark(user_id, users.get(user_id))
+        self.reschedule(subscription)
+
+    def mark(self, user_id: str, user: UserState | None) -> None:
+        """Note what a scan saw of a watched user, and when the clock may next change it."""
+        until = user.stable_until if user is not None else INF
+        known = self.marks.get(user_id)
+        rank = known[3] if known is not None else next(self.ranks)
+        self.marks[user_id] = (user, user.view if user is not None else None, until, rank)
+        self.cached_next = None
+        if user is not None:
+            user.noted = self.written
+            if until != INF:
+                timers = self.timers
+                if len(timers) > 2 * len(self.marks) + 64:
+                    self.timers = timers = [(m[2], u) for u, m in self.marks.items() if m[2] < INF]
+                    heapq.heapify(timers)
+                heapq.heappush(timers, (until, user_id))
 
     def drop(self, sub_id: str) -> Subscription | None:
         subscription = self.items.pop(sub_id, None)
+        self.cached_next = None
         if subscription is not None:
             del self.owners[subscription.app_id, subscription.creator_id]
             for user_id in subscription.user_ids:
                 watchers = self.watchers[user_id]
                 watchers.remove(subscription)
                 if not watchers:
-                    del self.watchers[user_id], self.marks[user_id]
-            self.reschedule()
+                    del self.watchers[user_id]
+                    user = self.marks.pop(user_id)[0]
+                    if user is not None and user.noted is self.written:
+                        user.noted = None
         return subscription
 
-    def reschedule(self) -> None:
-        self.due = min(
-            (s.lifecycle_due_at(_LEAD) for s in self.items.values()), default=float("inf")
-        )
+    def soonest(self) -> float:
+        """When the clock alone may next change a watched user; inf when never."""
+        timers, marks = self.timers, self.marks
+        while timers:
+            until, user_id = timers[0]
+            mark = marks.get(user_id)
+            if mark is not None and mark[2] == until:
+                return until
+            heapq.heappop(timers)
+        return float("inf")
+
+    def due_users(self, now: float) -> list[str]:
+        """The watched users whose stable_until (as last seen) has come, taken off the heap."""
+        timers, marks, found = self.timers, self.marks, []
+        while timers and timers[0][0] <= now:
+            until, user_id = heapq.heappop(timers)
+            mark = marks.get(user_id)
+            if mark is not None and mark[2] == until:
+                found.append(user_id)
+        return found
+
+    def reschedule(self, subscription: Subscription) -> None:
+        """A subscription's lifecycle moment is new (made, renewed, reauthorized, notified)."""
+        self.cached_next = None
+        dues = self.dues
+        if len(dues) > 2 * len(self.items) + 64:
+            self.dues = dues = [(s.lifecycle_due_at(_LEAD), s.id) for s in self.items.values()]
+            heapq.heapify(dues)
+        heapq.heappush(dues, (subscription.lifecycle_due_at(_LEAD), subscription.id))
+
+    def next_look(self) -> float:
+        """When the clock alone next changes a watched user or owes a lifecycle event: the
+        soonest moment a scan with no write has anything to look at."""
+        cached = self.cached_next
+        if cached is None:
+            cached = self.cached_next = min(self.soonest(), self.due)
+        return cached
+
+    @property
+    def due(self) -> float:
+        """The earliest moment a subscription owes a lifecycle event or ends; inf when none."""
+        dues, items = self.dues, self.items
+        while dues:
+            at, sub_id = dues[0]
+            subscription = items.get(sub_id)
+            if subscription is not None and subscription.lifecycle_due_at(_LEAD) == at:
+                return at
+            heapq.heappop(dues)
+        return INF
 
 
 class Notifier:
@@ -179,14 +257,14 @@ class Notifier:
         """PATCH: a new expiry, by the same rules as a new subscription's."""
         subscription.expires_at = rules.expiry(text, now)
         subscription.lifecycle_sent = False
-        self._tenants[tenant.id].reschedule()
+        self._tenants[tenant.id].reschedule(subscription)
 
     def reauthorize(self, tenant: Tenant, subscription: Subscription, now: float) -> None:
         """POST …/reauthorize: the challenge is answered and may come again, one lead later at
         the soonest; the expiry stays (https://learn.microsoft.com/graph/change-notifications-lifecycle-events)."""
         subscription.reauthorized_at = now
         subscription.lifecycle_sent = False
-        self._tenants[tenant.id].reschedule()
+        self._tenants[tenant.id].reschedule(subscription)
 
     def remove(self, tenant: Tenant, sub_id: str) -> None:
         watch = self._tenants.get(tenant.id)
@@ -242,45 +320,56 @@ class Notifier:
         watch = self._tenants.get(tenant.id)
         if watch is None or not watch.items:
             return float("inf")
-        return min(watch.soonest, watch.due)
+        return watch.next_look()
 
-    def scan(self, tenant: Tenant, wrote: bool = True) -> None:
-        """Notify every subscription whose users' aggregated presence changed since last seen,
-        send lifecycle notifications that are due, and stop expired subscriptions.
+    def scan(self, tenant: Tenant) -> None:
+        """Notify every subscription whose users' aggregated presence changed since it last
+        heard, send lifecycle notifications that are due, and stop expired subscriptions.
 
-        `wrote` False: after a call that only read; then only the clock can have changed a
-        watched user, and nothing is looked at before the soonest moment it does.
+        Looks at the watched users written since the last scan and at those whose presence the
+        clock alone may have changed by now; at every watched user when the tenant's user
+        table changed or its clock went back. Nothing else can change a user's presence:
+        every write goes through UserState.changed, which notes the user.
         """
         watch = self._tenants.get(tenant.id)
         if watch is None or not watch.items or tenant.id in self._held:
             return
         now = tenant.clock.timestamp()
-        if not wrote and now < watch.soonest and now < watch.due:
+        users = tenant.users
+        everyone = users.version != watch.version or now < watch.scanned_at
+        watch.scanned_at = now
+        if not everyone and not watch.written and now < watch.next_look():
             return
         # Restored subscriptions have no ticker yet; it needs the running loop.
         self._ticker.start()
         if now >= watch.due:
             self._lifecycle(tenant, watch, now)
+        marks = watch.marks
+        if everyone:
+            looked: list[str] = list(marks)
+            watch.timers, watch.version, watch.cached_next = [], users.version, None
+        else:
+            found = {u for u in watch.written if u in marks}
+            found.update(watch.due_users(now))
+            looked = sorted(found, key=lambda u: marks[u][3])
+        watch.written.clear()
         changed: dict[str, tuple[Subscription, set[str]]] = {}
-        users = tenant.users
-        soonest = float("inf")
-        for user_id, (seen, view) in watch.marks.items():
+        for user_id in looked:
             user = users.get(user_id)
+            seen, view = marks[user_id][:2]
             if user is seen and (
                 user is None or (user.view is view and user.computed_at <= now < user.stable_until)
             ):
-                if user is not None and user.stable_until < soonest:
-                    soonest = user.stable_until
+                watch.mark(user_id, user)
                 continue
             state = UNKNOWN if user is None else _pair(user.current(now))
-            watch.marks[user_id] = (user, user.view if user is not None else None)
-            if user is not None and user.stable_until < soonest:
-                soonest = user.stable_until
+            watch.mark(user_id, user)
             for subscription in watch.watchers[user_id]:
                 if subscription.last_seen.get(user_id) != state:
                     subscription.last_seen[user_id] = state
                     changed.setdefault(subscription.id, (subscription, set()))[1].add(user_id)
-        watch.soonest = soonest
+        # Settled by this scan: what current() just computed noted its user again.
+        watch.written.clear()
         for subscription, user_ids in changed.values():
             ordered = [u for u in subscription.user_ids if u in user_ids]
             self.delivery.enqueue(
@@ -309,7 +398,7 @@ class Notifier:
                         _lifecycle_event(tenant, subscription),
                     )
                 )
-        watch.reschedule()
+                watch.reschedule(subscription)
 
     def _changes(
         self, tenant: Tenant, subscription: Subscription, user_ids: list[str], now: float

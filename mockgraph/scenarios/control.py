@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections import deque
@@ -14,12 +15,17 @@ from mockgraph.domain.times import format_offset_datetime
 from mockgraph.errors import BadRequest
 from mockgraph.scenarios.engine import BATCH, Run, Subscribers
 from mockgraph.scenarios.model import Scenario
-from mockgraph.state.store import Store
+from mockgraph.state.store import Store, Tenant
 
 log = logging.getLogger("mockgraph")
-# The ticker wakes often enough that the clock trails its target by under half a virtual
-# second (at 600x: every 0.83 ms), but no more often than every millisecond.
-LAG_GOAL = 0.5
+# The ticker wakes at each moment (a step's, or the clock's own change to what a subscription
+# watches), and at least this often (wall seconds): calls catch the tenant up themselves, so
+# the ticker is there for notifications between calls, and for what a call changed.
+IDLE = 0.05
+# A scenario this large is frozen out of the garbage collector's scans once loaded.
+FREEZE_AT = 10_000
+# The most steps one call's catch-up applies (a bound, far above a second's worth at 600x).
+CATCH_UP = 50_000
 
 
 class Scenarios:
@@ -28,6 +34,11 @@ class Scenarios:
     At speed 1 the tenant's clock runs on its own (wall time) and the ticker applies each step
     as the clock passes it; at any other speed the clock is frozen and the ticker moves it,
     `speed` virtual seconds per real second, applying each step at its own moment.
+
+    Every Graph call on the scenario's tenant first catches it up (`catch_up`): the steps due
+    by the clock's target are applied and the clock is set to it, so no caller ever sees the
+    clock or the presence behind where the scenario should be, however busy the server is.
+    The ticker does the same between calls, so notifications go out on time.
     """
 
     def __init__(
@@ -44,7 +55,15 @@ class Scenarios:
         self.follow = False  # speed 1 on a running clock: wall time
         self._anchor = (0.0, 0.0)  # (wall, virtual) when last started or resumed
         self._task: asyncio.Task[None] | None = None
+        # The ids of the tenants a running scenario plays on (one or none): the gateway
+        # catches a tenant up before each call on it when its id is in here (a live view).
+        self.playing: set[str] = set()
+        # After each catch-up or tick: how far the clock was still behind its target
+        # (virtual seconds; 0 unless a bound cut it short), and the largest since the start.
         self.lags: deque[float] = deque(maxlen=2000)
+        self.lag_max = 0.0
+        # After each tick that applied a moment: how late the oldest one was (virtual s).
+        self.delays: deque[float] = deque(maxlen=2000)
         # A start waiting for the server's loop (mockgraph serve --scenario).
         self.pending: Callable[[], None] | None = None
 
@@ -58,17 +77,25 @@ class Scenarios:
             raise BadRequest("The scenario has no start; give one (an ISO date-time).")
         self.stop()
         self.run = Run(scenario, start.timestamp(), self.store, tenant_id, self.subscribers)
-        self.speed, self.lags = speed, deque(maxlen=2000)
-        self.state = "paused"
+        if len(scenario.steps) >= FREEZE_AT:
+            # Its steps and its cast live as long as the run and form no cycles: moved out of
+            # the collector's way (they are still freed when dropped), or each full collection
+            # would walk them all: a third of a second at 10,000 users, the clock stalled.
+            gc.freeze()
+        self.speed, self.lag_max = speed, 0.0
+        self.lags, self.delays = deque(maxlen=2000), deque(maxlen=2000)
+        self._set_state("paused")
         if not paused:
             self.resume()
 
     def pause(self) -> None:
         run = self._running_or_paused()
         if self.state == "running":
-            self._catch_up()
+            self.catch_up(run.tenant)
+            if self.state != "running":
+                return  # a step failed: the scenario stopped
             run.tenant.clock.freeze()
-            self.state = "paused"
+            self._set_state("paused")
 
     def resume(self) -> None:
         run = self._running_or_paused()
@@ -82,7 +109,7 @@ class Scenarios:
         if self.follow:
             clock.resume()
         self._anchor = (self.wall(), clock.timestamp())
-        self.state = "running"
+        self._set_state("running")
         self._wake()
 
     def stop(self) -> None:
@@ -92,7 +119,7 @@ class Scenarios:
         if self.run is not None:
             self.run.release()
         if self.run is not None and self.state in ("running", "paused", "finished"):
-            self.state = "stopped"
+            self._set_state("stopped")
 
     def seek(self, to: datetime) -> None:
         """Move the scenario to `to`: forward plays every step on the way (notifications
@@ -110,9 +137,15 @@ class Scenarios:
         if target < run.tenant.clock.timestamp():
             run.rewind()
         run.play_to(target)
-        self.state = "paused"
+        self._set_state("paused")
         if was == "running":
             self.resume()
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.playing.clear()
+        if state == "running" and self.run is not None:
+            self.playing.add(self.run.tenant_id)
 
     def _running_or_paused(self) -> Run:
         if self.run is None or self.state not in ("running", "paused", "finished"):
@@ -134,27 +167,40 @@ class Scenarios:
         run = self.run
         if run is None or self.state != "running":
             return True
+        return self._advance(run, BATCH, reader=False)
+
+    def catch_up(self, tenant: Tenant) -> None:
+        """Before a call reads `tenant`: every step due by the clock's target applied (their
+        notifications queued), and the clock at the target."""
+        run = self.run
+        if run is not None and self.state == "running" and tenant.id == run.tenant_id:
+            try:
+                self._advance(run, CATCH_UP, reader=True)
+            except Exception:
+                log.exception("the scenario's step failed; the scenario is stopped")
+                self.stop()
+
+    def _advance(self, run: Run, limit: int, *, reader: bool) -> bool:
+        """Play to the target, at most `limit` steps. For a `reader` (a call about to read the
+        tenant), note how far the clock is still behind the target: the lag a caller sees.
+        The ticker's own turns stop short of it on purpose (BATCH), and a call after them
+        catches up, so theirs is no lag anyone sees; how late steps were is noted for both."""
         target = self.target()
         clock = run.tenant.clock
         # The clock runs on its own at speed 1: steps are applied at their moments, late by
-        # a tick.
-        done = run.play_to(target, BATCH, move_clock=not self.follow)
-        if not self.follow:
-            self._lag(run)
+        # a tick or a call.
+        done = run.play_to(target, limit, move_clock=not self.follow)
+        if reader and not self.follow:
+            lag = max(0.0, target - clock.timestamp())
+            self.lags.append(lag)
+            if lag > self.lag_max:
+                self.lag_max = lag
+        if run.completed and not self.follow:
+            self.delays.append(max(0.0, self.target() - run.completed[0]))
         if done and run.finished and target >= run.end:
             clock.freeze()
-            self.state = "finished"
+            self._set_state("finished")
         return done
-
-    def _lag(self, run: Run) -> None:
-        """How late the oldest moment this tick completed was, in virtual seconds, once it
-        was complete: the target then, less the moment's time."""
-        if run.completed:
-            self.lags.append(max(0.0, self.target() - run.completed[0]))
-
-    def _catch_up(self) -> None:
-        if self.run is not None and self.state == "running":
-            self.tick()
 
     def _wake(self) -> None:
         try:
@@ -165,7 +211,6 @@ class Scenarios:
             self._task = loop.create_task(self._play(), name="mockgraph-scenario")
 
     async def _play(self) -> None:
-        period = min(0.05, max(0.001, LAG_GOAL / max(self.speed, 1.0)))
         while self.state == "running":
             done = True
             try:
@@ -174,8 +219,8 @@ class Scenarios:
                 log.exception("the scenario's step failed; the scenario is stopped")
                 self.stop()
             # Steps left over: the loop's next turn, after the calls waiting meanwhile; else
-            # the next moment's wall time, or a period on (the clock moves for its readers).
-            await asyncio.sleep(min(period, self._until_next()) if done else 0)
+            # the next moment's wall time, or IDLE on.
+            await asyncio.sleep(min(IDLE, self._until_next()) if done else 0)
 
     def _until_next(self) -> float:
         """Wall seconds until the next moment (a step's, or the clock's own change to what a
@@ -183,7 +228,7 @@ class Scenarios:
         run = self.run
         if run is None or self.follow:
             return float("inf")
-        moment = min(run.next_time() or float("inf"), self.subscribers.next_change(run.tenant))
+        moment = run.next_due(run.tenant)
         wall, virtual = self._anchor
         return max(0.0, wall + (moment - virtual) / self.speed - self.wall())
 
@@ -204,7 +249,7 @@ class Scenarios:
             return {"state": self.state}
         scenario = run.scenario
         clock = run.tenant.clock
-        lags = sorted(self.lags)
+        lags, delays = sorted(self.lags), sorted(self.delays)
         return {
             "state": self.state,
             "name": scenario.name,
@@ -220,12 +265,16 @@ class Scenarios:
             "steps": len(run.steps),
             "applied": run.applied,
             "errors": run.errors,
-            "lagSeconds": {
-                "p50": lags[len(lags) // 2] if lags else 0.0,
-                "p99": lags[int(len(lags) * 0.99)] if lags else 0.0,
-                "max": lags[-1] if lags else 0.0,
-            },
+            "lagSeconds": {**_percentiles(lags), "max": self.lag_max},
+            "stepDelaySeconds": {**_percentiles(delays), "max": delays[-1] if delays else 0.0},
         }
+
+
+def _percentiles(ordered: list[float]) -> dict[str, float]:
+    """p50 and p99 of a sorted sample (0 when empty)."""
+    if not ordered:
+        return {"p50": 0.0, "p99": 0.0}
+    return {"p50": ordered[len(ordered) // 2], "p99": ordered[int(len(ordered) * 0.99)]}
 
 
 def _at(value: float) -> datetime:

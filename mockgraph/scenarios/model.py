@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,9 +30,13 @@ Action = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One thing one user (or their client, or an app) does, `offset` seconds after the start."""
+class Step(NamedTuple):
+    """One thing one user (or their client, or an app) does, `offset` seconds after the start.
+
+    A tuple of strings and numbers, which the garbage collector stops tracking: a scenario of
+    10,000 users has some 230,000 steps, and objects it tracked would make each of its full
+    collections take a third of a second (docs/scenarios.md, "Keeping up").
+    """
 
     offset: float
     user: int | str

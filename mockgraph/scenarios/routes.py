@@ -14,7 +14,7 @@ from mockgraph.domain.times import parse_offset_datetime
 from mockgraph.errors import BadRequest
 from mockgraph.runtime import Runtime
 from mockgraph.scenarios.control import Scenarios
-from mockgraph.scenarios.engine import Run
+from mockgraph.scenarios.engine import Run, applied_json
 from mockgraph.scenarios.model import MAX_SPEED, MAX_USERS
 from mockgraph.scenarios.setup import from_document, from_profile
 
@@ -52,8 +52,13 @@ def _scenarios(request: Request) -> Scenarios:
 @router.get("/scenario")
 async def get_scenario(request: Request) -> dict[str, Any]:
     """The scenario: its profile, seed, cast size, virtual time, speed, state (idle, running,
-    paused, finished, stopped) and how far its clock trails its target."""
-    return _scenarios(request).as_json()
+    paused, finished, stopped), and how far its clock has trailed its target (lagSeconds)
+    and its steps their moments (stepDelaySeconds), in virtual seconds. A running scenario
+    is caught up first, as for a Graph call on its tenant."""
+    scenarios = _scenarios(request)
+    if scenarios.run is not None:
+        scenarios.catch_up(scenarios.run.tenant)
+    return scenarios.as_json()
 
 
 @router.post("/scenario")
@@ -134,4 +139,4 @@ async def list_scenario_steps(
     its start), who, what, and the presence and sequence number the user had after it."""
     run = _scenarios(request).run
     entries = list(run.journal)[-limit:] if run is not None else []
-    return {"value": [e.as_json() for e in entries]}
+    return {"value": [applied_json(e) for e in entries]}

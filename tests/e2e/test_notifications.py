@@ -420,3 +420,33 @@ def test_retries_keep_the_order_and_hold_up_no_other_subscription(
     # Nestor's went out meanwhile.
     assert attempts.index((nestor, 202, "delivered")) < attempts.index((patti, 202, "delivered"))
     assert len(webhook.items()) == 2
+
+
+def test_a_renewal_to_a_sooner_expiry_ends_the_subscription_then(
+    live: Graph, webhook: WebhookReceiver
+) -> None:
+    """PATCH may shorten a subscription as well as lengthen it; it ends at the new time
+    (https://learn.microsoft.com/graph/api/subscription-update)."""
+    created = subscribe(live, webhook.url, PATTI, minutes=59).json()
+    reader = live.as_user(ALEX, "Presence.Read.All")
+    for minutes in (58, 50, 46):
+        renewed = reader.patch(
+            f"/v1.0/subscriptions/{created['id']}",
+            json={"expirationDateTime": in_minutes(live, minutes)},
+        )
+        assert renewed.status_code == 200, renewed.text
+    live.advance("PT47M")
+    assert reader.get(f"/v1.0/subscriptions/{created['id']}").status_code == 404
+
+
+def test_a_watched_user_removed_is_heard_of_with_the_next_change(
+    live: Graph, webhook: WebhookReceiver
+) -> None:
+    """A user removed from the tenant (the user table changed) reads PresenceUnknown; the scan
+    after the next call looks at every watched user, not only the one written."""
+    subscribe(live, webhook.url, PATTI, ADELE)
+    assert live.admin.delete(f"/_mockgraph/users/{PATTI}").status_code == 200
+    set_busy(live, ADELE)
+    flush(live)
+    items = webhook.items()
+    assert [i["resourceData"]["id"] for i in items] == [PATTI, ADELE]

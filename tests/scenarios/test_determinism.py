@@ -25,7 +25,7 @@ def short_shift() -> dict[str, Any]:
     for step in scenario.steps:
         if step.offset > 1800:
             break
-        fields = {k: getattr(step, k) for k in step.__slots__ if k != "offset"}
+        fields = {k: getattr(step, k) for k in step._fields if k != "offset"}
         given = {k: v for k, v in fields.items() if v is not None}
         steps.append({"at": f"PT{int(step.offset)}S", **given})
     return {"name": "short-shift", "start": START, "users": 12, "steps": steps}
