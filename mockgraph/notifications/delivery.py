@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from mockgraph.errors import BadRequest
-from mockgraph.notifications.models import Attempt, Delivery, Subscription, when
+from mockgraph.notifications.models import Attempt, Delivery, Subscription
 
 if TYPE_CHECKING:
     from mockgraph.notifications.webhooks import WebhookClient
@@ -79,8 +79,7 @@ class Deliverer:
         self._http: WebhookClient | None = None
 
     def _client(self) -> WebhookClient:
-        # Imported on first use: h11 costs start-up time a server without subscriptions never
-        # needs.
+        # Imported on first use: a server without subscriptions never needs it.
         from mockgraph.notifications.webhooks import WebhookClient
 
         if self._http is None:
@@ -260,7 +259,7 @@ class Deliverer:
         ) -> None:
             self.log.append(
                 Attempt(
-                    when(self._now(subscription.tenant_id)),
+                    self._now(subscription.tenant_id),
                     subscription.tenant_id,
                     subscription.id,
                     delivery.kind,

@@ -110,7 +110,7 @@ class Subscription:
 class Attempt:
     """One delivery attempt, for GET /_mockgraph/notifications."""
 
-    time: str
+    at: float  # the tenant's clock (seconds since the epoch), written out only when listed
     tenant: str
     subscription_id: str
     kind: str  # "validation", "change" or "lifecycle"
@@ -124,7 +124,7 @@ class Attempt:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "time": self.time,
+            "time": when(self.at),
             "tenant": self.tenant,
             "subscriptionId": self.subscription_id,
             "kind": self.kind,
