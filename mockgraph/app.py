@@ -115,17 +115,13 @@ def create_app(
     start_from_settings(app.state.scenarios, runtime)
     _install_pages(app)
     _install_error_handlers(app, clock)
+    # Presence that changed may owe subscribers a notification (sent in the background): a
+    # tenant with subscriptions is scanned after its calls. A running scenario's tenant is
+    # caught up to its clock's target before each call.
     app.graph = Gateway(
-        runtime.routes,
-        runtime.store,
-        runtime.tokens,
-        runtime.journal,
-        settings,
-        # Presence that changed may owe subscribers a notification (sent in the background);
-        # only a tenant with subscriptions is scanned after its calls.
+        *(runtime.routes, runtime.store, runtime.tokens, runtime.journal, settings),
         answered=notifier.scan,
         watched=notifier.watched(),
-        # A running scenario's tenant is caught up to its clock's target before each call.
         arriving=app.state.scenarios.catch_up,
         playing=app.state.scenarios.playing,
     )

@@ -199,7 +199,8 @@ async def device_login(
     identity: IdentityDep,
     tenant: Annotated[
         str | None,
-        Query(max_length=64, description="Whose waiting codes to list; the fixtures' tenant."),
+        # No max_length: FastAPI's 422 would be JSON; a GUID's check bounds it, on the page.
+        Query(description="Whose waiting codes to list; the fixtures' tenant."),
     ] = None,
 ) -> HTMLResponse:
     """The device code flow's `verification_uri`: type the code a device shows, pick a user.

@@ -167,6 +167,18 @@ def _non_graph_responses(path: str, responses: dict[str, Any]) -> dict[str, Any]
     """The control plane and the Entra endpoints answer as mockgraph does, not as FastAPI's
     defaults say: errors are 400 (never 422) in Graph's envelope, or in Entra's shape."""
     ok = responses.get("200", {"description": "OK"})
+    if path == "/devicelogin":
+        page = {"text/html": {"schema": {"type": "string"}}}
+        return {
+            "200": {
+                "description": "The page where a person types a device's code",
+                "content": page,
+            },
+            "400": {
+                "description": "The page again, saying the tenant is not a GUID",
+                "content": page,
+            },
+        }
     if path.endswith("/oauth2/v2.0/authorize"):
         html = {"text/html": {"schema": {"type": "string"}}}
         return {
