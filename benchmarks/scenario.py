@@ -1,4 +1,4 @@
-"""Case 14 of `make bench` (`--case scenario`): the office-day scenario (issue 26) on 10,000
+"""Case 15 of `make bench` (`--case scenario`): the office-day scenario (issue 26) on 10,000
 users at 600x, with 1,000 presence subscriptions delivering to a local webhook
 (benchmarks/webhook.py), and case 1 served beside it.
 
@@ -6,10 +6,11 @@ One server at its defaults (request log on). Case 1 is measured on it first, qui
 scenario is started through `POST /_mockgraph/scenario`, each of the first 1,000 users (the
 fixtures' users come first in the cast) is subscribed to by itself, and for a bounded time the
 run notes the steps applied, the notifications received, the server's CPU time and RSS, and
-the virtual clock's lag (`lagSeconds` of `GET /_mockgraph/scenario`), with case 1 loaded by
-wrk in the middle of it. Subscriptions live on the tenant's clock, which runs 600x: an hour of
-it is 6 s of wall time, so the run renews every subscription over and over, as a client of
-a fast scenario has to.
+the virtual clock's lag (the server's `lagSeconds`, and the `now` a GET answers against where
+the anchor puts the clock when it was sent), with case 1 loaded by wrk in the middle of it.
+Subscriptions live on the tenant's clock, which runs 600x: an hour of it is 6 s of wall time,
+so the run renews every subscription every 40 virtual minutes, on a lean client whose CPU
+does not crowd the server's.
 """
 
 from __future__ import annotations
@@ -261,7 +262,7 @@ def _reader(index: int) -> dict[str, Any]:
 
 
 def run_scenario(bench: Bench) -> None:
-    """Case 14, bounded in time: case 1 quiet, then the scenario with it; rows and figures."""
+    """Case 15, bounded in time: case 1 quiet, then the scenario with it; rows and figures."""
     subscriptions = 50 if bench.quick else 1000
     seconds = 10 if bench.quick else 40
     print(f"case 15: office-day at 600x, {subscriptions:,} subscriptions", flush=True)
