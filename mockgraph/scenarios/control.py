@@ -58,11 +58,11 @@ class Scenarios:
         # The ids of the tenants a running scenario plays on (one or none): the gateway
         # catches a tenant up before each call on it when its id is in here (a live view).
         self.playing: set[str] = set()
-        # After each catch-up or tick: how far the clock was still behind its target
-        # (virtual seconds; 0 unless a bound cut it short), and the largest since the start.
+        # After each call's catch-up: how far the clock was still behind its target (virtual
+        # seconds; 0 unless CATCH_UP cut it short), and the largest since the start.
         self.lags: deque[float] = deque(maxlen=2000)
         self.lag_max = 0.0
-        # After each tick that applied a moment: how late the oldest one was (virtual s).
+        # After each play that applied a moment: how late the oldest one was (virtual s).
         self.delays: deque[float] = deque(maxlen=2000)
         # A start waiting for the server's loop (mockgraph serve --scenario).
         self.pending: Callable[[], None] | None = None
