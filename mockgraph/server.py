@@ -138,7 +138,10 @@ def bound_socket(host: str, port: int) -> socket.socket:
     """A TCP socket bound to host:port, not yet listening; OSError if it cannot be had."""
     host = host.strip("[]")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not left 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets
+    # whose proto says TCP, and uvicorn writes a response's head and body apart, so with Nagle
+    # on each keep-alive response waits out the client's delayed ACK (40 ms on Linux).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
