@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
+from pathlib import Path
 
-from mockgraph.server import bound_socket
+import httpx
+
+from mockgraph.app import create_app
+from mockgraph.server import ServerThread, bound_socket
+from mockgraph.tls import make_certificates
 
 
 async def nodelay_of_an_accepted_connection(host: str) -> int:
@@ -32,3 +38,16 @@ def test_accepted_connections_have_nagle_off() -> None:
     """uvicorn writes a response's head and its body apart: with Nagle on, every keep-alive
     response's body would wait for the client's delayed ACK (40 ms on Linux)."""
     assert asyncio.run(nodelay_of_an_accepted_connection("127.0.0.1")) != 0
+
+
+def test_stop_ends_the_server_while_a_tls_client_keeps_its_connection(tmp_path: Path) -> None:
+    """An idle keep-alive client never sends TLS's close_notify, which asyncio waits 30 s for:
+    stop() drops that connection, and the server's thread has ended when it returns."""
+    tls = make_certificates(tmp_path)
+    assert tls.ca is not None
+    server = ServerThread(create_app(), tls=tls).start()
+    trust = ssl.create_default_context(cafile=str(tls.ca))
+    with httpx.Client(verify=trust) as client:
+        assert client.get(f"https://localhost:{server.port}/_mockgraph/health").status_code == 200
+        server.stop()
+        assert not server._thread.is_alive()
