@@ -128,13 +128,17 @@ class ServerThread:
             self._proxy_socket.close()
 
     def _drop_closed_connections(self) -> None:
-        """Abort the connections uvicorn has already closed (the idle ones; a response in
-        flight is left to finish). A TLS one would otherwise wait for the client's close_notify,
-        which an idle keep-alive client never sends, for asyncio's 30 s: the server outlived
-        stop()'s 10 s wait after every module whose clients kept a connection to it."""
+        """Abort the connections uvicorn has already closed that have nothing left to send (a
+        response in flight is left to finish). A TLS one would otherwise wait for the client's
+        close_notify, which an idle keep-alive client never sends, for asyncio's 30 s: the
+        server outlived stop()'s 10 s wait after every module whose clients kept one open."""
         for connection in list(self._server.server_state.connections):
             transport: asyncio.Transport | None = getattr(connection, "transport", None)
-            if transport is not None and transport.is_closing():
+            if (
+                transport is not None
+                and transport.is_closing()
+                and transport.get_write_buffer_size() == 0
+            ):
                 transport.abort()
 
     def __enter__(self) -> ServerThread:
