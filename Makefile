@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.test-stamp
 LOCK := requirements-test.lock
 # pytest's workers (pytest-xdist); a module's tests stay on one worker, sharing its servers.
 WORKERS ?= auto
-XDIST := -n $(WORKERS) --dist loadfile
+XDIST := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 STAGES := $(VENV)/.test-stages
 
 .PHONY: help serve test test-fast lint typecheck unit install lock dist image clean bench
