@@ -9,9 +9,10 @@ SERVE_STAMP := $(VENV)/.serve-stamp
 TEST_STAMP := $(VENV)/.test-stamp
 # The test extras, pinned with their hashes: `make lock` regenerates it from pyproject.toml.
 LOCK := requirements-test.lock
-# pytest's workers (pytest-xdist); a module's tests stay on one worker, sharing its servers.
+# pytest's workers (pytest-xdist); a module's tests stay on one worker, sharing its servers,
+# and modules go out in collection order, which tests/conftest.py starts with the longest.
 WORKERS ?= auto
-XDIST := -n $(WORKERS) --dist loadfile
+XDIST := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 STAGES := $(VENV)/.test-stages
 
 .PHONY: help serve test test-fast lint typecheck unit install lock dist image clean bench

@@ -60,7 +60,10 @@ class _Webhook(socketserver.ThreadingTCPServer):
 @pytest.fixture
 def closing_webhook() -> Iterator[_Webhook]:
     server = _Webhook()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll, so that shutdown() returns at once (the default waits up to 0.5 s).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     yield server
     server.shutdown()
