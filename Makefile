@@ -64,7 +64,8 @@ unit: $(TEST_STAMP)  ## the whole pytest suite, across cores
 define PLAN
 make test will:
   install  the test extras from $(LOCK) into $(VENV), once (pip; skipped while it is current)
-  run      ruff and mypy --strict, then pytest on $(WORKERS) workers (pytest-xdist)
+  run      ruff and mypy --strict, then pytest on $(WORKERS) workers (pytest-xdist), longest
+           modules first
   start    mockgraph servers on free loopback ports; with root, one on port 443 (MSAL's
            username/password flow); a Java client if a JDK is installed
   install  the Node clients' npm packages into tests/e2e/node/node_modules, and the CLI for
