@@ -92,6 +92,19 @@ def wait_for(driver: Any, xpath: str, timeout: float = 20) -> Any:
     raise AssertionError(f"nothing matched {xpath} in {timeout:.0f} s")
 
 
+def wait_for_url(driver: Any, prefix: str, timeout: float = 20) -> str:
+    """The browser's address once it starts with `prefix`, within `timeout` seconds: a click
+    that navigates returns before the next page has loaded."""
+    deadline = time.monotonic() + timeout
+    while True:
+        url = str(driver.current_url)
+        if url.startswith(prefix):
+            return url
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the browser stayed on {url}, not {prefix}…, for {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 def click(driver: Any, xpath: str, timeout: float = 20) -> None:
     """Click what `xpath` finds, finding it again if the page replaced it meanwhile."""
     from selenium.common.exceptions import (

@@ -22,7 +22,7 @@ from mockgraph.settings import Settings
 from mockgraph.tls import make_certificates
 from tests.certificates import fixtures_with
 from tests.constants import ADELE, ADELE_UPN, BUSY_LIGHT, TENANT
-from tests.e2e.browser import chromium, click
+from tests.e2e.browser import chromium, click, wait_for_url
 
 LOGIN = "https://login.microsoftonline.com"
 NATIVE_CLIENT = f"{LOGIN}/common/oauth2/nativeclient"
@@ -74,7 +74,7 @@ def test_sign_in_lands_on_the_empty_nativeclient_page(server: ServerThread) -> N
     with chromium(trust_any_certificate=True, proxy=server.proxy_url) as driver:
         driver.get(f"{LOGIN}/{TENANT}/oauth2/v2.0/authorize?{query}")
         click(driver, f"//button[@id='user-{ADELE}']")
-        landed = driver.current_url
+        landed = wait_for_url(driver, f"{NATIVE_CLIENT}?")
         source = driver.execute_script("return document.documentElement.outerHTML")
         body = driver.execute_script("return document.body ? document.body.innerText : ''")
         answered = statuses(driver, NATIVE_CLIENT)
