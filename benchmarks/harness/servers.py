@@ -33,6 +33,46 @@ def free_port() -> int:
         return port
 
 
+@contextmanager
+def own_core(server: Server, *others: Server) -> Iterator[str]:
+    """While the block runs: every thread of `server` on the first CPU this process may use,
+    and every thread of `others` and of this process (and so wrk and whatever else it starts)
+    on the rest; the note says which. A no-op on a machine with one CPU, or where affinity
+    cannot be set.
+
+    Where the server is measured against itself with helpers of the benchmark's loading the
+    machine (a webhook, a renewing client), this keeps the helpers' CPU off the server's core:
+    the figure is then the server's own, not the scheduler's."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2 or server.process is None:
+        yield "not pinned (one CPU)"
+        return
+    first, rest = {cpus[0]}, set(cpus[1:])
+    pids = [os.getpid(), *(o.process.pid for o in others if o.process is not None)]
+    helpers = f"CPU {cpus[1]}" if len(cpus) == 2 else f"CPUs {cpus[1]}-{cpus[-1]}"
+    try:
+        _pin(server.process.pid, first)
+        for pid in pids:
+            _pin(pid, rest)
+        note = f"the server on CPU {cpus[0]}, wrk and the benchmark's helpers on {helpers}"
+    except OSError as exc:
+        note = f"not pinned ({exc.strerror})"
+    try:
+        yield note
+    finally:
+        for pid in pids:
+            _pin(pid, set(cpus))
+
+
+def _pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of `pid` onto `cpus` (threads it starts later inherit the mask)."""
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            os.sched_setaffinity(int(task), cpus)
+        except (ProcessLookupError, FileNotFoundError):
+            continue  # a thread that ended meanwhile
+
+
 def rss_mib(pid: int) -> float:
     """Resident memory of a process and all its descendants, in MiB."""
     children: dict[int, list[int]] = {}

@@ -22,6 +22,11 @@ log = logging.getLogger("mockgraph")
 # watches), and at least this often (wall seconds): calls catch the tenant up themselves, so
 # the ticker is there for notifications between calls, and for what a call changed.
 IDLE = 0.05
+# ... and at most this often: at 600x on 10,000 users a moment falls due every half
+# millisecond, and a turn of the loop for each cost the server a tenth of a core where one
+# every TICK costs half that. Calls catch up before they read, so no caller sees the clock
+# behind for it; a notification waits up to TICK longer (docs/performance.md, "Scenarios").
+TICK = 0.005
 # A scenario this large is frozen out of the garbage collector's scans once loaded.
 FREEZE_AT = 10_000
 # The most steps one call's catch-up applies (a bound, far above a second's worth at 600x).
@@ -229,8 +234,8 @@ class Scenarios:
                 log.exception("the scenario's step failed; the scenario is stopped")
                 self.stop()
             # Steps left over: the loop's next turn, after the calls waiting meanwhile; else
-            # the next moment's wall time, or IDLE on.
-            await asyncio.sleep(min(IDLE, self._until_next()) if done else 0)
+            # the next moment's wall time (TICK at the soonest), or IDLE on.
+            await asyncio.sleep(max(TICK, min(IDLE, self._until_next())) if done else 0)
 
     def _until_next(self) -> float:
         """Wall seconds until the next moment (a step's, or the clock's own change to what a
