@@ -4,7 +4,6 @@ bound counts the path, the query and client-request-id."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import time
@@ -13,7 +12,6 @@ import httpx
 from fastapi import FastAPI
 
 from mockgraph.app import create_app
-from mockgraph.heads import OneWrite
 from mockgraph.server import ServerThread
 from mockgraph.settings import Settings
 from tests.client import Graph
@@ -81,65 +79,3 @@ def test_the_journal_bound_counts_paths_queries_and_client_request_ids(
     journal = app.state.runtime.journal
     assert len(journal) < 320
     assert journal.dropped > 80
-
-
-class _Recording(asyncio.Transport):
-    """The socket's side of OneWrite: what reaches it, write by write."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.writes: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.writes.append(bytes(data))
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-
-def test_a_responses_writes_reach_the_socket_as_one() -> None:
-    async def scenario() -> None:
-        inner = _Recording()
-        outer = OneWrite(inner, asyncio.get_running_loop())
-        # uvicorn's two writes of one response: held until the response completes.
-        outer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n")
-        outer.write(b"body")
-        assert inner.writes == []
-        outer.flush()
-        assert inner.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nbody"]
-        # A streamed chunk nobody flushes goes at the end of the loop's turn.
-        outer.write(b"chunk")
-        await asyncio.sleep(0)
-        assert inner.writes[-1] == b"chunk"
-        # Closing sends what is held first.
-        outer.write(b"last")
-        outer.close()
-        assert inner.writes[-1] == b"last"
-        assert inner.closed
-
-    asyncio.run(scenario())
-
-
-def test_pipelined_requests_are_each_answered_whole_and_in_order() -> None:
-    with ServerThread(create_app()) as server:
-        graph = Graph(None, server.url)
-        token = graph.token(userId=PATTI, scopes=["Presence.Read"])
-        graph.close()
-        one = (
-            f"GET /v1.0/users/{PATTI}/presence HTTP/1.1\r\nhost: x\r\n"
-            f"authorization: Bearer {token}\r\n\r\n"
-        ).encode()
-        last = one.replace(b"host: x", b"host: x\r\nconnection: close")
-        answer = _raw(server.port, one + one + last)
-    # Three whole answers, one after the other, each its head and the body its length says.
-    found = []
-    while answer:
-        head, _, rest = answer.partition(b"\r\n\r\n")
-        length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
-        found.append((head.split(b" ")[1], json.loads(rest[:length])["id"]))
-        answer = rest[length:]
-    assert found == [(b"200", PATTI)] * 3
