@@ -1,26 +1,18 @@
-"""uvicorn's httptools protocol as mockgraph serves HTTP with it: request heads with a bound,
-and each response written to the socket in one piece.
+"""Request heads with a bound: uvicorn's httptools protocol, which refuses a request line and
+headers past a total size before it holds them whole.
 
-A request line and headers past a total size are refused before they are held whole. Graph's
-front end answers such a request with 400 "Request Too Long: The size of the request headers
-is too long." (a capture: microsoftgraph/microsoft-graph-explorer-v4#3184); mockgraph answers
-the same status and words in Graph's envelope, and closes the connection. docs/reliability.md
-lists the limit.
-
-uvicorn writes a response's status line and headers, then its body, as two writes; with Nagle
-off (server.py) each is a send(2) and a TCP segment of its own, and the client wakes for each.
-Here the writes of one response are gathered and sent as one when it completes (a streamed
-response's chunks at the end of the event-loop turn that wrote them): a syscall less per call,
-some 15 % of a small call's CPU (docs/performance.md).
+Graph's front end answers such a request with 400 "Request Too Long: The size of the request
+headers is too long." (a capture: microsoftgraph/microsoft-graph-explorer-v4#3184); mockgraph
+answers the same status and words in Graph's envelope, and closes the connection.
+docs/reliability.md lists the limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -37,82 +29,9 @@ LINGER_SECONDS = 2.0
 LINGER_BYTES = 64 << 20
 
 
-class OneWrite(asyncio.Transport):
-    """A transport whose writes are gathered and sent as one: at `flush()`, or at the end of
-    the event-loop turn that wrote them, whichever comes first; closing flushes first."""
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__()
-        self._transport = transport
-        self._loop = loop
-        self._pending: list[bytes] | None = None
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        if self._pending is None:
-            self._pending = [bytes(data)]
-            self._loop.call_soon(self.flush)
-        else:
-            self._pending.append(bytes(data))
-
-    def flush(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending:
-            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
-
-    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
-        for data in list_of_data:
-            self.write(data)
-
-    def write_eof(self) -> None:
-        self.flush()
-        self._transport.write_eof()
-
-    def can_write_eof(self) -> bool:
-        return self._transport.can_write_eof()
-
-    def close(self) -> None:
-        self.flush()
-        self._transport.close()
-
-    def abort(self) -> None:
-        self._pending = None
-        self._transport.abort()
-
-    def is_closing(self) -> bool:
-        return self._transport.is_closing()
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return self._transport.get_extra_info(name, default)
-
-    def pause_reading(self) -> None:
-        self._transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        self._transport.resume_reading()
-
-    def is_reading(self) -> bool:
-        return self._transport.is_reading()
-
-    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
-        self._transport.set_protocol(protocol)
-
-    def get_protocol(self) -> asyncio.BaseProtocol:
-        return self._transport.get_protocol()
-
-    def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + sum(map(len, self._pending or ()))
-
-    def get_write_buffer_limits(self) -> tuple[int, int]:
-        return self._transport.get_write_buffer_limits()
-
-    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
-        self._transport.set_write_buffer_limits(high, low)
-
-
 class BoundedHead(HttpToolsProtocol):
     """uvicorn's httptools protocol; past `max_head_bytes` of one request's line and headers,
-    a 400 in Graph's envelope and the connection closed. Each response goes out in one write
-    (OneWrite)."""
+    a 400 in Graph's envelope and the connection closed."""
 
     max_head_bytes: int
     now: Callable[[], datetime]
@@ -120,18 +39,6 @@ class BoundedHead(HttpToolsProtocol):
     _head: int | None = 0
     # Bytes dropped since the 400; None until then.
     _dropped: int | None = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(OneWrite(transport, asyncio.get_running_loop()))
-
-    def on_response_complete(self) -> None:
-        # uvicorn calls this right after a response's last write (and after closing a
-        # connection that is not kept alive, which flushed): out it goes, before the next
-        # pipelined request starts.
-        transport = self.transport
-        if isinstance(transport, OneWrite):
-            transport.flush()
-        super().on_response_complete()
 
     def data_received(self, data: bytes) -> None:
         if self._dropped is not None:
