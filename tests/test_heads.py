@@ -79,3 +79,24 @@ def test_the_journal_bound_counts_paths_queries_and_client_request_ids(
     journal = app.state.runtime.journal
     assert len(journal) < 320
     assert journal.dropped > 80
+
+
+def test_pipelined_requests_are_each_answered_whole_and_in_order() -> None:
+    with ServerThread(create_app()) as server:
+        graph = Graph(None, server.url)
+        token = graph.token(userId=PATTI, scopes=["Presence.Read"])
+        graph.close()
+        one = (
+            f"GET /v1.0/users/{PATTI}/presence HTTP/1.1\r\nhost: x\r\n"
+            f"authorization: Bearer {token}\r\n\r\n"
+        ).encode()
+        last = one.replace(b"host: x", b"host: x\r\nconnection: close")
+        answer = _raw(server.port, one + one + last)
+    # Three whole answers, one after the other, each its head and the body its length says.
+    found = []
+    while answer:
+        head, _, rest = answer.partition(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+        found.append((head.split(b" ")[1], json.loads(rest[:length])["id"]))
+        answer = rest[length:]
+    assert found == [(b"200", PATTI)] * 3
