@@ -13,6 +13,7 @@ import pytest
 
 from mockgraph.settings import DEFAULT_FIXTURES
 from mockgraph.state.fixtures import load_fixtures
+from tests.source_tree import copy_source
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_SEED = ROOT / "fixtures" / "default.json"
@@ -45,18 +46,7 @@ def test_git_holds_the_seed_once() -> None:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The wheel and sdist `make dist` builds, from a copy of the tree, and what it printed."""
-    source = tmp_path_factory.mktemp("tree")
-    for name in ("pyproject.toml", "README.md", "mockgraph", "fixtures"):
-        path = ROOT / name
-        if path.is_dir():
-            shutil.copytree(
-                path,
-                source / name,
-                symlinks=True,
-                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
-            )
-        else:
-            shutil.copy(path, source / name)
+    source = copy_source(tmp_path_factory.mktemp("tree"))
     out = tmp_path_factory.mktemp("dist")
     result = subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.docs.examples import ROOT, Block, all_blocks, block_above, server_ports
+from tests.source_tree import copy_source
 
 BLOCKS = [b for b in all_blocks() if b.needs.not_run is None]
 CACHE = Path.home() / ".cache" / "mockgraph-tests" / "examples"
@@ -52,9 +53,11 @@ def _pip(python: Path, *args: str) -> None:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """mockgraph's wheel from this tree, as `pip install /path/to/mockgraph` builds it."""
     out = tmp_path_factory.mktemp("wheel")
+    # From a copy: the build's own build/ folder then races no other build of this tree.
+    source = copy_source(tmp_path_factory.mktemp("tree"))
     result = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
-        cwd=ROOT,
+        cwd=source,
         capture_output=True,
         text=True,
         timeout=300,
