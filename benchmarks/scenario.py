@@ -19,15 +19,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from benchmarks.harness.bench import Bench
-from benchmarks.harness.lean_http import LeanConnection
 from benchmarks.harness.report import Report, Row, percentile
+from benchmarks.harness.scenario_clients import (
+    SPEED,
+    Subscriber,
+    Window,
+    find_anchor,
+    reader_request,
+    virtual_time,
+)
 from benchmarks.harness.scenario_latency import Latency, latency
 from benchmarks.harness.servers import (
     Sampler,
@@ -40,7 +45,6 @@ from benchmarks.harness.servers import (
 )
 from benchmarks.harness.tenant import (
     PRESENCE_BODY_PATH,
-    READER_APP,
     reader_token,
     token,
     user_id,
@@ -50,109 +54,6 @@ from benchmarks.harness.tenant import (
 SCENARIO_CASE = "15. office-day scenario"
 QUIET_CASE = "15. GET presence (case 1), no scenario"
 DURING_CASE = "15. GET presence (case 1), during the scenario"
-SPEED = 600.0
-# An hour of the clock is 6 s at 600x. A renewal asks for 59 virtual minutes after the clock's
-# time less one (5.8 s of wall time): a pass over them all every 4 s (back to back when a pass
-# takes longer), each renewed every 40 virtual minutes, as often as a careful real client.
-RENEW_EVERY = 4.0
-LIFETIME = timedelta(minutes=59)
-
-
-@dataclass
-class Window:
-    """What the measured window saw, on the server's and the webhook's side."""
-
-    started: float = 0.0
-    wall: float = 0.0
-    applied: int = 0
-    cpu: float = 0.0
-    # The server's CPU share while wrk loaded case 1; the webhook's and this process's.
-    cpu_case_1: float = 0.0
-    cpu_others: tuple[float, float] = (0.0, 0.0)
-    lag_p99: list[float] = field(default_factory=list)
-    lag_max: list[float] = field(default_factory=list)
-    # As this client saw it: how far the clock a GET of the scenario answered was behind
-    # where 600x since the anchor put it when the GET was sent (virtual s).
-    lag_seen: list[float] = field(default_factory=list)
-    delay_p99: list[float] = field(default_factory=list)
-    renewals: int = 0
-    renewal_failures: dict[int, int] = field(default_factory=dict)
-
-
-def _virtual(text: str) -> float:
-    return datetime.fromisoformat(text).timestamp()
-
-
-class Subscriber:
-    """The run's subscriptions: made one per user by that user, and renewed until stopped."""
-
-    def __init__(self, client: httpx.AsyncClient, webhook: str, started: tuple[float, float]):
-        self.client, self.webhook = client, webhook
-        self.anchor = started  # (wall time, monotonic; the scenario's clock then)
-        self.made: list[tuple[str, str]] = []  # (subscription id, its user's token)
-        self.window = Window()
-
-    def expiry(self) -> str:
-        """59 virtual minutes after where the anchor puts the scenario's clock (every call
-        catches the clock up to there), less a virtual minute for the anchor's error: within
-        Graph's 60, and 18 virtual minutes to spare when the next renewal comes."""
-        wall0, start = self.anchor
-        now = start + (time.monotonic() - wall0) * SPEED - 60
-        return (datetime.fromtimestamp(now, UTC) + LIFETIME).isoformat()
-
-    async def subscribe(self, count: int) -> None:
-        gate = asyncio.Semaphore(16)
-
-        async def one(index: int) -> None:
-            async with gate:
-                minted = await self.client.post("/_mockgraph/tokens", json=_reader(index))
-                bearer = minted.json()["access_token"]
-                created = await self.client.post(
-                    "/v1.0/subscriptions",
-                    headers={"Authorization": f"Bearer {bearer}"},
-                    json={
-                        "changeType": "updated",
-                        "notificationUrl": self.webhook + "/notify",
-                        "resource": f"/communications/presences/{user_id(index)}",
-                        "expirationDateTime": self.expiry(),
-                    },
-                )
-                if created.status_code != 201:
-                    raise RuntimeError(f"subscribing: {created.status_code} {created.text}")
-                self.made.append((created.json()["id"], bearer))
-
-        await asyncio.gather(*(one(i) for i in range(count)))
-
-    async def renew_forever(self, every: float = RENEW_EVERY) -> None:
-        """PATCH every subscription made so far, on 16 keep-alive connections of a lean
-        client (httpx's CPU would be taken from the server), a pass every `every` s (or back
-        to back when a pass takes longer); until cancelled."""
-        connections = [LeanConnection(str(self.client.base_url)) for _ in range(16)]
-
-        async def renew(connection: LeanConnection, made: list[tuple[str, str]]) -> None:
-            for sub_id, bearer in made:
-                status, _ = await connection.call(
-                    "PATCH",
-                    f"/v1.0/subscriptions/{sub_id}",
-                    {"expirationDateTime": self.expiry()},
-                    {"Authorization": f"Bearer {bearer}"},
-                )
-                self.window.renewals += 1
-                if status != 200:
-                    failures = self.window.renewal_failures
-                    failures[status] = failures.get(status, 0) + 1
-
-        try:
-            while True:
-                started = time.monotonic()
-                made = list(self.made)
-                await asyncio.gather(
-                    *(renew(c, made[i :: len(connections)]) for i, c in enumerate(connections))
-                )
-                await asyncio.sleep(max(0.0, started + every - time.monotonic()))
-        finally:
-            for connection in connections:
-                await connection.close()
 
 
 async def _watch(
@@ -166,26 +67,11 @@ async def _watch(
         await asyncio.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
         sent = time.monotonic()
         state = (await client.get("/_mockgraph/scenario")).json()
-        window.lag_seen.append(max(0.0, start + (sent - wall0) * SPEED - _virtual(state["now"])))
+        behind = start + (sent - wall0) * SPEED - virtual_time(state["now"])
+        window.lag_seen.append(max(0.0, behind))
         window.lag_p99.append(state["lagSeconds"]["p99"])
         window.lag_max.append(state["lagSeconds"]["max"])
         window.delay_p99.append(state["stepDelaySeconds"]["p99"])
-
-
-async def _anchor(client: httpx.AsyncClient, start: float) -> tuple[float, float]:
-    """The wall time (monotonic) at which the scenario's clock stood at `start`.
-
-    The clock, moved by the ticker to its target, is at `start + (tick - anchor) * 600` after
-    a tick; each of a few GETs of the scenario puts that tick within its round trip. The
-    shortest round trip's midpoint gives the anchor, to about half of it plus a tick's period.
-    """
-    best: tuple[float, float] = (float("inf"), 0.0)
-    for _ in range(5):
-        sent = time.monotonic()
-        now = _virtual((await client.get("/_mockgraph/scenario")).json()["now"])
-        received = time.monotonic()
-        best = min(best, (received - sent, (sent + received) / 2 - (now - start) / SPEED))
-    return best[1], start
 
 
 async def _applied(client: httpx.AsyncClient) -> int:
@@ -239,8 +125,8 @@ async def _play(
     async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
         started = await client.post("/_mockgraph/scenario", json={**body, "speed": SPEED})
         started.raise_for_status()
-        anchor = await _anchor(client, _virtual(started.json()["start"]))
-        reader = await asyncio.to_thread(token, server.url, **_reader(0))
+        anchor = await find_anchor(client, virtual_time(started.json()["start"]))
+        reader = await asyncio.to_thread(token, server.url, **reader_request(0))
         path = PRESENCE_BODY_PATH.format(id=user_id(1))
         case_1 = {
             "url": server.url + path,
@@ -260,13 +146,6 @@ async def _play(
         journal = await client.get("/_mockgraph/scenario/steps", params={"limit": 100_000})
         arrivals = (await client.get(webhook.url + "/arrivals")).json()
     return window, journal.json()["value"], arrivals, anchor[0]
-
-
-def _reader(index: int) -> dict[str, Any]:
-    """A token of user `index` that reads presence, minted on the scenario's clock (tokens
-    are checked on it) and valid for a week of it."""
-    scopes = ["Presence.Read.All"]
-    return {"userId": user_id(index), "scopes": scopes, "appId": READER_APP, "expiresIn": 604800}
 
 
 def run_scenario(bench: Bench) -> None:
