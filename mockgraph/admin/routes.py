@@ -147,11 +147,12 @@ async def mint_token(request: TokenRequest, http: Request, runtime: RuntimeDep) 
         runtime.tokens,
         tenant.clock.timestamp(),
         _people(tenant),
+        lambda user_id: user.profile if (user := tenant.user(user_id)) is not None else None,
     )
 
 
 def _people(tenant: Tenant) -> tokens.People:
-    return lambda: ((u.id, u.user_principal_name) for u in tenant.users.values())
+    return lambda: (u.profile for u in tenant.users.values())
 
 
 @router.post("/tenants", response_model=TenantResponse, status_code=201, dependencies=TEXT_BODY)

@@ -10,25 +10,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from typing import Any
 
 from mockgraph.admin.models import TokenRequest, TokenResponse
 from mockgraph.admin.service import did_you_mean
+from mockgraph.auth.claims import directory_roles, user_claims
 from mockgraph.auth.permissions import KNOWN_PERMISSIONS
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.clouds import parse_cloud
 from mockgraph.domain.guid import checked_guid, is_guid
+from mockgraph.domain.user import Profile
 from mockgraph.errors import BadRequest
 from mockgraph.state.fixtures import FixtureApp, Fixtures
 
 # The app id delegated tokens carry when neither the request nor the fixtures name one.
 FALLBACK_APP_ID = "00000000-0000-0000-0000-00000000a11c"
-# (object id, userPrincipalName) of each user of the tenant, read only when a UPN is given.
-People = Callable[[], Iterable[tuple[str, str]]]
+# The profiles of the tenant's users, read only when a UPN is given; and the profile of one
+# user by object id (None when the tenant has no such user), for a delegated token's claims.
+People = Callable[[], Iterable[Profile]]
+Lookup = Callable[[str], Profile | None]
+# TokenAuthority.mint with the tenant, lifetime, clock and cloud of one request filled in.
+Mint = Callable[..., str]
 _SEPARATORS = re.compile(r"[\s,]+")
 
 
 def mint_token(
-    request: TokenRequest, fixtures: Fixtures, tokens: TokenAuthority, now: float, people: People
+    request: TokenRequest,
+    fixtures: Fixtures,
+    tokens: TokenAuthority,
+    now: float,
+    people: People,
+    lookup: Lookup,
 ) -> TokenResponse:
     """A delegated (userId, scopes) or application (appId, roles) token, whatever is granted.
 
@@ -43,29 +56,19 @@ def mint_token(
             cloud = parse_cloud(request.cloud)
         except ValueError as exc:
             raise BadRequest(f"cloud: {exc}.") from None
+    mint: Mint = partial(
+        tokens.mint,
+        now=now,
+        lifetime=request.expiresIn,
+        tenant_id=tenant_id,
+        cloud=cloud,
+        audience=cloud,
+    )
     if request.userId is not None:
         if request.roles is not None:
             raise BadRequest("A delegated token (userId) carries scopes, not roles.")
-        app = find_app(request.appId, fixtures) if request.appId else None
-        if app is None and not request.appId:
-            app = next((a for a in fixtures.apps if a.delegatedPermissions), None)
-        app_id = app.appId if app is not None else (request.appId or FALLBACK_APP_ID)
-        scopes = permission_names(request.scopes, "scopes", fixtures)
-        if scopes is None:
-            scopes = list(app.delegatedPermissions) if app is not None else []
-        token = tokens.mint(
-            now=now,
-            lifetime=request.expiresIn,
-            tenant_id=tenant_id,
-            app_id=checked_guid(app_id, "appId"),
-            user_id=user_id(request.userId, people, f"tenant {tenant_id}"),
-            scopes=scopes,
-            cloud=cloud,
-            audience=cloud,
-        )
-        return TokenResponse(
-            access_token=token, expires_in=request.expiresIn, scope=" ".join(scopes)
-        )
+        subject = user_id(request.userId, people, f"tenant {tenant_id}")
+        return _delegated(request, fixtures, mint, subject, lookup(subject))
     if request.appId is None:
         raise BadRequest(
             "Give userId for a delegated token, or appId and roles for an application token."
@@ -76,16 +79,45 @@ def mint_token(
     roles = permission_names(request.roles, "roles", fixtures)
     if roles is None:
         roles = list(app.applicationPermissions) if app is not None else []
-    token = tokens.mint(
-        now=now,
-        lifetime=request.expiresIn,
-        tenant_id=tenant_id,
+    token = mint(
         app_id=checked_guid(app.appId if app is not None else request.appId, "appId"),
         roles=roles,
-        cloud=cloud,
-        audience=cloud,
+        extra={"app_displayname": app.name} if app is not None else None,
     )
     return TokenResponse(access_token=token, expires_in=request.expiresIn, roles=roles)
+
+
+def _delegated(
+    request: TokenRequest, fixtures: Fixtures, mint: Mint, subject: str, user: Profile | None
+) -> TokenResponse:
+    """A token for user `subject` (`user`: their profile, None if the tenant has no such user),
+    issued to the app the request names (else the fixtures' first with delegated permissions)."""
+    app = find_app(request.appId, fixtures) if request.appId else None
+    if app is None and not request.appId:
+        app = next((a for a in fixtures.apps if a.delegatedPermissions), None)
+    app_id = app.appId if app is not None else (request.appId or FALLBACK_APP_ID)
+    scopes = permission_names(request.scopes, "scopes", fixtures)
+    if scopes is None:
+        scopes = list(app.delegatedPermissions) if app is not None else []
+    token = mint(
+        app_id=checked_guid(app_id, "appId"),
+        user_id=subject,
+        scopes=scopes,
+        extra=_about(user, app.name if app is not None else None),
+    )
+    return TokenResponse(access_token=token, expires_in=request.expiresIn, scope=" ".join(scopes))
+
+
+def _about(profile: Profile | None, app_name: str | None) -> dict[str, Any]:
+    """What a delegated token says of its user and client, as a token from Entra's flows
+    says it (`upn`, `name`, `wids`...: docs/fidelity.md, 'Token shape'); of a user id the
+    tenant does not hold, nothing; of an app the fixtures do not list, no name."""
+    claims: dict[str, Any] = {"app_displayname": app_name} if app_name is not None else {}
+    if profile is not None:
+        claims = {**user_claims(profile, ""), "wids": directory_roles(profile), **claims}
+        if app_name is None:
+            del claims["app_displayname"]
+    return claims
 
 
 def user_id(given: str, people: People, tenant: str) -> str:
@@ -93,7 +125,7 @@ def user_id(given: str, people: People, tenant: str) -> str:
     if is_guid(given):
         return checked_guid(given, "userId")
     wanted = given.strip().lower()
-    upns = {upn.lower(): object_id for object_id, upn in people()}
+    upns = {p.upn.lower(): p.id for p in people()}
     found = upns.get(wanted)
     if found is None:
         raise BadRequest(

@@ -204,8 +204,9 @@ def _local_token(settings: Settings, body: dict[str, object]) -> tuple[int, dict
         tokens = TokenAuthority(SigningKey(settings.signing_key))
         fixtures = load_fixtures(settings.fixtures)
         request = TokenRequest.model_validate(body)
-        people = lambda: ((u.id, u.user_principal_name) for u in fixtures.users)  # noqa: E731
-        minted = mint_token(request, fixtures, tokens, Clock().timestamp(), people)
+        profiles = {u.profile.id.lower(): u.profile for u in fixtures.users}
+        now = Clock().timestamp()
+        minted = mint_token(request, fixtures, tokens, now, profiles.values, profiles.get)
     except (FixtureError, SigningKeyError, ValidationError, GraphError) as exc:
         print(f"mockgraph: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return EXIT_USAGE, None

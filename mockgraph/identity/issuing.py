@@ -8,6 +8,7 @@ import secrets
 import uuid
 from typing import Any
 
+from mockgraph.auth.claims import directory_roles, user_claims
 from mockgraph.auth.tokens import TokenAuthority
 from mockgraph.domain.presence import UserState
 from mockgraph.identity.models import (
@@ -22,33 +23,6 @@ from mockgraph.identity.scopes import short
 from mockgraph.state.tokenlog import TokenLog
 
 OFFLINE = frozenset({"offline_access"})
-# The directory role every member user holds ("User"), which Graph's tokens list in `wids`
-# after the roles assigned to the user (docs/fidelity.md, 'Token shape').
-DEFAULT_USER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"
-
-
-def user_claims(user: UserState, app_name: str) -> dict[str, Any]:
-    """A v1 Graph token's claims about its user and client
-    (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference)."""
-    profile = user.profile
-    claims: dict[str, Any] = {
-        "name": user.display_name,
-        "upn": user.user_principal_name,
-        "unique_name": user.user_principal_name,
-        "app_displayname": app_name,
-    }
-    if profile.givenName:
-        claims["given_name"] = profile.givenName
-    if profile.surname:
-        claims["family_name"] = profile.surname
-    return claims
-
-
-def directory_roles(user: UserState) -> list[str]:
-    """A Graph token's `wids`: the roleTemplateIds of the user's directory roles, then the
-    default user role."""
-    roles = dict.fromkeys((*user.profile.directoryRoles, DEFAULT_USER_ROLE))
-    return list(roles)
 
 
 def resource_claims(grant: Grant, user: UserState, app_name: str) -> tuple[dict[str, Any], str]:
@@ -57,7 +31,7 @@ def resource_claims(grant: Grant, user: UserState, app_name: str) -> tuple[dict[
     (`accessTokenAcceptedVersion: 2`; docs/fidelity.md, 'Token shape')."""
     api = grant.resource
     if api is None:
-        return {**user_claims(user, app_name), "wids": directory_roles(user)}, "1.0"
+        return {**user_claims(user.profile, app_name), "wids": directory_roles(user.profile)}, "1.0"
     if api.accessTokenAcceptedVersion == 2:
         # v2.0: `aud` is always the API's app id (the access token claims reference).
         claims = {
@@ -72,7 +46,7 @@ def resource_claims(grant: Grant, user: UserState, app_name: str) -> tuple[dict[
     audience = registered.get(named) or (api.appId if named == api.appId else None)
     if audience is None:
         audience = api.identifier_uris[0] if api.identifier_uris else api.appId
-    return {**user_claims(user, app_name), "aud": audience}, "1.0"
+    return {**user_claims(user.profile, app_name), "aud": audience}, "1.0"
 
 
 class Issuer:
