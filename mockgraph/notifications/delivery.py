@@ -30,7 +30,15 @@ MAX_CONNECTIONS = 8
 # Graph drops notifications to an endpoint that keeps failing
 # (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks, "Throttling").
 MAX_BACKLOG = 1000
+# "When many changes occur, Microsoft Graph may send multiple notifications that correspond to
+# different subscriptions in the same POST request"
+# (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks). A worker posts
+# with its subscription's notification those of the others already waiting for the same URL,
+# up to this many notifications in one POST (our figure: the page gives none).
+MAX_BATCH = 100
 _JSON = [("Content-Type", "application/json")]
+# What a subscription still has to deliver, the head first.
+Queue = deque[Delivery]
 # Logs one attempt: (attempt, status, error, perf_counter at the start, outcome).
 Record = Callable[[int, int | None, str | None, float, str], None]
 
@@ -206,46 +214,78 @@ class Deliverer:
             queue = self._pending.get(sub_id)
             if not queue:
                 continue
+            batch = [(sub_id, queue)]
+            if _joinable(queue[0]) and not ready.empty():
+                batch += self._waiting_for(ready, queue[0].url)
             try:
-                await self._next(sub_id, queue)
+                await self._attempt(batch)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("delivering a notification failed")
 
-    async def _next(self, sub_id: str, queue: deque[Delivery]) -> None:
-        """One attempt at the head of a subscription's queue, then what follows from it."""
-        delivery = queue[0]
-        attempt = self._tries.get(sub_id, 0) + 1
-        started = time.perf_counter()
-        status, error = await self._post(delivery)
-        if self._pending.get(sub_id) is not queue:
-            return  # removed meanwhile: nothing more to say about it
-        last = attempt == self.attempts
-        outcome = "delivered" if error is None else ("gaveUp" if last else "retrying")
-        self._record(delivery)(attempt, status, error, started, outcome)
-        if error is not None and not last:
-            self._tries[sub_id] = attempt
-            ready = self._ready_queue(delivery.subscription.tenant_id)
-            asyncio.get_running_loop().call_later(
-                self.backoff * 2 ** (attempt - 1), ready.put_nowait, sub_id
-            )
-            return
-        self._tries.pop(sub_id, None)
-        queue.popleft()
-        self._busy -= 1
-        if queue:
-            self._ready[delivery.subscription.tenant_id].put_nowait(sub_id)
-        else:
-            del self._pending[sub_id]
+    def _waiting_for(self, ready: asyncio.Queue[str], url: str) -> list[tuple[str, Queue]]:
+        """Take out of `ready` the subscriptions whose next delivery is a change notification
+        for `url`, while the notifications stay within MAX_BATCH; the others keep their
+        places."""
+        taken: list[tuple[str, Queue]] = []
+        kept: list[str] = []
+        room = MAX_BATCH - 1
+        while not ready.empty():
+            sub_id = ready.get_nowait()
+            queue = self._pending.get(sub_id)
+            if not queue:
+                continue  # cancelled meanwhile, as _work would find it
+            head = queue[0]
+            count = len(head.payload["value"]) if _joinable(head) else 0
+            if 0 < count <= room and head.url == url:
+                taken.append((sub_id, queue))
+                room -= count
+            else:
+                kept.append(sub_id)
+        for sub_id in kept:
+            ready.put_nowait(sub_id)
+        return taken
 
-    async def _post(self, delivery: Delivery) -> tuple[int | None, str | None]:
-        """(status, error) of one POST of a notification; error None for a 2xx."""
+    async def _attempt(self, batch: list[tuple[str, Queue]]) -> None:
+        """One POST of the head of each queue in `batch` (one subscription's, or several
+        waiting for one URL), then what follows from it for each."""
+        heads = [queue[0] for _, queue in batch]
+        started = time.perf_counter()
+        status, error = await self._post(heads)
+        for (sub_id, queue), delivery in zip(batch, heads, strict=True):
+            if self._pending.get(sub_id) is not queue:
+                continue  # removed meanwhile: nothing more to say about it
+            attempt = self._tries.get(sub_id, 0) + 1
+            last = attempt == self.attempts
+            outcome = "delivered" if error is None else ("gaveUp" if last else "retrying")
+            self._record(delivery)(attempt, status, error, started, outcome)
+            if error is not None and not last:
+                self._tries[sub_id] = attempt
+                ready = self._ready_queue(delivery.subscription.tenant_id)
+                asyncio.get_running_loop().call_later(
+                    self.backoff * 2 ** (attempt - 1), ready.put_nowait, sub_id
+                )
+                continue
+            self._tries.pop(sub_id, None)
+            queue.popleft()
+            self._busy -= 1
+            if queue:
+                self._ready[delivery.subscription.tenant_id].put_nowait(sub_id)
+            else:
+                del self._pending[sub_id]
+
+    async def _post(self, heads: list[Delivery]) -> tuple[int | None, str | None]:
+        """(status, error) of one POST of the notifications of `heads` (to the first's URL);
+        error None for a 2xx."""
         from mockgraph.notifications.webhooks import WebhookError
 
-        body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+        payload = heads[0].payload
+        if len(heads) > 1:
+            payload = {"value": [item for head in heads for item in head.payload["value"]]}
+        body = json.dumps(payload, separators=(",", ":")).encode()
         try:
-            answer = await self._client().post(delivery.url, body, _JSON, self.timeout)
+            answer = await self._client().post(heads[0].url, body, _JSON, self.timeout)
         except WebhookError as exc:
             return None, str(exc)
         return answer.status, None if 200 <= answer.status < 300 else f"HTTP {answer.status}"
@@ -274,6 +314,12 @@ class Deliverer:
             )
 
         return record
+
+
+def _joinable(delivery: Delivery) -> bool:
+    """A change notification of basic content: its POST may carry other subscriptions' too.
+    (A rich one's `validationTokens` vouch for its own app; a lifecycle event goes alone.)"""
+    return delivery.kind == "change" and len(delivery.payload) == 1
 
 
 class Ticker:

@@ -1,0 +1,106 @@
+"""Several subscriptions' notifications in one POST: "When many changes occur, Microsoft Graph
+may send multiple notifications that correspond to different subscriptions in the same POST
+request" (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks). A client
+that reads only a POST's first item, or takes its subscription for all, fails here as there."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from mockgraph.notifications import delivery
+from mockgraph.testing import WebhookReceiver
+from tests.client import Graph
+from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI
+from tests.e2e.test_notifications import flush, set_busy, subscribe, subscribe_as
+
+SUBSCRIBERS = (ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI)
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+def subscribe_everyone_to_patti(live: Graph, url: str) -> set[str]:
+    """One subscription to Patti's presence per fixture user, all for one URL."""
+    made = set()
+    for subscriber in SUBSCRIBERS:
+        created = subscribe_as(live, subscriber, url, f"/communications/presences/{PATTI}")
+        assert created.status_code == 201, created.text
+        made.add(created.json()["id"])
+    return made
+
+
+def test_the_notifications_waiting_for_one_url_go_in_one_post(
+    live: Graph, webhook: WebhookReceiver
+) -> None:
+    made = subscribe_everyone_to_patti(live, webhook.url)
+
+    set_busy(live)  # one change, six subscriptions told of it at once
+    flush(live)
+
+    [posted] = webhook.notifications
+    assert sorted(item["subscriptionId"] for item in posted["value"]) == sorted(made)
+    assert {item["resource"] for item in posted["value"]} == {f"communications/presences/{PATTI}"}
+    # The delivery log still lists each subscription's notification, each delivered.
+    attempts = live.admin.get("/_mockgraph/notifications").json()["value"]
+    delivered = {a["subscriptionId"] for a in attempts if a["outcome"] == "delivered"}
+    assert delivered == made
+
+
+def test_a_failed_post_is_retried_for_each_subscription_in_it(
+    live: Graph, webhook: WebhookReceiver
+) -> None:
+    made = subscribe_everyone_to_patti(live, webhook.url)
+    webhook.fail_next(1)
+
+    set_busy(live)
+    flush(live)
+
+    # The failed POST held all six; each was retried, and each arrived once.
+    assert sorted(item["subscriptionId"] for item in webhook.items()) == sorted(made)
+
+
+def test_notifications_for_other_urls_are_not_joined(live: Graph, webhook: WebhookReceiver) -> None:
+    with WebhookReceiver() as other:
+        first = subscribe_as(live, ADELE, webhook.url, f"/communications/presences/{PATTI}")
+        second = subscribe_as(live, ALEX, other.url, f"/communications/presences/{PATTI}")
+        assert (first.status_code, second.status_code) == (201, 201)
+
+        set_busy(live)
+        flush(live)
+
+        assert [i["subscriptionId"] for i in webhook.items()] == [first.json()["id"]]
+        assert [i["subscriptionId"] for i in other.items()] == [second.json()["id"]]
+
+
+def test_one_subscriptions_notification_is_posted_alone(
+    live: Graph, webhook: WebhookReceiver
+) -> None:
+    created = subscribe(live, webhook.url, PATTI)
+    assert created.status_code == 201, created.text
+
+    set_busy(live)
+    flush(live)
+
+    assert [len(body["value"]) for body in webhook.notifications] == [1]
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("MOCKGRAPH_URL")), reason="sets the bound in this process's server"
+)
+def test_a_post_holds_at_most_max_batch_notifications(
+    live: Graph, webhook: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "MAX_BATCH", 4)
+    made = subscribe_everyone_to_patti(live, webhook.url)
+
+    set_busy(live)
+    flush(live)
+
+    assert sorted(len(body["value"]) for body in webhook.notifications) == [2, 4]
+    assert sorted(item["subscriptionId"] for item in webhook.items()) == sorted(made)
