@@ -77,6 +77,12 @@ class Deliverer:
         self._tries: dict[str, int] = {}
         # Per tenant: the subscriptions ready for an attempt, and the workers serving them.
         self._ready: dict[str, asyncio.Queue[str]] = {}
+        # The subscriptions ready for an attempt (in a ready queue and not yet taken), and,
+        # of those whose next delivery may share a POST, each (tenant, URL)'s in the order
+        # they became ready. A worker that takes some of them into its POST leaves their
+        # entries in the queue behind, to be passed over (they are no longer ready).
+        self._queued: set[str] = set()
+        self._joinable: dict[tuple[str, str], dict[str, None]] = {}
         self._workers: dict[str, list[asyncio.Task[None]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._size = workers
@@ -146,10 +152,40 @@ class Deliverer:
         if loop is not self._loop:
             # Queues and tasks belong to one event loop; an app moved to another starts over.
             self._loop, self._ready, self._workers = loop, {}, {}
-            for waiting, held in self._pending.items():
+            self._queued, self._joinable = set(), {}
+            for waiting in self._pending:
                 if waiting != sub_id:
-                    self._ready_queue(held[0].subscription.tenant_id).put_nowait(waiting)
-        self._ready_queue(delivery.subscription.tenant_id).put_nowait(sub_id)
+                    self._make_ready(waiting)
+        self._make_ready(sub_id)
+
+    def _make_ready(self, sub_id: str) -> None:
+        """Queue a subscription with something to deliver for its tenant's next free worker,
+        and note it by URL if its next delivery may share a POST."""
+        queue = self._pending.get(sub_id)
+        if not queue or sub_id in self._queued:
+            return
+        head = queue[0]
+        tenant_id = head.subscription.tenant_id
+        self._queued.add(sub_id)
+        if _joinable(head):
+            self._joinable.setdefault((tenant_id, head.url), {})[sub_id] = None
+        self._ready_queue(tenant_id).put_nowait(sub_id)
+
+    def _take(self, sub_id: str) -> Queue | None:
+        """A ready subscription's queue, now no longer ready; None if it was not ready (taken
+        into another's POST, or cancelled)."""
+        if sub_id not in self._queued:
+            return None
+        self._queued.discard(sub_id)
+        queue = self._pending.get(sub_id)
+        if queue:
+            head = queue[0]
+            waiting = self._joinable.get((head.subscription.tenant_id, head.url))
+            if waiting is not None:
+                waiting.pop(sub_id, None)
+                if not waiting:
+                    del self._joinable[(head.subscription.tenant_id, head.url)]
+        return queue or None
 
     def _ready_queue(self, tenant_id: str) -> asyncio.Queue[str]:
         """A tenant's ready queue, with a worker more if it has fewer than its share."""
@@ -183,6 +219,7 @@ class Deliverer:
 
     def cancel(self, sub_id: str) -> None:
         """Drop whatever a subscription still had to deliver."""
+        self._take(sub_id)
         queue = self._pending.pop(sub_id, None)
         self._tries.pop(sub_id, None)
         self.dropped.pop(sub_id, None)
@@ -197,7 +234,7 @@ class Deliverer:
         for workers in self._workers.values():
             for worker in workers:
                 worker.cancel()
-        self._ready, self._workers = {}, {}
+        self._ready, self._workers, self._queued, self._joinable = {}, {}, set(), {}
         if self._http is not None:
             self._http.close()
 
@@ -211,12 +248,12 @@ class Deliverer:
     async def _work(self, ready: asyncio.Queue[str]) -> None:
         while True:
             sub_id = await ready.get()
-            queue = self._pending.get(sub_id)
-            if not queue:
-                continue
+            queue = self._take(sub_id)
+            if queue is None:
+                continue  # taken into another's POST meanwhile, or cancelled
             batch = [(sub_id, queue)]
-            if _joinable(queue[0]) and not ready.empty():
-                batch += self._waiting_for(ready, queue[0].url)
+            if _joinable(queue[0]):
+                batch += self._waiting_for(queue[0])
             try:
                 await self._attempt(batch)
             except asyncio.CancelledError:
@@ -224,27 +261,21 @@ class Deliverer:
             except Exception:
                 log.exception("delivering a notification failed")
 
-    def _waiting_for(self, ready: asyncio.Queue[str], url: str) -> list[tuple[str, Queue]]:
-        """Take out of `ready` the subscriptions whose next delivery is a change notification
-        for `url`, while the notifications stay within MAX_BATCH; the others keep their
-        places."""
+    def _waiting_for(self, head: Delivery) -> list[tuple[str, Queue]]:
+        """The ready subscriptions whose next delivery is a change notification for `head`'s
+        URL, oldest first, while the POST stays within MAX_BATCH notifications; taken."""
+        waiting = self._joinable.get((head.subscription.tenant_id, head.url))
+        room = MAX_BATCH - len(head.payload["value"])
         taken: list[tuple[str, Queue]] = []
-        kept: list[str] = []
-        room = MAX_BATCH - 1
-        while not ready.empty():
-            sub_id = ready.get_nowait()
+        for sub_id in list(waiting or ()):
             queue = self._pending.get(sub_id)
-            if not queue:
-                continue  # cancelled meanwhile, as _work would find it
-            head = queue[0]
-            count = len(head.payload["value"]) if _joinable(head) else 0
-            if 0 < count <= room and head.url == url:
+            count = len(queue[0].payload["value"]) if queue else 0
+            if count > room:
+                break  # the next POST takes it, first: the order they came in is kept
+            queue = self._take(sub_id)
+            if queue is not None:
                 taken.append((sub_id, queue))
                 room -= count
-            else:
-                kept.append(sub_id)
-        for sub_id in kept:
-            ready.put_nowait(sub_id)
         return taken
 
     async def _attempt(self, batch: list[tuple[str, Queue]]) -> None:
@@ -262,16 +293,15 @@ class Deliverer:
             self._record(delivery)(attempt, status, error, started, outcome)
             if error is not None and not last:
                 self._tries[sub_id] = attempt
-                ready = self._ready_queue(delivery.subscription.tenant_id)
                 asyncio.get_running_loop().call_later(
-                    self.backoff * 2 ** (attempt - 1), ready.put_nowait, sub_id
+                    self.backoff * 2 ** (attempt - 1), self._make_ready, sub_id
                 )
                 continue
             self._tries.pop(sub_id, None)
             queue.popleft()
             self._busy -= 1
             if queue:
-                self._ready[delivery.subscription.tenant_id].put_nowait(sub_id)
+                self._make_ready(sub_id)
             else:
                 del self._pending[sub_id]
 

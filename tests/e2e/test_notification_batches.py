@@ -13,7 +13,7 @@ import pytest
 from mockgraph.notifications import delivery
 from mockgraph.testing import WebhookReceiver
 from tests.client import Graph
-from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI
+from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_SYNC
 from tests.e2e.test_notifications import flush, set_busy, subscribe, subscribe_as
 
 SUBSCRIBERS = (ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI)
@@ -63,6 +63,37 @@ def test_a_failed_post_is_retried_for_each_subscription_in_it(
 
     # The failed POST held all six; each was retried, and each arrived once.
     assert sorted(item["subscriptionId"] for item in webhook.items()) == sorted(made)
+    attempts = live.admin.get("/_mockgraph/notifications").json()["value"]
+    changes = [
+        (a["subscriptionId"], a["attempt"], a["outcome"]) for a in attempts if a["kind"] == "change"
+    ]
+    assert sorted(c for c in changes if c[0] in made) == sorted(
+        [(s, 1, "retrying") for s in made] + [(s, 2, "delivered") for s in made]
+    )
+
+
+def test_a_subscription_has_at_most_one_notification_in_a_post(
+    live: Graph, webhook: WebhookReceiver
+) -> None:
+    subscribe_everyone_to_patti(live, webhook.url)
+    webhook.stall_next(0.2, times=8)  # a backlog: every worker waits on the webhook
+
+    for availability, activity in (
+        ("Busy", "InACall"),
+        ("Away", "Away"),
+        ("DoNotDisturb", "Presenting"),
+    ):
+        moved = live.as_app(PRESENCE_SYNC).post(
+            f"/v1.0/users/{PATTI}/presence/setPresence",
+            json={"sessionId": "s", "availability": availability, "activity": activity},
+        )
+        assert moved.status_code == 200, moved.text
+    flush(live)
+
+    assert len(webhook.items()) == 3 * len(SUBSCRIBERS)
+    for body in webhook.notifications:
+        ids = [item["subscriptionId"] for item in body["value"]]
+        assert len(ids) == len(set(ids)), ids
 
 
 def test_notifications_for_other_urls_are_not_joined(live: Graph, webhook: WebhookReceiver) -> None:
@@ -88,6 +119,40 @@ def test_one_subscriptions_notification_is_posted_alone(
     flush(live)
 
     assert [len(body["value"]) for body in webhook.notifications] == [1]
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("MOCKGRAPH_URL")), reason="sets the bound in this process's server"
+)
+def test_a_bulk_subscriptions_notifications_count_against_the_bound(
+    live: Graph, webhook: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "MAX_BATCH", 2)
+    assert subscribe(live, webhook.url, PATTI, ADELE).status_code == 201  # Alex's, bulk
+    for subscriber in (LEE, MEGAN, NESTOR):
+        created = subscribe_as(live, subscriber, webhook.url, f"/communications/presences/{PATTI}")
+        assert created.status_code == 201, created.text
+    for user in (PATTI, ADELE):
+        moved = live.as_app(PRESENCE_SYNC).post(
+            f"/v1.0/users/{user}/presence/setPresence",
+            json={
+                "sessionId": "s",
+                "availability": "Available",
+                "activity": "Available",
+                "expirationDuration": "PT15M",
+            },
+        )
+        assert moved.status_code == 200, moved.text
+    flush(live)
+
+    live.advance("PT5M")  # both fade at once: the bulk subscription's notification has two
+    flush(live)
+
+    assert max(len(body["value"]) for body in webhook.notifications) == 2
+    assert any(
+        {item["resourceData"]["id"] for item in body["value"]} == {PATTI, ADELE}
+        for body in webhook.notifications
+    )
 
 
 @pytest.mark.skipif(
