@@ -5,13 +5,16 @@ that reads only a POST's first item, or takes its subscription for all, fails he
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterator
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from mockgraph.notifications import delivery
 from mockgraph.testing import WebhookReceiver
+from tests.certificates import make_certificate
 from tests.client import Graph
 from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PATTI, PRESENCE_SYNC
 from tests.e2e.test_notifications import flush, set_busy, subscribe, subscribe_as
@@ -107,6 +110,33 @@ def test_notifications_for_other_urls_are_not_joined(live: Graph, webhook: Webho
 
         assert [i["subscriptionId"] for i in webhook.items()] == [first.json()["id"]]
         assert [i["subscriptionId"] for i in other.items()] == [second.json()["id"]]
+
+
+def test_a_rich_notification_is_posted_alone(live: Graph, webhook: WebhookReceiver) -> None:
+    """Its `validationTokens` vouch for its own app's notifications only."""
+    der = make_certificate("presence client").cert.public_bytes(serialization.Encoding.DER)
+    rich = subscribe(
+        live,
+        webhook.url,
+        PATTI,
+        includeResourceData=True,
+        encryptionCertificate=base64.b64encode(der).decode(),
+        encryptionCertificateId="cert-1",
+    )
+    assert rich.status_code == 201, rich.text
+    basic = set()
+    for subscriber in (ADELE, LEE, MEGAN):
+        created = subscribe_as(live, subscriber, webhook.url, f"/communications/presences/{PATTI}")
+        assert created.status_code == 201, created.text
+        basic.add(created.json()["id"])
+
+    set_busy(live)
+    flush(live)
+
+    posted = sorted(webhook.notifications, key=lambda body: len(body["value"]))
+    assert [sorted(body) for body in posted] == [["validationTokens", "value"], ["value"]]
+    assert [item["subscriptionId"] for item in posted[0]["value"]] == [rich.json()["id"]]
+    assert {item["subscriptionId"] for item in posted[1]["value"]} == basic
 
 
 def test_one_subscriptions_notification_is_posted_alone(
