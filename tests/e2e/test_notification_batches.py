@@ -28,20 +28,30 @@ def webhook() -> Iterator[WebhookReceiver]:
         yield receiver
 
 
-def subscribe_everyone_to_patti(live: Graph, url: str) -> set[str]:
-    """One subscription to Patti's presence per fixture user, all for one URL."""
+def subscribe_to_patti(
+    live: Graph, url: str, subscribers: tuple[str, ...] = SUBSCRIBERS
+) -> set[str]:
+    """One subscription to Patti's presence per subscriber, all for one URL; their ids."""
     made = set()
-    for subscriber in SUBSCRIBERS:
+    for subscriber in subscribers:
         created = subscribe_as(live, subscriber, url, f"/communications/presences/{PATTI}")
         assert created.status_code == 201, created.text
         made.add(created.json()["id"])
     return made
 
 
+def set_presence(live: Graph, user: str, availability: str, activity: str, **extra: str) -> None:
+    moved = live.as_app(PRESENCE_SYNC).post(
+        f"/v1.0/users/{user}/presence/setPresence",
+        json={"sessionId": "s", "availability": availability, "activity": activity, **extra},
+    )
+    assert moved.status_code == 200, moved.text
+
+
 def test_the_notifications_waiting_for_one_url_go_in_one_post(
     live: Graph, webhook: WebhookReceiver
 ) -> None:
-    made = subscribe_everyone_to_patti(live, webhook.url)
+    made = subscribe_to_patti(live, webhook.url)
 
     set_busy(live)  # one change, six subscriptions told of it at once
     flush(live)
@@ -58,7 +68,7 @@ def test_the_notifications_waiting_for_one_url_go_in_one_post(
 def test_a_failed_post_is_retried_for_each_subscription_in_it(
     live: Graph, webhook: WebhookReceiver
 ) -> None:
-    made = subscribe_everyone_to_patti(live, webhook.url)
+    made = subscribe_to_patti(live, webhook.url)
     webhook.fail_next(1)
 
     set_busy(live)
@@ -78,7 +88,7 @@ def test_a_failed_post_is_retried_for_each_subscription_in_it(
 def test_a_subscription_has_at_most_one_notification_in_a_post(
     live: Graph, webhook: WebhookReceiver
 ) -> None:
-    subscribe_everyone_to_patti(live, webhook.url)
+    subscribe_to_patti(live, webhook.url)
     webhook.stall_next(0.2, times=8)  # a backlog: every worker waits on the webhook
 
     for availability, activity in (
@@ -86,11 +96,7 @@ def test_a_subscription_has_at_most_one_notification_in_a_post(
         ("Away", "Away"),
         ("DoNotDisturb", "Presenting"),
     ):
-        moved = live.as_app(PRESENCE_SYNC).post(
-            f"/v1.0/users/{PATTI}/presence/setPresence",
-            json={"sessionId": "s", "availability": availability, "activity": activity},
-        )
-        assert moved.status_code == 200, moved.text
+        set_presence(live, PATTI, availability, activity)
     flush(live)
 
     assert len(webhook.items()) == 3 * len(SUBSCRIBERS)
@@ -124,11 +130,7 @@ def test_a_rich_notification_is_posted_alone(live: Graph, webhook: WebhookReceiv
         encryptionCertificateId="cert-1",
     )
     assert rich.status_code == 201, rich.text
-    basic = set()
-    for subscriber in (ADELE, LEE, MEGAN):
-        created = subscribe_as(live, subscriber, webhook.url, f"/communications/presences/{PATTI}")
-        assert created.status_code == 201, created.text
-        basic.add(created.json()["id"])
+    basic = subscribe_to_patti(live, webhook.url, (ADELE, LEE, MEGAN))
 
     set_busy(live)
     flush(live)
@@ -159,20 +161,9 @@ def test_a_bulk_subscriptions_notifications_count_against_the_bound(
 ) -> None:
     monkeypatch.setattr(delivery, "MAX_BATCH", 2)
     assert subscribe(live, webhook.url, PATTI, ADELE).status_code == 201  # Alex's, bulk
-    for subscriber in (LEE, MEGAN, NESTOR):
-        created = subscribe_as(live, subscriber, webhook.url, f"/communications/presences/{PATTI}")
-        assert created.status_code == 201, created.text
+    subscribe_to_patti(live, webhook.url, (LEE, MEGAN, NESTOR))
     for user in (PATTI, ADELE):
-        moved = live.as_app(PRESENCE_SYNC).post(
-            f"/v1.0/users/{user}/presence/setPresence",
-            json={
-                "sessionId": "s",
-                "availability": "Available",
-                "activity": "Available",
-                "expirationDuration": "PT15M",
-            },
-        )
-        assert moved.status_code == 200, moved.text
+        set_presence(live, user, "Available", "Available", expirationDuration="PT15M")
     flush(live)
 
     live.advance("PT5M")  # both fade at once: the bulk subscription's notification has two
@@ -192,7 +183,7 @@ def test_a_post_holds_at_most_max_batch_notifications(
     live: Graph, webhook: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(delivery, "MAX_BATCH", 4)
-    made = subscribe_everyone_to_patti(live, webhook.url)
+    made = subscribe_to_patti(live, webhook.url)
 
     set_busy(live)
     flush(live)
