@@ -62,15 +62,22 @@ def set_presence(user: UserState, body: models.SetPresence, ctx: Context) -> Non
     availability, activity = checked_pair(
         body.availability, body.activity, SET_PRESENCE_PAIRS, "setPresence"
     )
+    lasts = session_seconds(body)
+    user.sessions[body.sessionId] = Session(
+        availability, activity, set_at=ctx.now, expires_at=ctx.now + lasts
+    )
+    user.changed(ctx.now)
+
+
+def session_seconds(body: models.SetPresence) -> float:
+    """How long setPresence's session lasts, in seconds: expirationDuration (PT5M to PT4H),
+    or five minutes without one; InvalidArgument outside that range."""
     duration = SESSION_DEFAULT
     if body.expirationDuration is not None:
         duration = parse_duration(body.expirationDuration, "expirationDuration")
         if not SESSION_MIN <= duration <= SESSION_MAX:
             raise InvalidArgument(OUT_OF_RANGE)
-    user.sessions[body.sessionId] = Session(
-        availability, activity, set_at=ctx.now, expires_at=ctx.now + duration.total_seconds()
-    )
-    user.changed(ctx.now)
+    return duration.total_seconds()
 
 
 def clear_presence(user: UserState, body: models.ClearPresence, ctx: Context) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from mockgraph.domain.presence import Session, UserState
 from mockgraph.domain.times import parse_duration, resolve_time_zone
+from mockgraph.errors import GraphError
 from mockgraph.presence import models, service
 from mockgraph.scenarios.model import Step
 
@@ -23,7 +24,27 @@ SCENARIO_APP = "mockgraph-scenario"
 
 
 class Bodies(dict[tuple[Any, ...], Any]):
-    """The request bodies a run's steps make, each built once: a scenario repeats a few."""
+    """The request bodies a run's steps make, each built once: a scenario repeats a few; and
+    whether the service takes each (`accepted`), found out once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.verdicts: dict[tuple[Any, ...], bool] = {}
+
+    def accepted(self, step: Step, user: UserState, moment: float) -> bool:
+        """Whether the service takes `step`, whatever the user's state: what it checks of a
+        body (a pair, a duration, a zone) depends on the body alone, so it is found out once,
+        on a blank user of the same profile."""
+        key = (step.action, *step[4:])
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            try:
+                apply(UserState(user.profile), step, moment, self)
+                verdict = True
+            except GraphError:
+                verdict = False
+            self.verdicts[key] = verdict
+        return verdict
 
     def get_or_make(self, step: Step) -> Any:
         key = (

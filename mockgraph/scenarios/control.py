@@ -123,6 +123,7 @@ class Scenarios:
             self._task = None
         if self.run is not None:
             self.run.release()
+            self.run.stop()
         if self.run is not None and self.state in ("running", "paused", "finished"):
             self._set_state("stopped")
 

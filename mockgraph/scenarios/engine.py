@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any, Protocol
 
 from mockgraph.domain.presence import UserState
 from mockgraph.errors import BadRequest, GraphError
 from mockgraph.scenarios.actions import Bodies, apply
+from mockgraph.scenarios.backlog import Backlog
 from mockgraph.scenarios.cast import cast
 from mockgraph.scenarios.model import Scenario, Step
 from mockgraph.state.store import Store, Tenant
 
-# The applied steps a run remembers (its journal), and the most steps one tick applies before
+# The applied steps a run remembers (its journal), and the most steps one tick plays before
 # it lets the server answer calls again (about a millisecond's work).
 JOURNAL_SIZE = 100_000
 BATCH = 200
@@ -76,7 +76,10 @@ class Run:
         # The moments completed by the last play_to (the scenario's lag is measured on them).
         self.completed: list[float] = []
         self.bodies = Bodies()
-        self.journal: deque[Applied] = deque(maxlen=JOURNAL_SIZE)
+        # The journal: step i's entry at i % JOURNAL_SIZE, None while the step waits in the
+        # backlog for its user to be read.
+        self.journal: list[Applied | None] = []
+        self.backlog = Backlog(self.steps, self.start, self.bodies, self._write_waiting)
         self.cursor = 0
         self.applied = 0
         self.errors = 0
@@ -90,7 +93,9 @@ class Run:
     def rewind(self) -> None:
         """Back to the start: the tenant as the fixtures have it, the cast, the clock frozen."""
         self.store.reset(self.tenant_id)
+        self.backlog.forget()
         tenant = self.tenant
+        self.backlog.adopt(tenant.users)
         self.cast = cast(tenant, self.scenario.users, self.scenario.seed or 0)
         self._ids = self._resolve(tenant)
         tenant.clock.freeze()
@@ -192,9 +197,49 @@ class Run:
         change = self.subscribers.next_change(tenant)
         return change if moment is None or change < moment else moment
 
+    def entries(self, limit: int) -> list[Applied]:
+        """The journal's last `limit` entries, oldest first, every waiting step made."""
+        self.backlog.write_all()
+        count = min(limit, self.cursor, JOURNAL_SIZE)
+        slots = (self.journal[i % JOURNAL_SIZE] for i in range(self.cursor - count, self.cursor))
+        return [entry for entry in slots if entry is not None]
+
+    def stop(self) -> None:
+        """Make every waiting step and let the tenant's reads be plain reads again."""
+        self.backlog.detach()
+
     def _apply(self, tenant: Tenant, step: Step, moment: float) -> None:
+        """Play the step at `cursor`: made now, or held until its user is read."""
         user_id = self._ids[step.user]
-        user = tenant.users.get(user_id)
+        backlog, table = self.backlog, tenant.users
+        if table is not backlog.table:
+            backlog.adopt(table)  # a reset or an imported state replaced the users
+        user = dict.get(table, user_id)
+        if user is not None and backlog.can_wait(user, step, moment):
+            backlog.hold(user_id, self.cursor)
+            self.applied += 1
+            self._record(self.cursor, None)
+            return
+        backlog.write(user_id)  # what waits for the user comes first
+        self.applied += 1
+        self._make(user, user_id, step, moment, self.cursor)
+
+    def _write_waiting(self, user: UserState | None, index: int) -> None:
+        step = self.steps[index]
+        self._make(user, self._ids[step.user], step, self.start + step.offset, index)
+
+    def _record(self, index: int, entry: Applied | None) -> None:
+        """Step `index`'s journal entry: a new one as it is played, or, made later, into its
+        place while that still holds it (the journal keeps the last JOURNAL_SIZE steps)."""
+        journal = self.journal
+        if index == len(journal) and index < JOURNAL_SIZE:
+            journal.append(entry)
+        elif index >= self.cursor - JOURNAL_SIZE:
+            journal[index % JOURNAL_SIZE] = entry
+
+    def _make(
+        self, user: UserState | None, user_id: str, step: Step, moment: float, index: int
+    ) -> None:
         error = None
         if user is None:
             error = f"The user '{user_id}' was not found in this tenant."
@@ -204,11 +249,11 @@ class Run:
                 apply(user, step, moment, self.bodies)
             except GraphError as exc:
                 error = exc.message
-        self.applied += 1
         if error is not None:
             self.errors += 1
         view = user.current(moment) if user is not None else None
-        self.journal.append(
+        self._record(
+            index,
             (
                 step.offset,
                 user_id,
@@ -218,7 +263,7 @@ class Run:
                 view.activity if view else "PresenceUnknown",
                 user.sequence if user is not None else 0,
                 error,
-            )
+            ),
         )
 
 

@@ -138,5 +138,5 @@ async def list_scenario_steps(
     """The steps the scenario applied, oldest first (the last `limit`): when (seconds after
     its start), who, what, and the presence and sequence number the user had after it."""
     run = _scenarios(request).run
-    entries = list(run.journal)[-limit:] if run is not None else []
+    entries = run.entries(limit) if run is not None else []
     return {"value": [applied_json(e) for e in entries]}

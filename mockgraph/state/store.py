@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Container, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mockgraph.clock import Clock
 from mockgraph.domain.group import Group
@@ -17,21 +17,75 @@ from mockgraph.state.faults import Faults
 from mockgraph.state.fixtures import Fixtures, SeedUser, paused_gc
 from mockgraph.state.throttle import Throttle
 
+if TYPE_CHECKING:
+    from _collections_abc import dict_items, dict_values
+
 # Every state of every user table has its own version, from one counter: a table built anew
 # (a reset, an imported state) can never be taken for an older one, even at the same address.
 _VERSIONS = itertools.count(1)
 
 
+class Held(Protocol):
+    """Writes waiting for their users: a scenario's steps of users nobody has looked at since
+    (scenarios/backlog.py). Each user's presence depends on that user's writes alone, so they
+    can wait until the user is read."""
+
+    @property
+    def users(self) -> Container[str]:
+        """The ids of the users with writes waiting."""
+
+    def write(self, user_id: str) -> None:
+        """Make the user's waiting writes, in order."""
+
+    def write_all(self) -> None:
+        """Make every user's waiting writes."""
+
+
 class UserTable(dict[str, UserState]):
     """A tenant's users by id, with a `version` that changes with every change to the table:
     what is built over it (the UPN map below, the directory's index) is rebuilt when the
-    version differs. Reads are plain dict reads."""
+    version differs.
 
-    __slots__ = ("version",)
+    With `held` set, every read of a user (get, [], values, items, pop) first makes the writes
+    waiting for them, so no reader ever sees a user behind; a reader that keeps users from an
+    earlier read (a cache) calls `settle` first."""
+
+    __slots__ = ("held", "version")
 
     def __init__(self, users: Iterable[tuple[str, UserState]] = ()) -> None:
         super().__init__(users)
         self.version = next(_VERSIONS)
+        self.held: Held | None = None
+
+    def settle(self, user_id: str | None = None) -> None:
+        """Make the writes waiting for one user (or for every user, with None)."""
+        held = self.held
+        if held is None:
+            return
+        if user_id is None:
+            held.write_all()
+        elif user_id in held.users:
+            held.write(user_id)
+
+    def get(self, user_id: str, default: None = None) -> UserState | None:  # type: ignore[override]
+        held = self.held
+        if held is not None and user_id in held.users:
+            held.write(user_id)
+        return super().get(user_id, default)
+
+    def __getitem__(self, user_id: str) -> UserState:
+        held = self.held
+        if held is not None and user_id in held.users:
+            held.write(user_id)
+        return super().__getitem__(user_id)
+
+    def values(self) -> dict_values[str, UserState]:
+        self.settle()
+        return super().values()
+
+    def items(self) -> dict_items[str, UserState]:
+        self.settle()
+        return super().items()
 
     def __setitem__(self, user_id: str, user: UserState) -> None:
         super().__setitem__(user_id, user)
@@ -42,10 +96,12 @@ class UserTable(dict[str, UserState]):
         self.version = next(_VERSIONS)
 
     def pop(self, user_id: str, *default: Any) -> Any:
+        self.settle(user_id)
         self.version = next(_VERSIONS)
         return super().pop(user_id, *default)
 
     def popitem(self) -> tuple[str, UserState]:
+        self.settle()
         self.version = next(_VERSIONS)
         return super().popitem()
 
@@ -96,7 +152,8 @@ class Tenant:
         if self._upn_version != users.version:
             self._by_upn = {u.user_principal_name.lower(): u for u in users.values()}
             self._upn_version = users.version
-        return self._by_upn.get(upn)
+        found = self._by_upn.get(upn)
+        return users.get(found.id) if found is not None else None
 
 
 def seed_user(seed: SeedUser, now: float, published: str | None = None) -> UserState:

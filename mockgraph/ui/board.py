@@ -109,6 +109,7 @@ class Order:
 
     def of(self, tenant: Tenant) -> list[UserState]:
         users = tenant.users
+        users.settle()  # the users it keeps are read again at each poll
         known = self._sorted.get(tenant.id)
         if known is None or known[0] != users.version:
             ordered = sorted(users.values(), key=lambda u: (natural_key(u.display_name), u.id))

@@ -14,21 +14,14 @@ from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin, Scenario
 from mockgraph.testing.webhook_receiver import WebhookReceiver
 from tests.constants import ADELE
+from tests.scenarios.files import as_file
 
 START = "2026-03-02T08:00:00+00:00"
 
 
 def short_shift() -> dict[str, Any]:
     """The first 30 virtual minutes of a contact centre of 12 agents, as a scenario file."""
-    scenario = contact_centre(12, 4, datetime.fromisoformat(START))
-    steps = []
-    for step in scenario.steps:
-        if step.offset > 1800:
-            break
-        fields = {k: getattr(step, k) for k in step._fields if k != "offset"}
-        given = {k: v for k, v in fields.items() if v is not None}
-        steps.append({"at": f"PT{int(step.offset)}S", **given})
-    return {"name": "short-shift", "start": START, "users": 12, "steps": steps}
+    return as_file(contact_centre(12, 4, datetime.fromisoformat(START)), "short-shift", START, 1800)
 
 
 def played(speed: float | None) -> tuple[list[Any], list[Any]]:
