@@ -152,7 +152,7 @@ async def mint_token(request: TokenRequest, http: Request, runtime: RuntimeDep) 
 
 
 def _people(tenant: Tenant) -> tokens.People:
-    return lambda: (u.profile for u in tenant.users.values())
+    return lambda: (u.profile for u in tenant.users.people())
 
 
 @router.post("/tenants", response_model=TenantResponse, status_code=201, dependencies=TEXT_BODY)

@@ -26,7 +26,7 @@ def add_user(tenant: Tenant, fixture: FixtureUser) -> None:
     if tenant.user(fixture.id) is not None:
         raise Conflict(f"The user '{fixture.id}' already exists in this tenant.")
     upn = fixture.upn.lower()
-    if any(u.user_principal_name.lower() == upn for u in tenant.users.values()):
+    if any(u.user_principal_name.lower() == upn for u in tenant.users.people()):
         raise Conflict(f"The userPrincipalName '{fixture.upn}' is already taken in this tenant.")
     try:
         seed = seed_of(fixture)

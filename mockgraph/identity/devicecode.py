@@ -45,9 +45,9 @@ MESSAGE = (
 def find_user(tenant: Tenant, id_or_upn: str) -> UserState | None:
     """A user of the tenant by object id or UPN (any case)."""
     wanted = id_or_upn.strip().lower()
-    return tenant.user(wanted) or next(
-        (u for u in tenant.users.values() if u.user_principal_name.lower() == wanted), None
-    )
+    upns = (u for u in tenant.users.people() if u.user_principal_name.lower() == wanted)
+    found = tenant.user(wanted) or next(upns, None)
+    return tenant.user(found.id) if found is not None else None
 
 
 class DeviceCodes:

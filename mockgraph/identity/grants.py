@@ -38,9 +38,9 @@ from mockgraph.state.store import Tenant
 def user_by_name(tenant: Tenant, username: str) -> UserState:
     """The user whose UPN this is (any case), or Entra's 50034."""
     wanted = username.lower()
-    for user in tenant.users.values():
+    for user in tenant.users.people():
         if user.user_principal_name.lower() == wanted:
-            return user
+            return tenant.users[user.id]
     raise UserNotFound(username=username, tenant=tenant.id)
 
 

@@ -141,7 +141,7 @@ async def _authorize(
     if user is None:
         if prompt == "none":
             return _finish(params, _error_fields(LoginRequired()))
-        users = sorted(realm.users.values(), key=lambda u: natural_key(u.display_name))
+        users = sorted(realm.users.people(), key=lambda u: natural_key(u.display_name))
         return HTMLResponse(
             pages.sign_in_page(app.displayName or app.appId, users, str(request.url.path), params)
         )
@@ -235,7 +235,7 @@ async def device_login_chosen(request: Request, identity: IdentityDep) -> HTMLRe
         code = codes.pending(form.get("otc", ""))
         if "mockgraph_user" not in form and "decision" not in form:
             tenant = identity.store.tenant(code.tenant_id)
-            users = sorted(tenant.users.values(), key=lambda u: natural_key(u.display_name))
+            users = sorted(tenant.users.people(), key=lambda u: natural_key(u.display_name))
             return HTMLResponse(pages.device_pick_page(code.app_name, code.user_code, users))
         approve = form.get("decision", "approve") != "deny"
         codes.decide(code.user_code, form.get("mockgraph_user"), approve)

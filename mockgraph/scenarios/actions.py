@@ -35,7 +35,8 @@ class Bodies(dict[tuple[Any, ...], Any]):
         """Whether the service takes `step`, whatever the user's state: what it checks of a
         body (a pair, a duration, a zone) depends on the body alone, so it is found out once,
         on a blank user of the same profile."""
-        key = (step.action, *step[4:])
+        # Any message is taken alike: its text is no part of the key.
+        key = (step.action, *step[4:9], bool(step.message), *step[10:13])
         verdict = self.verdicts.get(key)
         if verdict is None:
             try:

@@ -83,11 +83,18 @@ class Backlog:
         self.table, table.held = table, self
 
     def detach(self) -> None:
-        """Make every waiting step and hold no more (the run stopped)."""
+        """Make every waiting step and hold no more."""
         self.write_all()
         if self.table is not None and self.table.held is self:
             self.table.held = None
         self.table = None
+
+    def close(self) -> None:
+        """The run stopped: every waiting step made, and the run let go. The backlog and the
+        run refer to each other, and a large run's objects are frozen out of the collector's
+        reach (control.py, gc.freeze), so only this breaks the cycle and frees the run."""
+        self.detach()
+        self._write_step = _gone
 
     def hold(self, user_id: str, index: int) -> None:
         waiting = self.users.get(user_id)
@@ -111,3 +118,7 @@ class Backlog:
     def forget(self) -> None:
         """Drop every waiting step unmade (a rewind: the tenant is back to its fixtures)."""
         self.users.clear()
+
+
+def _gone(user: UserState | None, index: int) -> None:
+    """What a closed backlog makes: nothing (none waits in it)."""

@@ -31,6 +31,8 @@ TICK = 0.005
 FREEZE_AT = 10_000
 # The most steps one call's catch-up applies (a bound, far above a second's worth at 600x).
 CATCH_UP = 50_000
+# The first year a scenario may not start in.
+LAST_YEAR = 9000
 
 
 class Scenarios:
@@ -80,6 +82,10 @@ class Scenarios:
         start = scenario.start
         if start is None:
             raise BadRequest("The scenario has no start; give one (an ISO date-time).")
+        if start.year >= LAST_YEAR:
+            # With steps and status messages at most 100 years on each, every moment stays a
+            # date Python can write.
+            raise BadRequest(f"The scenario's start must be before the year {LAST_YEAR}.")
         self.stop()
         self.run = Run(scenario, start.timestamp(), self.store, tenant_id, self.subscribers)
         if len(scenario.steps) >= FREEZE_AT:

@@ -205,8 +205,9 @@ class Run:
         return [entry for entry in slots if entry is not None]
 
     def stop(self) -> None:
-        """Make every waiting step and let the tenant's reads be plain reads again."""
-        self.backlog.detach()
+        """Make every waiting step, let the tenant's reads be plain reads again, and let the
+        run be freed once dropped."""
+        self.backlog.close()
 
     def _apply(self, tenant: Tenant, step: Step, moment: float) -> None:
         """Play the step at `cursor`: made now, or held until its user is read."""

@@ -5,12 +5,16 @@ at each checkpoint, the error count before any user is read, and the journal."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import datetime
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from mockgraph.app import create_app
+from mockgraph.scenarios.control import FREEZE_AT
 from mockgraph.scenarios.profiles import contact_centre, flaky_network, office_day
 from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin, Scenario
@@ -197,3 +201,24 @@ def test_a_user_removed_or_a_tenant_reset_while_steps_wait(graph: Graph) -> None
     assert admin.post("/_mockgraph/reset").status_code == 200
     state = scenario(action="seek", to="08:12")
     assert state["applied"] == len(journal()) == 13
+
+
+def test_a_replaced_run_is_freed(app: FastAPI, graph: Graph) -> None:
+    """The run and its backlog refer to each other, and a run of 10,000 steps or more is
+    frozen out of the collector's reach: a stop must still free it."""
+    start = {"action": "start", "profile": "office-day", "users": 500, "paused": True}
+    assert graph.admin.post("/_mockgraph/scenario", json=start).status_code == 200
+    first = weakref.ref(app.state.scenarios.run)
+    assert len(app.state.scenarios.run.steps) >= FREEZE_AT
+    assert graph.admin.post("/_mockgraph/scenario", json=start).status_code == 200
+    gc.collect()
+    assert first() is None
+
+
+def test_a_start_past_the_year_9000_is_refused(graph: Graph) -> None:
+    file = {**every_kind(), "start": "9999-12-31T00:00:00+00:00"}
+    response = graph.admin.post("/_mockgraph/scenario", json={"action": "start", "scenario": file})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "The scenario's start must be before the year 9000."
+    )
