@@ -20,7 +20,8 @@ from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin, Scenario
 from mockgraph.testing.webhook_receiver import WebhookReceiver
 from tests.client import Graph
-from tests.constants import ADELE
+from tests.constants import ADELE, TENANT
+from tests.identity.entra import password_form
 from tests.scenarios.files import as_file
 
 START = "2026-03-02T08:00:00+00:00"
@@ -222,3 +223,22 @@ def test_a_start_past_the_year_9000_is_refused(graph: Graph) -> None:
     assert response.json()["error"]["message"] == (
         "The scenario's start must be before the year 9000."
     )
+
+
+def test_signing_in_by_upn_leaves_the_other_users_steps_waiting(app: FastAPI, graph: Graph) -> None:
+    """Entra finds a password grant's user by UPN among every user's names, not their
+    presence: the steps waiting for the others stay waiting (a sign-in after a long unread
+    stretch of a large scenario would otherwise make them all at once)."""
+    start = {"action": "start", "paused": True, "scenario": every_kind()}
+    assert graph.admin.post("/_mockgraph/scenario", json=start).status_code == 200
+    graph.admin.post("/_mockgraph/scenario", json={"action": "seek", "to": "08:05"})
+    backlog = app.state.scenarios.run.backlog
+    waiting = set(backlog.users)
+    assert len(waiting) == 3  # the fourth user's refused step made theirs
+    token = graph.admin.post(
+        f"/{TENANT}/oauth2/v2.0/token",
+        data=password_form(scope="https://graph.microsoft.com/.default"),
+    )
+    assert token.status_code == 200, token.text
+    # Only the user signing in is read (their steps are made, if they had any waiting).
+    assert set(backlog.users) == waiting - {ADELE}
