@@ -60,6 +60,7 @@ class GraphRequest:
         "params",
         "principal",
         "raw",
+        "scanned",
         "scope",
         "target",
         "tenant",
@@ -82,6 +83,9 @@ class GraphRequest:
         self.params: Mapping[str, str] = {}
         self.target: str | None = None  # the user the permission check was made for
         self.raw: bytes | None = None
+        # Whether a running scenario caught the tenant up and told its subscribers of every
+        # change up to the clock's time (scenarios/control.py, catch_up).
+        self.scanned = False
         # The cloud of the Graph host called (MOCKGRAPH_CLOUD's on mockgraph's own address).
         self.cloud = cloud
 

@@ -65,7 +65,9 @@ class Gateway:
     """Request ids, token, tenant, throttling, faults, body, permission, dispatch, journal.
 
     `answered` runs after each successful call whose tenant has subscriptions (change
-    notifications scan for presence that changed: a write, or the clock). `arriving` runs
+    notifications scan for presence that changed: a write, or the clock), but a GET that
+    `arriving` caught up (it returns True when it told the subscribers of everything up to
+    the clock's time). `arriving` runs
     before anything reads the tenant of a call whose tenant id is in `playing` (a running
     scenario catches it up to its clock's target).
     """
@@ -79,7 +81,7 @@ class Gateway:
         settings: Settings,
         answered: Callable[[Tenant], None] | None = None,
         watched: Container[str] = frozenset(),
-        arriving: Callable[[Tenant], None] | None = None,
+        arriving: Callable[[Tenant], bool] | None = None,
         playing: Container[str] = frozenset(),
     ) -> None:
         self.routes = routes
@@ -152,7 +154,13 @@ class Gateway:
                 extra = [*_JSON_EXTRA, *extra] if extra else _JSON_EXTRA
             await respond(send, scope, status, body, content_type, extra)
             tenant = getattr(request, "tenant", None)
-            if tenant is not None and tenant.id in self.watched and self.answered is not None:
+            if (
+                tenant is not None
+                and tenant.id in self.watched
+                and self.answered is not None
+                # A read writes nothing, and its scenario's catch-up left nothing to find.
+                and not (request.scanned and scope["method"] == "GET")
+            ):
                 self.answered(tenant)
         self._record(request, status, answer, (time.perf_counter() - started) * 1000, error_headers)
 
@@ -211,7 +219,7 @@ class Gateway:
         if tenant is not None:
             request.tenant = tenant
             if tenant.id in self.playing and self.arriving is not None:
-                self.arriving(tenant)
+                request.scanned = self.arriving(tenant)
         clock = tenant.clock if tenant is not None else store.clock
         now = request.now = clock.timestamp()
         check_lifetime(principal, now, clock)

@@ -181,12 +181,13 @@ class Scenarios:
             return True
         return self._advance(run, BATCH, reader=False)
 
-    def catch_up(self, tenant: Tenant) -> None:
+    def catch_up(self, tenant: Tenant) -> bool:
         """Before a call reads `tenant`: every step due by the clock's target applied (their
-        notifications queued), and the clock at the target."""
+        notifications queued), and the clock at the target. True when every moment up to the
+        clock's time has been played and its subscribers told: a scan would find nothing."""
         run = self.run
         if run is None or self.state != "running" or tenant.id != run.tenant_id:
-            return
+            return False
         if not self.follow and run.open is None:
             wall, virtual = self._anchor
             target = virtual + (self.wall() - wall) * self.speed
@@ -195,12 +196,15 @@ class Scenarios:
                 # Nothing due by the target (most calls, at any speed): the clock moves on.
                 clock.set_timestamp(target)
                 self.lags.append(0.0)
-                return
+                return True
         try:
             self._advance(run, CATCH_UP, reader=True)
         except Exception:
             log.exception("the scenario's step failed; the scenario is stopped")
             self.stop()
+            return False
+        # At speed 1 the clock runs on its own: its changes between moments are not played.
+        return not self.follow and run.open is None
 
     def _advance(self, run: Run, limit: int, *, reader: bool) -> bool:
         """Play to the target, at most `limit` steps. For a `reader` (a call about to read the
