@@ -147,3 +147,22 @@ def test_the_chart_draws_each_loaded_row(tmp_path: Path) -> None:
     path = draw(rows, tmp_path / "chart.png", "synthetic")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert path.stat().st_size > 5_000
+
+
+def test_the_in_process_scenario_measure_runs_both_ways() -> None:
+    """benchmarks/scenario_calls.py (a tool for case 15, not a case): a short run prints a
+    figure for case 1's call beside office-day running, then paused."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scenario_calls", "--calls", "200", "--rounds", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["running", "paused "]
+    for line in lines:
+        assert float(line.rsplit("median ", 1)[1]) > 0
+    assert "Traceback" not in done.stderr
