@@ -1,7 +1,7 @@
 """What a running scenario costs each of case 1's calls, in process, where the machine's noise
 does not swamp it (docs/performance.md, "Scenarios", stop 32).
 
-    python -m benchmarks.scenario_calls [--calls 10000] [--rounds 5]
+    python -m benchmarks.scenario_calls [--calls 10000] [--rounds 5] [--renewals]
 
 Not a case of `make bench`: a tool for the work on case 15. One app, made in this process:
 office-day on 10,000 users at 600x, seeked to 10:00, 1,000 of them each subscribed to by
@@ -9,9 +9,11 @@ itself, delivering to a webhook on a loopback port of this process's loop. Case 
 (GET a presence, a delegated token) goes straight into the ASGI app, `--calls` times a round,
 with the scenario's wall clock moved 60 µs a call (case 1's pace over HTTP); deliveries run
 every 50 calls. Printed: CPU µs per call, each round and the median, running, then paused at
-the same virtual time on a second app made alike. Renewals are left out (a run covers less than
-the subscriptions' hour), and so is the request log, which `serve` sets up and which costs a
-paused call and a running one alike.
+the same virtual time on a second app made alike. `--renewals` adds case 15's renewals, a
+PATCH of the next subscription every 67 calls (250 a second at that pace). The request log,
+which `serve` sets up and which costs a paused call and a running one alike, is left out; so
+is the cost of HTTP itself, which in the server makes a call from another connection (a
+renewal) or to one (a delivery) cost several times what it costs here.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ SUBSCRIPTIONS = 1000
 # Case 1's pace over HTTP: the wall time a call takes the server.
 PACE = 60e-6
 CONTROL = b"127.0.0.1:8000"
+# Case 15 renews its 1,000 subscriptions every 4 s (250 a second): one per 67 calls at PACE.
+RENEW_EVERY = 67
 
 
 class InProcess:
@@ -120,14 +124,17 @@ async def _webhook(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -
         writer.close()  # the client went, or the run is over
 
 
-async def _prepared(server: InProcess, webhook_port: int, *, paused: bool) -> str:
-    """office-day running at 10:00 with its subscriptions (or paused there); a reader's token."""
+async def _prepared(
+    server: InProcess, webhook_port: int, *, paused: bool
+) -> tuple[str, list[tuple[str, str]]]:
+    """office-day running at 10:00 with its subscriptions (or paused there): a reader's token,
+    and each subscription's id with its user's token."""
     start = {"action": "start", "profile": "office-day", "users": 10_000, "seed": 1}
     await server.control("/_mockgraph/scenario", {**start, "speed": SPEED})
     await server.control("/_mockgraph/scenario", {"action": "seek", "to": "10:00"})
     runtime = server.app.state.runtime
     tenant = runtime.store.tenant(runtime.fixtures.tenant_id)
-    reader = ""
+    reader, made = "", []
     for index in range(SUBSCRIPTIONS):
         request = {**reader_request(index), "expiresIn": 604800}
         bearer = json.loads(await server.control("/_mockgraph/tokens", request))["access_token"]
@@ -141,15 +148,30 @@ async def _prepared(server: InProcess, webhook_port: int, *, paused: bool) -> st
         status, answer = await server.call("POST", "/v1.0/subscriptions", body, bearer)
         if status != 201:
             raise SystemExit(f"subscribing: {status} {answer[:300]!r}")
+        made.append((json.loads(answer)["id"], bearer))
         reader = reader or bearer
     if paused:
         await server.control("/_mockgraph/scenario", {"action": "pause"})
-    return reader
+    return reader, made
 
 
-async def _rounds(server: InProcess, bearer: str, calls: int, rounds: int) -> list[float]:
+async def _renew(server: InProcess, made: list[tuple[str, str]], index: int) -> None:
+    """PATCH subscription `index` (round robin) to 59 virtual minutes from its tenant's now."""
+    sub_id, bearer = made[index % len(made)]
+    runtime = server.app.state.runtime
+    clock = runtime.store.tenant(runtime.fixtures.tenant_id).clock
+    body = {"expirationDateTime": (clock.now() + timedelta(minutes=59)).isoformat()}
+    status, answer = await server.call("PATCH", f"/v1.0/subscriptions/{sub_id}", body, bearer)
+    if status != 200:
+        raise SystemExit(f"renewing: {status} {answer[:300]!r}")
+
+
+async def _rounds(
+    server: InProcess, tokens: tuple[str, list[tuple[str, str]]], calls: int, rounds: int
+) -> list[float]:
     path = PRESENCE_BODY_PATH.format(id=user_id(1))
-    figures = []
+    bearer, made = tokens
+    figures, renewed = [], 0
     for _ in range(rounds):
         started = time.process_time()
         for index in range(calls):
@@ -157,20 +179,23 @@ async def _rounds(server: InProcess, bearer: str, calls: int, rounds: int) -> li
             status, _ = await server.call("GET", path, None, bearer)
             if status != 200:
                 raise SystemExit(f"GET presence: {status}")
+            if made and index % RENEW_EVERY == 0:
+                await _renew(server, made, renewed)
+                renewed += 1
             if index % 50 == 0:
                 await asyncio.sleep(0)  # the deliveries' turn
         figures.append((time.process_time() - started) / calls * 1e6)
     return figures
 
 
-async def _measure(fixtures: Path, calls: int, rounds: int) -> None:
+async def _measure(fixtures: Path, calls: int, rounds: int, renewals: bool) -> None:
     listening = await asyncio.start_server(_webhook, "127.0.0.1", 0)
     port = listening.sockets[0].getsockname()[1]
     try:
         for paused in (False, True):
             server = InProcess(fixtures)
-            bearer = await _prepared(server, port, paused=paused)
-            figures = await _rounds(server, bearer, calls, rounds)
+            bearer, made = await _prepared(server, port, paused=paused)
+            figures = await _rounds(server, (bearer, made if renewals else []), calls, rounds)
             shown = ", ".join(f"{f:.1f}" for f in figures)
             name = "paused " if paused else "running"
             print(f"{name}: {shown} µs a call; median {statistics.median(figures):.1f}")
@@ -183,11 +208,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=10_000, help="calls a round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--renewals",
+        action="store_true",
+        help="renew a subscription every 67 calls, case 15's 250 renewals a second",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         fixtures = Path(work) / "fixtures.json"
         write_fixtures(fixtures, 1000, idle=True)
-        asyncio.run(_measure(fixtures, args.calls, args.rounds))
+        asyncio.run(_measure(fixtures, args.calls, args.rounds, args.renewals))
 
 
 if __name__ == "__main__":

@@ -150,10 +150,11 @@ def test_the_chart_draws_each_loaded_row(tmp_path: Path) -> None:
 
 
 def test_the_in_process_scenario_measure_runs_both_ways() -> None:
-    """benchmarks/scenario_calls.py (a tool for case 15, not a case): a short run prints a
-    figure for case 1's call beside office-day running, then paused."""
+    """benchmarks/scenario_calls.py (a tool for case 15, not a case): a short run, renewals
+    included, prints a figure for case 1's call beside office-day running, then paused."""
+    argv = ["--calls", "200", "--rounds", "1", "--renewals"]
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.scenario_calls", "--calls", "200", "--rounds", "1"],
+        [sys.executable, "-m", "benchmarks.scenario_calls", *argv],
         cwd=ROOT,
         capture_output=True,
         text=True,
