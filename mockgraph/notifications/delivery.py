@@ -1,5 +1,6 @@
-"""Delivery to webhooks: the validation handshake, one ordered queue per subscription, retries
-with backoff, the attempt log, and the ticker that notices changes nobody asked about."""
+"""Delivery to webhooks: the validation handshake, one ordered queue per subscription, several
+subscriptions' notifications in one POST (paced per URL: pacing.py), retries with backoff, and
+the attempt log."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from mockgraph.errors import BadRequest
 from mockgraph.notifications.models import Attempt, Delivery, Subscription
+from mockgraph.notifications.pacing import Pacing
 
 if TYPE_CHECKING:
     from mockgraph.notifications.webhooks import WebhookClient
@@ -83,6 +85,8 @@ class Deliverer:
         # entries in the queue behind, to be passed over (they are no longer ready).
         self._queued: set[str] = set()
         self._joinable: dict[tuple[str, str], dict[str, None]] = {}
+        # How soon each URL may have its next POST of change notifications (pacing.py).
+        self._pacing = Pacing()
         self._workers: dict[str, list[asyncio.Task[None]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._size = workers
@@ -152,7 +156,7 @@ class Deliverer:
         if loop is not self._loop:
             # Queues and tasks belong to one event loop; an app moved to another starts over.
             self._loop, self._ready, self._workers = loop, {}, {}
-            self._queued, self._joinable = set(), {}
+            self._queued, self._joinable, self._pacing = set(), {}, Pacing()
             for waiting in self._pending:
                 if waiting != sub_id:
                     self._make_ready(waiting)
@@ -235,6 +239,7 @@ class Deliverer:
             for worker in workers:
                 worker.cancel()
         self._ready, self._workers, self._queued, self._joinable = {}, {}, set(), {}
+        self._pacing = Pacing()
         if self._http is not None:
             self._http.close()
 
@@ -248,18 +253,47 @@ class Deliverer:
     async def _work(self, ready: asyncio.Queue[str]) -> None:
         while True:
             sub_id = await ready.get()
+            if self._hold(sub_id):
+                continue  # its URL had a POST too lately (pacing.py)
             queue = self._take(sub_id)
             if queue is None:
                 continue  # taken into another's POST meanwhile, or cancelled
             batch = [(sub_id, queue)]
-            if _joinable(queue[0]):
-                batch += self._waiting_for(queue[0])
+            head = queue[0]
+            if _joinable(head):
+                self._pacing.posted((head.subscription.tenant_id, head.url), self._clock())
+                batch += self._waiting_for(head)
             try:
                 await self._attempt(batch)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("delivering a notification failed")
+
+    def _hold(self, sub_id: str) -> bool:
+        """Hold a ready subscription back until its URL may have a POST again (pacing.py), if
+        its next delivery may share a POST and fewer than a full POST's worth wait for the
+        URL; True when held."""
+        queue = self._pending.get(sub_id)
+        if sub_id not in self._queued or not queue or not _joinable(queue[0]):
+            return False
+        key = (queue[0].subscription.tenant_id, queue[0].url)
+        until = self._pacing.opens(key, self._clock())
+        if until is None or len(self._joinable.get(key, ())) >= MAX_BATCH:
+            return False
+        self._pacing.hold(key, sub_id, until, self._release)
+        return True
+
+    def _release(self, key: tuple[str, str]) -> None:
+        """A URL may have a POST again: what was held back for it is ready (the first worker's
+        POST takes the others along, up to MAX_BATCH)."""
+        for sub_id in self._pacing.release(key):
+            if sub_id in self._queued:
+                self._ready_queue(key[0]).put_nowait(sub_id)
+
+    @staticmethod
+    def _clock() -> float:
+        return asyncio.get_running_loop().time()
 
     def _waiting_for(self, head: Delivery) -> list[tuple[str, Queue]]:
         """The ready subscriptions whose next delivery is a change notification for `head`'s
@@ -350,25 +384,3 @@ def _joinable(delivery: Delivery) -> bool:
     """A change notification of basic content: its POST may carry other subscriptions' too.
     (A rich one's `validationTokens` vouch for its own app; a lifecycle event goes alone.)"""
     return delivery.kind == "change" and len(delivery.payload) == 1
-
-
-class Ticker:
-    """Calls `tick` every `period` seconds once started, so that fades and expiries happen as
-    time passes, with no call to notice them."""
-
-    def __init__(self, tick: Callable[[], Any], period: float = 0.25) -> None:
-        self._tick = tick
-        self._period = period
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="mockgraph-scan")
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._period)
-            try:
-                self._tick()
-            except Exception:
-                log.exception("scanning for presence changes failed")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections import deque
-from collections.abc import Container
+from collections.abc import Callable, Container
 from typing import Any
 
 from mockgraph.auth.tokens import TokenAuthority
@@ -13,7 +15,7 @@ from mockgraph.domain.presence import View
 from mockgraph.domain.principal import Principal
 from mockgraph.errors import NotFound
 from mockgraph.notifications import crypto, rules
-from mockgraph.notifications.delivery import Deliverer, Ticker
+from mockgraph.notifications.delivery import Deliverer
 from mockgraph.notifications.models import (
     Attempt,
     Delivery,
@@ -24,6 +26,8 @@ from mockgraph.notifications.models import (
 from mockgraph.notifications.saved import export_subscription, import_subscription
 from mockgraph.notifications.watch import Watch
 from mockgraph.state.store import Store, Tenant
+
+log = logging.getLogger("mockgraph.notifications")
 
 UNKNOWN = ("PresenceUnknown", "PresenceUnknown")
 _LEAD = rules.LIFECYCLE_LEAD.total_seconds()
@@ -362,3 +366,25 @@ def _lifecycle_event(tenant: Tenant, subscription: Subscription) -> dict[str, An
             }
         ]
     }
+
+
+class Ticker:
+    """Calls `tick` every `period` seconds once started, so that fades and expiries happen as
+    time passes, with no call to notice them."""
+
+    def __init__(self, tick: Callable[[], Any], period: float = 0.25) -> None:
+        self._tick = tick
+        self._period = period
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="mockgraph-scan")
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._period)
+            try:
+                self._tick()
+            except Exception:
+                log.exception("scanning for presence changes failed")

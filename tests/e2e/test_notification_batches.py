@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from mockgraph.notifications import delivery
+from mockgraph.notifications import delivery, pacing
 from mockgraph.testing import WebhookReceiver
 from tests.certificates import make_certificate
 from tests.client import Graph
@@ -190,3 +191,49 @@ def test_a_post_holds_at_most_max_batch_notifications(
 
     assert sorted(len(body["value"]) for body in webhook.notifications) == [2, 4]
     assert sorted(item["subscriptionId"] for item in webhook.items()) == sorted(made)
+
+
+def two_changes_after_a_post(live: Graph, webhook: WebhookReceiver) -> float:
+    """Adele watches Patti, Alex Megan and Lee Nestor, all for one URL. Patti's change goes out
+    (the URL had no POST lately); then Megan's and Nestor's come at once. The seconds from those
+    two changes to their delivery."""
+    for subscriber, watched in ((ADELE, PATTI), (ALEX, MEGAN), (LEE, NESTOR)):
+        created = subscribe_as(
+            live, subscriber, webhook.url, f"/communications/presences/{watched}"
+        )
+        assert created.status_code == 201, created.text
+    set_busy(live, PATTI)
+    flush(live)
+    asked = time.monotonic()
+    set_busy(live, MEGAN)
+    set_busy(live, NESTOR)
+    flush(live)
+    return time.monotonic() - asked
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("MOCKGRAPH_URL")), reason="sets the pause in this process's server"
+)
+def test_changes_soon_after_a_post_wait_and_share_the_next(
+    live: Graph, webhook: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A URL that had a POST less than GATHER ago gets the notifications that became ready
+    meanwhile in one POST, once GATHER has passed (docs/fidelity.md, "Change notifications
+    and $batch")."""
+    monkeypatch.setattr(pacing, "GATHER", 1.0)
+    waited = two_changes_after_a_post(live, webhook)
+    assert [len(body["value"]) for body in webhook.notifications] == [1, 2]
+    assert waited >= 0.5  # the first POST's GATHER
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("MOCKGRAPH_URL")), reason="sets the bounds in this process's server"
+)
+def test_a_full_posts_worth_goes_at_once(
+    live: Graph, webhook: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pacing, "GATHER", 20.0)
+    monkeypatch.setattr(delivery, "MAX_BATCH", 2)
+    waited = two_changes_after_a_post(live, webhook)
+    assert [len(body["value"]) for body in webhook.notifications] == [1, 2]
+    assert waited < 5  # two waiting are MAX_BATCH: no wait for GATHER
