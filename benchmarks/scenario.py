@@ -2,16 +2,17 @@
 users at 600x, with 1,000 presence subscriptions delivering to a local webhook
 (benchmarks/webhook.py), and case 1 served beside it.
 
-One server at its defaults (request log on). Case 1 is measured on it first, quiet; then the
-scenario is started through `POST /_mockgraph/scenario`, each of the first 1,000 users (the
-fixtures' users come first in the cast) is subscribed to by itself, and for a bounded time the
-run notes the steps applied, the notifications received, the server's CPU time and RSS, and
-the virtual clock's lag (the server's `lagSeconds`, and the `now` a GET answers against where
-the anchor puts the clock when it was sent), with case 1 loaded by wrk in the middle of it.
+Servers at their defaults (request log on). The scenario is started through
+`POST /_mockgraph/scenario`, each of the first 1,000 users (the fixtures' users come first in
+the cast) is subscribed to by itself, and for a bounded time the run notes the steps applied,
+the notifications received, the server's CPU time and RSS, and the virtual clock's lag (the
+server's `lagSeconds`, and the `now` a GET answers against where the anchor puts the clock when
+it was sent), with case 1 loaded by wrk once in the middle of it. Case 1's figure for the
+target then comes in turns with a quiet server of its own (benchmarks/harness/scenario_turns.py).
 Subscriptions live on the tenant's clock, which runs 600x: an hour of it is 6 s of wall time,
 so the run renews every subscription every 40 virtual minutes, on a lean client whose CPU
-does not crowd the server's. On a machine of two CPUs or more, the server has the first to
-itself and wrk, the webhook and this process share the rest (`own_core`): the webhook and
+does not crowd the server's. On a machine of two CPUs or more, the servers have the first to
+themselves and wrk, the webhook and this process share the rest (`own_core`): the webhook and
 the renewing client are the benchmark's helpers, and their CPU is not the server's to pay.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -34,6 +36,7 @@ from benchmarks.harness.scenario_clients import (
     virtual_time,
 )
 from benchmarks.harness.scenario_latency import Latency, latency
+from benchmarks.harness.scenario_turns import Renewing, in_turns
 from benchmarks.harness.servers import (
     Sampler,
     Server,
@@ -50,10 +53,28 @@ from benchmarks.harness.tenant import (
     user_id,
     write_fixtures,
 )
+from benchmarks.harness.wrk import Load, median_load, wrk
 
 SCENARIO_CASE = "15. office-day scenario"
+TURNS = (
+    "quiet, scenario, then scenario, quiet, ...; each round from the same virtual time, the "
+    "window's middle; the scenario paused and its renewals stopped while the quiet one ran"
+)
 QUIET_CASE = "15. GET presence (case 1), no scenario"
 DURING_CASE = "15. GET presence (case 1), during the scenario"
+
+
+@dataclass
+class Played:
+    """What a run of the scenario gave: the window, its journal and the webhook's arrivals,
+    the wall time (monotonic) the scenario's clock started from, and case 1's runs in turns
+    (quiet, during)."""
+
+    window: Window
+    journal: list[dict[str, Any]]
+    arrivals: list[tuple[str, float]]
+    wall0: float
+    turns: tuple[list[Load], list[Load]]
 
 
 async def _watch(
@@ -85,8 +106,9 @@ async def _applied(client: httpx.AsyncClient) -> int:
 async def _measure(
     bench: Bench, servers: tuple[Server, Server], sub: Subscriber, seconds: float, case_1: Any
 ) -> Window:
-    """The window: steps, CPU and lag over `seconds`, case 1 loaded in its middle."""
-    window, client, server = sub.window, sub.client, servers[0]
+    """The window: steps, CPU and lag over `seconds`, case 1 loaded in its middle (one wrk
+    run, for the lag and the CPU under load; case 1's figure comes from the turns after)."""
+    window, client = sub.window, sub.client
     pid, webhook_pid = (s.process.pid if s.process else 0 for s in servers)
     applied = await _applied(client)
     started, cpu = time.monotonic(), cpu_seconds(pid)
@@ -94,10 +116,13 @@ async def _measure(
     window.started = started
     watcher = asyncio.create_task(_watch(client, window, seconds, sub.anchor))
     # Case 1 beside the scenario, in a thread (wrk is a process of its own), mid-window.
-    load_s = (0 if bench.quick else 2) + bench.seconds * bench.runs
-    await asyncio.sleep(max(0.0, (seconds - load_s) / 2))
+    warmup = 0 if bench.quick else 2
+    await asyncio.sleep(max(0.0, (seconds - warmup - bench.seconds) / 2))
+    if warmup:
+        await asyncio.to_thread(wrk, seconds=warmup, **case_1)
+    window.middle = (await client.get("/_mockgraph/scenario")).json()["now"]
     loaded, before = time.monotonic(), cpu_seconds(pid)
-    await asyncio.to_thread(bench.measure, DURING_CASE, server, **case_1)
+    window.case_1_rps = (await asyncio.to_thread(wrk, seconds=bench.seconds, **case_1)).rps
     window.cpu_case_1 = (cpu_seconds(pid) - before) / (time.monotonic() - loaded)
     await watcher
     window.wall = time.monotonic() - started
@@ -112,14 +137,14 @@ async def _measure(
 
 async def _play(
     bench: Bench,
-    server: Server,
-    webhook: Server,
+    servers: tuple[Server, Server, Server],
     subscriptions: int,
     seconds: float,
-    placement: str,
-) -> tuple[Window, list[dict[str, Any]], list[tuple[str, float]], float]:
-    """Start the scenario, subscribe, measure, stop it: the window, the journal, the
-    webhook's arrivals and the wall time (monotonic) the scenario's clock started from."""
+    quiet: dict[str, Any],
+) -> Played:
+    """Start the scenario, subscribe, measure the window, then case 1 in turns with the quiet
+    server (`quiet`: its wrk arguments), stop it: what was played and measured."""
+    server, webhook, _ = servers
     users = 1000 if bench.quick else 10_000
     body = {"action": "start", "profile": "office-day", "users": users, "seed": 1}
     async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
@@ -127,29 +152,30 @@ async def _play(
         started.raise_for_status()
         anchor = await find_anchor(client, virtual_time(started.json()["start"]))
         reader = await asyncio.to_thread(token, server.url, **reader_request(0))
-        path = PRESENCE_BODY_PATH.format(id=user_id(1))
-        case_1 = {
-            "url": server.url + path,
-            "note": f"office-day running at 600x, {subscriptions:,} subscriptions renewed "
-            f"over and over; {placement}",
+        during = {
+            "url": server.url + PRESENCE_BODY_PATH.format(id=user_id(1)),
             "headers": [f"Authorization: Bearer {reader}"],
         }
         sub = Subscriber(client, webhook.url, anchor)
-        renewing = asyncio.create_task(sub.renew_forever())
+        renewing = Renewing(sub)
+        renewing.start()
         try:
             await sub.subscribe(subscriptions)
-            window = await _measure(bench, (server, webhook), sub, seconds, case_1)
+            window = await _measure(bench, (server, webhook), sub, seconds, during)
+            # The journal and the arrivals of the window, whose clock ran unpaused.
+            journal = await client.get("/_mockgraph/scenario/steps", params={"limit": 100_000})
+            arrivals = (await client.get(webhook.url + "/arrivals")).json()
+            targets = (quiet, during)
+            turns = await in_turns(sub, renewing, targets, window.middle, bench.runs, bench.seconds)
         finally:
-            renewing.cancel()
-            await asyncio.gather(renewing, return_exceptions=True)
+            await renewing.stop()
         await client.post("/_mockgraph/scenario", json={"action": "stop"})
-        journal = await client.get("/_mockgraph/scenario/steps", params={"limit": 100_000})
-        arrivals = (await client.get(webhook.url + "/arrivals")).json()
-    return window, journal.json()["value"], arrivals, anchor[0]
+    return Played(window, journal.json()["value"], arrivals, anchor[0], turns)
 
 
 def run_scenario(bench: Bench) -> None:
-    """Case 15, bounded in time: case 1 quiet, then the scenario with it; rows and figures."""
+    """Case 15, bounded in time: the scenario's window, then case 1 on it and on a quiet
+    server in turns; rows and figures."""
     subscriptions = 50 if bench.quick else 1000
     seconds = 10 if bench.quick else 40
     print(f"case 15: office-day at 600x, {subscriptions:,} subscriptions", flush=True)
@@ -157,28 +183,44 @@ def run_scenario(bench: Bench) -> None:
     write_fixtures(fixtures, subscriptions, idle=True)
     with (
         running(mockgraph_server(fixtures)) as server,
+        running(mockgraph_server(fixtures)) as quiet,
         running(webhook_server()) as webhook,
-        own_core(server, webhook) as placement,
+        own_core(server, webhook, beside=(quiet,)) as placement,
     ):
-        reader = reader_token(server.url)
         path = PRESENCE_BODY_PATH.format(id=user_id(1))
-        auth = [f"Authorization: Bearer {reader}"]
-        note = f"no scenario; {placement}"
-        bench.measure(QUIET_CASE, server, server.url + path, note, headers=auth)
-        idle = server.rss()
-        play = _play(bench, server, webhook, subscriptions, seconds, placement)
+        reader = reader_token(quiet.url)
+        case_1: dict[str, Any] = {
+            "url": quiet.url + path,
+            "headers": [f"Authorization: Bearer {reader}"],
+        }
+        if not bench.quick:
+            wrk(seconds=2, **case_1)  # its warm-up; the scenario's server warms in the window
+        idle = (server.rss(), quiet.rss())
+        play = _play(bench, (server, webhook, quiet), subscriptions, seconds, case_1)
         with Sampler(server) as sampler:
             try:
-                window, journal, arrivals, wall0 = asyncio.run(
-                    asyncio.wait_for(play, timeout=4 * seconds + 120)
-                )
+                played = asyncio.run(asyncio.wait_for(play, timeout=4 * seconds + 120))
             except TimeoutError:
                 bench.report.skipped[SCENARIO_CASE] = f"not done in {4 * seconds + 120} s"
                 return
-    since = window.started
-    found = latency(journal, [(u, s) for u, s in arrivals if s >= since], wall0, since)
+        turns = f"the two loaded in turns ({TURNS}); {placement}"
+        quiet_runs, during_runs = played.turns
+        note = f"no scenario: a server of its own with case 1's fixtures; {turns}"
+        bench.add_row(
+            QUIET_CASE, quiet, median_load(quiet_runs), quiet_runs, idle[1], note, spread=True
+        )
+        note = (
+            f"office-day running at 600x, {subscriptions:,} subscriptions renewed over and "
+            f"over; {turns}"
+        )
+        bench.add_row(
+            DURING_CASE, server, median_load(during_runs), during_runs, idle[0], note, spread=True
+        )
+    window, since = played.window, played.window.started
+    arrivals = [(u, s) for u, s in played.arrivals if s >= since]
+    found = latency(played.journal, arrivals, played.wall0, since)
     size = f"{1000 if bench.quick else 10_000:,} users at 600x, {subscriptions:,} subscriptions"
-    _report(bench.report, window, found, (idle, sampler.peak), (size, len(arrivals)))
+    _report(bench.report, window, found, (idle[0], sampler.peak), (size, len(played.arrivals)))
 
 
 def _report(
@@ -213,8 +255,9 @@ def _report(
             f"start, peak; clock lag (virtual s) p99 {lag_p99:.3f}, max {lag_max:.3f} as the "
             f"server measured it, p99 {seen_p99:.3f}, max {seen_max:.3f} as {len(seen):,} GETs "
             f"saw it; steps applied after their moment by up to {delay_p99:.3f} s (p99); "
-            f"{window.renewals:,} renewals, failed: {window.renewal_failures or 'none'}; CPU "
-            f"{window.cpu_case_1:.0%} while wrk ran; the webhook {window.cpu_others[0]:.0%}, "
+            f"{window.renewals:,} renewals, failed: {window.renewal_failures or 'none'}; case 1 "
+            f"loaded once mid-window {window.case_1_rps:,.0f} req/s, the server's CPU "
+            f"{window.cpu_case_1:.0%} meanwhile; the webhook {window.cpu_others[0]:.0%}, "
             f"the benchmark's client {window.cpu_others[1]:.0%}",
         )
     )

@@ -33,6 +33,8 @@ class Window:
     cpu: float = 0.0
     # The server's CPU share while wrk loaded case 1; the webhook's and this process's.
     cpu_case_1: float = 0.0
+    case_1_rps: float = 0.0  # case 1 loaded once in the window (the lag and CPU under load)
+    middle: str = ""  # the scenario's clock when that load began (ISO date-time)
     cpu_others: tuple[float, float] = (0.0, 0.0)
     lag_p99: list[float] = field(default_factory=list)
     lag_max: list[float] = field(default_factory=list)

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +34,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def own_core(server: Server, *others: Server) -> Iterator[str]:
-    """While the block runs: every thread of `server` on the first CPU this process may use,
-    and every thread of `others` and of this process (and so wrk and whatever else it starts)
-    on the rest; the note says which. A no-op on a machine with one CPU, or where affinity
-    cannot be set.
+def own_core(server: Server, *others: Server, beside: Sequence[Server] = ()) -> Iterator[str]:
+    """While the block runs: every thread of `server` (and of `beside`, servers loaded in
+    turns with it) on the first CPU this process may use, and every thread of `others` and of
+    this process (and so wrk and whatever else it starts) on the rest; the note says which. A
+    no-op on a machine with one CPU, or where affinity cannot be set.
 
     Where the server is measured against itself with helpers of the benchmark's loading the
     machine (a webhook, a renewing client), this keeps the helpers' CPU off the server's core:
@@ -51,10 +51,13 @@ def own_core(server: Server, *others: Server) -> Iterator[str]:
     pids = [os.getpid(), *(o.process.pid for o in others if o.process is not None)]
     helpers = f"CPU {cpus[1]}" if len(cpus) == 2 else f"CPUs {cpus[1]}-{cpus[-1]}"
     try:
-        _pin(server.process.pid, first)
+        for measured in (server, *beside):
+            if measured.process is not None:
+                _pin(measured.process.pid, first)
         for pid in pids:
             _pin(pid, rest)
-        note = f"the server on CPU {cpus[0]}, wrk and the benchmark's helpers on {helpers}"
+        servers = "the servers" if beside else "the server"
+        note = f"{servers} on CPU {cpus[0]}, wrk and the benchmark's helpers on {helpers}"
     except OSError as exc:
         note = f"not pinned ({exc.strerror})"
     try:
