@@ -84,7 +84,7 @@ class Deliverer:
         # they became ready. A worker that takes some of them into its POST leaves their
         # entries in the queue behind, to be passed over (they are no longer ready).
         self._queued: set[str] = set()
-        self._joinable: dict[tuple[str, str], dict[str, None]] = {}
+        self._joinable: dict[tuple[str, str], _Waiting] = {}
         # How soon each URL may have its next POST of change notifications (pacing.py).
         self._pacing = Pacing()
         self._workers: dict[str, list[asyncio.Task[None]]] = {}
@@ -172,7 +172,9 @@ class Deliverer:
         tenant_id = head.subscription.tenant_id
         self._queued.add(sub_id)
         if _joinable(head):
-            self._joinable.setdefault((tenant_id, head.url), {})[sub_id] = None
+            waiting = self._joinable.setdefault((tenant_id, head.url), _Waiting())
+            waiting[sub_id] = len(head.payload["value"])
+            waiting.total += waiting[sub_id]
         self._ready_queue(tenant_id).put_nowait(sub_id)
 
     def _take(self, sub_id: str) -> Queue | None:
@@ -186,7 +188,7 @@ class Deliverer:
             head = queue[0]
             waiting = self._joinable.get((head.subscription.tenant_id, head.url))
             if waiting is not None:
-                waiting.pop(sub_id, None)
+                waiting.total -= waiting.pop(sub_id, 0)
                 if not waiting:
                     del self._joinable[(head.subscription.tenant_id, head.url)]
         return queue or None
@@ -272,14 +274,15 @@ class Deliverer:
 
     def _hold(self, sub_id: str) -> bool:
         """Hold a ready subscription back until its URL may have a POST again (pacing.py), if
-        its next delivery may share a POST and fewer than a full POST's worth wait for the
-        URL; True when held."""
+        its next delivery may share a POST and fewer than a full POST's worth of notifications
+        (its own included) wait for the URL; True when held."""
         queue = self._pending.get(sub_id)
         if sub_id not in self._queued or not queue or not _joinable(queue[0]):
             return False
         key = (queue[0].subscription.tenant_id, queue[0].url)
         until = self._pacing.opens(key, self._clock())
-        if until is None or len(self._joinable.get(key, ())) >= MAX_BATCH:
+        waiting = self._joinable.get(key)
+        if until is None or waiting is None or waiting.total >= MAX_BATCH:
             return False
         self._pacing.hold(key, sub_id, until, self._release)
         return True
@@ -378,6 +381,13 @@ class Deliverer:
             )
 
         return record
+
+
+class _Waiting(dict[str, int]):
+    """The ready subscriptions whose next delivery may share a POST to one URL, oldest first,
+    each with its notification's item count; `total`, their sum."""
+
+    total = 0
 
 
 def _joinable(delivery: Delivery) -> bool:

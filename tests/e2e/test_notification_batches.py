@@ -237,3 +237,26 @@ def test_a_full_posts_worth_goes_at_once(
     waited = two_changes_after_a_post(live, webhook)
     assert [len(body["value"]) for body in webhook.notifications] == [1, 2]
     assert waited < 5  # two waiting are MAX_BATCH: no wait for GATHER
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("MOCKGRAPH_URL")), reason="sets the bounds in this process's server"
+)
+def test_a_bulk_notification_as_large_as_a_post_goes_at_once(
+    live: Graph, webhook: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pause counts notifications, not subscriptions: one bulk subscription's notification
+    of MAX_BATCH items is a full POST's worth."""
+    assert subscribe(live, webhook.url, PATTI, ADELE).status_code == 201
+    for user in (PATTI, ADELE):
+        set_presence(live, user, "Available", "Available", expirationDuration="PT15M")
+    flush(live)
+    monkeypatch.setattr(pacing, "GATHER", 20.0)
+    monkeypatch.setattr(delivery, "MAX_BATCH", 2)
+
+    asked = time.monotonic()
+    live.advance("PT5M")  # both fade at once: one notification of two items
+    flush(live)
+
+    assert len(webhook.notifications[-1]["value"]) == 2
+    assert time.monotonic() - asked < 5  # not held for the URL's last POST
