@@ -1,10 +1,10 @@
 """What a running scenario costs each of case 1's calls, in process, where the machine's noise
 does not swamp it (docs/performance.md, "Scenarios", stop 32).
 
-    python -m benchmarks.scenario_calls [--calls 10000] [--rounds 5] [--renewals]
+    python -m benchmarks.scenario_calls [--calls 10000] [--rounds 5] [--renewals] [--at 10:00]
 
 Not a case of `make bench`: a tool for the work on case 15. One app, made in this process:
-office-day on 10,000 users at 600x, seeked to 10:00, 1,000 of them each subscribed to by
+office-day on 10,000 users at 600x, sought to `--at` (10:00), 1,000 of them each subscribed to by
 itself, delivering to a webhook on a loopback port of this process's loop. Case 1's call
 (GET a presence, a delegated token) goes straight into the ASGI app, `--calls` times a round,
 with the scenario's wall clock moved 60 µs a call (case 1's pace over HTTP); deliveries run
@@ -125,13 +125,13 @@ async def _webhook(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -
 
 
 async def _prepared(
-    server: InProcess, webhook_port: int, *, paused: bool
+    server: InProcess, webhook_port: int, *, paused: bool, at: str = "10:00"
 ) -> tuple[str, list[tuple[str, str]]]:
-    """office-day running at 10:00 with its subscriptions (or paused there): a reader's token,
+    """office-day running at `at` with its subscriptions (or paused there): a reader's token,
     and each subscription's id with its user's token."""
     start = {"action": "start", "profile": "office-day", "users": 10_000, "seed": 1}
     await server.control("/_mockgraph/scenario", {**start, "speed": SPEED})
-    await server.control("/_mockgraph/scenario", {"action": "seek", "to": "10:00"})
+    await server.control("/_mockgraph/scenario", {"action": "seek", "to": at})
     runtime = server.app.state.runtime
     tenant = runtime.store.tenant(runtime.fixtures.tenant_id)
     reader, made = "", []
@@ -188,13 +188,13 @@ async def _rounds(
     return figures
 
 
-async def _measure(fixtures: Path, calls: int, rounds: int, renewals: bool) -> None:
+async def _measure(fixtures: Path, calls: int, rounds: int, renewals: bool, at: str) -> None:
     listening = await asyncio.start_server(_webhook, "127.0.0.1", 0)
     port = listening.sockets[0].getsockname()[1]
     try:
         for paused in (False, True):
             server = InProcess(fixtures)
-            bearer, made = await _prepared(server, port, paused=paused)
+            bearer, made = await _prepared(server, port, paused=paused, at=at)
             figures = await _rounds(server, (bearer, made if renewals else []), calls, rounds)
             shown = ", ".join(f"{f:.1f}" for f in figures)
             name = "paused " if paused else "running"
@@ -213,11 +213,12 @@ def main() -> None:
         action="store_true",
         help="renew a subscription every 67 calls, case 15's 250 renewals a second",
     )
+    parser.add_argument("--at", default="10:00", help="the day's time to seek to (HH:MM)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         fixtures = Path(work) / "fixtures.json"
         write_fixtures(fixtures, 1000, idle=True)
-        asyncio.run(_measure(fixtures, args.calls, args.rounds, args.renewals))
+        asyncio.run(_measure(fixtures, args.calls, args.rounds, args.renewals, args.at))
 
 
 if __name__ == "__main__":

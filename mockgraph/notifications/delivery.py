@@ -173,7 +173,7 @@ class Deliverer:
         self._queued.add(sub_id)
         if _joinable(head):
             waiting = self._joinable.setdefault((tenant_id, head.url), _Waiting())
-            waiting[sub_id] = len(head.payload["value"])
+            waiting[sub_id] = len(head.payload.get("value", ()))
             waiting.total += waiting[sub_id]
         self._ready_queue(tenant_id).put_nowait(sub_id)
 
