@@ -3,6 +3,7 @@ parts of the case (subscriptions, renewals, users) each removable, so that what 
 costs case 1 is measured rather than guessed (docs/performance.md, "Scenarios").
 
     python -m benchmarks.scenario_parts [--rounds 8] [--subscriptions 0] [--no-renewals]
+                                        [--at 16:00]
 
 Not a case of `make bench`: a tool for the work on case 15. Each round measures case 1 with
 the scenario paused (quiet: no steps, renewals or deliveries), then running, both from the
@@ -54,6 +55,7 @@ class Parts:
     users: int = 10_000
     subscriptions: int = 1000
     renewals: bool = True
+    at: str | None = None  # the day's time (HH:MM) the rounds load; None: just after the start
 
 
 async def _paired(
@@ -67,9 +69,13 @@ async def _paired(
     async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
         body = {"action": "start", "profile": "office-day", "users": parts.users, "seed": 1}
         started = await client.post("/_mockgraph/scenario", json={**body, "speed": SPEED})
-        sub = Subscriber(
-            client, webhook.url, await find_anchor(client, virtual_time(started.json()["start"]))
-        )
+        begin = started.json()["start"]
+        if parts.at is not None:  # subscribed after the seek: a seek on ends subscriptions
+            for control in ({"action": "pause"}, {"action": "seek", "to": parts.at}):
+                await client.post("/_mockgraph/scenario", json=control)
+            begin = (await client.get("/_mockgraph/scenario")).json()["now"]
+            await client.post("/_mockgraph/scenario", json={"action": "resume"})
+        sub = Subscriber(client, webhook.url, await find_anchor(client, virtual_time(begin)))
         await sub.subscribe(parts.subscriptions)
         await client.post("/_mockgraph/scenario", json={"action": "pause"})
         # The rounds start from here, the subscriptions renewed to 58 virtual minutes after
@@ -132,10 +138,11 @@ def main() -> None:
     flags.add_argument("--users", type=int, default=10_000, help="the scenario's users")
     flags.add_argument("--subscriptions", type=int, default=1000)
     flags.add_argument("--no-renewals", action="store_true", help="renew only between rounds")
+    flags.add_argument("--at", help="the day's time the rounds load (HH:MM); default: the start")
     args = flags.parse_args()
     if not 1 <= args.seconds <= MAX_SECONDS or args.rounds < 1:
         flags.error(f"--seconds must be 1 to {MAX_SECONDS}, --rounds at least 1")
-    parts = Parts(args.users, args.subscriptions, not args.no_renewals)
+    parts = Parts(args.users, args.subscriptions, not args.no_renewals, args.at)
     with (
         tempfile.TemporaryDirectory() as work,
         running(mockgraph_server(_fixtures(Path(work), args.subscriptions))) as server,
