@@ -18,6 +18,7 @@ JOURNAL_SIZE = 100_000
 BATCH = 200
 # The most moments (steps' and the clock's own) one call plays: a bound, never reached.
 MAX_MOMENTS = 10_000_000
+INF = float("inf")
 
 
 class Subscribers(Protocol):
@@ -81,6 +82,9 @@ class Run:
         self.journal: list[Applied | None] = []
         self.backlog = Backlog(self.steps, self.start, self.bodies, self._write_waiting)
         self.cursor = 0
+        # The moment of the step at `cursor` (inf when every step is played): read on every
+        # call's catch-up, so kept beside the cursor rather than looked up each time.
+        self.next_moment = INF
         self.applied = 0
         self.errors = 0
         self.cast: list[str] = []
@@ -105,6 +109,7 @@ class Run:
         for user in tenant.users.values():
             user.current(self.start)
         self.cursor = self.applied = self.errors = 0
+        self._moved()
         self.journal.clear()
         self.release()
 
@@ -128,7 +133,12 @@ class Run:
         return self.cursor >= len(self.steps)
 
     def next_time(self) -> float | None:
-        return None if self.finished else self.start + self.steps[self.cursor].offset
+        return None if self.finished else self.next_moment
+
+    def _moved(self) -> None:
+        """The cursor moved: the next moment follows it."""
+        cursor, steps = self.cursor, self.steps
+        self.next_moment = self.start + steps[cursor].offset if cursor < len(steps) else INF
 
     def release(self) -> None:
         """No moment is half applied any more: the tenant's scans go on (a stop, a rewind)."""
@@ -159,9 +169,7 @@ class Run:
         count = 0
         settled = float("-inf")  # the clock's own changes are settled up to here
         for _ in range(MAX_MOMENTS):
-            moment = self.next_time()
-            if moment is None:
-                moment = float("inf")
+            moment = self.next_moment
             if move_clock and self.open is None:
                 # The clock's own changes come first; one at the clock's time is due now.
                 change = max(subscribers.next_change(tenant), clock.timestamp())
@@ -179,10 +187,12 @@ class Run:
                 subscribers.hold(self.tenant_id, True)
             while self.cursor < len(steps) and self.start + steps[self.cursor].offset == moment:
                 if limit is not None and count >= limit:
+                    self._moved()
                     return False
                 self._apply(tenant, steps[self.cursor], moment)
                 self.cursor += 1
                 count += 1
+            self._moved()
             self.release()
             self.completed.append(moment)
             subscribers.scan(tenant)
@@ -193,9 +203,8 @@ class Run:
     def next_due(self, tenant: Tenant) -> float:
         """The next moment: a step's, or the clock's own change to what a subscription
         watches; inf when neither comes."""
-        moment = self.next_time()
-        change = self.subscribers.next_change(tenant)
-        return change if moment is None or change < moment else moment
+        moment, change = self.next_moment, self.subscribers.next_change(tenant)
+        return change if change < moment else moment
 
     def entries(self, limit: int) -> list[Applied]:
         """The journal's last `limit` entries, oldest first, every waiting step made."""
