@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from mockgraph import __version__
-from mockgraph.admin.routes import TAG, RuntimeDep, TenantDep, TenantParam, journal_query
+from mockgraph.admin.routes import TAG, JournalFilters, RuntimeDep, TenantDep
 from mockgraph.errors import BadRequest
 from mockgraph.gateway import Routes
 from mockgraph.report.har import har_log
@@ -67,21 +67,10 @@ async def get_report(
 
 
 @router.get("/requests.har")
-async def export_har(
-    request: Request,
-    runtime: RuntimeDep,
-    tenant: TenantParam = None,
-    method: str | None = None,
-    path: Annotated[str | None, Query(description="A glob over the full path.")] = None,
-    status: int | None = None,
-    userId: str | None = None,
-    appId: str | None = None,
-    since: Annotated[str | None, Query(description="ISO 8601 date-time.")] = None,
-) -> JSONResponse:
+async def export_har(request: Request, runtime: RuntimeDep, query: JournalFilters) -> JSONResponse:
     """The journal, or the part its filters select (the same as GET /_mockgraph/requests), as
     HAR 1.2 with request and response bodies, for browsers' devtools, Fiddler or Charles.
     Tokens are never in it: the journal keeps none."""
-    query = journal_query(runtime, tenant, method, path, status, userId, appId, since)
     base_url = str(request.base_url).rstrip("/")
     document = har_log(runtime.journal.find(query), base_url, __version__)
     return JSONResponse(

@@ -220,7 +220,15 @@ async def remove_user(user_id: str, tenant: TenantDep) -> dict[str, Any]:
 
 
 @router.get("/requests", response_model=JournalListing)
-async def list_requests(
+async def list_requests(runtime: RuntimeDep, query: JournalFilters) -> JournalListing:
+    """Every Graph call the server answered, oldest first; failed calls included, tokens never
+    kept. Without `?tenant=`, every tenant's. `userId` may be a userPrincipalName, `appId` a
+    fixture app's display name."""
+    entries = [e.as_json() for e in runtime.journal.find(query)]
+    return JournalListing(value=entries, dropped=runtime.journal.dropped)
+
+
+async def journal_query(
     runtime: RuntimeDep,
     tenant: TenantParam = None,
     method: str | None = None,
@@ -229,28 +237,11 @@ async def list_requests(
     userId: str | None = None,
     appId: str | None = None,
     since: Annotated[str | None, Query(description="ISO 8601 date-time.")] = None,
-) -> JournalListing:
-    """Every Graph call the server answered, oldest first; failed calls included, tokens never
-    kept. Without `?tenant=`, every tenant's. `userId` may be a userPrincipalName, `appId` a
-    fixture app's display name."""
-    query = journal_query(runtime, tenant, method, path, status, userId, appId, since)
-    entries = [e.as_json() for e in runtime.journal.find(query)]
-    return JournalListing(value=entries, dropped=runtime.journal.dropped)
-
-
-def journal_query(
-    runtime: Runtime,
-    tenant: str | None,
-    method: str | None,
-    path: str | None,
-    status: int | None,
-    user: str | None,
-    app: str | None,
-    since: str | None,
 ) -> JournalQuery:
-    """The journal's filters as /_mockgraph/requests (and requests.har) take them: `user` an
-    object id or userPrincipalName (of `tenant`, else the fixtures'), `app` an app id or a
-    fixture app's display name."""
+    """The journal's filters as /_mockgraph/requests (and requests.har) take them: `userId`
+    an object id or userPrincipalName (of `tenant`, else the fixtures'), `appId` an app id or
+    a fixture app's display name."""
+    user, app = userId, appId
     tenant_id = checked_guid(tenant, "tenant") if tenant else None
     if user and not is_guid(user):
         named = runtime.store.tenant(tenant_id or runtime.fixtures.tenant_id)
@@ -267,6 +258,10 @@ def journal_query(
         app_id=app.lower() if app else None,
         since=parse_offset_datetime(since, "since").timestamp() if since else None,
     )
+
+
+# The journal's filters, as query parameters of the routes that list it.
+JournalFilters = Annotated[JournalQuery, Depends(journal_query)]
 
 
 @router.delete("/requests", response_model=Cleared)
