@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -16,23 +15,11 @@ import httpx
 import jwt
 import pytest
 
-from mockgraph.app import create_app
 from mockgraph.cli.main import main
 from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin
 from tests.constants import ADELE, ADELE_UPN, PRESENCE_SYNC
 from tests.processes import free_port
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerThread]:
-    # The in-process server's request log would share stderr with the command under test.
-    request_log = logging.getLogger("mockgraph.requests")
-    level = request_log.level
-    request_log.setLevel(logging.WARNING)
-    with ServerThread(create_app()) as running:
-        yield running
-    request_log.setLevel(level)
 
 
 @pytest.fixture

@@ -10,14 +10,14 @@ import pytest
 
 from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin
-from tests.cli.test_cli_control import admin, run, server, set_busy  # noqa: F401  (fixtures)
+from tests.cli.test_cli_control import admin, run, set_busy  # noqa: F401  (a fixture)
 from tests.constants import ADELE, PRESENCE_SYNC
 from tests.report.test_har import validate_har
 
 
 def test_report_prints_a_table_per_client(
     admin: MockGraphAdmin,  # noqa: F811
-    server: ServerThread,  # noqa: F811
+    server: ServerThread,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     set_busy(admin, server.url)  # Presence.ReadWrite.All, and a write that needs it
@@ -39,7 +39,7 @@ def test_report_prints_a_table_per_client(
 
 def test_report_as_json_and_since(
     admin: MockGraphAdmin,  # noqa: F811
-    server: ServerThread,  # noqa: F811
+    server: ServerThread,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     set_busy(admin, server.url)
@@ -55,7 +55,7 @@ def test_report_as_json_and_since(
 
 def test_requests_har_writes_the_file(
     admin: MockGraphAdmin,  # noqa: F811
-    server: ServerThread,  # noqa: F811
+    server: ServerThread,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:

@@ -4,13 +4,11 @@ loopback."""
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mockgraph.app import create_app
 from mockgraph.cli.main import main
 from mockgraph.server import ServerThread
 from mockgraph.testing import MockGraphAdmin
@@ -18,16 +16,6 @@ from tests.processes import free_port
 
 START = "2026-03-02T08:00:00+01:00"
 UTC_START = "2026-03-02T07:00:00.0000000Z"  # as Graph writes a date-time
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerThread]:
-    request_log = logging.getLogger("mockgraph.requests")
-    level = request_log.level
-    request_log.setLevel(logging.WARNING)
-    with ServerThread(create_app()) as running:
-        yield running
-    request_log.setLevel(level)
 
 
 @pytest.fixture

@@ -4,25 +4,19 @@ traceback."""
 
 from __future__ import annotations
 
-import logging
 import socket
 from collections.abc import Iterator
 
 import pytest
 
-from mockgraph.app import create_app
 from mockgraph.cli.main import main
 from mockgraph.server import ServerThread
 
 
 @pytest.fixture(scope="module")
-def other_mockgraph() -> Iterator[ServerThread]:
-    request_log = logging.getLogger("mockgraph.requests")
-    level = request_log.level
-    request_log.setLevel(logging.WARNING)
-    with ServerThread(create_app()) as running:
-        yield running
-    request_log.setLevel(level)
+def other_mockgraph(server: ServerThread) -> ServerThread:
+    """A mockgraph already on the port (tests/cli/conftest.py's)."""
+    return server
 
 
 @pytest.fixture
