@@ -58,7 +58,8 @@ from benchmarks.harness.wrk import Load, median_load, wrk
 SCENARIO_CASE = "15. office-day scenario"
 TURNS = (
     "quiet, scenario, then scenario, quiet, ...; each round from the same virtual time, the "
-    "window's middle; the scenario paused and its renewals stopped while the quiet one ran"
+    "window's middle, the deliveries of the seek's replay made first; the scenario paused and "
+    "its renewals stopped while the quiet one ran"
 )
 QUIET_CASE = "15. GET presence (case 1), no scenario"
 DURING_CASE = "15. GET presence (case 1), during the scenario"

@@ -72,7 +72,9 @@ async def _paired(
         begin = started.json()["start"]
         if parts.at is not None:  # subscribed after the seek: a seek on ends subscriptions
             for control in ({"action": "pause"}, {"action": "seek", "to": parts.at}):
-                await client.post("/_mockgraph/scenario", json=control)
+                answer = await client.post("/_mockgraph/scenario", json=control)
+                if answer.status_code != 200:
+                    raise SystemExit(f"--at {parts.at}: {answer.json()['error']['message']}")
             begin = (await client.get("/_mockgraph/scenario")).json()["now"]
             await client.post("/_mockgraph/scenario", json={"action": "resume"})
         sub = Subscriber(client, webhook.url, await find_anchor(client, virtual_time(begin)))
@@ -92,6 +94,8 @@ async def _paired(
         ratios = []
         for number in range(rounds):
             await client.post("/_mockgraph/scenario", json={"action": "seek", "to": since})
+            # A seek back replays the day, subscribers told: those deliveries made first.
+            await client.post("/_mockgraph/notifications/flush", timeout=120)
             quiet = await asyncio.to_thread(_per_cpu_second, server, url, seconds, auth)
             await client.post("/_mockgraph/scenario", json={"action": "resume"})
             sub.anchor = await find_anchor(client, virtual_time(since))

@@ -6,7 +6,9 @@ are loaded in turns, one wrk run each per round (A, B, then B, A, ...): the quie
 1's fixtures, no scenario) while the scenario is paused and its renewals stopped, so that
 nothing else runs on the servers' CPU; then the scenario's server, running, with its
 renewals, once they have had a second to settle. Each round seeks the scenario back to the
-same virtual time first, so every round loads the same stretch of the day.
+same virtual time first, so every round loads the same stretch of the day, and waits for the
+notifications of that seek's replay to be delivered (since stop 34: before, they were still
+going out during the next load, mostly the quiet one, which shares the servers' CPU).
 """
 
 from __future__ import annotations
@@ -46,11 +48,23 @@ async def _control(sub: Subscriber, action: str, **more: str) -> None:
 
 async def pause(sub: Subscriber, renewing: Renewing, since: str) -> float:
     """Renewals stopped, the scenario paused and sought back to `since` (an ISO date-time):
-    every round of case 1 loads the same stretch of the day. The virtual time it is at."""
+    every round of case 1 loads the same stretch of the day. A seek back replays the day from
+    its start, subscribers told (docs/scenarios.md): its thousands of notifications are
+    delivered before this returns, or they would share the servers' CPU with the next load.
+    The virtual time it is at."""
     await renewing.stop()
     await _control(sub, "pause")
     await _control(sub, "seek", to=since)
+    await drain(sub)
     return virtual_time(since)
+
+
+async def drain(sub: Subscriber) -> None:
+    """Every delivery the scenario's server has pending made (POST /_mockgraph/notifications/
+    flush waits for them)."""
+    answer = await sub.client.post("/_mockgraph/notifications/flush", timeout=120)
+    if answer.status_code != 200 or answer.json()["pending"]:
+        raise RuntimeError(f"flushing the deliveries: {answer.status_code} {answer.text}")
 
 
 async def resume(sub: Subscriber, renewing: Renewing, paused_at: float) -> None:
