@@ -36,6 +36,9 @@ def test_quick_benchmark_run_writes_the_table(tmp_path: Path) -> None:
     assert ("8. notification fan-out, 50 subscriptions", "mockgraph") in cases
     assert ("10r. GET presence, case 10's users and rotation", "mockgraph") in cases
     assert ("15. GET presence (case 1), during the scenario", "mockgraph") in cases
+    # ... and from the day's busiest stretch, subscribed to again there.
+    assert ("15. GET presence (case 1), during the scenario at 15:50", "mockgraph") in cases
+    assert ("15. GET presence (case 1), no scenario, beside 15:50", "mockgraph") in cases
     assert any(case.startswith("15. office-day scenario") for case, _ in cases), cases
     assert any(t["target"].startswith("case 10 p99") for t in report["targets"]), report["targets"]
     assert all(

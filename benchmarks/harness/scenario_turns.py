@@ -14,9 +14,10 @@ going out during the next load, mostly the quiet one, which shares the servers' 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
-from benchmarks.harness.scenario_clients import Subscriber, find_anchor, virtual_time
+from benchmarks.harness.scenario_clients import SPEED, Subscriber, find_anchor, virtual_time
 from benchmarks.harness.wrk import Load, wrk
 
 # Seconds the scenario runs, its renewals and deliveries with it, before case 1 is loaded.
@@ -65,6 +66,25 @@ async def drain(sub: Subscriber) -> None:
     answer = await sub.client.post("/_mockgraph/notifications/flush", timeout=120)
     if answer.status_code != 200 or answer.json()["pending"]:
         raise RuntimeError(f"flushing the deliveries: {answer.status_code} {answer.text}")
+
+
+async def move_on(sub: Subscriber, renewing: Renewing, to: str, count: int) -> str:
+    """The scenario paused and moved on to `to` (HH:MM of its first day, or an ISO date-time),
+    and its `count` subscriptions made again there: a seek on plays every step on the way, and
+    the subscriptions, renewed no more, end on it. The ISO date-time the clock stands at."""
+    await renewing.stop()
+    await _control(sub, "pause")
+    await _control(sub, "seek", to=to)
+    await drain(sub)
+    now: str = (await sub.client.get("/_mockgraph/scenario")).json()["now"]
+    # Made on the paused clock: their expiries reckoned from where it stands.
+    sub.made.clear()
+    sub.anchor, sub.speed = (time.monotonic(), virtual_time(now)), 0.0
+    try:
+        await sub.subscribe(count)
+    finally:
+        sub.speed = SPEED
+    return now
 
 
 async def resume(sub: Subscriber, renewing: Renewing, paused_at: float) -> None:

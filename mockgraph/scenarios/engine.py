@@ -132,9 +132,6 @@ class Run:
     def finished(self) -> bool:
         return self.cursor >= len(self.steps)
 
-    def next_time(self) -> float | None:
-        return None if self.finished else self.next_moment
-
     def _moved(self) -> None:
         """The cursor moved: the next moment follows it."""
         cursor, steps = self.cursor, self.steps
