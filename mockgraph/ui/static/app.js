@@ -18,6 +18,7 @@ const state = {
   journalLast: 0,
   journal: [],
   board: null,
+  pollNow: false,  // poll again at once, not after POLL_MS
   clock: { now: 0, frozen: false, seenAt: Date.now() },
   selected: null,
   detail: null,
@@ -132,7 +133,8 @@ async function poll() {
     pollSoon(1000);
     return;
   }
-  pollSoon();
+  pollSoon(state.pollNow ? 0 : POLL_MS);
+  state.pollNow = false;
 }
 function apply(changes) {
   state.clock = { now: changes.clock.now, frozen: changes.clock.frozen, seenAt: Date.now() };
@@ -254,7 +256,12 @@ function renderBoard(board) {
   const before = viewShown();
   state.board = board;
   const view = viewShown();
-  if (view !== before) { state.page = 0; state.versions.board = ""; pollSoon(0); }
+  if (view !== before) {
+    // The page came in the other view's size (the total crossed COMPACT_FROM): the next
+    // poll, at once, brings this view's, and a page of the wrong size is never shown.
+    state.page = 0; state.versions.board = ""; state.pollNow = true;
+    return;
+  }
   $("cards").hidden = view !== "cards";
   $("user-table-wrap").hidden = view !== "table";
   $("view").textContent = view === "cards" ? "Table view" : "Card view";
