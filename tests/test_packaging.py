@@ -92,7 +92,15 @@ def make_plan(target: str, tmp_path: Path) -> str:
     if shutil.which("make") is None:
         pytest.skip("no make")
     result = subprocess.run(
-        ["make", "-n", target, f"VENV={tmp_path}/venv", f"BUILD_VENV={tmp_path}/build-venv"],
+        # --no-print-directory: under a make of its own (make unit), make would say where it is.
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            target,
+            f"VENV={tmp_path}/venv",
+            f"BUILD_VENV={tmp_path}/build-venv",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
