@@ -192,9 +192,12 @@ class Scenarios:
             wall, virtual = self._anchor
             target = virtual + (self.wall() - wall) * self.speed
             clock = tenant.clock
-            if clock.timestamp() <= target < run.next_due(tenant):
+            if (
+                clock.timestamp() <= target < run.next_moment
+                and target < self.subscribers.next_change(tenant)
+            ):
                 # Nothing due by the target (most calls, at any speed): the clock moves on.
-                clock.set_timestamp(target)
+                clock.move_frozen(target)
                 self.lags.append(0.0)
                 return True
         try:

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from mockgraph.app import create_app
+from mockgraph.clock import Clock
 from mockgraph.scenarios.setup import from_document
+from mockgraph.settings import Settings
+from mockgraph.testing import InProcessTransport
 from tests.client import Graph
-from tests.constants import MEGAN
+from tests.constants import MEGAN, START
 from tests.constants import PRESENCE_WALL as READER
 from tests.scenarios.test_scenario_route import megans_morning
 
@@ -49,3 +53,21 @@ def test_the_scenario_reports_its_clock_at_the_target_with_no_lag(
     wall[0] += 4.0  # 10:40 in Berlin: the call came and went, the last step
     state = graph.admin.get("/_mockgraph/scenario").json()
     assert (state["applied"], state["state"]) == (4, "finished")
+
+
+def test_a_clock_set_running_by_hand_is_moved_and_left_running() -> None:
+    """A call's catch-up moves the scenario's frozen clock without its lock
+    (Clock.move_frozen); a clock someone set running again meanwhile is moved as
+    set_timestamp moves one, and left running."""
+    app = create_app(Settings(), clock=Clock(start=START))  # the server's clock runs
+    with InProcessTransport(app) as transport:
+        graph = Graph(transport, "http://mockgraph.test")
+        wall = started_by_hand(app, 600.0)
+        assert graph.admin.post("/_mockgraph/clock", json={"resume": True}).status_code == 200
+        wall[0] += 0.5  # five virtual minutes on, no step due
+        state = graph.admin.get("/_mockgraph/scenario").json()
+        assert state["now"].startswith("2026-03-02T08:05:0")  # 09:05 in Berlin, in UTC
+        clock = graph.admin.get("/_mockgraph/clock").json()
+        graph.close()
+    assert clock["frozen"] is False
+    assert clock["now"].startswith("2026-03-02T08:05:0")
