@@ -114,15 +114,17 @@ function pollSoon(delay) {
   state.pollTimer = setTimeout(poll, delay === undefined ? POLL_MS : delay);
 }
 async function poll() {
+  const asked = PAGE_SIZE[viewShown()];
   const query = new URLSearchParams({
-    tenant: state.tenant, search: state.search, page: String(state.page), pageSize: String(PAGE_SIZE[viewShown()]),
+    tenant: state.tenant, search: state.search, page: String(state.page), pageSize: String(asked),
     board: state.versions.board, journal: String(state.journalLast),
     deliveries: state.versions.deliveries, faults: state.versions.faults,
   });
+  state.pollNow = false;
   try {
     const result = await call("GET", `/_mockgraph/ui/changes?${query}`);
     if (!result.ok) throw new Error(describe(result));
-    apply(result.json);
+    apply(result.json, asked);
     $("live").className = "live";
     $("live").textContent = "live";
     hideBanner();
@@ -134,12 +136,11 @@ async function poll() {
     return;
   }
   pollSoon(state.pollNow ? 0 : POLL_MS);
-  state.pollNow = false;
 }
-function apply(changes) {
+function apply(changes, asked) {
   state.clock = { now: changes.clock.now, frozen: changes.clock.frozen, seenAt: Date.now() };
   $("clock-frozen").hidden = !changes.clock.frozen;
-  if (changes.board) { state.versions.board = changes.board.version; renderBoard(changes.board); }
+  if (changes.board) { state.versions.board = changes.board.version; renderBoard(changes.board, asked); }
   if (changes.journal) addJournal(changes.journal);
   if (changes.deliveries) { state.versions.deliveries = changes.deliveries.version; renderDeliveries(changes.deliveries); }
   if (changes.faults) { state.versions.faults = changes.faults.version; renderFaults(changes.faults.rules); }
@@ -252,14 +253,15 @@ function viewShown() {
   if (state.view !== "auto") return state.view;
   return state.board && state.board.total > COMPACT_FROM ? "table" : "cards";
 }
-function renderBoard(board) {
+function renderBoard(board, asked) {
   const before = viewShown();
   state.board = board;
   const view = viewShown();
-  if (view !== before) {
-    // The page came in the other view's size (the total crossed COMPACT_FROM): the next
-    // poll, at once, brings this view's, and a page of the wrong size is never shown.
-    state.page = 0; state.versions.board = ""; state.pollNow = true;
+  if (view !== before) state.page = 0;
+  if (asked !== PAGE_SIZE[view]) {
+    // Asked for in the other view's page size (the total crossed COMPACT_FROM, or a poll
+    // already under way when it did): never shown; the next poll, at once, brings this one's.
+    state.versions.board = ""; state.pollNow = true;
     return;
   }
   $("cards").hidden = view !== "cards";
