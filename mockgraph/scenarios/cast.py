@@ -21,7 +21,9 @@ _FAMILY = (
     "Wagner Xu Yilmaz Zhang"
 ).split()
 _DEPARTMENTS = ("Sales", "Support", "Engineering", "Finance", "Marketing", "Operations")
-_PHOTOS = ("adele.jpg", "alex.jpg", "lee.jpg", "megan.jpg", "nestor.jpg")
+# The fixtures' silhouettes in their five colours, without their owners' initials: a drawn
+# person's photo must not show another person's (Chen Bauer's read "LG", Lee Gu's).
+_PHOTOS = ("person-1.jpg", "person-2.jpg", "person-3.jpg", "person-4.jpg", "person-5.jpg")
 
 
 def photo_path(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import datetime
 
@@ -9,6 +10,7 @@ import pytest
 
 from mockgraph.scenarios.profiles import PROFILES
 from tests.client import Graph
+from tests.constants import ADELE, ALEX, LEE, MEGAN, NESTOR, PRESENCE_WALL
 
 START = "2026-03-02T08:00:00+01:00"
 
@@ -38,6 +40,23 @@ def test_users_the_fixtures_lack_are_drawn_from_the_seed(graph: Graph) -> None:
     graph.control.scenario("all-hands", users=10, seed=2, start=START)
     assert {u["userPrincipalName"] for u in graph.control.users()} == first
     assert len(first) == 10
+
+
+def test_a_drawn_users_photo_shows_nobody_elses_initials(graph: Graph) -> None:
+    """Drawn users get the fixtures' silhouettes without their owners' initials."""
+    graph.control.scenario("all-hands", users=30, seed=2, start=START)
+    client = graph.as_app(PRESENCE_WALL, "ProfilePhoto.Read.All")
+
+    def photo(user_id: str) -> str:
+        response = client.get(f"/v1.0/users/{user_id}/photo/$value")
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "image/jpeg"
+        return hashlib.sha256(response.content).hexdigest()[:12]
+
+    fixtures = {photo(user_id) for user_id in (ADELE, ALEX, LEE, MEGAN, NESTOR)}
+    drawn = {photo(u["id"]) for u in graph.control.users()[6:]}
+    assert len(drawn) > 1
+    assert not drawn & fixtures
 
 
 @pytest.mark.parametrize("profile", ["office-day", "contact-centre", "flaky-network"])
