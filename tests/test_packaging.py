@@ -18,7 +18,8 @@ from tests.source_tree import copy_source
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_SEED = ROOT / "fixtures" / "default.json"
 PACKAGED_SEED = "mockgraph/default_fixtures.json"
-PHOTOS = ("adele", "alex", "megan", "lee", "nestor")
+# The seed's photos, and the silhouettes a scenario's drawn users get (scenarios/cast.py).
+PHOTOS = ("adele", "alex", "megan", "lee", "nestor", *(f"person-{n}" for n in range(1, 6)))
 
 
 def test_the_public_seed_path_reads_the_packaged_file() -> None:
@@ -65,7 +66,7 @@ def test_the_wheel_ships_the_seed_file(built: tuple[Path, str]) -> None:
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read(PACKAGED_SEED) == DEFAULT_FIXTURES.read_bytes()
         assert "mockgraph/py.typed" in archive.namelist()
-        # The seed's photos, relative to it, ship beside it.
+        # The seed's photos, relative to it, ship beside it, and the drawn users' too.
         photos = {n for n in archive.namelist() if n.startswith("mockgraph/photos/")}
         assert photos == {f"mockgraph/photos/{name}.jpg" for name in PHOTOS}
         metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
